@@ -1,0 +1,42 @@
+import Router from '@koa/router';
+import { RegisterAgentRequest, UpdateAgentRequest } from '../../../shared/src/identity.ts';
+import { principalOf, requireAdmin, requireAgent, requireUser } from '../auth/authenticate.ts';
+import { parseInput } from '../http/validate.ts';
+import type { AgentsService } from './agents.ts';
+
+/** Managing agents (people: anyone may look, admins change) and the agent API (agents only). */
+export function agentRoutes(agents: AgentsService): Router {
+  const router = new Router({ prefix: '/api' });
+
+  router.get('/agents', requireUser, async (ctx) => {
+    ctx.body = { agents: await agents.list() };
+  });
+  router.get('/agents/:name', requireUser, async (ctx) => {
+    ctx.body = await agents.get(ctx.params.name!);
+  });
+  router.post('/agents', requireAdmin, async (ctx) => {
+    const agent = await agents.register(parseInput(RegisterAgentRequest, ctx.request.body));
+    ctx.status = 201;
+    ctx.set('Location', `/api/agents/${encodeURIComponent(agent.name)}`);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = agent;
+  });
+  router.patch('/agents/:name', requireAdmin, async (ctx) => {
+    ctx.body = await agents.update(ctx.params.name!, parseInput(UpdateAgentRequest, ctx.request.body));
+  });
+  router.post('/agents/:name/secret', requireAdmin, async (ctx) => {
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await agents.regenerateSecret(ctx.params.name!);
+  });
+  router.delete('/agents/:name', requireAdmin, async (ctx) => {
+    await agents.delete(ctx.params.name!);
+    ctx.status = 204;
+  });
+
+  // The agent API (contract: shared/src/agent-protocol.ts).
+  router.post('/agent/heartbeat', requireAgent, async (ctx) => {
+    await agents.heartbeat(principalOf(ctx).name);
+    ctx.status = 204;
+  });
+  return router;
+}

@@ -1,0 +1,117 @@
+/** The agents service: the only code that reads or writes the agents table. */
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import type { Agent, RegisterAgentRequest, RegisteredAgent, UpdateAgentRequest } from '../../../shared/src/identity.ts';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import { hashSecret, newAgentSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
+
+/** An agent is online while its last heartbeat is younger than this (agents beat every 10 s). */
+export const ONLINE_WINDOW_SECONDS = 30;
+
+const AgentRow = z.object({
+  id: z.coerce.number(),
+  name: z.string(),
+  description: z.string(),
+  executors: z.number(),
+  labels: z.array(z.string()),
+  secret_version: z.number(),
+  created_at: z.number(),
+  last_seen_at: z.number().nullable(),
+  online: z.boolean(),
+});
+type AgentRow = z.infer<typeof AgentRow>;
+const AGENT_COLUMNS = sql.fragment`id, name, description, executors, labels, secret_version, created_at, last_seen_at,
+  coalesce(last_seen_at > now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS}), false) AS online`;
+
+function toAgent(row: AgentRow): Agent {
+  return {
+    name: row.name,
+    description: row.description,
+    executors: row.executors,
+    labels: row.labels,
+    online: row.online,
+    lastSeenAt: row.last_seen_at === null ? null : new Date(row.last_seen_at).toISOString(),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+}
+
+export class AgentsService {
+  readonly #pool: DatabasePool;
+  constructor(pool: DatabasePool) {
+    this.#pool = pool;
+  }
+
+  /** Registers an agent; the answer carries its secret, which is never shown again. */
+  async register(req: RegisterAgentRequest): Promise<RegisteredAgent> {
+    const secret = newAgentSecret();
+    const secretHash = await hashSecret(secret);
+    const row = await this.#pool.transaction(async (tx) => {
+      if (await tx.exists(sql.unsafe`SELECT 1 FROM agents WHERE lower(name) = lower(${req.name})`)) {
+        throw new ConflictError(`An agent named '${req.name}' already exists`);
+      }
+      return tx.one(sql.type(AgentRow)`
+        INSERT INTO agents (name, description, executors, labels, secret_hash)
+        VALUES (${req.name}, ${req.description ?? ''}, ${req.executors}, ${sql.array(req.labels, 'text')}, ${secretHash})
+        RETURNING ${AGENT_COLUMNS}`);
+    });
+    return { ...toAgent(row), secret };
+  }
+
+  async list(): Promise<Agent[]> {
+    const rows = await this.#pool.any(sql.type(AgentRow)`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY lower(name)`);
+    return rows.map(toAgent);
+  }
+
+  async get(name: string): Promise<Agent> {
+    return toAgent(await this.#row(name));
+  }
+
+  async update(name: string, req: UpdateAgentRequest): Promise<Agent> {
+    const row = await this.#pool.maybeOne(sql.type(AgentRow)`
+      UPDATE agents SET
+        executors = coalesce(${req.executors ?? null}, executors),
+        labels = coalesce(${req.labels ? sql.array(req.labels, 'text') : null}, labels),
+        description = coalesce(${req.description ?? null}, description)
+      WHERE lower(name) = lower(${name})
+      RETURNING ${AGENT_COLUMNS}`);
+    if (!row) throw new NotFoundError(`No agent named '${name}'`);
+    return toAgent(row);
+  }
+
+  /** A new secret; the old secret and every token issued under it stop working at once. */
+  async regenerateSecret(name: string): Promise<RegisteredAgent> {
+    const secret = newAgentSecret();
+    const row = await this.#pool.maybeOne(sql.type(AgentRow)`
+      UPDATE agents SET secret_hash = ${await hashSecret(secret)}, secret_version = secret_version + 1
+      WHERE lower(name) = lower(${name})
+      RETURNING ${AGENT_COLUMNS}`);
+    if (!row) throw new NotFoundError(`No agent named '${name}'`);
+    return { ...toAgent(row), secret };
+  }
+
+  async delete(name: string): Promise<void> {
+    const gone = await this.#pool.query(sql.unsafe`DELETE FROM agents WHERE lower(name) = lower(${name})`);
+    if (gone.rowCount === 0) throw new NotFoundError(`No agent named '${name}'`);
+  }
+
+  /** Checks an agent's name and secret; the same error for an unknown agent and a wrong secret. */
+  async authenticate(name: string, secret: string): Promise<{ name: string; secretVersion: number }> {
+    const row = await this.#pool.maybeOne(sql.type(z.object({ name: z.string(), secret_hash: z.string(), secret_version: z.number() }))`
+      SELECT name, secret_hash, secret_version FROM agents WHERE lower(name) = lower(${name})`);
+    const ok = row ? await verifySecret(row.secret_hash, secret) : await verifyAgainstDecoy(secret);
+    if (!row || !ok) throw new UnauthorizedError('Invalid agent name or secret');
+    await this.heartbeat(row.name);
+    return { name: row.name, secretVersion: row.secret_version };
+  }
+
+  /** Records that the agent is alive (login and every heartbeat). */
+  async heartbeat(name: string): Promise<void> {
+    await this.#pool.query(sql.unsafe`UPDATE agents SET last_seen_at = now() WHERE lower(name) = lower(${name})`);
+  }
+
+  async #row(name: string): Promise<AgentRow> {
+    const row = await this.#pool.maybeOne(sql.type(AgentRow)`SELECT ${AGENT_COLUMNS} FROM agents WHERE lower(name) = lower(${name})`);
+    if (!row) throw new NotFoundError(`No agent named '${name}'`);
+    return row;
+  }
+}

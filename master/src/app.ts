@@ -1,0 +1,82 @@
+/**
+ * createApp(deps) builds the master's Koa application and never listens: main/server code does.
+ * Everything it needs is passed in, so tests build it in-process against real services.
+ */
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Redis } from 'ioredis';
+import Koa from 'koa';
+import type { DatabasePool } from 'slonik';
+import { agentRoutes } from './agents/agent-routes.ts';
+import { AgentsService } from './agents/agents.ts';
+import { authenticate } from './auth/authenticate.ts';
+import { publicLoginRoutes, tokenRenewalRoutes } from './auth/login-routes.ts';
+import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
+import { TokenIssuer } from './auth/tokens.ts';
+import { errorMiddleware } from './http/error-middleware.ts';
+import { openApiDocument } from './http/openapi.ts';
+import type { Logger } from './log.ts';
+import { SettingsService } from './settings/settings.ts';
+import { userRoutes } from './users/user-routes.ts';
+import { UsersService } from './users/users.ts';
+
+export interface AppDeps {
+  pool: DatabasePool;
+  redis: Redis;
+  /** Prefix of every Redis key this master writes (tests give each file its own). */
+  redisPrefix: string;
+  signingKey: Buffer;
+  log: Logger;
+  trustProxy: boolean;
+  sessionMaxAgeSeconds: number;
+  throttle?: ThrottleLimits;
+  now?: () => number;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const now = deps.now ?? Date.now;
+  const app = new Koa({ proxy: deps.trustProxy });
+  app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
+  const settings = new SettingsService(deps.pool);
+  const users = new UsersService(deps.pool, settings);
+  const agents = new AgentsService(deps.pool);
+  const tokens = new TokenIssuer(deps.signingKey, now);
+  const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
+
+  app.use(errorMiddleware(deps.log));
+  app.use(securityHeaders);
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
+
+  const open = new Router();
+  open.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  app.use(open.routes());
+  const login = publicLoginRoutes({ users, agents, tokens, throttle, now });
+  app.use(login.routes()).use(login.allowedMethods());
+
+  // Everything below needs a valid token, except registering a user (first user / self sign-up).
+  for (const mw of authenticate({
+    key: deps.signingKey,
+    pool: deps.pool,
+    sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds,
+    now,
+    allowAnonymous: (ctx) => ctx.method === 'POST' && ctx.path === '/api/users',
+  })) {
+    app.use(mw);
+  }
+  const api = new Router();
+  api.get('/api/openapi.json', (ctx) => {
+    ctx.body = openApiDocument();
+  });
+  for (const router of [api, tokenRenewalRoutes({ tokens }), userRoutes(users, settings), agentRoutes(agents)]) {
+    app.use(router.routes()).use(router.allowedMethods());
+  }
+  return app;
+}
+
+async function securityHeaders(ctx: Koa.Context, next: Koa.Next) {
+  ctx.set('X-Content-Type-Options', 'nosniff');
+  ctx.set('Referrer-Policy', 'no-referrer');
+  await next();
+}

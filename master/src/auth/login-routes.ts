@@ -1,0 +1,88 @@
+/**
+ * The login contract fixed by the product brief: POST /login and POST /login-slave answer with
+ * `Authorization: Bearer <JWS>` and the same token as a text/plain body. POST /api/token renews.
+ */
+import Router from '@koa/router';
+import type { Context } from 'koa';
+import { AgentLoginRequest, LoginRequest } from '../../../shared/src/identity.ts';
+import type { AgentsService } from '../agents/agents.ts';
+import { parseInput } from '../http/validate.ts';
+import type { UsersService } from '../users/users.ts';
+import { principalOf } from './authenticate.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import type { TokenIssuer } from './tokens.ts';
+
+export interface LoginDeps {
+  users: UsersService;
+  agents: AgentsService;
+  tokens: TokenIssuer;
+  throttle: LoginThrottle;
+  now: () => number;
+}
+
+function sendToken(ctx: Context, token: string) {
+  ctx.set('Authorization', `Bearer ${token}`);
+  ctx.set('Cache-Control', 'no-store');
+  ctx.type = 'text/plain';
+  ctx.body = token;
+}
+
+/** Runs a credential check under the throttle: blocked → 429; a failure counts; a success clears. */
+async function throttled<T>(deps: LoginDeps, kind: string, name: string, ctx: Context, check: () => Promise<T>): Promise<T> {
+  await deps.throttle.check(kind, name, ctx.ip);
+  try {
+    const result = await check();
+    await deps.throttle.recordSuccess(kind, name);
+    return result;
+  } catch (err) {
+    if ((err as { status?: number }).status === 401) await deps.throttle.recordFailure(kind, name, ctx.ip);
+    throw err;
+  }
+}
+
+export function publicLoginRoutes(deps: LoginDeps): Router {
+  const router = new Router();
+  const nowSeconds = () => Math.floor(deps.now() / 1000);
+
+  router.post('/login', async (ctx) => {
+    const { username, password } = parseInput(LoginRequest, ctx.request.body);
+    const user = await throttled(deps, 'user', username, ctx, () => deps.users.authenticate(username, password));
+    const { token } = await deps.tokens.issue({ sub: user.username, kind: 'user', role: user.role, authTime: nowSeconds() });
+    sendToken(ctx, token);
+  });
+
+  router.post('/login-slave', async (ctx) => {
+    const { name, secret } = parseInput(AgentLoginRequest, ctx.request.body);
+    const agent = await throttled(deps, 'agent', name, ctx, () => deps.agents.authenticate(name, secret));
+    const { token } = await deps.tokens.issue({ sub: agent.name, kind: 'agent', role: null, authTime: nowSeconds(), ver: agent.secretVersion });
+    sendToken(ctx, token);
+  });
+  return router;
+}
+
+/** Authenticated: a fresh 15-minute token for the same session (same auth_time), people and agents alike. */
+export function tokenRenewalRoutes(deps: Pick<LoginDeps, 'tokens'>): Router {
+  const router = new Router();
+  router.post('/api/token', async (ctx) => {
+    const p = principalOf(ctx);
+    const { token } = await deps.tokens.issue({
+      sub: p.name,
+      kind: p.kind,
+      role: p.role,
+      authTime: p.authTime,
+      ...(p.kind === 'agent' ? { ver: p.secretVersion } : {}),
+    });
+    sendToken(ctx, token);
+  });
+  router.get('/api/whoami', async (ctx) => {
+    const p = principalOf(ctx);
+    ctx.body = {
+      kind: p.kind,
+      name: p.name,
+      role: p.role,
+      authTime: new Date(p.authTime * 1000).toISOString(),
+      expiresAt: new Date(p.expiresAt * 1000).toISOString(),
+    };
+  });
+  return router;
+}

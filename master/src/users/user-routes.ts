@@ -1,0 +1,42 @@
+import Router from '@koa/router';
+import { RegisterUserRequest, SecuritySettings, UpdateUserRequest } from '../../../shared/src/identity.ts';
+import { principalOf, requireAdmin, requireUser } from '../auth/authenticate.ts';
+import type { AuthState } from '../auth/principal.ts';
+import { parseInput } from '../http/validate.ts';
+import type { SettingsService } from '../settings/settings.ts';
+import type { UsersService } from './users.ts';
+
+/** People: registration (anonymous only for the first user or with self sign-up), the People list, accounts. */
+export function userRoutes(users: UsersService, settings: SettingsService): Router {
+  const router = new Router({ prefix: '/api' });
+
+  router.post('/users', async (ctx) => {
+    const req = parseInput(RegisterUserRequest, ctx.request.body);
+    const user = await users.register((ctx.state as AuthState).principal, req);
+    ctx.status = 201;
+    ctx.set('Location', `/api/users/${encodeURIComponent(user.username)}`);
+    ctx.body = user;
+  });
+  router.get('/users', requireUser, async (ctx) => {
+    ctx.body = { users: await users.list() };
+  });
+  router.get('/users/:username', requireUser, async (ctx) => {
+    ctx.body = await users.get(ctx.params.username!);
+  });
+  router.patch('/users/:username', requireUser, async (ctx) => {
+    const req = parseInput(UpdateUserRequest, ctx.request.body);
+    ctx.body = await users.update(principalOf(ctx), ctx.params.username!, req);
+  });
+  router.delete('/users/:username', requireAdmin, async (ctx) => {
+    await users.delete(principalOf(ctx), ctx.params.username!);
+    ctx.status = 204;
+  });
+
+  router.get('/settings/security', requireAdmin, async (ctx) => {
+    ctx.body = await settings.security();
+  });
+  router.put('/settings/security', requireAdmin, async (ctx) => {
+    ctx.body = await settings.setSecurity(parseInput(SecuritySettings, ctx.request.body));
+  });
+  return router;
+}

@@ -1,0 +1,132 @@
+/** The users service: the only code that reads or writes the users table. */
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import type { RegisterUserRequest, Role, UpdateUserRequest, User } from '../../../shared/src/identity.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import { hashSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
+import type { Principal } from '../auth/principal.ts';
+import type { SettingsService } from '../settings/settings.ts';
+
+const UserRow = z.object({
+  id: z.coerce.number(),
+  username: z.string(),
+  full_name: z.string(),
+  email: z.string().nullable(),
+  role: z.enum(['admin', 'user']),
+  created_at: z.number(),
+  last_login_at: z.number().nullable(),
+});
+type UserRow = z.infer<typeof UserRow>;
+const USER_COLUMNS = sql.fragment`id, username, full_name, email, role, created_at, last_login_at`;
+
+// Serialises first-user registration so two racing sign-ups cannot both become admin.
+const FIRST_USER_LOCK = 727_002;
+
+export function toUser(row: UserRow): User {
+  return {
+    username: row.username,
+    fullName: row.full_name,
+    email: row.email,
+    role: row.role,
+    createdAt: new Date(row.created_at).toISOString(),
+    lastLoginAt: row.last_login_at === null ? null : new Date(row.last_login_at).toISOString(),
+  };
+}
+
+export class UsersService {
+  readonly #pool: DatabasePool;
+  readonly #settings: SettingsService;
+  constructor(pool: DatabasePool, settings: SettingsService) {
+    this.#pool = pool;
+    this.#settings = settings;
+  }
+
+  /**
+   * Registers a user. Anonymous callers may register only the first user (who becomes admin)
+   * or, when self sign-up is on, a plain user. Otherwise only an admin may.
+   */
+  async register(by: Principal | undefined, req: RegisterUserRequest): Promise<User> {
+    if (by && by.kind !== 'user') throw new ForbiddenError('Agents may not register users');
+    const passwordHash = await hashSecret(req.password);
+    const { selfSignup } = await this.#settings.security();
+    return this.#pool.transaction(async (tx) => {
+      await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
+      const empty = (await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`)) === 0;
+      let role: Role;
+      if (empty) role = 'admin';
+      else if (by?.role === 'admin') role = req.role ?? 'user';
+      else if (by) throw new ForbiddenError('Only an administrator may create users');
+      else if (selfSignup && !req.role) role = 'user';
+      else if (selfSignup) throw new ForbiddenError('Self sign-up cannot choose a role');
+      else throw new UnauthorizedError('Sign-up is closed: an administrator must create your account');
+      const taken = await tx.exists(sql.unsafe`SELECT 1 FROM users WHERE lower(username) = lower(${req.username})`);
+      if (taken) throw new ConflictError(`The username '${req.username}' is already taken`);
+      const row = await tx.one(sql.type(UserRow)`
+        INSERT INTO users (username, full_name, email, password_hash, role)
+        VALUES (${req.username}, ${req.fullName ?? ''}, ${req.email ?? null}, ${passwordHash}, ${role})
+        RETURNING ${USER_COLUMNS}`);
+      return toUser(row);
+    });
+  }
+
+  /** Checks a username and password; the same error for an unknown user and a wrong password. */
+  async authenticate(username: string, password: string): Promise<User> {
+    const row = await this.#pool.maybeOne(
+      sql.type(UserRow.extend({ password_hash: z.string() }))`
+        SELECT ${USER_COLUMNS}, password_hash FROM users WHERE lower(username) = lower(${username})`,
+    );
+    const ok = row ? await verifySecret(row.password_hash, password) : await verifyAgainstDecoy(password);
+    if (!row || !ok) throw new UnauthorizedError('Invalid username or password');
+    const updated = await this.#pool.one(
+      sql.type(UserRow)`UPDATE users SET last_login_at = now() WHERE id = ${row.id} RETURNING ${USER_COLUMNS}`,
+    );
+    return toUser(updated);
+  }
+
+  async list(): Promise<User[]> {
+    const rows = await this.#pool.any(sql.type(UserRow)`SELECT ${USER_COLUMNS} FROM users ORDER BY lower(username)`);
+    return rows.map(toUser);
+  }
+
+  async get(username: string): Promise<User> {
+    const row = await this.#pool.maybeOne(sql.type(UserRow)`SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower(${username})`);
+    if (!row) throw new NotFoundError(`No user named '${username}'`);
+    return toUser(row);
+  }
+
+  /** People may change their own name, e-mail and password; admins anyone's, and roles. */
+  async update(by: Principal, username: string, req: UpdateUserRequest): Promise<User> {
+    const self = by.kind === 'user' && by.name.toLowerCase() === username.toLowerCase();
+    if (by.role !== 'admin' && !self) throw new ForbiddenError('You may only change your own account');
+    if (req.role !== undefined && by.role !== 'admin') throw new ForbiddenError('Only an administrator may change roles');
+    const passwordHash = req.password === undefined ? null : await hashSecret(req.password);
+    return this.#pool.transaction(async (tx) => {
+      const row = await tx.maybeOne(sql.type(UserRow)`
+        UPDATE users SET
+          full_name = coalesce(${req.fullName ?? null}, full_name),
+          email = CASE WHEN ${req.email !== undefined} THEN ${req.email ?? null} ELSE email END,
+          role = coalesce(${req.role ?? null}, role),
+          password_hash = coalesce(${passwordHash}, password_hash)
+        WHERE lower(username) = lower(${username})
+        RETURNING ${USER_COLUMNS}`);
+      if (!row) throw new NotFoundError(`No user named '${username}'`);
+      await assertAnAdminRemains(tx);
+      return toUser(row);
+    });
+  }
+
+  async delete(by: Principal, username: string): Promise<void> {
+    if (by.role !== 'admin') throw new ForbiddenError('Only an administrator may delete users');
+    await this.#pool.transaction(async (tx) => {
+      const gone = await tx.query(sql.unsafe`DELETE FROM users WHERE lower(username) = lower(${username})`);
+      if (gone.rowCount === 0) throw new NotFoundError(`No user named '${username}'`);
+      await assertAnAdminRemains(tx);
+    });
+  }
+}
+
+/** Nobody could manage Jonkkins any more without an admin: refuse the change that removes the last. */
+async function assertAnAdminRemains(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]): Promise<void> {
+  const admins = await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`);
+  if (admins === 0) throw new ConflictError('Jonkkins must keep at least one administrator');
+}

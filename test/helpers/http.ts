@@ -1,0 +1,50 @@
+/** A small fetch wrapper for tests: JSON in, status + headers + parsed body out. */
+export interface Reply<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export async function call<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  opts: { token?: string; json?: unknown; raw?: string; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...opts.headers };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.raw !== undefined) {
+    headers['content-type'] ??= 'application/json';
+    body = opts.raw;
+  }
+  const res = await fetch(`${base}${path}`, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  if (res.headers.get('content-type')?.includes('json')) parsed = JSON.parse(text);
+  return { status: res.status, headers: res.headers, body: parsed as T, text };
+}
+
+/** Decodes a JWS payload without verifying it (to read claims in assertions). */
+export function claimsOf(token: string): Record<string, any> {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8'));
+}
+
+export const ADMIN = { username: 'admin', password: 'correct horse battery' };
+
+/** Registers the first user (admin) and logs in; returns the admin's token. */
+export async function bootstrapAdmin(base: string): Promise<string> {
+  const reg = await call(base, 'POST', '/api/users', { json: ADMIN });
+  if (reg.status !== 201) throw new Error(`first user: ${reg.status} ${reg.text}`);
+  return login(base, ADMIN.username, ADMIN.password);
+}
+
+export async function login(base: string, username: string, password: string): Promise<string> {
+  const res = await call(base, 'POST', '/login', { json: { username, password } });
+  if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
+  return res.text;
+}
