@@ -1,0 +1,187 @@
+/**
+ * The `jonkkins` command. Exit codes: 0 done, 1 failed while running, 2 bad command line,
+ * 78 bad configuration (an environment variable).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { AgentsService } from '../master/src/agents/agents.ts';
+import { ConfigError, loadConfig, type Config } from '../master/src/config.ts';
+import { createDatabasePool } from '../master/src/db/pool.ts';
+import { migrate, NewerSchemaError } from '../master/src/db/migrate.ts';
+import { createLogger, type Logger } from '../master/src/log.ts';
+import { startMaster, startServices } from '../master/src/server.ts';
+import { CredentialsRefusedError, startAgent } from '../worker/src/agent.ts';
+
+const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
+const LOCAL_AGENT = 'local';
+
+class UsageError extends Error {}
+
+const HELP: Record<string, string> = {
+  '': `Usage: jonkkins <command> [options]
+
+Commands:
+  start     master, one local agent and the UI, on embedded defaults   (what npm start runs)
+  master    the master alone
+  agent     an agent alone: jonkkins agent --url URL --name NAME --secret SECRET
+  migrate   apply database migrations and exit
+
+Run "jonkkins <command> --help" for a command's options. Configuration comes from
+environment variables (PORT, JONKKINS_HOME, DATABASE_URL, REDIS_URL, ...): see README.md.`,
+  start: `Usage: jonkkins start [--executors N] [--no-agent]
+
+Starts the master, one local agent named "${LOCAL_AGENT}" and the UI. Without DATABASE_URL and
+REDIS_URL it runs private PostgreSQL and Redis servers with their data under JONKKINS_HOME.
+  --executors N   executors of the local agent (1-64, default 2)
+  --no-agent      do not start the local agent`,
+  master: `Usage: jonkkins master
+
+Starts the master alone (REST API, UI, login) on PORT. Agents connect to it with jonkkins agent.`,
+  agent: `Usage: jonkkins agent --url URL --name NAME (--secret SECRET | --secret-file FILE) [--workdir DIR]
+
+Logs in to the master as an agent and keeps its connection alive. Every option can also come
+from the environment: JONKKINS_AGENT_URL, JONKKINS_AGENT_NAME, JONKKINS_AGENT_SECRET,
+JONKKINS_AGENT_WORKDIR. Prefer --secret-file or the variable: --secret is visible in ps.
+  --url URL           the master, e.g. http://ci.example.com:8080
+  --name NAME         the agent's name, as registered by an admin
+  --secret SECRET     the secret shown when the agent was registered
+  --secret-file FILE  read the secret from FILE
+  --workdir DIR       where workspaces go (default ~/.jonkkins-agent)`,
+  migrate: `Usage: jonkkins migrate
+
+Applies pending database migrations (sql/) to DATABASE_URL, or to the embedded database.`,
+};
+
+function parse<T extends NonNullable<ParseArgsConfig['options']>>(command: string, args: string[], options: T) {
+  try {
+    return parseArgs({ args, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }).values;
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see "jonkkins ${command} --help")`);
+  }
+}
+
+function showHelp(command: string): number {
+  console.log(HELP[command]);
+  return EXIT.ok;
+}
+
+/** Waits for SIGINT or SIGTERM, then runs the shutdown once. */
+function untilSignal(shutdown: () => Promise<void>): Promise<number> {
+  return new Promise((done) => {
+    const onSignal = (signal: string) => {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      console.error(`jonkkins: ${signal}, shutting down`);
+      void shutdown().then(() => done(EXIT.ok));
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  });
+}
+
+async function runMaster(config: Config, log: Logger, localAgent?: { executors: number }): Promise<number> {
+  const master = await startMaster(config, log);
+  let agent: ChildProcess | undefined;
+  if (localAgent) {
+    // A fresh secret every start: it only ever lives in this process and the child's environment.
+    const agents = new AgentsService(master.pool);
+    const known = await agents.list();
+    const existing = known.find((a) => a.name === LOCAL_AGENT);
+    const { secret } = existing
+      ? await agents.update(LOCAL_AGENT, { executors: localAgent.executors }).then(() => agents.regenerateSecret(LOCAL_AGENT))
+      : await agents.register({ name: LOCAL_AGENT, executors: localAgent.executors, labels: [], description: 'Runs on the machine of the master (jonkkins start)' });
+    agent = spawn(process.execPath, [resolve(import.meta.dirname, 'jonkkins.js'), 'agent', '--url', master.localUrl, '--name', LOCAL_AGENT], {
+      env: { ...process.env, JONKKINS_AGENT_SECRET: secret, JONKKINS_AGENT_WORKDIR: resolve(config.home, 'agent') },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    agent.on('exit', (code, signal) => log.warn(`local agent exited (${signal ?? code})`));
+  }
+  return untilSignal(async () => {
+    if (agent && agent.exitCode === null) {
+      agent.kill('SIGTERM');
+      await new Promise((r) => agent!.once('exit', r));
+    }
+    await master.close();
+  });
+}
+
+async function runAgent(args: string[]): Promise<number> {
+  const v = parse('agent', args, {
+    url: { type: 'string' },
+    name: { type: 'string' },
+    secret: { type: 'string' },
+    'secret-file': { type: 'string' },
+    workdir: { type: 'string' },
+  });
+  if (v.help) return showHelp('agent');
+  const env = process.env;
+  const url = v.url ?? env.JONKKINS_AGENT_URL;
+  const name = v.name ?? env.JONKKINS_AGENT_NAME;
+  const secretFile = v['secret-file'];
+  const secret = v.secret ?? (secretFile ? readFileSync(secretFile, 'utf8').trim() : env.JONKKINS_AGENT_SECRET);
+  if (!url) throw new UsageError('--url is required (or JONKKINS_AGENT_URL)');
+  if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`--url must be an http(s) URL, got "${url}"`);
+  if (!name) throw new UsageError('--name is required (or JONKKINS_AGENT_NAME)');
+  if (!secret) throw new UsageError('--secret or --secret-file is required (or JONKKINS_AGENT_SECRET)');
+  const log = createLogger(loadConfig().logLevel, 'jonkkins-agent');
+  const workdir = v.workdir ?? env.JONKKINS_AGENT_WORKDIR ?? resolve(homedir(), '.jonkkins-agent');
+  const agent = startAgent({ url, name, secret, workdir, log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) } });
+  const stopped = untilSignal(() => agent.stop());
+  try {
+    await Promise.race([agent.done, stopped]);
+  } catch (err) {
+    if (err instanceof CredentialsRefusedError) {
+      console.error(`jonkkins: ${err.message}`);
+      return EXIT.failed;
+    }
+    throw err;
+  }
+  return stopped;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command = '', ...args] = argv;
+  if (command === '' || command === '--help' || command === '-h' || command === 'help') return showHelp(args[0] && HELP[args[0]] ? args[0] : '');
+  if (command === 'agent') return runAgent(args);
+  if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (see "jonkkins --help")`);
+  const v = parse(command, args, command === 'start' ? { executors: { type: 'string' }, 'no-agent': { type: 'boolean' } } : {});
+  if (v.help) return showHelp(command);
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  if (command === 'migrate') {
+    const services = await startServices(config, log, { redis: false });
+    try {
+      const pool = await createDatabasePool(services.databaseUrl, 1);
+      const applied = await migrate(pool).finally(() => pool.end());
+      console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database schema is up to date');
+    } finally {
+      await services.stop();
+    }
+    return EXIT.ok;
+  }
+  if (command === 'master') return runMaster(config, log);
+  const executors = Number(v.executors ?? 2);
+  if (!Number.isInteger(executors) || executors < 1 || executors > 64) throw new UsageError(`--executors must be a whole number from 1 to 64, got "${v.executors}"`);
+  return runMaster(config, log, v['no-agent'] ? undefined : { executors });
+}
+
+try {
+  process.exitCode = await main(process.argv.slice(2));
+} catch (err) {
+  if (err instanceof UsageError) {
+    console.error(`jonkkins: ${err.message}`);
+    process.exitCode = EXIT.usage;
+  } else if (err instanceof ConfigError) {
+    console.error(`jonkkins: ${err.message}`);
+    process.exitCode = EXIT.config;
+  } else if (err instanceof NewerSchemaError) {
+    console.error(`jonkkins: ${err.message}`);
+    process.exitCode = EXIT.failed;
+  } else {
+    console.error(`jonkkins: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = EXIT.failed;
+  }
+}
+// Stray handles (a reconnecting client, a timer) must not keep a finished command alive.
+process.exit(process.exitCode);

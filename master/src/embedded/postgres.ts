@@ -1,0 +1,158 @@
+// Embedded PostgreSQL for `jonkkins start` without DATABASE_URL: all data lives under JONKKINS_HOME.
+// Preferred is a private cluster of the machine's PostgreSQL server binaries; PGlite (PostgreSQL in
+// WASM, one backend, no real concurrency) is the fallback when such a cluster cannot run.
+// JONKKINS_EMBEDDED_PG=cluster|pglite forces the choice; forcing `cluster` where it cannot run is an error.
+// Both listen on 127.0.0.1 only, without a password (trust): any local user can connect.
+import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
+import { chown, mkdir, open, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Logger } from '../log.ts';
+import { exec, findBinary, freePort, pathDirs, run, runsProgram, tail } from './binaries.ts';
+
+export type EmbeddedPostgresKind = 'cluster' | 'pglite';
+export interface EmbeddedPostgres {
+  url: string;
+  kind: EmbeddedPostgresKind;
+  stop(): Promise<void>;
+}
+export interface EmbeddedPostgresOptions {
+  home: string;
+  log: Logger;
+  /** Forces the choice; defaults to $JONKKINS_EMBEDDED_PG. */
+  prefer?: EmbeddedPostgresKind;
+  /** Where to look for initdb; default: $PATH, then /usr/lib/postgresql/<version>/bin, highest version first. */
+  binDirs?: string[];
+}
+
+type ClusterPlan = { binDir: string; runuser?: string; uid?: number; gid?: number };
+
+export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const prefer = opts.prefer ?? preferFromEnv(process.env.JONKKINS_EMBEDDED_PG);
+  const forcedBy = opts.prefer ? `prefer: '${prefer}'` : `JONKKINS_EMBEDDED_PG=${prefer}`;
+  const { home, log } = opts;
+  await mkdir(home, { recursive: true });
+  const hasCluster = existsSync(join(home, 'postgres', 'PG_VERSION'));
+  // Once a home holds PGlite data, keep using it: switching kinds (e.g. after PostgreSQL gets installed) would silently show an empty database.
+  if (prefer === 'pglite' || (!prefer && !hasCluster && existsSync(join(home, 'pglite', 'PG_VERSION')))) {
+    return startPglite(home, log, prefer ? `forced by ${forcedBy}` : 'it already holds data');
+  }
+  const plan = await planCluster(home, opts.binDirs ?? defaultBinDirs());
+  if ('binDir' in plan) return startCluster(home, log, plan);
+  if (prefer === 'cluster') throw new Error(`A private PostgreSQL cluster was requested (${forcedBy}) but cannot run: ${plan.reason}.`);
+  if (hasCluster) throw new Error(`${join(home, 'postgres')} holds a PostgreSQL cluster that cannot be started: ${plan.reason}.`);
+  return startPglite(home, log, plan.reason);
+}
+
+function preferFromEnv(value: string | undefined): EmbeddedPostgresKind | undefined {
+  if (!value) return undefined;
+  if (value === 'cluster' || value === 'pglite') return value;
+  throw new Error(`JONKKINS_EMBEDDED_PG must be 'cluster' or 'pglite', not '${value}'.`);
+}
+
+function defaultBinDirs(): string[] {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+(\.\d+)?$/.test(v)) : [];
+  return pathDirs(versions.sort((a, b) => Number(b) - Number(a)).map((v) => join(root, v, 'bin')));
+}
+
+async function planCluster(home: string, dirs: string[]): Promise<ClusterPlan | { reason: string }> {
+  const initdb = findBinary('initdb', dirs);
+  if (!initdb) return { reason: `no PostgreSQL server binaries (initdb) on PATH or under /usr/lib/postgresql/*/bin` };
+  // Debian links initdb into /usr/local/bin; its real directory also holds the matching pg_ctl, postgres and psql.
+  const binDir = dirname(realpathSync(initdb));
+  const missing = ['pg_ctl', 'postgres', 'psql'].filter((b) => !findBinary(b, [binDir]));
+  if (missing.length) return { reason: `${binDir} lacks ${missing.join(', ')}` };
+  if (process.getuid?.() !== 0) return { binDir };
+  // initdb and postgres refuse to run as root: run them as the postgres system user, who must reach the data dir.
+  const runuser = findBinary('runuser', pathDirs(['/usr/sbin', '/sbin']));
+  const uid = await exec('id', ['-u', 'postgres']);
+  const gid = await exec('id', ['-g', 'postgres']);
+  if (!runuser || uid.code !== 0 || gid.code !== 0) return { reason: `initdb cannot run as root and there is no postgres user to run it (with runuser) instead` };
+  // `test -x` on the full path fails when any ancestor (e.g. /root, mode 700) is not traversable.
+  if ((await exec(runuser, ['-u', 'postgres', '--', 'test', '-x', home])).code !== 0) {
+    return { reason: `initdb cannot run as root and ${home} is not reachable by the postgres user` };
+  }
+  return { binDir, runuser, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+}
+
+async function startCluster(home: string, log: Logger, plan: ClusterPlan): Promise<EmbeddedPostgres> {
+  const t0 = Date.now();
+  const data = join(home, 'postgres');
+  const logFile = join(home, 'postgres.log');
+  const bin = (name: string) => join(plan.binDir, name);
+  const asOwner = (name: string, args: string[]) =>
+    plan.runuser ? exec(plan.runuser, ['-u', 'postgres', '--', bin(name), ...args], { cwd: home }) : exec(bin(name), args, { cwd: home });
+  const isRunning = async () => (await asOwner('pg_ctl', ['status', '-D', data])).code === 0;
+  const stop = async () => {
+    if (!(await isRunning())) return;
+    const r = await asOwner('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60']);
+    if (r.code !== 0 && (await isRunning())) throw new Error(`pg_ctl stop failed: ${(r.stderr || r.stdout).trim()}`);
+  };
+
+  await mkdir(data, { recursive: true, mode: 0o700 });
+  await (await open(logFile, 'a')).close(); // pre-created so that it can be handed to the postgres user
+  if (plan.uid !== undefined && plan.gid !== undefined) {
+    await chown(data, plan.uid, plan.gid);
+    await chown(logFile, plan.uid, plan.gid);
+  }
+  if (!existsSync(join(data, 'PG_VERSION'))) {
+    const r = await asOwner('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
+    if (r.code !== 0) throw new Error(`initdb failed: ${(r.stderr || r.stdout).trim()}`);
+    log.info({ data, ms: Date.now() - t0 }, 'embedded PostgreSQL: created a new cluster');
+  }
+  // A run that died without stop() leaves its postmaster running on an unknown port: stop it, then start afresh.
+  // After a reboot its stale pid may belong to another process: remove the pid file, or postgres refuses to start.
+  const pidFile = join(data, 'postmaster.pid');
+  const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').split('\n')[0]) : 0;
+  if (runsProgram(pid, 'postgres')) {
+    log.warn({ data, pid }, 'embedded PostgreSQL: stopping a server left running by an earlier run');
+    await stop();
+  } else if (pid) await rm(pidFile, { force: true });
+  let port = 0;
+  for (let attempt = 1; ; attempt++) {
+    port = await freePort(); // may be taken before postgres binds it, hence the retries
+    // No unix socket: /var/run/postgresql is not ours, and a socket path under a long home could exceed 107 bytes.
+    const options = `-c listen_addresses=127.0.0.1 -c port=${port} -c unix_socket_directories=''`;
+    const r = await asOwner('pg_ctl', ['start', '-D', data, '-l', logFile, '-w', '-t', '60', '-o', options]);
+    if (r.code === 0) break;
+    if (attempt === 3) throw new Error(`PostgreSQL in ${data} did not start; end of ${logFile}:\n${tail(logFile)}`);
+  }
+  try {
+    const psql = (q: string) => run(bin('psql'), ['-X', '-q', '-tA', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', q]);
+    if ((await psql(`SELECT 1 FROM pg_database WHERE datname = 'jonkkins'`)).trim() !== '1') await psql('CREATE DATABASE jonkkins');
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  log.info({ data, port, ms: Date.now() - t0 }, `embedded PostgreSQL: private cluster in ${data}`);
+  return { url: `postgres://postgres@127.0.0.1:${port}/jonkkins`, kind: 'cluster', stop };
+}
+
+async function startPglite(home: string, log: Logger, reason: string): Promise<EmbeddedPostgres> {
+  const t0 = Date.now();
+  const dataDir = join(home, 'pglite');
+  await mkdir(dataDir, { recursive: true });
+  // Loaded lazily: the WASM build is large and the cluster path never needs it.
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
+  const db = await PGlite.create(dataDir);
+  // maxConnections defaults to 1, which breaks any connection pool; port 0 lets the OS pick without a race.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 10 });
+  try {
+    await server.start();
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  const port = Number(server.getServerConn().split(':').pop());
+  log.info({ dataDir, port, ms: Date.now() - t0 }, `embedded PostgreSQL: PGlite in ${dataDir} (${reason})`);
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    kind: 'pglite',
+    async stop() {
+      if (db.closed) return;
+      await server.stop();
+      await db.close(); // flushes the data dir; without it recent writes may be lost
+    },
+  };
+}

@@ -1,0 +1,110 @@
+/**
+ * Starts a master for real: the database and Redis (embedded when no URL is configured),
+ * migrations, the signing key, then the HTTP server. Returns a handle that stops it all in order.
+ */
+import { once } from 'node:events';
+import { mkdir } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import { Redis } from 'ioredis';
+import { createApp } from './app.ts';
+import { loadSigningKey } from './auth/tokens.ts';
+import type { Config } from './config.ts';
+import { createDatabasePool, type DatabasePool } from './db/pool.ts';
+import { migrate } from './db/migrate.ts';
+import { startEmbeddedPostgres } from './embedded/postgres.ts';
+import { startEmbeddedRedis } from './embedded/redis.ts';
+import type { Logger } from './log.ts';
+
+export const REDIS_PREFIX = 'jonkkins:';
+
+export interface RunningMaster {
+  /** Where this process listens, e.g. http://127.0.0.1:8080 (not the public URL). */
+  localUrl: string;
+  port: number;
+  pool: DatabasePool;
+  close(): Promise<void>;
+}
+
+/** Hides the password of a connection URL for logs. */
+export function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '****';
+  return u.toString();
+}
+
+export interface Services {
+  databaseUrl: string;
+  redisUrl: string;
+  stop(): Promise<void>;
+}
+
+/** PostgreSQL and Redis: the configured servers, or private embedded ones under JONKKINS_HOME. */
+export async function startServices(config: Config, log: Logger, need: { redis: boolean } = { redis: true }): Promise<Services> {
+  await mkdir(config.home, { recursive: true, mode: 0o700 });
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err) => log.error({ err }, 'stopping a service failed'));
+  };
+  try {
+    let databaseUrl = config.databaseUrl;
+    if (databaseUrl) log.info(`PostgreSQL: ${redactUrl(databaseUrl)} (DATABASE_URL)`);
+    else {
+      const pg = await startEmbeddedPostgres({ home: config.home, log });
+      stops.push(pg.stop);
+      databaseUrl = pg.url;
+    }
+    let redisUrl = config.redisUrl ?? '';
+    if (config.redisUrl) log.info(`Redis: ${redactUrl(config.redisUrl)} (REDIS_URL)`);
+    else if (need.redis) {
+      const redis = await startEmbeddedRedis({ home: config.home, log });
+      stops.push(redis.stop);
+      redisUrl = redis.url;
+    }
+    return { databaseUrl, redisUrl, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+export async function startMaster(config: Config, log: Logger): Promise<RunningMaster> {
+  const started = Date.now();
+  const services = await startServices(config, log);
+  const cleanup: (() => Promise<void>)[] = [services.stop];
+  const close = async () => {
+    for (const c of cleanup.reverse()) await c().catch((err) => log.error({ err }, 'shutdown step failed'));
+  };
+  try {
+    const pool = await createDatabasePool(services.databaseUrl);
+    cleanup.push(() => pool.end());
+    const applied = await migrate(pool);
+    log.info(applied.length ? `database migrated: ${applied.join(', ')}` : 'database schema is up to date');
+
+    const redis = new Redis(services.redisUrl, { maxRetriesPerRequest: null });
+    redis.on('error', (err) => log.warn({ err: err.message }, 'Redis connection problem'));
+    cleanup.push(async () => void redis.disconnect());
+
+    const signingKey = await loadSigningKey({ secret: config.secret, home: config.home });
+    const app = createApp({
+      pool,
+      redis,
+      redisPrefix: REDIS_PREFIX,
+      signingKey,
+      log,
+      trustProxy: config.trustProxy,
+      sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
+    });
+    const server = app.listen(config.port, config.host);
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
+    cleanup.push(async () => {
+      server.close();
+      server.closeAllConnections();
+    });
+    const { port } = server.address() as AddressInfo;
+    log.info(`Jonkkins master ready on port ${port} (public URL ${config.publicUrl}) in ${Date.now() - started} ms`);
+    return { localUrl: `http://127.0.0.1:${port}`, port, pool, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
