@@ -6,6 +6,7 @@ import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Redis } from 'ioredis';
 import Koa from 'koa';
+import serveStatic from 'koa-static';
 import type { DatabasePool } from 'slonik';
 import { agentRoutes } from './agents/agent-routes.ts';
 import { AgentsService } from './agents/agents.ts';
@@ -31,6 +32,8 @@ export interface AppDeps {
   sessionMaxAgeSeconds: number;
   throttle?: ThrottleLimits;
   now?: () => number;
+  /** The web UI's files, served without a token (the API calls they make need one). */
+  staticDir?: string;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -52,6 +55,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = { status: 'ok' };
   });
   app.use(open.routes());
+  if (deps.staticDir) app.use(staticFiles(deps.staticDir));
   const login = publicLoginRoutes({ users, agents, tokens, throttle, now });
   app.use(login.routes()).use(login.allowedMethods());
 
@@ -75,7 +79,17 @@ export function createApp(deps: AppDeps): Koa {
   return app;
 }
 
+/** Static files for GET/HEAD outside the API; koa-send refuses paths that leave the folder. */
+function staticFiles(dir: string): Koa.Middleware {
+  const serve = serveStatic(dir, { index: 'index.html', hidden: false, maxage: 0 });
+  return (ctx, next) => {
+    const api = ctx.path.startsWith('/api/') || ctx.path === '/login' || ctx.path === '/login-slave';
+    return (ctx.method === 'GET' || ctx.method === 'HEAD') && !api ? serve(ctx, next) : next();
+  };
+}
+
 async function securityHeaders(ctx: Koa.Context, next: Koa.Next) {
+  ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Referrer-Policy', 'no-referrer');
   await next();

@@ -3,6 +3,8 @@
  * migrations, the signing key, then the HTTP server. Returns a handle that stops it all in order.
  */
 import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
@@ -16,6 +18,12 @@ import { startEmbeddedRedis } from './embedded/redis.ts';
 import type { Logger } from './log.ts';
 
 export const REDIS_PREFIX = 'jonkkins:';
+
+/** The built UI (web/dist) when there is one, else the plain pages in web/public. */
+export function webRoot(): string {
+  const dist = fileURLToPath(new URL('../../web/dist/', import.meta.url));
+  return existsSync(dist) ? dist : fileURLToPath(new URL('../../web/public/', import.meta.url));
+}
 
 export interface RunningMaster {
   /** Where this process listens, e.g. http://127.0.0.1:8080 (not the public URL). */
@@ -93,6 +101,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       log,
       trustProxy: config.trustProxy,
       sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
+      staticDir: webRoot(),
     });
     const server = app.listen(config.port, config.host);
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);
