@@ -98,3 +98,13 @@ test('a wrong agent secret and an unknown agent get the same 401', async (t) => 
   t.is(a.status, 401);
   t.deepEqual(a.body, b.body);
 });
+
+test('/login-slave is throttled like /login: 429 with Retry-After after repeated failures', async (t) => {
+  const { body } = await register({ name: 'hammered', executors: 1 });
+  let last = await loginSlave('hammered', 'wrong');
+  for (let i = 0; i < 10 && last.status === 401; i++) last = await loginSlave('hammered', 'wrong');
+  t.is(last.status, 429);
+  t.true(Number(last.headers.get('retry-after')) >= 1);
+  // While blocked, even the right secret is refused: the throttle answers before the secret is checked.
+  t.is((await loginSlave('hammered', body.secret)).status, 429);
+});
