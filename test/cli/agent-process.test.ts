@@ -21,7 +21,9 @@ test('jonkkins agent logs in with its secret file and shows online', async (t) =
   const agent = spawnJonkkins(['agent', '--url', m.url, '--name', 'proc-agent', '--secret-file', secretFile]);
   t.teardown(() => stopProcess(agent));
   await until('the agent to be online', async () => (await call(m.url, 'GET', '/api/agents/proc-agent', { token: admin })).body.online === true);
-  t.regex(agent.output.stdout, /agent proc-agent: logged in/);
+  // Its log line may reach our pipe a moment after the heartbeat reached the master.
+  await until('the agent to log its login', () => /agent proc-agent: logged in/.test(agent.output.stdout));
+  t.true((await call(m.url, 'GET', '/api/agents/proc-agent', { token: admin })).body.online);
   t.is(await stopProcess(agent), 0);
 });
 
