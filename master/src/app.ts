@@ -18,6 +18,14 @@ import { errorMiddleware } from './http/error-middleware.ts';
 import { openApiDocument } from './http/openapi.ts';
 import type { Logger } from './log.ts';
 import { SettingsService } from './settings/settings.ts';
+import { agentBuildRoutes } from './agents/agent-build-routes.ts';
+import { AgentBuildsService } from './builds/agent-builds.ts';
+import { BuildsService } from './builds/builds.ts';
+import { Dispatcher } from './builds/dispatcher.ts';
+import { SecretBox } from './builds/secret-box.ts';
+import { jobRoutes } from './jobs/job-routes.ts';
+import { JobsService } from './jobs/jobs.ts';
+import { BuildQueue } from './queue/build-queue.ts';
 import { userRoutes } from './users/user-routes.ts';
 import { UsersService } from './users/users.ts';
 
@@ -34,9 +42,20 @@ export interface AppDeps {
   now?: () => number;
   /** The web UI's files, served without a token (the API calls they make need one). */
   staticDir?: string;
+  /** The public URL (ends in /): BUILD_URL and friends. */
+  publicUrl: string;
+  /** The Redis URL agents reach the build queue at. */
+  agentRedisUrl: string;
 }
 
-export function createApp(deps: AppDeps): Koa {
+/** The services behind the app, for the process that also runs maintenance timers. */
+export interface AppServices {
+  dispatcher: Dispatcher;
+  agentBuilds: AgentBuildsService;
+  queue: BuildQueue;
+}
+
+export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const now = deps.now ?? Date.now;
   const app = new Koa({ proxy: deps.trustProxy });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
@@ -45,6 +64,12 @@ export function createApp(deps: AppDeps): Koa {
   const agents = new AgentsService(deps.pool);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
+  const secrets = new SecretBox(deps.signingKey);
+  const jobs = new JobsService(deps.pool, secrets);
+  const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
+  const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
+  const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: deps.publicUrl, log: deps.log });
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
@@ -73,10 +98,16 @@ export function createApp(deps: AppDeps): Koa {
   api.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument();
   });
-  for (const router of [api, tokenRenewalRoutes({ tokens }), userRoutes(users, settings), agentRoutes(agents)]) {
-    app.use(router.routes()).use(router.allowedMethods());
-  }
-  return app;
+  const routers = [
+    api,
+    tokenRenewalRoutes({ tokens }),
+    userRoutes(users, settings),
+    agentRoutes(agents, agentBuilds),
+    jobRoutes(jobs, builds, deps.pool),
+    agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
+  ];
+  for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue } });
 }
 
 /** Static files for GET/HEAD outside the API; koa-send refuses paths that leave the folder. */

@@ -9,6 +9,7 @@ import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
+import { startMaintenance } from './maintenance.ts';
 import { loadSigningKey } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createDatabasePool, type DatabasePool } from './db/pool.ts';
@@ -102,6 +103,13 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       trustProxy: config.trustProxy,
       sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
       staticDir: webRoot(),
+      publicUrl: config.publicUrl,
+      agentRedisUrl: services.redisUrl,
+    });
+    const maintenance = startMaintenance(app.services, log);
+    cleanup.push(async () => {
+      await maintenance.stop();
+      await app.services.queue.close();
     });
     const server = app.listen(config.port, config.host);
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);

@@ -1,29 +1,106 @@
 /**
- * The master↔agent contract. Agents are untrusted: the master validates every message here.
+ * The master↔agent contract. Agents are untrusted: the master validates every message here and
+ * checks that the agent sending it is the one the build was given to.
  *
- * Lifecycle of an agent (protocol version 1):
- *  1. The agent logs in: POST /login-slave {name, secret} → a JWS (kind "agent", 15 minutes) in the
- *     Authorization header and as the text/plain body. A wrong name or secret is a 401; repeated
- *     failures are throttled (429 + Retry-After, which the agent honours).
- *  2. Every HEARTBEAT_INTERVAL_MS it calls POST /api/agent/heartbeat; the master shows it online
- *     while heartbeats are younger than 30 s.
- *  3. Before its token expires (every TOKEN_RENEW_INTERVAL_MS) it renews it: POST /api/token.
- *     A 401 anywhere (secret regenerated, agent deleted, session too old) → log in again.
- *  4. If the master cannot be reached, it retries with backoff and never exits on its own.
- * Running builds (queue, start, log, result) extends this contract in the next protocol version.
+ * Lifecycle (protocol version 2):
+ *  1. Login: POST /login-slave {name, secret} → a JWS (kind "agent", 15 minutes), as the text/plain
+ *     body and in the Authorization header. 401 = wrong credentials (the agent exits); 429 = throttled
+ *     (it waits Retry-After). Every HEARTBEAT_INTERVAL_MS: POST /api/agent/heartbeat. Every
+ *     TOKEN_RENEW_INTERVAL_MS: POST /api/token. Any 401 later → log in again.
+ *  2. Work: GET /api/agent/work-config → where the queue is (Redis URL and key prefix) and which
+ *     queues exist, each with its label expression. The agent works, as a BullMQ worker, the queues
+ *     whose expression its labels plus its own name satisfy (queue "any" always), never holding a
+ *     queue job it has no free executor for. Re-read every WORK_CONFIG_REFRESH_MS. A queue job's data
+ *     is only {buildId}.
+ *  3. Start: POST /api/agent/builds/:id/start {executor} → 200 BuildSpec: the master moved the build
+ *     from queued to running for this agent, exactly once. 409 = not startable (cancelled, already
+ *     taken, not yet due): the agent drops the queue job without running anything.
+ *  4. Run: the agent prepares the workspace and runs the steps in order, each in its own process
+ *     group. Console bytes go to POST /api/agent/builds/:id/log?offset=N (body: raw bytes) in batches
+ *     (≤ LOG_BATCH_MS or LOG_BATCH_BYTES). The offset makes resends idempotent: bytes the master
+ *     already has are skipped; a gap is a 409 whose body says the size the master has. Secrets
+ *     (spec.masks) are replaced by **** before bytes leave the agent. While a build runs and no log
+ *     was sent for BUILD_PING_MS, the agent calls POST /api/agent/builds/:id/ping. Every answer to
+ *     log and ping is a BuildControl: `abort: true` → kill the step's process group (SIGTERM, then
+ *     SIGKILL after 5 s) and finish.
+ *  5. Finish: POST /api/agent/builds/:id/finish {result, logSize} once every byte is stored; the
+ *     master appends "Finished: RESULT" and the build is over. A result only gets worse: an aborted
+ *     build ends ABORTED (FAILURE for a timeout) whatever the agent reports.
+ *  6. If the master cannot be reached, the agent keeps the build running, buffers its console and
+ *     retries with backoff; nothing is reported twice (offsets) and nothing is lost. An agent that
+ *     goes silent for AGENT_LOST_AFTER_MS has its running builds ended FAILURE ("agent lost"); they are
+ *     never run again elsewhere.
  */
 import { z } from 'zod';
+import { BuildResult } from './build.ts';
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** Two thirds of the 15-minute token lifetime, leaving room for a slow master. */
 export const TOKEN_RENEW_INTERVAL_MS = 10 * 60_000;
+export const WORK_CONFIG_REFRESH_MS = 5_000;
+export const LOG_BATCH_MS = 200;
+export const LOG_BATCH_BYTES = 1024 * 1024;
+export const BUILD_PING_MS = 500;
+export const AGENT_LOST_AFTER_MS = 30_000;
 
 export const AGENT_PATHS = {
   login: '/login-slave',
   renew: '/api/token',
   heartbeat: '/api/agent/heartbeat',
+  workConfig: '/api/agent/work-config',
+  start: (buildId: number) => `/api/agent/builds/${buildId}/start`,
+  log: (buildId: number, offset: number) => `/api/agent/builds/${buildId}/log?offset=${offset}`,
+  ping: (buildId: number) => `/api/agent/builds/${buildId}/ping`,
+  finish: (buildId: number) => `/api/agent/builds/${buildId}/finish`,
 } as const;
 
 export const AgentCredentials = z.strictObject({ name: z.string().min(1).max(64), secret: z.string().min(1).max(256) });
 export type AgentCredentials = z.infer<typeof AgentCredentials>;
+
+/** The data of every BullMQ queue job: the build's id and nothing else (the rest comes from start). */
+export const QueueJobData = z.object({ buildId: z.number().int().positive() });
+export type QueueJobData = z.infer<typeof QueueJobData>;
+
+export const WorkConfig = z.object({
+  redis: z.object({ url: z.string(), prefix: z.string() }),
+  /** The agent's own labels, as the master has them (an admin may change them while it runs). */
+  labels: z.array(z.string()),
+  executors: z.number().int().min(1),
+  queues: z.array(z.object({ name: z.string(), expression: z.string() })),
+});
+export type WorkConfig = z.infer<typeof WorkConfig>;
+
+export const StartRequest = z.strictObject({ executor: z.number().int().min(0).max(63) });
+export type StartRequest = z.infer<typeof StartRequest>;
+
+export const BuildSpec = z.object({
+  buildId: z.number(),
+  jobName: z.string(),
+  number: z.number(),
+  /** Steps as in the job document (shared/src/job.ts). */
+  steps: z.array(z.object({ type: z.literal('shell'), script: z.string(), unstableReturn: z.number().optional() })),
+  /** Environment from the master: build, job and parameter variables. The agent adds WORKSPACE,
+   * NODE_NAME, NODE_LABELS and EXECUTOR_NUMBER. */
+  env: z.record(z.string(), z.string()),
+  /** Strings to replace by **** in the console (password parameter values). */
+  masks: z.array(z.string()),
+  timeoutMinutes: z.number().nullable(),
+  /** Where the agent's console bytes start (the master wrote the header lines before). */
+  logOffset: z.number(),
+});
+export type BuildSpec = z.infer<typeof BuildSpec>;
+
+export const BuildControl = z.object({
+  /** The master has the console up to here. */
+  logSize: z.number(),
+  /** Stop the build now. */
+  abort: z.boolean(),
+});
+export type BuildControl = z.infer<typeof BuildControl>;
+
+export const FinishRequest = z.strictObject({ result: BuildResult, logSize: z.number().int().min(0) });
+export type FinishRequest = z.infer<typeof FinishRequest>;
+
+/** 409 body of a log post that left a gap: resend from `logSize`. */
+export const LogGap = z.object({ error: z.object({ code: z.literal('conflict'), message: z.string() }), logSize: z.number() });

@@ -7,7 +7,8 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createPool, sql } from 'slonik';
-import { createApp, type AppDeps } from '../../master/src/app.ts';
+import { createApp, type AppDeps, type AppServices } from '../../master/src/app.ts';
+import { startMaintenance, type MaintenanceOptions } from '../../master/src/maintenance.ts';
 import { createDatabasePool, type DatabasePool } from '../../master/src/db/pool.ts';
 import { migrate } from '../../master/src/db/migrate.ts';
 import { createLogger } from '../../master/src/log.ts';
@@ -46,10 +47,16 @@ export interface TestMaster {
   redis: Redis;
   redisPrefix: string;
   signingKey: Buffer;
+  services: AppServices;
   close(): Promise<void>;
 }
 
-export async function startTestMaster(overrides: Partial<AppDeps> = {}): Promise<TestMaster> {
+export interface TestMasterOptions {
+  /** Run the maintenance timers (queue sweep, lost-agent watchdog), with these intervals. */
+  maintenance?: MaintenanceOptions;
+}
+
+export async function startTestMaster(overrides: Partial<AppDeps> = {}, options: TestMasterOptions = {}): Promise<TestMaster> {
   const db = await createTestDatabase();
   await migrate(db.pool);
   const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
@@ -63,8 +70,11 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}): Promise
     log: createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info')),
     trustProxy: false,
     sessionMaxAgeSeconds: 12 * 3600,
+    publicUrl: 'http://jonkkins.test/',
+    agentRedisUrl: TEST_REDIS_URL,
     ...overrides,
   });
+  const maintenance = options.maintenance ? startMaintenance(app.services, createLogger('silent'), options.maintenance) : undefined;
   const server = app.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const { port } = server.address() as AddressInfo;
@@ -74,7 +84,10 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}): Promise
     redis,
     redisPrefix,
     signingKey: overrides.signingKey ?? signingKey,
+    services: app.services,
     async close() {
+      await maintenance?.stop();
+      await app.services.queue.close();
       server.close();
       server.closeAllConnections();
       const keys = await redis.keys(`${redisPrefix}*`);

@@ -12,10 +12,10 @@ test('three masters migrating at once apply each migration exactly once', async 
   t.teardown(() => db.drop());
   const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
   const all = results.flat().sort();
-  t.deepEqual(all, ['0001_identity.sql']);
+  t.deepEqual(all, ['0001_identity.sql', '0002_jobs_and_builds.sql']);
   t.deepEqual(await migrate(db.pool), []);
   const names = await db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`SELECT name FROM schema_migrations`);
-  t.deepEqual([...names], ['0001_identity.sql']);
+  t.deepEqual([...names].sort(), ['0001_identity.sql', '0002_jobs_and_builds.sql']);
 });
 
 test('a master refuses a database migrated by a newer Jonkkins', async (t) => {
@@ -24,7 +24,7 @@ test('a master refuses a database migrated by a newer Jonkkins', async (t) => {
   const newer = await mkdtemp(join(tmpdir(), 'jk-sql-'));
   await cp(MIGRATIONS_DIR, newer, { recursive: true });
   await writeFile(join(newer, '9999_future.sql'), 'CREATE TABLE future_things (id int);\n');
-  t.deepEqual(await migrate(db.pool, newer), ['0001_identity.sql', '9999_future.sql']);
+  t.deepEqual(await migrate(db.pool, newer), ['0001_identity.sql', '0002_jobs_and_builds.sql', '9999_future.sql']);
   const err = await t.throwsAsync(migrate(db.pool), { instanceOf: NewerSchemaError });
   t.regex(err!.message, /newer than this Jonkkins knows.*9999_future\.sql/);
 });

@@ -2,10 +2,11 @@ import Router from '@koa/router';
 import { RegisterAgentRequest, UpdateAgentRequest } from '../../../shared/src/identity.ts';
 import { principalOf, requireAdmin, requireAgent, requireUser } from '../auth/authenticate.ts';
 import { parseInput } from '../http/validate.ts';
+import type { AgentBuildsService } from '../builds/agent-builds.ts';
 import type { AgentsService } from './agents.ts';
 
 /** Managing agents (people: anyone may look, admins change) and the agent API (agents only). */
-export function agentRoutes(agents: AgentsService): Router {
+export function agentRoutes(agents: AgentsService, agentBuilds: AgentBuildsService): Router {
   const router = new Router({ prefix: '/api' });
 
   router.get('/agents', requireUser, async (ctx) => {
@@ -35,7 +36,9 @@ export function agentRoutes(agents: AgentsService): Router {
 
   // The agent API (contract: shared/src/agent-protocol.ts).
   router.post('/agent/heartbeat', requireAgent, async (ctx) => {
-    await agents.heartbeat(principalOf(ctx).name);
+    const name = principalOf(ctx).name;
+    await agents.heartbeat(name);
+    await agentBuilds.agentAlive(name);
     ctx.status = 204;
   });
   return router;

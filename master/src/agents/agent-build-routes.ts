@@ -1,0 +1,81 @@
+import Router from '@koa/router';
+import getRawBody from 'raw-body';
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { FinishRequest, LOG_BATCH_BYTES, StartRequest, type WorkConfig } from '../../../shared/src/agent-protocol.ts';
+import { principalOf, requireAgent } from '../auth/authenticate.ts';
+import { LogGapError, type AgentBuildsService } from '../builds/agent-builds.ts';
+import { ValidationError } from '../errors.ts';
+import { parseInput } from '../http/validate.ts';
+import { ANY_QUEUE, queueNameFor } from '../queue/build-queue.ts';
+
+const MAX_LOG_POST = 4 * LOG_BATCH_BYTES;
+
+export interface AgentWorkDeps {
+  builds: AgentBuildsService;
+  pool: DatabasePool;
+  /** The Redis agents reach the queue at, and BullMQ's key prefix. */
+  redis: { url: string; prefix: string };
+}
+
+/** The agent API for running builds (protocol: shared/src/agent-protocol.ts). */
+export function agentBuildRoutes(deps: AgentWorkDeps): Router {
+  const r = new Router({ prefix: '/api/agent' });
+  r.use(requireAgent);
+  const id = (raw: string) => {
+    if (!/^\d{1,15}$/.test(raw)) throw new ValidationError(`Build ids are numbers, got '${raw}'`);
+    return Number(raw);
+  };
+
+  r.get('/work-config', async (ctx) => {
+    const me = await deps.pool.one(sql.type(z.object({ labels: z.array(z.string()), executors: z.number() }))`
+      SELECT labels, executors FROM agents WHERE name = ${principalOf(ctx).name}`);
+    // Every label expression that jobs use or queued builds still carry.
+    const labels = await deps.pool.anyFirst(sql.type(z.object({ label: z.string() }))`
+      SELECT DISTINCT label FROM (
+        SELECT coalesce(config ->> 'label', '') AS label FROM jobs
+        UNION SELECT label FROM builds WHERE state = 'queued') l`);
+    const queues = new Map<string, string>([[ANY_QUEUE, '']]);
+    for (const label of labels) queues.set(queueNameFor(label), label);
+    ctx.body = {
+      redis: deps.redis,
+      labels: me.labels,
+      executors: me.executors,
+      queues: [...queues].map(([name, expression]) => ({ name, expression })),
+    } satisfies WorkConfig;
+  });
+
+  r.post('/builds/:id/start', async (ctx) => {
+    const { executor } = parseInput(StartRequest, ctx.request.body);
+    ctx.body = await deps.builds.start(principalOf(ctx).name, id(ctx.params.id!), executor);
+  });
+
+  r.post('/builds/:id/log', async (ctx) => {
+    const offset = Number(ctx.query.offset);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('offset must be a byte offset (a whole number ≥ 0)');
+    const data = await getRawBody(ctx.req, { limit: MAX_LOG_POST });
+    try {
+      ctx.body = await deps.builds.appendLog(principalOf(ctx).name, id(ctx.params.id!), offset, data);
+    } catch (err) {
+      if (!(err instanceof LogGapError)) throw err;
+      ctx.status = 409;
+      ctx.body = { error: { code: 'conflict', message: err.message }, logSize: err.logSize };
+    }
+  });
+
+  r.post('/builds/:id/ping', async (ctx) => {
+    ctx.body = await deps.builds.ping(principalOf(ctx).name, id(ctx.params.id!));
+  });
+
+  r.post('/builds/:id/finish', async (ctx) => {
+    const req = parseInput(FinishRequest, ctx.request.body);
+    try {
+      ctx.body = await deps.builds.finish(principalOf(ctx).name, id(ctx.params.id!), req);
+    } catch (err) {
+      if (!(err instanceof LogGapError)) throw err;
+      ctx.status = 409;
+      ctx.body = { error: { code: 'conflict', message: err.message }, logSize: err.logSize };
+    }
+  });
+  return r;
+}

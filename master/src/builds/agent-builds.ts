@@ -1,0 +1,170 @@
+/**
+ * The builds service for agents (protocol: shared/src/agent-protocol.ts). Agents are untrusted:
+ * every call checks that the build was given to the calling agent, and every state change goes
+ * through the state machine under the build row's lock.
+ */
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import type { BuildControl, BuildSpec, FinishRequest } from '../../../shared/src/agent-protocol.ts';
+import { describeCause } from '../../../shared/src/build.ts';
+import { Job } from '../../../shared/src/job.ts';
+import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+import { buildEnvironment } from './build-env.ts';
+import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { appendAtEnd, appendAtOffset } from './log-store.ts';
+import { SecretBox } from './secret-box.ts';
+
+/** A log chunk that would leave a gap: the agent must resend from `logSize`. */
+export class LogGapError extends DomainError {
+  readonly logSize: number;
+  constructor(logSize: number) {
+    super(409, 'conflict', `Log gap: the master has ${logSize} bytes; resend from there`);
+    this.logSize = logSize;
+  }
+}
+
+const text = (s: string) => Buffer.from(s, 'utf8');
+
+export class AgentBuildsService {
+  readonly #pool: DatabasePool;
+  readonly #dispatcher: Dispatcher;
+  readonly #secrets: SecretBox;
+  readonly #publicUrl: string;
+  readonly #log: Logger;
+  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: string; log: Logger }) {
+    this.#pool = deps.pool;
+    this.#dispatcher = deps.dispatcher;
+    this.#secrets = deps.secrets;
+    this.#publicUrl = deps.publicUrl;
+    this.#log = deps.log;
+  }
+
+  /** Moves a queued build to running for this agent, exactly once, and returns what it needs to run it. */
+  async start(agentName: string, buildId: number, executor: number): Promise<BuildSpec> {
+    return this.#pool.transaction(async (tx) => {
+      const row = await lockBuild(tx, buildId);
+      if (!row) throw new ConflictError(`No build ${buildId}`);
+      if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
+      if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
+      const agent = await tx.maybeOne(sql.type(z.object({ labels: z.array(z.string()), executors: z.number() }))`SELECT labels, executors FROM agents WHERE name = ${agentName}`);
+      if (!agent) throw new ForbiddenError('Unknown agent');
+      if (executor >= agent.executors) throw new ConflictError(`Executor ${executor} does not exist on ${agentName}`);
+      if (!matchesLabels(parseLabelExpression(row.label), [...agent.labels, agentName])) {
+        throw new ConflictError(`Agent ${agentName} does not match the label expression '${row.label}'`);
+      }
+      const job = await tx.one(sql.type(z.object({ config: z.unknown(), next: z.number() }))`
+        SELECT config, next_build_number AS next FROM jobs WHERE id = ${row.job_id} FOR UPDATE`);
+      const config = Job.parse(job.config);
+      if (!config.concurrentBuild) {
+        const busy = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE job_id = ${row.job_id} AND state = 'running'`);
+        if (busy) throw new ConflictError(`${config.name} is already building and does not allow concurrent builds`);
+      }
+      await tx.query(sql.unsafe`UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ${row.job_id}`);
+      await applyTransition(tx, row, { type: 'start' }, sql.fragment`
+        number = ${job.next}, agent_name = ${agentName}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
+        timeout_at = CASE WHEN ${config.timeoutMinutes}::int IS NULL THEN NULL ELSE now() + make_interval(mins => ${config.timeoutMinutes}::int) END`);
+      const header = row.causes.map((c) => `${describeCause(c)}\n`).join('');
+      const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
+      const parameters = this.#openParameters(row);
+      return {
+        buildId: row.id,
+        jobName: config.name,
+        number: job.next,
+        steps: config.steps,
+        env: buildEnvironment({ job: config, number: job.next, causes: row.causes, parameters, publicUrl: this.#publicUrl }),
+        masks: config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!).filter((v) => v.length > 0),
+        timeoutMinutes: config.timeoutMinutes,
+        logOffset,
+      };
+    });
+  }
+
+  /** Appends console bytes sent at `offset`; answers with what the agent must know (abort). */
+  async appendLog(agentName: string, buildId: number, offset: number, data: Buffer): Promise<BuildControl> {
+    return this.#pool.transaction(async (tx) => {
+      const row = await this.#owned(tx, agentName, buildId);
+      const appended = await appendAtOffset(tx, buildId, row.log_size, offset, data);
+      const abort = await this.#touch(tx, row);
+      if (!appended.ok) throw new LogGapError(appended.size);
+      return { logSize: appended.size, abort };
+    });
+  }
+
+  async ping(agentName: string, buildId: number): Promise<BuildControl> {
+    return this.#pool.transaction(async (tx) => {
+      const row = await this.#owned(tx, agentName, buildId);
+      return { logSize: row.log_size, abort: await this.#touch(tx, row) };
+    });
+  }
+
+  /** Ends a build once every console byte is stored; repeated calls for a finished build are answered alike. */
+  async finish(agentName: string, buildId: number, req: FinishRequest): Promise<{ result: string }> {
+    const jobId = await this.#pool.transaction(async (tx) => {
+      const row = await lockBuild(tx, buildId);
+      if (!row) throw new NotFoundError(`No build ${buildId}`);
+      if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
+      if (row.state === 'finished') return { jobId: row.job_id, result: row.result!, already: true };
+      if (req.logSize !== row.log_size) throw new LogGapError(row.log_size);
+      const next = await applyTransition(tx, row, { type: 'finish', reported: req.result });
+      let footer = '';
+      if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
+      else if (row.abort_result) footer += `Aborted by ${row.abort_by ?? 'unknown'}\n`;
+      await appendAtEnd(tx, row.id, row.log_size, text(`${footer}Finished: ${next.result}\n`));
+      return { jobId: row.job_id, result: next.result!, already: false };
+    });
+    if (!jobId.already) await this.#dispatcher.dispatch(jobId.jobId);
+    return { result: jobId.result };
+  }
+
+  /** Heartbeat: the agent is alive, and so are its running builds. */
+  async agentAlive(agentName: string): Promise<void> {
+    await this.#pool.query(sql.unsafe`UPDATE builds SET agent_seen_at = now() WHERE agent_name = ${agentName} AND state = 'running'`);
+  }
+
+  /** Ends FAILURE every running build whose agent stopped answering; never runs it again. */
+  async endLostBuilds(silentForMs: number): Promise<number> {
+    const ids = await this.#pool.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
+      SELECT id FROM builds WHERE state = 'running' AND agent_seen_at < now() - make_interval(secs => ${silentForMs / 1000})`);
+    for (const id of ids) {
+      const jobId = await this.#pool.transaction(async (tx) => {
+        const row = await lockBuild(tx, id);
+        if (!row || row.state !== 'running') return null;
+        const fresh = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE id = ${id} AND agent_seen_at >= now() - make_interval(secs => ${silentForMs / 1000})`);
+        if (fresh) return null;
+        const next = await applyTransition(tx, row, { type: 'agentLost' });
+        await appendAtEnd(tx, id, row.log_size, text(`\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\nFinished: ${next.result}\n`));
+        return row.job_id;
+      });
+      if (jobId !== null) {
+        this.#log.warn({ buildId: id }, 'build ended: agent lost');
+        await this.#dispatcher.dispatch(jobId);
+      }
+    }
+    return ids.length;
+  }
+
+  async #owned(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0], agentName: string, buildId: number): Promise<BuildRow> {
+    const row = await lockBuild(tx, buildId);
+    if (!row) throw new NotFoundError(`No build ${buildId}`);
+    if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
+    if (row.state !== 'running') throw new ConflictError(`Build ${buildId} is ${row.state}`);
+    return row;
+  }
+
+  /** Records the agent as alive; turns an expired timeout into an abort. Returns whether to abort. */
+  async #touch(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0], row: BuildRow): Promise<boolean> {
+    const r = await tx.one(sql.type(z.object({ abort_result: z.string().nullable() }))`
+      UPDATE builds SET agent_seen_at = now(),
+        abort_result = CASE WHEN abort_result IS NULL AND timeout_at < now() THEN 'FAILURE' ELSE abort_result END,
+        abort_by = CASE WHEN abort_result IS NULL AND timeout_at < now() THEN 'timeout' ELSE abort_by END
+      WHERE id = ${row.id} RETURNING abort_result`);
+    return r.abort_result !== null;
+  }
+
+  #openParameters(row: BuildRow): Record<string, string> {
+    return Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? this.#secrets.open(v) : String(v)]));
+  }
+}

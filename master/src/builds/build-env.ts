@@ -1,0 +1,37 @@
+/**
+ * The environment the master gives a build (reference: Jenkins' CoreEnvironmentContributor). The
+ * agent adds WORKSPACE, WORKSPACE_TMP, NODE_NAME, NODE_LABELS and EXECUTOR_NUMBER. The README's
+ * table of build variables documents every one.
+ */
+import type { Cause } from '../../../shared/src/build.ts';
+import type { Job } from '../../../shared/src/job.ts';
+
+const CAUSE_NAMES: Record<Cause['kind'], string> = { user: 'MANUALTRIGGER', remote: 'REMOTECAUSE', timer: 'TIMERTRIGGER', upstream: 'UPSTREAMTRIGGER' };
+
+export function jobUrl(publicUrl: string, jobName: string): string {
+  return `${publicUrl}job/${encodeURIComponent(jobName)}/`;
+}
+
+export function buildEnvironment(opts: { job: Job; number: number; causes: Cause[]; parameters: Record<string, string>; publicUrl: string }): Record<string, string> {
+  const { job, number, publicUrl } = opts;
+  const causeNames = [...new Set(opts.causes.map((c) => CAUSE_NAMES[c.kind]))];
+  const env: Record<string, string> = {
+    ...job.env,
+    CI: 'true',
+    BUILD_NUMBER: String(number),
+    BUILD_ID: String(number),
+    BUILD_DISPLAY_NAME: `#${number}`,
+    BUILD_TAG: `jonkkins-${job.name.replaceAll('/', '-')}-${number}`,
+    JOB_NAME: job.name,
+    JOB_BASE_NAME: job.name,
+    JOB_URL: jobUrl(publicUrl, job.name),
+    BUILD_URL: `${jobUrl(publicUrl, job.name)}${number}/`,
+    JONKKINS_URL: publicUrl,
+    JENKINS_URL: publicUrl,
+    BUILD_CAUSE: causeNames.join(','),
+    ...Object.fromEntries(causeNames.map((n) => [`BUILD_CAUSE_${n}`, 'true'])),
+  };
+  // Parameters win over the job's env, as in Jenkins; each is NAME=value.
+  for (const [name, value] of Object.entries(opts.parameters)) env[name] = value;
+  return env;
+}

@@ -1,0 +1,53 @@
+/** Row shapes of the builds table and the one helper that locks a build for a state change. */
+import { sql, type DatabaseTransactionConnection, type FragmentSqlToken } from 'slonik';
+import { z } from 'zod';
+import { BuildResult, BuildState, Cause } from '../../../shared/src/build.ts';
+import { ConflictError } from '../errors.ts';
+import { transition, type BuildEvent, type BuildStatus } from './build-transitions.ts';
+
+export const BuildRow = z.object({
+  id: z.coerce.number(),
+  job_id: z.coerce.number(),
+  job_name: z.string(),
+  number: z.number().nullable(),
+  state: BuildState,
+  result: BuildResult.nullable(),
+  causes: z.array(Cause),
+  parameters: z.record(z.string(), z.union([z.string(), z.boolean()])),
+  label: z.string(),
+  queued_at: z.number(),
+  not_before: z.number(),
+  started_at: z.number().nullable(),
+  finished_at: z.number().nullable(),
+  agent_name: z.string().nullable(),
+  executor: z.number().nullable(),
+  abort_result: z.enum(['ABORTED', 'FAILURE']).nullable(),
+  abort_by: z.string().nullable(),
+  log_size: z.coerce.number(),
+});
+export type BuildRow = z.infer<typeof BuildRow>;
+
+export const BUILD_COLUMNS = sql.fragment`b.id, b.job_id, j.name AS job_name, b.number, b.state, b.result, b.causes, b.parameters,
+  b.label, b.queued_at, b.not_before, b.started_at, b.finished_at, b.agent_name, b.executor, b.abort_result, b.abort_by, b.log_size`;
+
+/** Locks one build row (FOR UPDATE) inside a transaction. */
+export async function lockBuild(tx: DatabaseTransactionConnection, buildId: number): Promise<BuildRow | null> {
+  return tx.maybeOne(sql.type(BuildRow)`SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.id = ${buildId} FOR UPDATE OF b`);
+}
+
+/**
+ * Applies the state machine to a locked row and writes the new status, with `extra` column
+ * assignments in the same UPDATE (the row's CHECKs tie some columns to the state). A refused
+ * transition is a 409.
+ */
+export async function applyTransition(tx: DatabaseTransactionConnection, row: BuildRow, event: BuildEvent, extra?: FragmentSqlToken): Promise<BuildStatus> {
+  const t = transition({ state: row.state, result: row.result, abortResult: row.abort_result }, event);
+  if (!t.ok) throw new ConflictError(`Cannot ${event.type} build: ${t.reason}`);
+  const { state, result, abortResult } = t.next;
+  await tx.query(sql.unsafe`
+    UPDATE builds SET state = ${state}, result = ${result}, abort_result = ${abortResult},
+      finished_at = CASE WHEN ${state} IN ('finished', 'cancelled') THEN now() ELSE finished_at END
+      ${extra ? sql.fragment`, ${extra}` : sql.fragment``}
+    WHERE id = ${row.id}`);
+  return t.next;
+}

@@ -1,0 +1,197 @@
+/** The builds service for people: trigger, queue, history, abort. Agents use agent-builds.ts. */
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { describeCause, type Cause } from '../../../shared/src/build.ts';
+import { labelAtoms, matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import type { JobsService } from '../jobs/jobs.ts';
+import type { BuildQueue } from '../queue/build-queue.ts';
+import { applyTransition, BUILD_COLUMNS, BuildRow, lockBuild } from './build-rows.ts';
+import type { Dispatcher } from './dispatcher.ts';
+import { resolveParameters } from './parameters.ts';
+import { SecretBox } from './secret-box.ts';
+
+/** Jenkins' permalinks, each a filter on finished (or any numbered) builds. */
+const PERMALINKS: Record<string, ReturnType<typeof sql.fragment>> = {
+  lastBuild: sql.fragment`b.number IS NOT NULL`,
+  lastCompletedBuild: sql.fragment`b.state = 'finished'`,
+  lastSuccessfulBuild: sql.fragment`b.result = 'SUCCESS'`,
+  lastStableBuild: sql.fragment`b.result = 'SUCCESS'`,
+  lastUnstableBuild: sql.fragment`b.result = 'UNSTABLE'`,
+  lastFailedBuild: sql.fragment`b.result = 'FAILURE'`,
+  lastUnsuccessfulBuild: sql.fragment`b.result IN ('UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED')`,
+};
+
+const AgentRow = z.object({ name: z.string(), labels: z.array(z.string()), online: z.boolean() });
+
+export class BuildsService {
+  readonly #pool: DatabasePool;
+  readonly #jobs: JobsService;
+  readonly #queue: BuildQueue;
+  readonly #dispatcher: Dispatcher;
+  readonly #secrets: SecretBox;
+  constructor(deps: { pool: DatabasePool; jobs: JobsService; queue: BuildQueue; dispatcher: Dispatcher; secrets: SecretBox }) {
+    this.#pool = deps.pool;
+    this.#jobs = deps.jobs;
+    this.#queue = deps.queue;
+    this.#dispatcher = deps.dispatcher;
+    this.#secrets = deps.secrets;
+  }
+
+  /** Queues a build; returns its queue id. Parameters are checked against the job's definitions. */
+  async trigger(jobName: string, given: Record<string, unknown>, cause: Cause): Promise<number> {
+    const { id: jobId, job } = await this.#jobs.find(jobName);
+    if (job.disabled) throw new ConflictError(`${job.name} is disabled and cannot be built`);
+    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ValidationError('parameters must be an object of NAME: value');
+    const values = resolveParameters(job.parameters, given);
+    // Password values are kept encrypted; a missing one falls back to the (already sealed) default.
+    for (const p of job.parameters) {
+      if (p.type !== 'password') continue;
+      const v = values[p.name] as string;
+      values[p.name] = given[p.name] === undefined && SecretBox.isSealed(p.default) ? p.default : this.#secrets.seal(v);
+    }
+    const id = await this.#pool.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
+      INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
+      VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
+      RETURNING id`);
+    await this.#dispatcher.dispatch(jobId);
+    return id;
+  }
+
+  /** Cancels a queued item (it never gets a number). */
+  async cancelQueued(queueId: number): Promise<void> {
+    const row = await this.#pool.transaction(async (tx) => {
+      const build = await lockBuild(tx, queueId);
+      if (!build || build.state !== 'queued') throw new NotFoundError(`No queue item ${queueId}`);
+      await applyTransition(tx, build, { type: 'cancel' });
+      return build;
+    });
+    await this.#queue.remove(row.id, row.label);
+  }
+
+  /** Aborts a running build (the agent stops it within a second), or cancels a queued one. */
+  async abort(jobName: string, ref: string, by: string): Promise<void> {
+    const build = await this.#resolve(jobName, ref);
+    await this.#pool.transaction(async (tx) => {
+      const row = await lockBuild(tx, build.id);
+      if (!row) throw new NotFoundError(`No build ${ref} of '${jobName}'`);
+      await applyTransition(tx, row, { type: 'abort', result: 'ABORTED' });
+      if (row.abort_by === null) await tx.query(sql.unsafe`UPDATE builds SET abort_by = ${by} WHERE id = ${row.id}`);
+    });
+  }
+
+  async get(jobName: string, ref: string) {
+    return this.#present(await this.#resolve(jobName, ref));
+  }
+
+  /** Newest first; `before` pages back by build number. */
+  async list(jobName: string, limit: number, before: number | undefined) {
+    const { id } = await this.#jobs.find(jobName);
+    const rows = await this.#pool.any(sql.type(BuildRow)`
+      SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id
+      WHERE b.job_id = ${id} AND b.number IS NOT NULL AND (${before ?? null}::int IS NULL OR b.number < ${before ?? null}::int)
+      ORDER BY b.number DESC LIMIT ${limit}`);
+    return Promise.all(rows.map((r) => this.#present(r)));
+  }
+
+  /** The build row behind a number or a permalink name. */
+  async resolveRow(jobName: string, ref: string): Promise<BuildRow> {
+    return this.#resolve(jobName, ref);
+  }
+
+  async #resolve(jobName: string, ref: string): Promise<BuildRow> {
+    const { id } = await this.#jobs.find(jobName);
+    const filter = /^\d{1,9}$/.test(ref) ? sql.fragment`b.number = ${Number(ref)}` : PERMALINKS[ref];
+    if (!filter) throw new NotFoundError(`No build '${ref}' of '${jobName}' (use a number or a permalink such as lastBuild)`);
+    const row = await this.#pool.maybeOne(sql.type(BuildRow)`
+      SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id
+      WHERE b.job_id = ${id} AND ${filter} ORDER BY b.number DESC NULLS LAST LIMIT 1`);
+    if (!row) throw new NotFoundError(`No build '${ref}' of '${jobName}'`);
+    return row;
+  }
+
+  async #present(row: BuildRow) {
+    const estimate = await this.#estimatedDurationMs(row.job_id);
+    return presentBuild(row, estimate);
+  }
+
+  /** Jenkins' estimate: the mean duration of the last 3 successful (or else any finished) builds. */
+  async #estimatedDurationMs(jobId: number): Promise<number | null> {
+    const ms = await this.#pool.maybeOneFirst(sql.type(z.object({ ms: z.number().nullable() }))`
+      SELECT avg(extract(epoch FROM finished_at - started_at) * 1000)::float8 AS ms FROM (
+        SELECT started_at, finished_at FROM builds WHERE job_id = ${jobId} AND state = 'finished' AND started_at IS NOT NULL
+        ORDER BY (result = 'SUCCESS') DESC, number DESC LIMIT 3) x`);
+    return ms === null ? null : Math.round(ms);
+  }
+
+  /** The queue, oldest first, each item with Jenkins' `why`. */
+  async queue() {
+    const rows = await this.#pool.any(sql.type(BuildRow)`
+      SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.state = 'queued' ORDER BY b.id`);
+    const agents = await this.#pool.any(sql.type(AgentRow)`
+      SELECT name, labels, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
+    const running = await this.#pool.any(sql.type(z.object({ job_id: z.coerce.number(), number: z.number() }))`
+      SELECT job_id, max(number) AS number FROM builds WHERE state = 'running' GROUP BY job_id`);
+    const runningByJob = new Map(running.map((r) => [r.job_id, r.number]));
+    const concurrent = new Map<number, boolean>();
+    for (const row of rows) {
+      if (!concurrent.has(row.job_id)) concurrent.set(row.job_id, (await this.#jobs.find(row.job_name)).job.concurrentBuild);
+    }
+    const firstQueued = new Map<number, number>();
+    for (const row of rows) if (!firstQueued.has(row.job_id)) firstQueued.set(row.job_id, row.id);
+    return rows.map((row) => {
+      let why: string;
+      const inProgress = runningByJob.get(row.job_id);
+      if (row.not_before > Date.now()) why = `In the quiet period. Expires in ${Math.ceil((row.not_before - Date.now()) / 1000)} s`;
+      else if (!concurrent.get(row.job_id) && inProgress !== undefined) why = `Build #${inProgress} is already in progress`;
+      else if (!concurrent.get(row.job_id) && firstQueued.get(row.job_id) !== row.id) why = 'Waiting for an earlier build of this job to start';
+      else why = executorWhy(row.label, agents);
+      return { id: row.id, job: row.job_name, queuedAt: new Date(row.queued_at).toISOString(), why, causes: row.causes.map(describeCause), parameters: this.#visibleParameters(row) };
+    });
+  }
+
+  /** One queue item; once it left the queue, its build number (or that it was cancelled). */
+  async queueItem(queueId: number) {
+    const row = await this.#pool.maybeOne(sql.type(BuildRow)`SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.id = ${queueId}`);
+    if (!row) throw new NotFoundError(`No queue item ${queueId}`);
+    if (row.state === 'queued') return (await this.queue()).find((q) => q.id === queueId) ?? { id: queueId, job: row.job_name, why: 'Waiting' };
+    return { id: row.id, job: row.job_name, cancelled: row.state === 'cancelled', build: row.number === null ? null : { number: row.number } };
+  }
+
+  #visibleParameters(row: BuildRow): Record<string, string | boolean> {
+    return Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v]));
+  }
+}
+
+function executorWhy(label: string, agents: readonly z.infer<typeof AgentRow>[]): string {
+  const expr = parseLabelExpression(label);
+  if (!expr) return agents.some((a) => a.online) ? 'Waiting for next available executor' : 'All nodes are offline';
+  const matching = agents.filter((a) => matchesLabels(expr, [...a.labels, a.name]));
+  const shown = labelAtoms(expr).length === 1 ? labelAtoms(expr)[0]! : label;
+  if (matching.length === 0) return `There are no nodes with the label ‘${shown}’`;
+  if (!matching.some((a) => a.online)) return `All nodes of label ‘${shown}’ are offline`;
+  return `Waiting for next available executor on ‘${shown}’`;
+}
+
+export function presentBuild(row: BuildRow, estimatedDurationMs: number | null) {
+  const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+  return {
+    number: row.number,
+    queueId: row.id,
+    job: row.job_name,
+    result: row.state === 'finished' ? row.result : null,
+    building: row.state === 'running',
+    state: row.state,
+    causes: row.causes.map((c) => ({ ...c, description: describeCause(c) })),
+    parameters: Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v])),
+    agent: row.agent_name,
+    executor: row.executor,
+    queuedAt: iso(row.queued_at),
+    startedAt: iso(row.started_at),
+    finishedAt: row.state === 'finished' ? iso(row.finished_at) : null,
+    durationMs: row.started_at && row.finished_at && row.state === 'finished' ? Math.round(row.finished_at - row.started_at) : null,
+    estimatedDurationMs,
+    abortedBy: row.abort_by,
+    logSize: row.log_size,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * Turns the parameters a person (or a trigger) sent into the values a build runs with, by the
+ * job's definitions: defaults for the missing ones, Jenkins' conversions, clear errors otherwise.
+ */
+import type { ParameterDefinition } from '../../../shared/src/job.ts';
+import { ValidationError } from '../errors.ts';
+
+export type ParameterValues = Record<string, string | boolean>;
+
+export function resolveParameters(definitions: ParameterDefinition[], given: Record<string, unknown>): ParameterValues {
+  const byName = new Map(definitions.map((d) => [d.name, d]));
+  const unknown = Object.keys(given).filter((name) => !byName.has(name));
+  if (unknown.length > 0) {
+    throw new ValidationError(`Unknown parameter(s): ${unknown.join(', ')}`, unknown.map((n) => ({ field: `parameters.${n}`, message: 'this job has no such parameter' })));
+  }
+  const values: ParameterValues = {};
+  for (const def of definitions) {
+    const raw = given[def.name];
+    const field = `parameters.${def.name}`;
+    const bad = (message: string) => new ValidationError(`Invalid value for parameter ${def.name}: ${message}`, [{ field, message }]);
+    switch (def.type) {
+      case 'boolean':
+        if (raw === undefined) values[def.name] = def.default ?? false;
+        else if (typeof raw === 'boolean') values[def.name] = raw;
+        else if (typeof raw === 'string') values[def.name] = raw.toLowerCase() === 'true'; // Java's Boolean.parseBoolean
+        else throw bad('must be true or false');
+        break;
+      case 'choice': {
+        const value = raw === undefined ? (def.default ?? def.choices[0]!) : raw;
+        if (typeof value !== 'string' || !def.choices.includes(value)) {
+          throw bad(`Illegal choice for parameter ${def.name}: ${String(value)}`);
+        }
+        values[def.name] = value;
+        break;
+      }
+      case 'file':
+        if (raw !== undefined) throw bad('file parameters are uploaded as multipart form data');
+        values[def.name] = '';
+        break;
+      default: {
+        // string, text, password
+        if (raw !== undefined && typeof raw !== 'string') throw bad('must be a string');
+        const value = raw ?? def.default ?? '';
+        values[def.name] = 'trim' in def && def.trim ? value.trim() : value;
+      }
+    }
+  }
+  return values;
+}

@@ -1,0 +1,99 @@
+import Router from '@koa/router';
+import { z } from 'zod';
+import { principalOf, requireUser } from '../auth/authenticate.ts';
+import type { BuildsService } from '../builds/builds.ts';
+import { readLog } from '../builds/log-store.ts';
+import type { DatabasePool } from '../db/pool.ts';
+import { ValidationError } from '../errors.ts';
+import { parseInput } from '../http/validate.ts';
+import type { JobsService } from './jobs.ts';
+
+const TriggerBody = z.strictObject({ parameters: z.record(z.string(), z.unknown()).default({}) });
+const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  before: z.coerce.number().int().min(1).optional(),
+});
+const LogQuery = z.object({ start: z.coerce.number().int().min(0).default(0) });
+const jobPath = (name: string) => `/api/jobs/${encodeURIComponent(name)}`;
+
+/** Jobs, their builds, the queue and consoles — for people. */
+export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool): Router {
+  const r = new Router({ prefix: '/api' });
+  r.use(requireUser);
+
+  r.post('/jobs', async (ctx) => {
+    const job = await jobs.create(ctx.request.body);
+    ctx.status = 201;
+    ctx.set('Location', jobPath(job.name));
+    ctx.body = job;
+  });
+  r.get('/jobs', async (ctx) => {
+    ctx.body = { jobs: await jobs.list() };
+  });
+  r.get('/jobs/:name', async (ctx) => {
+    ctx.body = await jobs.get(ctx.params.name!);
+  });
+  r.put('/jobs/:name', async (ctx) => {
+    ctx.body = await jobs.update(ctx.params.name!, ctx.request.body);
+  });
+  r.delete('/jobs/:name', async (ctx) => {
+    await jobs.delete(ctx.params.name!);
+    ctx.status = 204;
+  });
+  r.post('/jobs/:name/enable', async (ctx) => {
+    ctx.body = await jobs.setDisabled(ctx.params.name!, false);
+  });
+  r.post('/jobs/:name/disable', async (ctx) => {
+    ctx.body = await jobs.setDisabled(ctx.params.name!, true);
+  });
+
+  r.post('/jobs/:name/builds', async (ctx) => {
+    const body = parseInput(TriggerBody, ctx.request.body ?? {});
+    const queueId = await builds.trigger(ctx.params.name!, body.parameters, { kind: 'user', userId: principalOf(ctx).name });
+    ctx.status = 201;
+    ctx.set('Location', `/api/queue/${queueId}`);
+    ctx.body = { queueId };
+  });
+  r.get('/jobs/:name/builds', async (ctx) => {
+    const q = parseInput(ListQuery, ctx.query, 'query');
+    ctx.body = { builds: await builds.list(ctx.params.name!, q.limit, q.before) };
+  });
+  r.get('/jobs/:name/builds/:ref', async (ctx) => {
+    ctx.body = await builds.get(ctx.params.name!, ctx.params.ref!);
+  });
+  r.post('/jobs/:name/builds/:ref/abort', async (ctx) => {
+    await builds.abort(ctx.params.name!, ctx.params.ref!, principalOf(ctx).name);
+    ctx.status = 202;
+    ctx.body = { aborting: true };
+  });
+
+  /** Jenkins' progressiveText contract: bytes from `start`, X-Text-Size, X-More-Data while logging. */
+  r.get('/jobs/:name/builds/:ref/log', async (ctx) => {
+    const { start } = parseInput(LogQuery, ctx.query, 'query');
+    const row = await builds.resolveRow(ctx.params.name!, ctx.params.ref!);
+    const end = row.log_size;
+    const from = start > end ? 0 : start; // Jenkins restarts from 0 when start is past the end
+    ctx.set('X-Text-Size', String(end));
+    if (row.state === 'queued' || row.state === 'running') ctx.set('X-More-Data', 'true');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.type = 'text/plain; charset=utf-8';
+    ctx.body = readLog(pool, row.id, from, end);
+  });
+
+  r.get('/queue', async (ctx) => {
+    ctx.body = { items: await builds.queue() };
+  });
+  r.get('/queue/:id', async (ctx) => {
+    ctx.body = await builds.queueItem(queueId(ctx.params.id!));
+  });
+  r.delete('/queue/:id', async (ctx) => {
+    await builds.cancelQueued(queueId(ctx.params.id!));
+    ctx.status = 204;
+  });
+  return r;
+}
+
+function queueId(raw: string): number {
+  if (!/^\d{1,15}$/.test(raw)) throw new ValidationError(`Queue item ids are numbers, got '${raw}'`);
+  return Number(raw);
+}

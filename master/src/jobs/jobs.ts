@@ -1,0 +1,144 @@
+/** The jobs service: the only code that writes the jobs table. */
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { BuildResult } from '../../../shared/src/build.ts';
+import { Job, type JobInput } from '../../../shared/src/job.ts';
+import { ConflictError, NotFoundError } from '../errors.ts';
+import { parseInput } from '../http/validate.ts';
+import { SecretBox } from '../builds/secret-box.ts';
+
+/** What the API shows for a password parameter's default: the value itself never leaves the master. */
+export const HIDDEN = '****';
+
+const JobRow = z.object({ id: z.coerce.number(), name: z.string(), config: z.unknown(), next_build_number: z.number() });
+export interface StoredJob {
+  id: number;
+  job: Job;
+  nextBuildNumber: number;
+}
+
+const BuildSummary = z.object({ number: z.number(), result: BuildResult.nullable(), started_at: z.number().nullable(), finished_at: z.number().nullable() }).nullable();
+const JobSummaryRow = z.object({
+  name: z.string(),
+  config: z.unknown(),
+  building: z.boolean(),
+  queued: z.boolean(),
+  last_build: BuildSummary,
+  last_success: BuildSummary,
+  last_failure: BuildSummary,
+  recent: z.array(z.string()),
+});
+
+export class JobsService {
+  readonly #pool: DatabasePool;
+  readonly #secrets: SecretBox;
+  constructor(pool: DatabasePool, secrets: SecretBox) {
+    this.#pool = pool;
+    this.#secrets = secrets;
+  }
+
+  async create(input: unknown): Promise<Job> {
+    const job = parseInput(Job, input, 'job');
+    const stored = this.#sealDefaults(job, undefined);
+    const taken = await this.#pool.exists(sql.unsafe`SELECT 1 FROM jobs WHERE lower(name) = lower(${job.name})`);
+    if (taken) throw new ConflictError(`A job named '${job.name}' already exists`);
+    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${job.name}, ${sql.jsonb(stored as never)})`).catch((err) => {
+      if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') throw new ConflictError(`A job named '${job.name}' already exists`);
+      throw err;
+    });
+    return this.#forDisplay(stored);
+  }
+
+  /** Replaces the whole document. Renaming is done by sending another `name`. */
+  async update(name: string, input: unknown): Promise<Job> {
+    const current = await this.find(name);
+    const job = parseInput(Job, input, 'job');
+    const stored = this.#sealDefaults(job, current.job);
+    if (job.name.toLowerCase() !== current.job.name.toLowerCase()) {
+      if (await this.#pool.exists(sql.unsafe`SELECT 1 FROM jobs WHERE lower(name) = lower(${job.name})`)) {
+        throw new ConflictError(`A job named '${job.name}' already exists`);
+      }
+    }
+    await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    return this.#forDisplay(stored);
+  }
+
+  async setDisabled(name: string, disabled: boolean): Promise<Job> {
+    const current = await this.find(name);
+    const stored = { ...current.job, disabled };
+    await this.#pool.query(sql.unsafe`UPDATE jobs SET config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    return this.#forDisplay(stored);
+  }
+
+  async delete(name: string): Promise<void> {
+    const gone = await this.#pool.query(sql.unsafe`DELETE FROM jobs WHERE lower(name) = lower(${name})`);
+    if (gone.rowCount === 0) throw new NotFoundError(`No job named '${name}'`);
+  }
+
+  /** The stored job, password defaults still sealed (for the builds service). */
+  async find(name: string): Promise<StoredJob> {
+    const row = await this.#pool.maybeOne(sql.type(JobRow)`SELECT id, name, config, next_build_number FROM jobs WHERE lower(name) = lower(${name})`);
+    if (!row) throw new NotFoundError(`No job named '${name}'`);
+    return { id: row.id, job: Job.parse(row.config), nextBuildNumber: row.next_build_number };
+  }
+
+  async get(name: string): Promise<Job> {
+    return this.#forDisplay((await this.find(name)).job);
+  }
+
+  /** Every job with its status: last builds, whether it is building, health of the last 5 builds. */
+  async list() {
+    const rows = await this.#pool.any(sql.type(JobSummaryRow)`
+      SELECT j.name, j.config,
+        EXISTS (SELECT 1 FROM builds b WHERE b.job_id = j.id AND b.state = 'running') AS building,
+        EXISTS (SELECT 1 FROM builds b WHERE b.job_id = j.id AND b.state = 'queued') AS queued,
+        (SELECT to_jsonb(x) FROM (SELECT number, result, (extract(epoch FROM started_at) * 1000)::float8 AS started_at, (extract(epoch FROM finished_at) * 1000)::float8 AS finished_at
+           FROM builds b WHERE b.job_id = j.id AND b.number IS NOT NULL ORDER BY number DESC LIMIT 1) x) AS last_build,
+        (SELECT to_jsonb(x) FROM (SELECT number, result, (extract(epoch FROM started_at) * 1000)::float8 AS started_at, (extract(epoch FROM finished_at) * 1000)::float8 AS finished_at
+           FROM builds b WHERE b.job_id = j.id AND b.result = 'SUCCESS' ORDER BY number DESC LIMIT 1) x) AS last_success,
+        (SELECT to_jsonb(x) FROM (SELECT number, result, (extract(epoch FROM started_at) * 1000)::float8 AS started_at, (extract(epoch FROM finished_at) * 1000)::float8 AS finished_at
+           FROM builds b WHERE b.job_id = j.id AND b.result = 'FAILURE' ORDER BY number DESC LIMIT 1) x) AS last_failure,
+        coalesce((SELECT array_agg(result ORDER BY number DESC) FROM (SELECT number, result FROM builds b
+           WHERE b.job_id = j.id AND b.state = 'finished' ORDER BY number DESC LIMIT 5) r), '{}') AS recent
+      FROM jobs j ORDER BY lower(j.name)`);
+    return rows.map((r) => {
+      const job = Job.parse(r.config);
+      const summary = (b: z.infer<typeof BuildSummary>) =>
+        b && { number: b.number, result: b.result, startedAt: iso(b.started_at), durationMs: b.finished_at && b.started_at ? Math.round(b.finished_at - b.started_at) : null };
+      const good = r.recent.filter((x) => x === 'SUCCESS').length;
+      return {
+        name: r.name,
+        description: job.description,
+        disabled: job.disabled,
+        parameterized: job.parameters.length > 0,
+        status: job.disabled ? 'disabled' : (r.last_build?.result ?? (r.building ? null : 'NOT_BUILT')),
+        building: r.building,
+        inQueue: r.queued,
+        lastBuild: summary(r.last_build),
+        lastSuccessfulBuild: summary(r.last_success),
+        lastFailedBuild: summary(r.last_failure),
+        lastDurationMs: summary(r.last_build)?.durationMs ?? null,
+        /** Share of successful builds among the last 5 finished ones, 0–100 (Jenkins' weather); null without builds. */
+        health: r.recent.length ? Math.round((good / r.recent.length) * 100) : null,
+      };
+    });
+  }
+
+  #sealDefaults(job: Job, previous: Job | undefined): Job {
+    const parameters = job.parameters.map((p) => {
+      if (p.type !== 'password' || p.default === undefined) return p;
+      if (p.default === HIDDEN) {
+        const old = previous?.parameters.find((q) => q.name === p.name && q.type === 'password');
+        return { ...p, default: old?.type === 'password' ? old.default : undefined };
+      }
+      return { ...p, default: this.#secrets.seal(p.default) };
+    });
+    return { ...job, parameters };
+  }
+
+  #forDisplay(job: Job): Job {
+    return { ...job, parameters: job.parameters.map((p) => (p.type === 'password' && p.default !== undefined ? { ...p, default: HIDDEN } : p)) };
+  }
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());

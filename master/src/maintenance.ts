@@ -1,0 +1,33 @@
+/**
+ * The master's timers: refill the queue from PostgreSQL (at start-up, and periodically in case
+ * Redis lost its data) and end builds whose agent went silent. Safe with several masters: every
+ * change is a locked, re-checked transaction, and re-adding a queued build is idempotent.
+ */
+import { AGENT_LOST_AFTER_MS } from '../../shared/src/agent-protocol.ts';
+import type { AppServices } from './app.ts';
+import type { Logger } from './log.ts';
+
+export interface MaintenanceOptions {
+  sweepEveryMs?: number;
+  watchdogEveryMs?: number;
+  agentLostAfterMs?: number;
+}
+
+export function startMaintenance(services: AppServices, log: Logger, opts: MaintenanceOptions = {}): { stop(): Promise<void> } {
+  const lostAfter = opts.agentLostAfterMs ?? AGENT_LOST_AFTER_MS;
+  let running: Promise<unknown> = services.dispatcher.sweep();
+  const every = (ms: number, task: () => Promise<unknown>) =>
+    setInterval(() => {
+      running = running.then(task).catch((err) => log.warn({ err: (err as Error).message }, 'maintenance task failed'));
+    }, ms);
+  const timers = [
+    every(opts.sweepEveryMs ?? 5_000, () => services.dispatcher.sweep()),
+    every(opts.watchdogEveryMs ?? 5_000, () => services.agentBuilds.endLostBuilds(lostAfter)),
+  ];
+  return {
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      await running.catch(() => {});
+    },
+  };
+}

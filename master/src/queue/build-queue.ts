@@ -1,0 +1,75 @@
+/**
+ * The producer side of the build queue: one BullMQ queue per distinct label expression (`any` for
+ * jobs with none). A queue job carries only {buildId}: PostgreSQL is the truth, so re-adding a
+ * build that is already on the queue is harmless (its queue job id is fixed) and Redis can be
+ * refilled from PostgreSQL at any time.
+ */
+import { createHash } from 'node:crypto';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { formatLabelExpression, parseLabelExpression } from '../../../shared/src/label-expression.ts';
+import type { QueueJobData } from '../../../shared/src/agent-protocol.ts';
+import type { Logger } from '../log.ts';
+
+export const ANY_QUEUE = 'any';
+
+/** The queue of a label expression: `any`, or a name derived from its canonical form. */
+export function queueNameFor(label: string): string {
+  const canonical = formatLabelExpression(parseLabelExpression(label));
+  if (canonical === '') return ANY_QUEUE;
+  return `label-${createHash('sha256').update(canonical).digest('hex').slice(0, 20)}`;
+}
+
+export class BuildQueue {
+  readonly #connection: Redis;
+  readonly #prefix: string;
+  readonly #log: Logger;
+  readonly #queues = new Map<string, Queue<QueueJobData>>();
+
+  /** `prefix` is BullMQ's key prefix (tests give each file its own). */
+  constructor(connection: Redis, prefix: string, log: Logger) {
+    this.#connection = connection;
+    this.#prefix = prefix;
+    this.#log = log;
+  }
+
+  get prefix(): string {
+    return this.#prefix;
+  }
+
+  #queue(name: string): Queue<QueueJobData> {
+    let queue = this.#queues.get(name);
+    if (!queue) {
+      queue = new Queue<QueueJobData>(name, { connection: this.#connection, prefix: this.#prefix });
+      queue.on('error', (err) => this.#log.warn({ err: err.message, queue: name }, 'build queue problem'));
+      this.#queues.set(name, queue);
+    }
+    return queue;
+  }
+
+  /** Puts a build on its label's queue (no-op if it is there already), due after `delayMs`. */
+  async enqueue(buildId: number, label: string, delayMs = 0): Promise<void> {
+    await this.#queue(queueNameFor(label)).add(
+      'build',
+      { buildId },
+      {
+        jobId: `build-${buildId}`,
+        delay: Math.max(0, delayMs),
+        attempts: 1, // a build never silently runs twice: no retries
+        removeOnComplete: true,
+        removeOnFail: { age: 24 * 3600, count: 1000 },
+      },
+    );
+  }
+
+  /** Takes a build off the queue if it is still waiting there (cancelled before an agent took it). */
+  async remove(buildId: number, label: string): Promise<void> {
+    await this.#queue(queueNameFor(label))
+      .remove(`build-${buildId}`)
+      .catch(() => {}); // locked by an agent that is starting it: its start call will be refused
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((q) => q.close()));
+  }
+}

@@ -1,0 +1,55 @@
+/** Builds as every side sees them: states, results and their Jenkins ordering. */
+import { z } from 'zod';
+
+/** Results, best first; a build's result only ever gets worse (Jenkins' Result ordinal). */
+export const BUILD_RESULTS = [
+  'SUCCESS', // every step passed
+  'UNSTABLE', // a step exited with its unstableReturn code
+  'FAILURE', // a step failed, the agent was lost, or the build timed out
+  'NOT_BUILT', // the build did not run its steps
+  'ABORTED', // someone (or something) stopped it
+] as const;
+export const BuildResult = z.enum(BUILD_RESULTS);
+export type BuildResult = z.infer<typeof BuildResult>;
+
+/** The worse of two results (Jenkins' Result.combine). */
+export function worseResult(a: BuildResult, b: BuildResult): BuildResult {
+  return BUILD_RESULTS.indexOf(a) >= BUILD_RESULTS.indexOf(b) ? a : b;
+}
+
+/** Is `result` at least as good as `threshold`? (Jenkins' isBetterOrEqualTo) */
+export function isBetterOrEqual(result: BuildResult, threshold: BuildResult): boolean {
+  return BUILD_RESULTS.indexOf(result) <= BUILD_RESULTS.indexOf(threshold);
+}
+
+export const BUILD_STATES = [
+  'queued', // waiting in the queue: no number yet, no agent
+  'running', // taken by an agent's executor; has a number
+  'finished', // has a result; its log is complete
+  'cancelled', // left the queue without running (never numbered)
+] as const;
+export const BuildState = z.enum(BUILD_STATES);
+export type BuildState = z.infer<typeof BuildState>;
+
+/** Why a build started (Jenkins' causes). */
+export const Cause = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('user'), userId: z.string() }),
+  z.object({ kind: z.literal('remote'), address: z.string() }),
+  z.object({ kind: z.literal('timer') }),
+  z.object({ kind: z.literal('upstream'), job: z.string(), number: z.number() }),
+]);
+export type Cause = z.infer<typeof Cause>;
+
+/** Jenkins' wording: "Started by user alice". */
+export function describeCause(c: Cause): string {
+  switch (c.kind) {
+    case 'user':
+      return `Started by user ${c.userId}`;
+    case 'remote':
+      return `Started by remote host ${c.address}`;
+    case 'timer':
+      return 'Started by timer';
+    case 'upstream':
+      return `Started by upstream project ‘${c.job}’ build number ${c.number}`;
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * The freestyle job document: one schema for the API, storage and the UI. Unknown fields are
+ * refused; every error names its field.
+ */
+import { z } from 'zod';
+import { LabelExpressionString } from './label-expression.ts';
+
+export const JobName = z
+  .string()
+  .regex(/^[A-Za-z0-9_. -]{1,128}$/, 'must be 1–128 characters of letters, digits, "_", "-", "." and spaces')
+  .refine((n) => n !== '.' && n !== '..', 'must not be "." or ".."')
+  .refine((n) => n.trim() === n, 'must not start or end with a space');
+
+/** Parameter and variable names: what a shell can export. */
+export const VariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a shell variable name (letters, digits, "_"; not starting with a digit)');
+
+const common = { name: VariableName, description: z.string().max(10_000).optional() };
+export const ParameterDefinition = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('string'), ...common, default: z.string().max(1_000_000).optional(), trim: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('text'), ...common, default: z.string().max(1_000_000).optional(), trim: z.boolean().optional() }),
+  z.strictObject({ type: z.literal('boolean'), ...common, default: z.boolean().optional() }),
+  z
+    .strictObject({ type: z.literal('choice'), ...common, choices: z.array(z.string().max(10_000)).min(1, 'needs at least one choice'), default: z.string().optional() })
+    .refine((p) => p.default === undefined || p.choices.includes(p.default), { message: 'default must be one of the choices', path: ['default'] }),
+  z.strictObject({ type: z.literal('password'), ...common, default: z.string().max(10_000).optional() }),
+  z.strictObject({ type: z.literal('file'), ...common }),
+]);
+export type ParameterDefinition = z.infer<typeof ParameterDefinition>;
+
+export const ShellStep = z.strictObject({
+  type: z.literal('shell'),
+  script: z.string().max(1_000_000),
+  /** An exit code (1–255) that marks the build UNSTABLE and lets later steps run. */
+  unstableReturn: z.number().int().min(1).max(255).optional(),
+});
+export const BuildStep = z.discriminatedUnion('type', [ShellStep]);
+export type BuildStep = z.infer<typeof BuildStep>;
+
+export const BuildDiscarder = z.strictObject({
+  numToKeep: z.number().int().min(1).optional(),
+  daysToKeep: z.number().int().min(1).optional(),
+});
+
+export const Job = z
+  .strictObject({
+    name: JobName,
+    description: z.string().max(100_000).default(''),
+    disabled: z.boolean().default(false),
+    parameters: z.array(ParameterDefinition).max(200).default([]),
+    /** A Jenkins label expression; empty = any agent. */
+    label: LabelExpressionString.default(''),
+    concurrentBuild: z.boolean().default(false),
+    quietPeriod: z.number().int().min(0).max(86_400).default(0),
+    env: z.record(VariableName, z.string().max(100_000)).default({}),
+    timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).nullable().default(null),
+    steps: z.array(BuildStep).max(200).default([]),
+    /** Post-build actions: none are supported yet. */
+    publishers: z.array(z.unknown()).max(0, 'post-build actions are not supported yet').default([]),
+    buildDiscarder: BuildDiscarder.nullable().default(null),
+  })
+  .superRefine((job, ctx) => {
+    const seen = new Set<string>();
+    job.parameters.forEach((p, i) => {
+      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', message: `duplicate parameter name '${p.name}'`, path: ['parameters', i, 'name'] });
+      seen.add(p.name);
+    });
+  });
+export type Job = z.infer<typeof Job>;
+export type JobInput = z.input<typeof Job>;

@@ -1,0 +1,223 @@
+/**
+ * Runs one "Execute shell" build step the way Jenkins does (reference §1.7, §3.3): the script goes
+ * to a temp file outside the workspace, the interpreter from its `#!` line (else /bin/sh -xe) runs
+ * it in the workspace, and stdout+stderr stream into the build log. The step is its own process
+ * group, so an abort — and the cleanup after a normal exit (Jenkins' ProcessTreeKiller) — reaches
+ * every process it started.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { interpreterFor, normaliseScript } from './shebang.ts';
+
+export interface ShellStepOptions {
+  script: string;               // as configured in the job
+  cwd: string;                  // the workspace (exists)
+  env: Record<string, string>;  // the complete environment for the step
+  tmpDir: string;               // where the temp script file goes (Jenkins: the agent's tmp dir, not the workspace)
+  signal: AbortSignal;          // abort → SIGTERM to the step's whole process group, SIGKILL after killGraceMs
+  killGraceMs?: number;         // default 5000
+  /** stdout and stderr bytes, merged, byte-exact, in arrival order. Must not throw. */
+  onOutput(chunk: Buffer): void;
+}
+
+export interface ShellStepResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  aborted: boolean;
+  /** What was run, script path last. When nothing was run: the interpreter if aborted before launch, [] for a bad `#!`. */
+  argv: string[];
+  launchError?: string;
+  /**
+   * A process outside the step's group (e.g. started with setsid) still held stdout/stderr open
+   * PIPE_DRAIN_MS after the step ended; we stopped reading. Jenkins logs "Process leaked file descriptors".
+   */
+  leakedDescriptors?: boolean;
+}
+
+export const DEFAULT_KILL_GRACE_MS = 5000;
+/** How long to wait for the pipes to close once the step's group is gone (Jenkins waits 10 s too). */
+export const PIPE_DRAIN_MS = 10_000;
+const POLL_MS = 25;
+const SIGKILL_WAIT_MS = 1000;
+
+/** Jenkins' console line before the step: `[<workspace basename>] $ /bin/sh -xe /tmp/jonkkins123.sh`. */
+export function commandLine(cwd: string, argv: string[]): string {
+  // Launcher.printCommandLine: args with a space are quoted, single quotes if they contain a double quote.
+  const args = argv.map((a) => (!a.includes(' ') ? a : a.includes('"') ? `'${a}'` : `"${a}"`));
+  return `[${basename(cwd) || cwd}] $ ${args.join(' ')}`;
+}
+
+export async function runShellStep(opts: ShellStepOptions): Promise<ShellStepResult> {
+  const script = normaliseScript(opts.script);
+  let interpreter: string[];
+  try {
+    interpreter = interpreterFor(script);
+  } catch (err) {
+    return { exitCode: null, signal: null, aborted: false, argv: [], launchError: messageOf(err) };
+  }
+  // An aborted build must not start another step, not even for the instant before SIGTERM lands.
+  if (opts.signal.aborted) return { exitCode: null, signal: null, aborted: true, argv: interpreter };
+
+  let scriptPath: string;
+  try {
+    scriptPath = await writeTempScript(opts.tmpDir, script);
+  } catch (err) {
+    return { exitCode: null, signal: null, aborted: false, argv: interpreter, launchError: `Unable to write the script file in ${opts.tmpDir}: ${messageOf(err)}` };
+  }
+  const argv = [...interpreter, scriptPath];
+  try {
+    if (opts.signal.aborted) return { exitCode: null, signal: null, aborted: true, argv: interpreter }; // during the write
+    return await launch(argv, opts);
+  } finally {
+    await rm(scriptPath, { force: true }).catch(() => {}); // best effort, like Jenkins' finally
+  }
+}
+
+/** `jonkkins<digits>.sh`, created exclusively with mode 0600: not executable, the interpreter reads it. */
+async function writeTempScript(dir: string, script: string): Promise<string> {
+  for (let attempt = 0; ; attempt++) {
+    const path = join(dir, `jonkkins${randomBytes(8).readBigUInt64BE()}.sh`);
+    try {
+      await writeFile(path, script, { flag: 'wx', mode: 0o600 });
+      return path;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw err;
+    }
+  }
+}
+
+async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStepResult> {
+  const [file = '', ...args] = argv;
+  const failed = (err: unknown): ShellStepResult => ({
+    exitCode: null, signal: null, aborted: false, argv,
+    launchError: `Cannot run program "${file}" (in directory "${opts.cwd}"): ${messageOf(err)}`,
+  });
+  let child: ChildProcess;
+  try {
+    // detached: the step leads a new process group (pgid = pid) that we can signal as a whole.
+    child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (err) {
+    return failed(err); // e.g. a NUL byte in an argument
+  }
+  const stdout = child.stdout as Readable;
+  const stderr = child.stderr as Readable;
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+    child.once('exit', (code, sig) => resolve([code, sig]));
+  });
+  // ENOENT/EACCES on the interpreter or cwd arrive as 'error' instead of 'spawn'.
+  const started = await new Promise<Error | null>((resolve) => {
+    child.once('spawn', () => resolve(null));
+    child.once('error', resolve);
+  });
+  if (started !== null || child.pid === undefined) {
+    stdout.destroy();
+    stderr.destroy();
+    return failed(started ?? new Error('no pid'));
+  }
+  const pid = child.pid;
+  const drained = Promise.all([closed(stdout), closed(stderr)]);
+  // Chunks are forwarded as they arrive and never accumulated here.
+  stdout.on('data', opts.onOutput);
+  stderr.on('data', opts.onOutput);
+
+  const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
+  let aborted = false;
+  let killing: Promise<void> | undefined;
+  const killGroup = () => (killing ??= terminateGroup(pid, graceMs));
+  const stopDraining = new AbortController();
+  const onAbort = () => {
+    aborted = true;
+    void killGroup();
+    stopDraining.abort(); // matters only once the step has exited and we wait for leaked pipes
+  };
+  if (opts.signal.aborted) onAbort();
+  else opts.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const [exitCode, signal] = await exited;
+    // Strays (`sleep 1000 &`) die with the step, as under Jenkins' ProcessTreeKiller; they would
+    // otherwise hold the pipes open and hang the step. Costs one syscall when there are none.
+    await killGroup();
+    const giveUp = sleep(PIPE_DRAIN_MS, false, { signal: stopDraining.signal }).catch(() => false);
+    const allRead = await Promise.race([drained.then(() => true), giveUp]);
+    if (!allRead) {
+      stdout.destroy();
+      stderr.destroy();
+    }
+    return { exitCode, signal, aborted, argv, ...(allRead ? {} : { leakedDescriptors: true }) };
+  } finally {
+    stopDraining.abort(); // clears the drain timer, which would otherwise keep the agent's event loop busy
+    opts.signal.removeEventListener('abort', onAbort);
+    stdout.off('data', opts.onOutput);
+    stderr.off('data', opts.onOutput);
+  }
+}
+
+/**
+ * SIGTERM to every process in the group; SIGKILL to whatever is left after graceMs
+ * (Jenkins: ProcessTree.killAll, SoftKillWaitSeconds).
+ */
+async function terminateGroup(pgid: number, graceMs: number): Promise<void> {
+  if (!signalGroup(pgid, 'SIGTERM')) return;
+  if (await groupGone(pgid, graceMs)) return;
+  signalGroup(pgid, 'SIGKILL');
+  // kill() returns before the targets have died; wait briefly so that "resolved" means "gone"
+  // (only a process stuck in uninterruptible I/O could outlast this).
+  await groupGone(pgid, SIGKILL_WAIT_MS);
+}
+
+async function groupGone(pgid: number, withinMs: number): Promise<boolean> {
+  const deadline = Date.now() + withinMs;
+  while (Date.now() < deadline) {
+    await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())));
+    if (!(await groupAlive(pgid))) return true;
+  }
+  return false;
+}
+
+/** kill(2) on the whole group; false when no process in it could be signalled. */
+function signalGroup(pgid: number, sig: NodeJS.Signals | 0): boolean {
+  try {
+    process.kill(-pgid, sig);
+    return true;
+  } catch {
+    return false; // ESRCH: the group is gone; EPERM: nothing in it is ours to signal
+  }
+}
+
+/**
+ * Whether a live process is left in the group. kill(0) alone also counts zombies, and orphaned
+ * zombies stay forever when nobody reaps them (an agent running as PID 1 in a container), so when
+ * it says yes, /proc gets the final word on Linux.
+ */
+async function groupAlive(pgid: number): Promise<boolean> {
+  if (!signalGroup(pgid, 0)) return false;
+  let pids: string[];
+  try {
+    pids = (await readdir('/proc')).filter((name) => /^\d+$/.test(name));
+  } catch {
+    return true; // no /proc (not Linux): trust kill(0)
+  }
+  for (const pid of pids) {
+    // /proc/<pid>/stat: "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
+    const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+    const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (pgrp === String(pgid) && state !== 'Z' && state !== 'X') return true;
+  }
+  return false;
+}
+
+function closed(stream: Readable): Promise<void> {
+  stream.on('error', () => {}); // a failed read still ends in 'close'; it must not crash the agent
+  return new Promise((resolve) => {
+    if (stream.closed || stream.destroyed) resolve();
+    else stream.once('close', () => resolve());
+  });
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
