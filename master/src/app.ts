@@ -23,6 +23,8 @@ import { AgentBuildsService } from './builds/agent-builds.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { SecretBox } from './builds/secret-box.ts';
+import { EventBus } from './events/event-bus.ts';
+import { eventRoutes } from './events/event-routes.ts';
 import { jobRoutes } from './jobs/job-routes.ts';
 import { JobsService } from './jobs/jobs.ts';
 import { BuildQueue } from './queue/build-queue.ts';
@@ -53,6 +55,8 @@ export interface AppServices {
   dispatcher: Dispatcher;
   agentBuilds: AgentBuildsService;
   queue: BuildQueue;
+  events: EventBus;
+  agents: AgentsService;
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
@@ -65,11 +69,12 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
   const secrets = new SecretBox(deps.signingKey);
+  const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   const jobs = new JobsService(deps.pool, secrets);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
-  const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets });
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: deps.publicUrl, log: deps.log });
+  const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: deps.publicUrl, log: deps.log, events });
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
@@ -81,7 +86,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   });
   app.use(open.routes());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
-  const login = publicLoginRoutes({ users, agents, tokens, throttle, now });
+  const login = publicLoginRoutes({ users, agents, tokens, throttle, now, events });
   app.use(login.routes()).use(login.allowedMethods());
 
   // Everything below needs a valid token, except registering a user (first user / self sign-up).
@@ -102,12 +107,13 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     api,
     tokenRenewalRoutes({ tokens }),
     userRoutes(users, settings),
-    agentRoutes(agents, agentBuilds),
+    agentRoutes(agents, agentBuilds, deps.pool, events),
+    eventRoutes(events, builds, deps.pool),
     jobRoutes(jobs, builds, deps.pool),
     agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents } });
 }
 
 /** Static files for GET/HEAD outside the API; koa-send refuses paths that leave the folder. */

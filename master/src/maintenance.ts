@@ -7,6 +7,8 @@ import { AGENT_LOST_AFTER_MS } from '../../shared/src/agent-protocol.ts';
 import type { AppServices } from './app.ts';
 import type { Logger } from './log.ts';
 
+const OFFLINE_CHECK_MS = 5_000;
+
 export interface MaintenanceOptions {
   sweepEveryMs?: number;
   watchdogEveryMs?: number;
@@ -23,6 +25,9 @@ export function startMaintenance(services: AppServices, log: Logger, opts: Maint
   const timers = [
     every(opts.sweepEveryMs ?? 5_000, () => services.dispatcher.sweep()),
     every(opts.watchdogEveryMs ?? 5_000, () => services.agentBuilds.endLostBuilds(lostAfter)),
+    every(OFFLINE_CHECK_MS, async () => {
+      for (const agent of await services.agents.wentOfflineWithin(OFFLINE_CHECK_MS)) services.events.publish({ type: 'agent.offline', agent });
+    }),
   ];
   return {
     async stop() {

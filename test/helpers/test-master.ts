@@ -88,6 +88,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
     async close() {
       await maintenance?.stop();
       await app.services.queue.close();
+      await app.services.events.close();
       server.close();
       server.closeAllConnections();
       const keys = await redis.keys(`${redisPrefix}*`);

@@ -3,17 +3,32 @@ import { RegisterAgentRequest, UpdateAgentRequest } from '../../../shared/src/id
 import { principalOf, requireAdmin, requireAgent, requireUser } from '../auth/authenticate.ts';
 import { parseInput } from '../http/validate.ts';
 import type { AgentBuildsService } from '../builds/agent-builds.ts';
+import type { Agent } from '../../../shared/src/identity.ts';
+import { busyExecutors } from '../builds/estimates.ts';
+import type { DatabasePool } from '../db/pool.ts';
+import type { EventPublisher } from '../events/event-bus.ts';
 import type { AgentsService } from './agents.ts';
 
 /** Managing agents (people: anyone may look, admins change) and the agent API (agents only). */
-export function agentRoutes(agents: AgentsService, agentBuilds: AgentBuildsService): Router {
+export function agentRoutes(agents: AgentsService, agentBuilds: AgentBuildsService, pool: DatabasePool, events: EventPublisher): Router {
   const router = new Router({ prefix: '/api' });
 
+  /** Each agent with its executors: idle, or the build it runs (the Build Executor Status panel). */
+  const withExecutors = async (list: Agent[]) => {
+    const busy = await busyExecutors(pool);
+    return list.map((a) => ({
+      ...a,
+      executorStatus: Array.from({ length: a.executors }, (_, number) => {
+        const run = busy.find((b) => b.agent === a.name && b.executor === number);
+        return run ? { number, idle: false, job: run.job, build: run.number, startedAt: run.startedAt, estimatedDurationMs: run.estimatedDurationMs } : { number, idle: true };
+      }),
+    }));
+  };
   router.get('/agents', requireUser, async (ctx) => {
-    ctx.body = { agents: await agents.list() };
+    ctx.body = { agents: await withExecutors(await agents.list()) };
   });
   router.get('/agents/:name', requireUser, async (ctx) => {
-    ctx.body = await agents.get(ctx.params.name!);
+    ctx.body = (await withExecutors([await agents.get(ctx.params.name!)]))[0];
   });
   router.post('/agents', requireAdmin, async (ctx) => {
     const agent = await agents.register(parseInput(RegisterAgentRequest, ctx.request.body));
@@ -37,7 +52,7 @@ export function agentRoutes(agents: AgentsService, agentBuilds: AgentBuildsServi
   // The agent API (contract: shared/src/agent-protocol.ts).
   router.post('/agent/heartbeat', requireAgent, async (ctx) => {
     const name = principalOf(ctx).name;
-    await agents.heartbeat(name);
+    if (await agents.heartbeat(name)) events.publish({ type: 'agent.online', agent: name });
     await agentBuilds.agentAlive(name);
     ctx.status = 204;
   });

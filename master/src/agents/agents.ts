@@ -95,18 +95,30 @@ export class AgentsService {
   }
 
   /** Checks an agent's name and secret; the same error for an unknown agent and a wrong secret. */
-  async authenticate(name: string, secret: string): Promise<{ name: string; secretVersion: number }> {
+  async authenticate(name: string, secret: string): Promise<{ name: string; secretVersion: number; cameOnline: boolean }> {
     const row = await this.#pool.maybeOne(sql.type(z.object({ name: z.string(), secret_hash: z.string(), secret_version: z.number() }))`
       SELECT name, secret_hash, secret_version FROM agents WHERE lower(name) = lower(${name})`);
     const ok = row ? await verifySecret(row.secret_hash, secret) : await verifyAgainstDecoy(secret);
     if (!row || !ok) throw new UnauthorizedError('Invalid agent name or secret');
-    await this.heartbeat(row.name);
-    return { name: row.name, secretVersion: row.secret_version };
+    const cameOnline = await this.heartbeat(row.name);
+    return { name: row.name, secretVersion: row.secret_version, cameOnline };
   }
 
-  /** Records that the agent is alive (login and every heartbeat). */
-  async heartbeat(name: string): Promise<void> {
-    await this.#pool.query(sql.unsafe`UPDATE agents SET last_seen_at = now() WHERE lower(name) = lower(${name})`);
+  /** Records that the agent is alive (login and every heartbeat); true when it was offline until now. */
+  async heartbeat(name: string): Promise<boolean> {
+    const cameOnline = await this.#pool.maybeOneFirst(sql.type(z.object({ came_online: z.boolean() }))`
+      WITH before AS (SELECT id, last_seen_at FROM agents WHERE lower(name) = lower(${name}) FOR UPDATE)
+      UPDATE agents a SET last_seen_at = now() FROM before WHERE a.id = before.id
+      RETURNING coalesce(before.last_seen_at <= now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS}), true) AS came_online`);
+    return cameOnline ?? false;
+  }
+
+  /** Agents whose last heartbeat aged past the online window during the last `periodMs`. */
+  async wentOfflineWithin(periodMs: number): Promise<string[]> {
+    const names = await this.#pool.anyFirst(sql.type(z.object({ name: z.string() }))`
+      SELECT name FROM agents WHERE last_seen_at <= now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS})
+        AND last_seen_at > now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS + periodMs / 1000})`);
+    return [...names];
   }
 
   async #row(name: string): Promise<AgentRow> {

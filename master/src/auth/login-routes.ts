@@ -6,6 +6,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { AgentLoginRequest, LoginRequest } from '../../../shared/src/identity.ts';
 import type { AgentsService } from '../agents/agents.ts';
+import type { EventPublisher } from '../events/event-bus.ts';
 import { parseInput } from '../http/validate.ts';
 import type { UsersService } from '../users/users.ts';
 import { principalOf } from './authenticate.ts';
@@ -18,6 +19,7 @@ export interface LoginDeps {
   tokens: TokenIssuer;
   throttle: LoginThrottle;
   now: () => number;
+  events: EventPublisher;
 }
 
 function sendToken(ctx: Context, token: string) {
@@ -54,6 +56,7 @@ export function publicLoginRoutes(deps: LoginDeps): Router {
   router.post('/login-slave', async (ctx) => {
     const { name, secret } = parseInput(AgentLoginRequest, ctx.request.body);
     const agent = await throttled(deps, 'agent', name, ctx, () => deps.agents.authenticate(name, secret));
+    if (agent.cameOnline) deps.events.publish({ type: 'agent.online', agent: agent.name });
     const { token } = await deps.tokens.issue({ sub: agent.name, kind: 'agent', role: null, authTime: nowSeconds(), ver: agent.secretVersion });
     sendToken(ctx, token);
   });

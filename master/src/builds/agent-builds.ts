@@ -13,6 +13,7 @@ import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../er
 import type { Logger } from '../log.ts';
 import { buildEnvironment } from './build-env.ts';
 import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
+import type { EventPublisher } from '../events/event-bus.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { appendAtEnd, appendAtOffset } from './log-store.ts';
 import { SecretBox } from './secret-box.ts';
@@ -34,7 +35,9 @@ export class AgentBuildsService {
   readonly #secrets: SecretBox;
   readonly #publicUrl: string;
   readonly #log: Logger;
-  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: string; log: Logger }) {
+  readonly #events: EventPublisher;
+  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: string; log: Logger; events: EventPublisher }) {
+    this.#events = deps.events;
     this.#pool = deps.pool;
     this.#dispatcher = deps.dispatcher;
     this.#secrets = deps.secrets;
@@ -44,7 +47,7 @@ export class AgentBuildsService {
 
   /** Moves a queued build to running for this agent, exactly once, and returns what it needs to run it. */
   async start(agentName: string, buildId: number, executor: number): Promise<BuildSpec> {
-    return this.#pool.transaction(async (tx) => {
+    const spec = await this.#pool.transaction(async (tx) => {
       const row = await lockBuild(tx, buildId);
       if (!row) throw new ConflictError(`No build ${buildId}`);
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
@@ -78,19 +81,25 @@ export class AgentBuildsService {
         masks: config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!).filter((v) => v.length > 0),
         timeoutMinutes: config.timeoutMinutes,
         logOffset,
-      };
+      } satisfies BuildSpec;
     });
+    this.#events.publish({ type: 'build.started', job: spec.jobName, queueId: buildId, number: spec.number, agent: agentName, executor });
+    this.#events.publish({ type: 'queue.changed' });
+    this.#events.publish({ type: 'build.log', buildId, size: spec.logOffset });
+    return spec;
   }
 
   /** Appends console bytes sent at `offset`; answers with what the agent must know (abort). */
   async appendLog(agentName: string, buildId: number, offset: number, data: Buffer): Promise<BuildControl> {
-    return this.#pool.transaction(async (tx) => {
+    const control = await this.#pool.transaction(async (tx) => {
       const row = await this.#owned(tx, agentName, buildId);
       const appended = await appendAtOffset(tx, buildId, row.log_size, offset, data);
       const abort = await this.#touch(tx, row);
       if (!appended.ok) throw new LogGapError(appended.size);
-      return { logSize: appended.size, abort };
+      return { logSize: appended.size, abort, grew: appended.size > row.log_size };
     });
+    if (control.grew) this.#events.publish({ type: 'build.log', buildId, size: control.logSize });
+    return { logSize: control.logSize, abort: control.abort };
   }
 
   async ping(agentName: string, buildId: number): Promise<BuildControl> {
@@ -106,16 +115,20 @@ export class AgentBuildsService {
       const row = await lockBuild(tx, buildId);
       if (!row) throw new NotFoundError(`No build ${buildId}`);
       if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
-      if (row.state === 'finished') return { jobId: row.job_id, result: row.result!, already: true };
+      if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true };
       if (req.logSize !== row.log_size) throw new LogGapError(row.log_size);
       const next = await applyTransition(tx, row, { type: 'finish', reported: req.result });
       let footer = '';
       if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
       else if (row.abort_result) footer += `Aborted by ${row.abort_by ?? 'unknown'}\n`;
-      await appendAtEnd(tx, row.id, row.log_size, text(`${footer}Finished: ${next.result}\n`));
-      return { jobId: row.job_id, result: next.result!, already: false };
+      const size = await appendAtEnd(tx, row.id, row.log_size, text(`${footer}Finished: ${next.result}\n`));
+      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false };
     });
-    if (!jobId.already) await this.#dispatcher.dispatch(jobId.jobId);
+    if (!jobId.already) {
+      this.#events.publish({ type: 'build.log', buildId, size: jobId.size });
+      this.#events.publish({ type: 'build.finished', job: jobId.job, queueId: buildId, number: jobId.number, result: jobId.result });
+      await this.#dispatcher.dispatch(jobId.jobId);
+    }
     return { result: jobId.result };
   }
 
@@ -135,7 +148,9 @@ export class AgentBuildsService {
         const fresh = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE id = ${id} AND agent_seen_at >= now() - make_interval(secs => ${silentForMs / 1000})`);
         if (fresh) return null;
         const next = await applyTransition(tx, row, { type: 'agentLost' });
-        await appendAtEnd(tx, id, row.log_size, text(`\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\nFinished: ${next.result}\n`));
+        const size = await appendAtEnd(tx, id, row.log_size, text(`\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\nFinished: ${next.result}\n`));
+        this.#events.publish({ type: 'build.log', buildId: id, size });
+        this.#events.publish({ type: 'build.finished', job: row.job_name, queueId: id, number: row.number!, result: next.result! });
         return row.job_id;
       });
       if (jobId !== null) {

@@ -7,6 +7,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JobsService } from '../jobs/jobs.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
 import { applyTransition, BUILD_COLUMNS, BuildRow, lockBuild } from './build-rows.ts';
+import { estimatedDurationMs } from './estimates.ts';
+import type { EventPublisher } from '../events/event-bus.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { resolveParameters } from './parameters.ts';
 import { SecretBox } from './secret-box.ts';
@@ -30,7 +32,9 @@ export class BuildsService {
   readonly #queue: BuildQueue;
   readonly #dispatcher: Dispatcher;
   readonly #secrets: SecretBox;
-  constructor(deps: { pool: DatabasePool; jobs: JobsService; queue: BuildQueue; dispatcher: Dispatcher; secrets: SecretBox }) {
+  readonly #events: EventPublisher;
+  constructor(deps: { pool: DatabasePool; jobs: JobsService; queue: BuildQueue; dispatcher: Dispatcher; secrets: SecretBox; events: EventPublisher }) {
+    this.#events = deps.events;
     this.#pool = deps.pool;
     this.#jobs = deps.jobs;
     this.#queue = deps.queue;
@@ -55,6 +59,8 @@ export class BuildsService {
       VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
       RETURNING id`);
     await this.#dispatcher.dispatch(jobId);
+    this.#events.publish({ type: 'build.queued', job: job.name, queueId: id });
+    this.#events.publish({ type: 'queue.changed' });
     return id;
   }
 
@@ -67,6 +73,7 @@ export class BuildsService {
       return build;
     });
     await this.#queue.remove(row.id, row.label);
+    this.#events.publish({ type: 'queue.changed' });
   }
 
   /** Aborts a running build (the agent stops it within a second), or cancels a queued one. */
@@ -78,6 +85,7 @@ export class BuildsService {
       await applyTransition(tx, row, { type: 'abort', result: 'ABORTED' });
       if (row.abort_by === null) await tx.query(sql.unsafe`UPDATE builds SET abort_by = ${by} WHERE id = ${row.id}`);
     });
+    if (build.state === 'queued') this.#events.publish({ type: 'queue.changed' });
   }
 
   async get(jobName: string, ref: string) {
@@ -111,17 +119,7 @@ export class BuildsService {
   }
 
   async #present(row: BuildRow) {
-    const estimate = await this.#estimatedDurationMs(row.job_id);
-    return presentBuild(row, estimate);
-  }
-
-  /** Jenkins' estimate: the mean duration of the last 3 successful (or else any finished) builds. */
-  async #estimatedDurationMs(jobId: number): Promise<number | null> {
-    const ms = await this.#pool.maybeOneFirst(sql.type(z.object({ ms: z.number().nullable() }))`
-      SELECT avg(extract(epoch FROM finished_at - started_at) * 1000)::float8 AS ms FROM (
-        SELECT started_at, finished_at FROM builds WHERE job_id = ${jobId} AND state = 'finished' AND started_at IS NOT NULL
-        ORDER BY (result = 'SUCCESS') DESC, number DESC LIMIT 3) x`);
-    return ms === null ? null : Math.round(ms);
+    return presentBuild(row, await estimatedDurationMs(this.#pool, row.job_id));
   }
 
   /** The queue, oldest first, each item with Jenkins' `why`. */

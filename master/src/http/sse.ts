@@ -1,0 +1,40 @@
+import { PassThrough } from 'node:stream';
+import type { Context } from 'koa';
+
+export interface SseStream {
+  send(event: string, data: unknown, id?: string | number): void;
+  close(): void;
+  /** Resolves when the client went away or close() was called. */
+  closed: Promise<void>;
+}
+
+/** Turns a request into a server-sent-events stream (unbuffered through nginx, kept alive). */
+export function openSse(ctx: Context): SseStream {
+  ctx.req.socket.setTimeout(0);
+  ctx.req.socket.setNoDelay(true);
+  ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
+  const stream = new PassThrough();
+  ctx.status = 200;
+  ctx.body = stream;
+  let done: () => void = () => {};
+  const closed = new Promise<void>((resolve) => (done = resolve));
+  const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), 15_000);
+  const finish = () => {
+    clearInterval(keepAlive);
+    done();
+  };
+  ctx.req.on('close', finish);
+  stream.on('close', finish);
+  stream.write(': connected\n\n');
+  return {
+    send(event, data, id) {
+      if (stream.writableEnded) return;
+      stream.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    close() {
+      stream.end();
+      finish();
+    },
+    closed,
+  };
+}

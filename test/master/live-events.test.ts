@@ -1,0 +1,72 @@
+import test from 'ava';
+import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { openSse } from '../helpers/sse.ts';
+import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
+
+let m: TestMaster;
+let admin: string;
+let agent: string;
+test.before(async () => {
+  m = await startTestMaster();
+  admin = await bootstrapAdmin(m.url);
+  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'ev', executors: 2 } });
+  agent = (await call(m.url, 'POST', '/login-slave', { json: { name: 'ev', secret: body.secret } })).text;
+});
+test.after.always(() => m?.close());
+
+const agentPost = (path: string, opts: { json?: unknown; raw?: string } = {}) =>
+  call(m.url, 'POST', path, { token: agent, ...opts, headers: opts.raw !== undefined ? { 'content-type': 'application/octet-stream' } : {} });
+
+test.serial('/api/events pushes agent, queue and build events as they happen', async (t) => {
+  const sse = await openSse(`${m.url}/api/events`, admin);
+  t.teardown(() => sse.close());
+  const { body: late } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'late', executors: 1 } });
+  await call(m.url, 'POST', '/login-slave', { json: { name: 'late', secret: late.secret } });
+  await sse.waitFor((e) => e.event === 'agent.online' && e.data.agent === 'late');
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'evjob' } });
+  const { body } = await call(m.url, 'POST', '/api/jobs/evjob/builds', { token: admin, json: {} });
+  await sse.waitFor((e) => e.event === 'build.queued' && e.data.queueId === body.queueId);
+  await sse.waitFor((e) => e.event === 'queue.changed');
+  const spec = (await agentPost(`/api/agent/builds/${body.queueId}/start`, { json: { executor: 1 } })).body;
+  t.like((await sse.waitFor((e) => e.event === 'build.started')).data, { job: 'evjob', number: 1, agent: 'ev', executor: 1 });
+
+  // The executor shows the build while it runs.
+  const agents = await call(m.url, 'GET', '/api/agents', { token: admin });
+  t.deepEqual(agents.body.agents[0].executorStatus.map((e: { idle: boolean }) => e.idle), [true, false]);
+  t.like(agents.body.agents[0].executorStatus[1], { job: 'evjob', build: 1 });
+
+  await agentPost(`/api/agent/builds/${body.queueId}/finish`, { json: { result: 'UNSTABLE', logSize: spec.logOffset } });
+  t.like((await sse.waitFor((e) => e.event === 'build.finished')).data, { job: 'evjob', number: 1, result: 'UNSTABLE' });
+  t.false(sse.events.some((e) => e.event === 'build.log'), 'console bytes are not broadcast');
+});
+
+test.serial('the console stream sends what exists, then live bytes, resumes from an offset, and ends with the result', async (t) => {
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'streamed' } });
+  const { body } = await call(m.url, 'POST', '/api/jobs/streamed/builds', { token: admin, json: {} });
+  const spec = (await agentPost(`/api/agent/builds/${body.queueId}/start`, { json: { executor: 0 } })).body;
+  let offset = spec.logOffset;
+  const write = async (text: string) => {
+    offset = (await agentPost(`/api/agent/builds/${body.queueId}/log?offset=${offset}`, { raw: text })).body.logSize;
+  };
+  await write('line one\n');
+  const sse = await openSse(`${m.url}/api/jobs/streamed/builds/1/console`, admin);
+  t.teardown(() => sse.close());
+  await sse.waitFor((e) => e.event === 'log' && e.data.includes('line one'));
+  await write('h\u00e9llo ');
+  await write('w\u00f6rld\n');
+  await sse.waitFor((e) => e.event === 'log' && e.data.includes('w\u00f6rld'));
+  await agentPost(`/api/agent/builds/${body.queueId}/finish`, { json: { result: 'SUCCESS', logSize: offset } });
+  const end = await sse.waitFor((e) => e.event === 'end');
+  t.is(end.data.result, 'SUCCESS');
+  await sse.ended;
+  const streamed = sse.events.filter((e) => e.event === 'log').map((e) => e.data).join('');
+  const stored = (await call(m.url, 'GET', '/api/jobs/streamed/builds/1/log', { token: admin })).text;
+  t.is(streamed, stored);
+
+  // Resuming from the id of an earlier event sends exactly the rest.
+  const firstId = sse.events.find((e) => e.event === 'log')!.id!;
+  const resumed = await openSse(`${m.url}/api/jobs/streamed/builds/1/console`, admin, { 'last-event-id': firstId });
+  await resumed.ended;
+  const rest = resumed.events.filter((e) => e.event === 'log').map((e) => e.data).join('');
+  t.is(rest, Buffer.from(stored).subarray(Number(firstId)).toString());
+});
