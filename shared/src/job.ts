@@ -52,7 +52,8 @@ export const Job = z
     concurrentBuild: z.boolean().default(false),
     quietPeriod: z.number().int().min(0).max(86_400).default(0),
     env: z.record(VariableName, z.string().max(100_000)).default({}),
-    timeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).nullable().default(null),
+    /** Abort the build (result FAILURE) after this many minutes; fractions allowed (0.5 = 30 s). */
+    timeoutMinutes: z.number().min(0.01).max(7 * 24 * 60).nullable().default(null),
     steps: z.array(BuildStep).max(200).default([]),
     /** Post-build actions: none are supported yet. */
     publishers: z.array(z.unknown()).max(0, 'post-build actions are not supported yet').default([]),

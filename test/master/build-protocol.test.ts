@@ -150,3 +150,28 @@ test('an agent that goes silent has its build ended FAILURE with "agent lost", n
   t.is((await finish('win', id, 'SUCCESS', spec.body.logOffset)).body.result, 'FAILURE', 'a late finish cannot change it');
   t.is((await start('lin', id)).status, 409);
 });
+
+test('the build discarder keeps the newest numToKeep builds and always the last successful one', async (t) => {
+  await job('rotating', { concurrentBuild: true, buildDiscarder: { numToKeep: 2 } });
+  const results = ['SUCCESS', 'FAILURE', 'FAILURE', 'FAILURE'];
+  for (const result of results) {
+    const id = await trigger('rotating');
+    const spec = await start('lin', id);
+    await finish('lin', id, result, spec.body.logOffset);
+  }
+  const kept = (await call(m.url, 'GET', '/api/jobs/rotating/builds', { token: admin })).body.builds.map((b: { number: number }) => b.number);
+  t.deepEqual(kept, [4, 3, 1]);
+  t.is((await call(m.url, 'GET', '/api/jobs/rotating/builds/2/log', { token: admin })).status, 404);
+});
+
+test('a timeout turns into an abort whose result is FAILURE', async (t) => {
+  await job('slowpoke', { timeoutMinutes: 0.01 });
+  const id = await trigger('slowpoke');
+  const spec = await start('lin', id);
+  await new Promise((r) => setTimeout(r, 800));
+  t.true((await agentCall('lin', 'POST', `/api/agent/builds/${id}/ping`)).body.abort);
+  await finish('lin', id, 'ABORTED', spec.body.logOffset);
+  const build = await call(m.url, 'GET', '/api/jobs/slowpoke/builds/1', { token: admin });
+  t.is(build.body.result, 'FAILURE');
+  t.regex(await consoleText('slowpoke', 1), /Build timed out\. Marking the build as failed\.\nFinished: FAILURE\n$/);
+});

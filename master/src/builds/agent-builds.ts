@@ -15,6 +15,7 @@ import { buildEnvironment } from './build-env.ts';
 import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import { discardOldBuilds } from './discarder.ts';
 import { appendAtEnd, appendAtOffset } from './log-store.ts';
 import { SecretBox } from './secret-box.ts';
 
@@ -68,7 +69,7 @@ export class AgentBuildsService {
       await tx.query(sql.unsafe`UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ${row.job_id}`);
       await applyTransition(tx, row, { type: 'start' }, sql.fragment`
         number = ${job.next}, agent_name = ${agentName}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
-        timeout_at = CASE WHEN ${config.timeoutMinutes}::int IS NULL THEN NULL ELSE now() + make_interval(mins => ${config.timeoutMinutes}::int) END`);
+        timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`);
       const header = row.causes.map((c) => `${describeCause(c)}\n`).join('');
       const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
       const parameters = this.#openParameters(row);
@@ -128,6 +129,7 @@ export class AgentBuildsService {
       this.#events.publish({ type: 'build.log', buildId, size: jobId.size });
       this.#events.publish({ type: 'build.finished', job: jobId.job, queueId: buildId, number: jobId.number, result: jobId.result });
       await this.#dispatcher.dispatch(jobId.jobId);
+      await discardOldBuilds(this.#pool, jobId.jobId);
     }
     return { result: jobId.result };
   }
@@ -156,6 +158,7 @@ export class AgentBuildsService {
       if (jobId !== null) {
         this.#log.warn({ buildId: id }, 'build ended: agent lost');
         await this.#dispatcher.dispatch(jobId);
+        await discardOldBuilds(this.#pool, jobId);
       }
     }
     return ids.length;

@@ -38,7 +38,9 @@ export function transition(build: BuildStatus, event: BuildEvent): Transition {
       return { ok: true, next: { ...build, abortResult: build.abortResult ?? event.result } };
     case 'finish': {
       if (build.state !== 'running') return refuse(`the build is ${build.state}, not running`);
-      const result = build.abortResult ? worseResult(event.reported, build.abortResult) : event.reported;
+      // An abort decides the result: ABORTED when a person stopped it, FAILURE for a timeout
+      // (Jenkins' build-timeout FailOperation), whatever the killed steps reported.
+      const result = build.abortResult ?? event.reported;
       return { ok: true, next: { ...build, state: 'finished', result } };
     }
     case 'agentLost':
