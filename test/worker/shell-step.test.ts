@@ -255,3 +255,9 @@ test('a missing interpreter is a launch error, not a throw', async (t) => {
   const empty = await run(t, '#!\necho hi');
   t.regex(empty.result.launchError ?? '', /names no interpreter/);
 });
+
+test('stdout and stderr are one stream, in order: sh -x traces sit right before their output', async (t) => {
+  const r = await run(t, 'echo out1\necho err1 >&2\necho out2\necho err2 >&2');
+  t.is(r.result.exitCode, 0);
+  t.is(r.text, '+ echo out1\nout1\n+ echo err1\nerr1\n+ echo out2\nout2\n+ echo err2\nerr2\n');
+});

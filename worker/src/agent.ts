@@ -1,10 +1,13 @@
 /**
  * The agent process: logs in, keeps its token fresh, beats its heart, and survives a master
- * that goes away. (Running builds arrives with the next protocol version.)
+ * that goes away; once logged in it works its queues and runs builds (work-loop.ts). At start-up
+ * it kills what a dead predecessor with the same name and workdir left running.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEARTBEAT_INTERVAL_MS, TOKEN_RENEW_INTERVAL_MS, type AgentCredentials } from '../../shared/src/agent-protocol.ts';
 import { MasterClient, MasterError } from './master-client.ts';
+import { AGENT_COOKIE_VAR, agentCookie, killProcessesWithEnv } from './stray-processes.ts';
+import { WorkLoop } from './work-loop.ts';
 
 export interface AgentOptions extends AgentCredentials {
   url: string;
@@ -12,6 +15,12 @@ export interface AgentOptions extends AgentCredentials {
   log: { info(msg: string): void; warn(msg: string): void; error(msg: string): void };
   heartbeatMs?: number;
   renewMs?: number;
+  /** How often the work config is read again (WORK_CONFIG_REFRESH_MS). */
+  workConfigRefreshMs?: number;
+  /** After stop(): how long aborted builds may keep trying to report to the master. */
+  stopGraceMs?: number;
+  /** SIGTERM → SIGKILL grace for a step's processes. */
+  killGraceMs?: number;
 }
 
 export interface RunningAgent {
@@ -37,8 +46,19 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     failReady = reject;
   });
   ready.catch(() => {}); // observed through `done` as well
+  const work = new WorkLoop({
+    client,
+    name: opts.name,
+    secret: opts.secret,
+    workdir: opts.workdir,
+    log: opts.log,
+    refreshMs: opts.workConfigRefreshMs,
+    stopGraceMs: opts.stopGraceMs,
+    killGraceMs: opts.killGraceMs,
+  });
 
   const loop = (async () => {
+    await killLeftovers(opts);
     let failures = 0;
     let lastRenew = Date.now();
     while (!stop.signal.aborted) {
@@ -50,6 +70,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
           lastRenew = Date.now();
           opts.log.info(`agent ${opts.name}: logged in to ${opts.url}`);
           markReady();
+          work.start();
         } else if (Date.now() - lastRenew >= renewMs) {
           await client.renew();
           lastRenew = Date.now();
@@ -74,14 +95,34 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     }
   })();
 
+  // Settles only once the builds are over and Redis is closed, also when the credentials were refused.
+  const done = (async () => {
+    try {
+      await loop;
+    } finally {
+      stop.abort();
+      await work.stop();
+    }
+  })();
+
   return {
     ready,
-    done: loop,
+    done,
     async stop() {
       stop.abort();
-      await loop.catch(() => {});
+      await done.catch(() => {});
     },
   };
+}
+
+/** SIGKILLs the processes of builds that a dead predecessor (same name, same workdir) left running. */
+async function killLeftovers(opts: AgentOptions): Promise<void> {
+  try {
+    const killed = await killProcessesWithEnv(AGENT_COOKIE_VAR, agentCookie(opts.name, opts.workdir));
+    if (killed.length > 0) opts.log.warn(`agent ${opts.name}: killed ${killed.length} process(es) a previous run of this agent left behind (pids ${killed.join(', ')})`);
+  } catch (err) {
+    opts.log.warn(`agent ${opts.name}: could not look for processes left behind: ${(err as Error).message}`);
+  }
 }
 
 export { MasterError };

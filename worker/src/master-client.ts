@@ -1,20 +1,52 @@
-/** The agent's HTTP client for the master: holds the token, logs in again on a 401. */
-import { AGENT_PATHS, type AgentCredentials } from '../../shared/src/agent-protocol.ts';
+/**
+ * The agent's HTTP client for the master: holds the token, logs in again on a 401, and speaks the
+ * build calls of protocol version 2 (shared/src/agent-protocol.ts). Errors from the master are
+ * MasterErrors carrying the status and the parsed body (a 409's LogGap, say); network failures and
+ * timeouts stay the errors fetch throws. `isRetryable` tells the two kinds of trouble apart.
+ */
+import {
+  AGENT_PATHS,
+  BuildControl,
+  BuildSpec,
+  WorkConfig,
+  type AgentCredentials,
+  type FinishRequest,
+} from '../../shared/src/agent-protocol.ts';
 
 export class MasterError extends Error {
   readonly status: number;
   readonly retryAfterMs: number | undefined;
-  constructor(status: number, message: string, retryAfterMs?: number) {
+  /** The response body, parsed as JSON when it was JSON (else undefined). */
+  readonly body: unknown;
+  constructor(status: number, message: string, retryAfterMs?: number, body?: unknown) {
     super(message);
     this.status = status;
     this.retryAfterMs = retryAfterMs;
+    this.body = body;
   }
 }
+
+/**
+ * Worth trying again later: the master could not be reached, timed out, is overloaded, throttles
+ * us, or is restarting (5xx). Anything else is an answer that will not change by asking again.
+ */
+export function isRetryable(err: unknown): boolean {
+  if (!(err instanceof MasterError)) return true;
+  return err.status >= 500 || err.status === 408 || err.status === 429;
+}
+
+type Payload = { json: unknown } | { bytes: Uint8Array } | undefined;
+
+const TIMEOUT_MS = 10_000;
+/** A log batch is up to 1 MB: give a slow link more time than the small calls get. */
+const LOG_TIMEOUT_MS = 30_000;
 
 export class MasterClient {
   readonly #base: string;
   readonly #credentials: AgentCredentials;
   #token: string | undefined;
+  /** One login at a time: concurrent 401s (heartbeat and several builds) share it. */
+  #loggingIn: Promise<void> | undefined;
 
   constructor(baseUrl: string, credentials: AgentCredentials) {
     this.#base = baseUrl.replace(/\/+$/, '');
@@ -25,12 +57,19 @@ export class MasterClient {
     return this.#token !== undefined;
   }
 
-  async login(): Promise<void> {
+  login(): Promise<void> {
+    this.#loggingIn ??= this.#login().finally(() => {
+      this.#loggingIn = undefined;
+    });
+    return this.#loggingIn;
+  }
+
+  async #login(): Promise<void> {
     const res = await fetch(`${this.#base}${AGENT_PATHS.login}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(this.#credentials),
-      signal: AbortSignal.timeout(10_000),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     if (!res.ok) throw await toError(res, 'login');
     this.#token = (await res.text()).trim();
@@ -45,37 +84,81 @@ export class MasterClient {
     await this.request('POST', AGENT_PATHS.heartbeat);
   }
 
-  /** An authenticated request; a 401 (expired or revoked token) logs in again once and retries. */
-  async request(method: string, path: string, body?: unknown): Promise<Response> {
+  async workConfig(): Promise<WorkConfig> {
+    const res = await this.request('GET', AGENT_PATHS.workConfig);
+    return WorkConfig.parse(await res.json());
+  }
+
+  /** 200 → the build is ours to run; a 409 (cancelled, taken, not yet due) throws a MasterError. */
+  async startBuild(buildId: number, executor: number): Promise<BuildSpec> {
+    const res = await this.request('POST', AGENT_PATHS.start(buildId), { executor });
+    return BuildSpec.parse(await res.json());
+  }
+
+  /** Raw console bytes at `offset`; a gap throws a MasterError(409) whose body is a LogGap. */
+  async sendLog(buildId: number, offset: number, bytes: Uint8Array): Promise<BuildControl> {
+    const res = await this.#request('POST', AGENT_PATHS.log(buildId, offset), { bytes }, LOG_TIMEOUT_MS);
+    return BuildControl.parse(await res.json());
+  }
+
+  async ping(buildId: number): Promise<BuildControl> {
+    const res = await this.request('POST', AGENT_PATHS.ping(buildId));
+    return BuildControl.parse(await res.json());
+  }
+
+  async finishBuild(buildId: number, finish: FinishRequest): Promise<void> {
+    const res = await this.request('POST', AGENT_PATHS.finish(buildId), finish);
+    await res.body?.cancel();
+  }
+
+  /** An authenticated JSON request; a 401 (expired or revoked token) logs in again once and retries. */
+  request(method: string, path: string, body?: unknown): Promise<Response> {
+    return this.#request(method, path, body === undefined ? undefined : { json: body }, TIMEOUT_MS);
+  }
+
+  async #request(method: string, path: string, payload: Payload, timeoutMs: number): Promise<Response> {
     if (!this.#token) await this.login();
-    let res = await this.#send(method, path, body);
+    const used = this.#token;
+    let res = await this.#send(method, path, payload, timeoutMs);
     if (res.status === 401) {
-      this.#token = undefined;
-      await this.login();
-      res = await this.#send(method, path, body);
+      await res.body?.cancel();
+      // Another call may have logged in already while this one was on its way.
+      if (this.#token === used) {
+        this.#token = undefined;
+        await this.login();
+      } else if (!this.#token) {
+        await this.login();
+      }
+      res = await this.#send(method, path, payload, timeoutMs);
     }
     if (!res.ok) throw await toError(res, `${method} ${path}`);
     return res;
   }
 
-  #send(method: string, path: string, body: unknown): Promise<Response> {
-    return fetch(`${this.#base}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${this.#token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(10_000),
-    });
+  #send(method: string, path: string, payload: Payload, timeoutMs: number): Promise<Response> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
+    let body: string | Uint8Array<ArrayBuffer> | undefined;
+    if (payload && 'json' in payload) {
+      headers['content-type'] = 'application/json';
+      body = JSON.stringify(payload.json);
+    } else if (payload) {
+      headers['content-type'] = 'application/octet-stream';
+      body = payload.bytes as Uint8Array<ArrayBuffer>; // a Buffer (view); never a SharedArrayBuffer here
+    }
+    return fetch(`${this.#base}${path}`, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
   }
 }
 
 async function toError(res: Response, what: string): Promise<MasterError> {
   let message = `${what}: HTTP ${res.status}`;
+  let body: unknown;
   try {
-    const body = (await res.json()) as { error?: { message?: string } };
-    if (body.error?.message) message = `${what}: ${body.error.message}`;
+    body = await res.json();
+    const text = (body as { error?: { message?: unknown } } | null)?.error?.message;
+    if (typeof text === 'string' && text) message = `${what}: ${text}`;
   } catch {
     // not JSON: keep the status line
   }
   const retryAfter = Number(res.headers.get('retry-after'));
-  return new MasterError(res.status, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined);
+  return new MasterError(res.status, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : undefined, body);
 }

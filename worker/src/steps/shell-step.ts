@@ -7,7 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -96,10 +97,16 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
     exitCode: null, signal: null, aborted: false, argv,
     launchError: `Cannot run program "${file}" (in directory "${opts.cwd}"): ${messageOf(err)}`,
   });
+  const missing = await executableProblem(file, opts.env.PATH);
+  if (missing) return failed(new Error(missing));
   let child: ChildProcess;
   try {
+    // One stream, as in Jenkins: `exec 2>&1` points stderr at the stdout pipe, so `+ cmd` traces
+    // and output keep their order; `exec "$@"` then replaces the shell (no extra process).
     // detached: the step leads a new process group (pgid = pid) that we can signal as a whole.
-    child = spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = spawn('/bin/sh', ['-c', 'exec 2>&1; exec "$@"', 'jonkkins-step', file, ...args], {
+      cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+    });
   } catch (err) {
     return failed(err); // e.g. a NUL byte in an argument
   }
@@ -220,4 +227,19 @@ function closed(stream: Readable): Promise<void> {
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+/** Why `file` cannot be run (as `exec` would find it, worded like Jenkins' error), or null when it can. */
+async function executableProblem(file: string, path = ''): Promise<string | null> {
+  const candidates = file.includes('/') ? [file] : path.split(':').filter(Boolean).map((dir) => join(dir, file));
+  let denied = false;
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      return null;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EACCES') denied = true; // exists, not executable
+    }
+  }
+  return denied ? 'error=13, Permission denied (EACCES)' : 'error=2, No such file or directory (ENOENT)';
 }

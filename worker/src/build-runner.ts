@@ -1,0 +1,193 @@
+/**
+ * Runs one build the master started for us (protocol step 4–5): workspace, environment, the steps
+ * in order with Jenkins' result rules, the console (masked, shipped with offsets), and the final
+ * report. Never throws: an agent-side failure becomes `FATAL: …` in the console and FAILURE.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
+import { worseResult, type BuildResult } from '../../shared/src/build.ts';
+import { runAnnouncedStep } from './announced-step.ts';
+import { LogShipper, type LogChannel, type LogShipperOptions } from './log-shipper.ts';
+import { isRetryable, MasterError } from './master-client.ts';
+import { SecretMasker } from './secret-masker.ts';
+import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv } from './stray-processes.ts';
+import type { Workspaces } from './workspaces.ts';
+
+export interface BuildChannel extends LogChannel {
+  finishBuild(buildId: number, finish: FinishRequest): Promise<void>;
+}
+
+/** What a build needs from the agent around it. */
+export interface BuildHost {
+  agentName: string;
+  /** Labels plus the agent's own name (NODE_LABELS). */
+  nodeLabels(): string[];
+  workdir: string;
+  workspaces: Workspaces;
+  /** The agent's environment without its secrets (see agentEnvironment). */
+  baseEnv: Record<string, string>;
+  agentCookie: string;
+  /** Masked in every console besides the build's own masks (the agent's secret). */
+  secrets: string[];
+  /** After the agent's stop: stop retrying the master and give up the report. */
+  giveUp?: AbortSignal;
+  warn(message: string): void;
+  killGraceMs?: number;
+  shipper?: Pick<LogShipperOptions, 'batchMs' | 'batchBytes' | 'pingMs' | 'maxMemoryBytes'>;
+}
+
+export interface BuildRun {
+  result: BuildResult;
+  /** The master accepted the finish call. */
+  reported: boolean;
+}
+
+const STEP_FAILED = "Build step 'Execute shell' marked build as failure\n";
+const LEAKED = 'Process leaked file descriptors. See https://www.jenkins.io/redirect/troubleshooting/process-leaked-file-descriptors for more information\n';
+
+/** `stopping`: the agent is shutting down; the build is aborted. */
+export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor: number, stopping: AbortSignal, host: BuildHost): Promise<BuildRun> {
+  const abort = new AbortController();
+  const onStop = () => abort.abort();
+  stopping.addEventListener('abort', onStop, { once: true });
+  if (stopping.aborted) abort.abort();
+  const tmpRoot = join(host.workdir, 'tmp');
+  const masker = new SecretMasker([...spec.masks, ...host.secrets]);
+  const shipper = new LogShipper({
+    ...host.shipper,
+    channel,
+    buildId: spec.buildId,
+    startOffset: spec.logOffset,
+    spillPath: join(tmpRoot, `console-${spec.buildId}-${randomUUID()}.spool`),
+    onAbort: () => abort.abort(),
+    onFailure: (err) => {
+      host.warn(`build ${spec.buildId}: the master will not take its console (${err.message}); aborting it`);
+      abort.abort();
+    },
+    giveUp: host.giveUp,
+    warn: host.warn,
+  });
+  const output = (chunk: Buffer) => shipper.write(masker.push(chunk));
+  const say = (text: string) => {
+    shipper.write(masker.push(Buffer.from(text)));
+    shipper.write(masker.flush());
+  };
+  const buildCookie = randomUUID();
+  let result: BuildResult = 'SUCCESS';
+  let lease: Awaited<ReturnType<Workspaces['acquire']>> | undefined;
+  try {
+    await mkdir(tmpRoot, { recursive: true });
+    lease = await host.workspaces.acquire(spec.jobName);
+    say(`Running on ${host.agentName} in ${lease.path}\n`);
+    const env = stepEnvironment(host, spec, lease.path, executor, buildCookie);
+    for (const step of spec.steps) {
+      if (abort.signal.aborted) break;
+      const r = await runAnnouncedStep({
+        script: step.script,
+        cwd: lease.path,
+        env,
+        tmpRoot,
+        signal: abort.signal,
+        killGraceMs: host.killGraceMs,
+        onOutput: output,
+        announce: (line) => say(`${line}\n`),
+      });
+      shipper.write(masker.flush());
+      if (r.leakedDescriptors && !r.aborted) say(LEAKED); // an abort stops reading at once: no leak
+      if (r.aborted || abort.signal.aborted) break;
+      if (r.launchError !== undefined) {
+        say(`command execution failed: ${r.launchError}\n${STEP_FAILED}`);
+        result = worseResult(result, 'FAILURE');
+        break;
+      }
+      if (r.exitCode === 0) continue;
+      if (step.unstableReturn !== undefined && r.exitCode === step.unstableReturn) {
+        result = worseResult(result, 'UNSTABLE');
+        continue;
+      }
+      say(STEP_FAILED);
+      result = worseResult(result, 'FAILURE');
+      break;
+    }
+  } catch (err) {
+    say(`FATAL: ${err instanceof Error ? err.message : String(err)}\n`);
+    result = worseResult(result, 'FAILURE');
+  }
+  try {
+    if (abort.signal.aborted) {
+      result = worseResult(result, 'ABORTED');
+      say('Build was aborted\n');
+    }
+    // Jenkins' ProcessTreeKiller: what escaped the steps' process groups dies with the build.
+    await killProcessesWithEnv(BUILD_COOKIE_VAR, buildCookie, host.killGraceMs ?? 5000).catch(() => []);
+    lease?.release();
+    shipper.write(masker.flush());
+    return { result, reported: await finish(channel, shipper, spec.buildId, result, host) };
+  } finally {
+    stopping.removeEventListener('abort', onStop);
+    await shipper.close();
+  }
+}
+
+/** The agent's environment, then the build's, then what the agent adds (Jenkins' order). */
+export function stepEnvironment(host: BuildHost, spec: BuildSpec, workspace: string, executor: number, buildCookie: string): Record<string, string> {
+  return {
+    ...host.baseEnv,
+    ...spec.env,
+    WORKSPACE: workspace,
+    WORKSPACE_TMP: `${workspace}@tmp`,
+    NODE_NAME: host.agentName,
+    NODE_LABELS: host.nodeLabels().join(' '),
+    EXECUTOR_NUMBER: String(executor),
+    [AGENT_COOKIE_VAR]: host.agentCookie,
+    [BUILD_COOKIE_VAR]: buildCookie,
+  };
+}
+
+/**
+ * The agent's own environment for its builds (Jenkins passes the agent's env on), minus what
+ * carries its secret: JONKKINS_AGENT_SECRET, the master's JONKKINS_SECRET (a local agent inherits
+ * the master's environment), and any variable whose value contains the secret.
+ */
+export function agentEnvironment(env: NodeJS.ProcessEnv, secret: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) {
+    if (value === undefined || name === 'JONKKINS_AGENT_SECRET' || name === 'JONKKINS_SECRET') continue;
+    if (name === AGENT_COOKIE_VAR || name === BUILD_COOKIE_VAR) continue; // an agent started from a build
+    if (secret.length >= 8 ? value.includes(secret) : value === secret) continue;
+    out[name] = value;
+  }
+  return out;
+}
+
+/** Flushes the console, then reports the result; a 409 log gap is resent. False if it never got through. */
+async function finish(channel: BuildChannel, shipper: LogShipper, buildId: number, result: BuildResult, host: BuildHost): Promise<boolean> {
+  let backoff = 250;
+  for (let gaps = 0; ; ) {
+    try {
+      await shipper.flush();
+    } catch (err) {
+      host.warn(`build ${buildId}: its console could not be completed (${(err as Error).message}); not reporting ${result}`);
+      return false;
+    }
+    try {
+      await channel.finishBuild(buildId, { result, logSize: shipper.size });
+      return true;
+    } catch (err) {
+      const gap = err instanceof MasterError && err.status === 409 ? LogGap.safeParse(err.body) : undefined;
+      if (gap?.success && ++gaps <= 5) {
+        shipper.rebase(gap.data.logSize);
+        continue;
+      }
+      if (!isRetryable(err) || host.giveUp?.aborted) {
+        host.warn(`build ${buildId}: could not report ${result}: ${(err as Error).message}`);
+        return false;
+      }
+      await sleep(backoff, undefined, { signal: host.giveUp }).catch(() => {});
+      backoff = Math.min(5000, backoff * 2);
+    }
+  }
+}

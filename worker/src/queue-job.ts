@@ -1,0 +1,74 @@
+/**
+ * What an executor does with a queue job (protocol step 3): ask the master to start the build,
+ * run it if the master says so, drop it if not. The master's answer is the only word on whether
+ * the build runs: a 409 (cancelled, taken, not yet due) means run nothing.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ZodError } from 'zod';
+import { QueueJobData, type BuildSpec } from '../../shared/src/agent-protocol.ts';
+import type { BuildChannel, BuildRun } from './build-runner.ts';
+import type { PoolTask, TaskOutcome } from './executor-pool.ts';
+import { isRetryable, MasterError } from './master-client.ts';
+
+export interface StartChannel extends BuildChannel {
+  startBuild(buildId: number, executor: number): Promise<BuildSpec>;
+}
+
+export interface QueueJobHost {
+  channel: StartChannel;
+  run(spec: BuildSpec, executor: number, stopping: AbortSignal): Promise<BuildRun>;
+  info(message: string): void;
+  warn(message: string): void;
+}
+
+export async function workQueueJob(task: PoolTask, host: QueueJobHost): Promise<TaskOutcome> {
+  const { buildId } = QueueJobData.parse(task.data); // a malformed queue job fails in the queue
+  const spec = await start(task, buildId, host);
+  if (spec === 'requeue' || spec === 'drop') return spec === 'requeue' ? 'requeue' : 'done';
+  host.info(`build ${buildId} (${spec.jobName} #${spec.number}) started on executor ${task.executor}`);
+  const run = await host.run(spec, task.executor, task.stopping);
+  host.info(`build ${buildId} (${spec.jobName} #${spec.number}) ended: ${run.result}${run.reported ? '' : ' (not reported to the master)'}`);
+  return 'done';
+}
+
+/** The spec, or what to do with the queue job when there is no build to run. */
+async function start(task: PoolTask, buildId: number, host: QueueJobHost): Promise<BuildSpec | 'drop' | 'requeue'> {
+  let backoff = 250;
+  for (;;) {
+    try {
+      return await host.channel.startBuild(buildId, task.executor);
+    } catch (err) {
+      if (err instanceof MasterError && err.status === 409) return 'drop';
+      if (err instanceof ZodError) {
+        await refuseSpec(host.channel, buildId, err);
+        return 'drop';
+      }
+      if (!isRetryable(err)) {
+        host.warn(`build ${buildId}: the master refused to start it: ${(err as Error).message}`);
+        return 'drop';
+      }
+      // The master is unreachable or restarting. Keep the queue job (its lock is renewed) and retry;
+      // if the agent stops meanwhile, give it back for another agent.
+      if (task.stopping.aborted) return 'requeue';
+      host.warn(`build ${buildId}: cannot start it yet (${(err as Error).message}); retrying in ${backoff} ms`);
+      await sleep(backoff, undefined, { signal: task.stopping }).catch(() => {});
+      if (task.stopping.aborted) return 'requeue';
+      backoff = Math.min(5000, backoff * 2);
+    }
+  }
+}
+
+/**
+ * The master started the build but sent a spec this agent cannot read (a newer protocol?): end it
+ * FAILURE with the reason in its console, once, best effort.
+ */
+async function refuseSpec(channel: StartChannel, buildId: number, err: ZodError): Promise<void> {
+  const line = Buffer.from(`FATAL: this agent cannot run the build the master sent: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
+  try {
+    const { logSize } = await channel.sendLog(buildId, 0, Buffer.alloc(0)); // where the console ends now
+    const control = await channel.sendLog(buildId, logSize, line);
+    await channel.finishBuild(buildId, { result: 'FAILURE', logSize: control.logSize });
+  } catch {
+    // the master will end it when the agent is lost, or an operator will
+  }
+}

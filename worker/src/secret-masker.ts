@@ -1,0 +1,91 @@
+/**
+ * Replaces secrets (password parameter values) by **** in console bytes before they leave the
+ * agent. Works on bytes, never on decoded text, so binary output and invalid UTF-8 pass through
+ * untouched, and it is exact across chunk boundaries: the result of pushing a stream in any split
+ * is the same as masking the whole stream at once.
+ *
+ * Matching is leftmost-longest and non-overlapping (Jenkins' MaskPasswordsOutputStream: one regex
+ * of the quoted secrets, longest first). A chunk's tail is held back only while it could still
+ * become a secret: the held bytes are a proper prefix of some secret, so at most
+ * (longest secret − 1) bytes, and usually none.
+ */
+
+export const MASK = Buffer.from('****');
+
+export class SecretMasker {
+  readonly #secrets: Buffer[];
+  #held: Buffer = Buffer.alloc(0);
+
+  constructor(secrets: Iterable<string>) {
+    const unique = new Set([...secrets].filter((s) => s.length > 0));
+    // Longest first, so that on a tie in position the longest secret wins.
+    this.#secrets = [...unique].map((s) => Buffer.from(s, 'utf8')).sort((a, b) => b.length - a.length);
+  }
+
+  /** How many bytes are held back now, waiting to see whether they start a secret. */
+  get held(): number {
+    return this.#held.length;
+  }
+
+  /** Masks what can be decided now; keeps back a tail that might be the start of a secret. */
+  push(chunk: Buffer): Buffer {
+    if (this.#secrets.length === 0) return chunk;
+    const data = this.#held.length === 0 ? chunk : Buffer.concat([this.#held, chunk]);
+    const [out, rest] = this.#mask(data, false);
+    this.#held = rest;
+    return out;
+  }
+
+  /** The stream ends here (a step ended, or the agent writes a line of its own): releases the held tail. */
+  flush(): Buffer {
+    if (this.#held.length === 0) return Buffer.alloc(0);
+    const [out] = this.#mask(this.#held, true);
+    this.#held = Buffer.alloc(0);
+    return out;
+  }
+
+  /** [masked output, held tail]. With `final`, nothing is held: no more bytes can follow. */
+  #mask(data: Buffer, final: boolean): [Buffer, Buffer] {
+    const parts: Buffer[] = [];
+    const next = this.#secrets.map((s) => data.indexOf(s)); // next full occurrence of each, -1 = none
+    const maxLen = this.#secrets[0]!.length;
+    const tailStart = final ? data.length : Math.max(0, data.length - maxLen + 1);
+    let pos = 0;
+    for (;;) {
+      // The leftmost full occurrence at or after pos; the longest at that position (secrets are sorted).
+      let at = -1;
+      let len = 0;
+      for (let i = 0; i < this.#secrets.length; i++) {
+        let idx = next[i]!;
+        if (idx !== -1 && idx < pos) next[i] = idx = data.indexOf(this.#secrets[i]!, pos);
+        if (idx !== -1 && (at === -1 || idx < at)) {
+          at = idx;
+          len = this.#secrets[i]!.length;
+        }
+      }
+      // A position whose outcome depends on bytes not yet seen stops us: only near the end.
+      const stop = this.#firstUndecided(data, Math.max(pos, tailStart), at === -1 ? data.length - 1 : at);
+      if (stop !== -1) {
+        parts.push(data.subarray(pos, stop));
+        return [Buffer.concat(parts), Buffer.from(data.subarray(stop))];
+      }
+      if (at === -1) {
+        parts.push(data.subarray(pos));
+        return [Buffer.concat(parts), Buffer.alloc(0)];
+      }
+      parts.push(data.subarray(pos, at), MASK);
+      pos = at + len;
+    }
+  }
+
+  /** The first position in [from, to] where the remaining bytes are a proper prefix of a secret; -1 if none. */
+  #firstUndecided(data: Buffer, from: number, to: number): number {
+    for (let p = from; p <= to && p < data.length; p++) {
+      const rest = data.length - p;
+      for (const s of this.#secrets) {
+        if (s.length > rest && data.compare(s, 0, rest, p, data.length) === 0) return p;
+      }
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Finding build processes by their environment (Jenkins' ProcessTreeKiller, reference §3.3).
+ * Every step gets JONKKINS_AGENT_COOKIE (this agent: its name and workdir) and
+ * JONKKINS_BUILD_COOKIE (one build), which its children inherit. That finds what escaped the
+ * step's process group (setsid, double forks):
+ *  - after a build, whatever still carries the build's cookie is killed;
+ *  - at start-up, whatever carries the agent's cookie was left running by a dead predecessor
+ *    (SIGKILLed, OOM-killed, machine suspended…) and is killed: its builds are over.
+ * As in Jenkins, `BUILD_ID=dontKillMe` (or `JENKINS_NODE_COOKIE=dontKillMe`) in a process's
+ * environment spares it — though only a process that also left the step's process group survives
+ * the step itself. Linux only (/proc); elsewhere nothing is found.
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export const AGENT_COOKIE_VAR = 'JONKKINS_AGENT_COOKIE';
+export const BUILD_COOKIE_VAR = 'JONKKINS_BUILD_COOKIE';
+const SPARED = ['BUILD_ID=dontKillMe', 'JENKINS_NODE_COOKIE=dontKillMe'];
+
+/** The same for every run of the agent with this name and workdir, different for any other agent. */
+export function agentCookie(agentName: string, workdir: string): string {
+  return `${agentName}-${createHash('sha256').update(resolve(workdir)).digest('hex').slice(0, 16)}`;
+}
+
+/** Pids of our processes whose environment has exactly `name=value` (never this process or its parent). */
+export async function findProcessesWithEnv(name: string, value: string): Promise<number[]> {
+  const wanted = Buffer.from(`${name}=${value}`);
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return [];
+  }
+  const found: number[] = [];
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid || pid === process.ppid) continue;
+    // Other users' processes give EACCES; exited ones ENOENT; zombies an empty environment.
+    const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
+    if (!environ || environ.length === 0) continue;
+    const vars = splitNul(environ);
+    if (vars.some((v) => v.equals(wanted)) && !vars.some((v) => SPARED.includes(v.toString('latin1')))) found.push(pid);
+  }
+  return found;
+}
+
+/**
+ * Kills every process whose environment has `name=value`: SIGTERM then, after graceMs, SIGKILL to
+ * what is left (graceMs 0: SIGKILL at once). Resolves with the pids it signalled.
+ */
+export async function killProcessesWithEnv(name: string, value: string, graceMs = 0): Promise<number[]> {
+  const pids = await findProcessesWithEnv(name, value);
+  if (pids.length === 0) return [];
+  for (const pid of pids) signal(pid, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+  if (graceMs > 0) {
+    const deadline = Date.now() + graceMs;
+    let alive = pids;
+    while (alive.length > 0 && Date.now() < deadline) {
+      await sleep(25);
+      alive = (await Promise.all(alive.map(async (pid) => ((await isRunning(pid)) ? pid : -1)))).filter((p) => p > 0);
+    }
+    for (const pid of alive) signal(pid, 'SIGKILL');
+  }
+  return pids;
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone already, or not ours
+  }
+}
+
+/** Alive and not a zombie (an unreaped zombie must not make us wait for ever). */
+async function isRunning(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+  if (stat === '') return false;
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state !== 'Z' && state !== 'X';
+}
+
+function splitNul(buf: Buffer): Buffer[] {
+  const parts: Buffer[] = [];
+  let start = 0;
+  for (let i = buf.indexOf(0); i !== -1; i = buf.indexOf(0, start)) {
+    parts.push(buf.subarray(start, i));
+    start = i + 1;
+  }
+  if (start < buf.length) parts.push(buf.subarray(start));
+  return parts;
+}
