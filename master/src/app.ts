@@ -107,9 +107,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     api,
     tokenRenewalRoutes({ tokens }),
     userRoutes(users, settings),
-    agentRoutes(agents, agentBuilds, deps.pool, events),
+    agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange()),
     eventRoutes(events, builds, deps.pool),
-    jobRoutes(jobs, builds, deps.pool),
+    jobRoutes(jobs, builds, deps.pool, queue),
     agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());

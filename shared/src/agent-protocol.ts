@@ -11,7 +11,9 @@
  *     queues exist, each with its label expression. The agent works, as a BullMQ worker, the queues
  *     whose expression its labels plus its own name satisfy (queue "any" always), never holding a
  *     queue job it has no free executor for. Re-read every WORK_CONFIG_REFRESH_MS. A queue job's data
- *     is only {buildId}.
+ *     is only {buildId}. The master also publishes on the Redis channel workConfigChannel(prefix)
+ *     whenever the config may have changed (a new label expression, an agent's labels or executors):
+ *     the agent re-reads it at once instead of waiting for the next refresh.
  *  3. Start: POST /api/agent/builds/:id/start {executor} → 200 BuildSpec: the master moved the build
  *     from queued to running for this agent, exactly once. 409 = not startable (cancelled, already
  *     taken, not yet due): the agent drops the queue job without running anything.
@@ -54,6 +56,9 @@ export const AGENT_PATHS = {
   ping: (buildId: number) => `/api/agent/builds/${buildId}/ping`,
   finish: (buildId: number) => `/api/agent/builds/${buildId}/finish`,
 } as const;
+
+/** Redis pub/sub channel on which the master says "re-read your work config now". */
+export const workConfigChannel = (prefix: string) => `${prefix}:work-config`;
 
 export const AgentCredentials = z.strictObject({ name: z.string().min(1).max(64), secret: z.string().min(1).max(256) });
 export type AgentCredentials = z.infer<typeof AgentCredentials>;

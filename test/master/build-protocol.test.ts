@@ -45,7 +45,10 @@ test('trigger → queue → start exactly once → console → finish', async (t
   t.is(spec.status, 200);
   t.like(spec.body, { jobName: 'basic', number: 1, steps: [{ type: 'shell', script: 'true' }], masks: [], timeoutMinutes: null });
   t.like(spec.body.env, { BUILD_NUMBER: '1', BUILD_ID: '1', BUILD_DISPLAY_NAME: '#1', BUILD_TAG: 'jonkkins-basic-1', JOB_NAME: 'basic', GREETING: 'hi', LOUD: 'true', CI: 'true', BUILD_CAUSE: 'MANUALTRIGGER', BUILD_URL: 'http://jonkkins.test/job/basic/1/', JENKINS_URL: 'http://jonkkins.test/' });
-  t.is((await start('lin', id)).status, 409, 'a second start is refused');
+  const again = await start('lin', id);
+  t.is(again.status, 200, 'the same agent and executor asking again (a lost answer) gets the same build');
+  t.like(again.body, { number: 1, logOffset: spec.body.logOffset });
+  t.is((await start('lin', id, 1)).status, 409, 'a start for another executor is refused');
   t.is((await start('win', id)).status, 409);
   t.like((await call(m.url, 'GET', `/api/queue/${id}`, { token: admin })).body, { cancelled: false, build: { number: 1 } });
 

@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
-import { WORK_CONFIG_REFRESH_MS, type WorkConfig } from '../../shared/src/agent-protocol.ts';
+import { WORK_CONFIG_REFRESH_MS, workConfigChannel, type WorkConfig } from '../../shared/src/agent-protocol.ts';
 import { agentEnvironment, runBuild, type BuildHost } from './build-runner.ts';
 import { ExecutorPool } from './executor-pool.ts';
 import { MasterError, type MasterClient } from './master-client.ts';
@@ -45,6 +45,8 @@ export class WorkLoop {
   readonly #giveUp = new AbortController();
   #config: WorkConfig | undefined;
   #redis: Redis | undefined;
+  /** Subscribed to the master's "work config changed" channel: a new queue is seen at once. */
+  #announcements: Redis | undefined;
   #pool: ExecutorPool | undefined;
   /** A pool being replaced (the Redis of the config changed): drains before the new one starts. */
   #switching: Promise<void> | undefined;
@@ -91,6 +93,7 @@ export class WorkLoop {
       await this.#draining?.stop(); // its builds are aborted too
       await this.#switching;
       await this.#pool?.stop();
+      this.#announcements?.disconnect();
       await this.#redis?.quit().catch(() => this.#redis?.disconnect());
     } finally {
       clearTimeout(giveUp);
@@ -121,6 +124,8 @@ export class WorkLoop {
     if (this.#pool && previous && !sameRedis(previous, config)) {
       const [oldPool, oldRedis] = [this.#pool, this.#redis];
       this.#pool = this.#redis = undefined;
+      this.#announcements?.disconnect();
+      this.#announcements = undefined;
       this.#draining = oldPool;
       this.#o.log.info(`agent ${this.#o.name}: the queue moved to ${config.redis.url}; switching once the running builds end`);
       this.#switching = (async () => {
@@ -135,6 +140,10 @@ export class WorkLoop {
     if (!this.#pool) {
       this.#redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
       this.#redis.on('error', (err: Error) => this.#warn('redis', `agent ${this.#o.name}: redis: ${err.message}`));
+      this.#announcements = this.#redis.duplicate();
+      this.#announcements.on('error', () => {}); // the main connection already reports outages
+      this.#announcements.on('message', () => this.#waker.wake());
+      this.#announcements.subscribe(workConfigChannel(config.redis.prefix)).catch(() => {});
       this.#pool = new ExecutorPool({
         connection: this.#redis,
         prefix: config.redis.prefix,

@@ -10,7 +10,13 @@ import type { EventPublisher } from '../events/event-bus.ts';
 import type { AgentsService } from './agents.ts';
 
 /** Managing agents (people: anyone may look, admins change) and the agent API (agents only). */
-export function agentRoutes(agents: AgentsService, agentBuilds: AgentBuildsService, pool: DatabasePool, events: EventPublisher): Router {
+export function agentRoutes(
+  agents: AgentsService,
+  agentBuilds: AgentBuildsService,
+  pool: DatabasePool,
+  events: EventPublisher,
+  onWorkConfigChange: () => void,
+): Router {
   const router = new Router({ prefix: '/api' });
 
   /** Each agent with its executors: idle, or the build it runs (the Build Executor Status panel). */
@@ -39,6 +45,7 @@ export function agentRoutes(agents: AgentsService, agentBuilds: AgentBuildsServi
   });
   router.patch('/agents/:name', requireAdmin, async (ctx) => {
     ctx.body = await agents.update(ctx.params.name!, parseInput(UpdateAgentRequest, ctx.request.body));
+    onWorkConfigChange();
   });
   router.post('/agents/:name/secret', requireAdmin, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');

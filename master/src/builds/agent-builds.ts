@@ -51,6 +51,12 @@ export class AgentBuildsService {
     const spec = await this.#pool.transaction(async (tx) => {
       const row = await lockBuild(tx, buildId);
       if (!row) throw new ConflictError(`No build ${buildId}`);
+      // The same agent asking again for the same executor lost our first answer: give it again
+      // (its console continues at the current end), rather than leave a build nobody runs.
+      if (row.state === 'running' && row.agent_name === agentName && row.executor === executor) {
+        const job = await tx.one(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`);
+        return this.#spec(row, Job.parse(job.config), row.number!, row.log_size);
+      }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
       const agent = await tx.maybeOne(sql.type(z.object({ labels: z.array(z.string()), executors: z.number() }))`SELECT labels, executors FROM agents WHERE name = ${agentName}`);
@@ -72,17 +78,7 @@ export class AgentBuildsService {
         timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`);
       const header = row.causes.map((c) => `${describeCause(c)}\n`).join('');
       const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
-      const parameters = this.#openParameters(row);
-      return {
-        buildId: row.id,
-        jobName: config.name,
-        number: job.next,
-        steps: config.steps,
-        env: buildEnvironment({ job: config, number: job.next, causes: row.causes, parameters, publicUrl: this.#publicUrl }),
-        masks: config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!).filter((v) => v.length > 0),
-        timeoutMinutes: config.timeoutMinutes,
-        logOffset,
-      } satisfies BuildSpec;
+      return this.#spec(row, config, job.next, logOffset);
     });
     this.#events.publish({ type: 'build.started', job: spec.jobName, queueId: buildId, number: spec.number, agent: agentName, executor });
     this.#events.publish({ type: 'queue.changed' });
@@ -180,6 +176,20 @@ export class AgentBuildsService {
         abort_by = CASE WHEN abort_result IS NULL AND timeout_at < now() THEN 'timeout' ELSE abort_by END
       WHERE id = ${row.id} RETURNING abort_result`);
     return r.abort_result !== null;
+  }
+
+  #spec(row: BuildRow, config: Job, number: number, logOffset: number): BuildSpec {
+    const parameters = this.#openParameters(row);
+    return {
+      buildId: row.id,
+      jobName: config.name,
+      number,
+      steps: config.steps,
+      env: buildEnvironment({ job: config, number, causes: row.causes, parameters, publicUrl: this.#publicUrl }),
+      masks: config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!).filter((v) => v.length > 0),
+      timeoutMinutes: config.timeoutMinutes,
+      logOffset,
+    };
   }
 
   #openParameters(row: BuildRow): Record<string, string> {

@@ -6,6 +6,7 @@ import { readLog } from '../builds/log-store.ts';
 import type { DatabasePool } from '../db/pool.ts';
 import { ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
+import type { BuildQueue } from '../queue/build-queue.ts';
 import type { JobsService } from './jobs.ts';
 
 const TriggerBody = z.strictObject({ parameters: z.record(z.string(), z.unknown()).default({}) });
@@ -17,12 +18,13 @@ const LogQuery = z.object({ start: z.coerce.number().int().min(0).default(0) });
 const jobPath = (name: string) => `/api/jobs/${encodeURIComponent(name)}`;
 
 /** Jobs, their builds, the queue and consoles — for people. */
-export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool): Router {
+export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue): Router {
   const r = new Router({ prefix: '/api' });
   r.use(requireUser);
 
   r.post('/jobs', async (ctx) => {
     const job = await jobs.create(ctx.request.body);
+    queue.announceWorkConfigChange(); // its label expression may need a queue agents do not watch yet
     ctx.status = 201;
     ctx.set('Location', jobPath(job.name));
     ctx.body = job;
@@ -35,6 +37,7 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
   });
   r.put('/jobs/:name', async (ctx) => {
     ctx.body = await jobs.update(ctx.params.name!, ctx.request.body);
+    queue.announceWorkConfigChange();
   });
   r.delete('/jobs/:name', async (ctx) => {
     await jobs.delete(ctx.params.name!);

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { formatLabelExpression, parseLabelExpression } from '../../../shared/src/label-expression.ts';
-import type { QueueJobData } from '../../../shared/src/agent-protocol.ts';
+import { workConfigChannel, type QueueJobData } from '../../../shared/src/agent-protocol.ts';
 import type { Logger } from '../log.ts';
 
 export const ANY_QUEUE = 'any';
@@ -67,6 +67,11 @@ export class BuildQueue {
     await this.#queue(queueNameFor(label))
       .remove(`build-${buildId}`)
       .catch(() => {}); // locked by an agent that is starting it: its start call will be refused
+  }
+
+  /** Tells agents to re-read their work config now (a queue may have appeared). Best effort. */
+  announceWorkConfigChange(): void {
+    this.#connection.publish(workConfigChannel(this.#prefix), 'changed').catch(() => {});
   }
 
   async close(): Promise<void> {
