@@ -3,7 +3,9 @@
  * the same zod schemas the API validates with, so the document cannot drift from the code.
  */
 import { z } from 'zod';
+import * as protocol from '../../../shared/src/agent-protocol.ts';
 import * as id from '../../../shared/src/identity.ts';
+import { Job } from '../../../shared/src/job.ts';
 
 const ErrorBody = z.object({
   error: z.object({
@@ -26,6 +28,13 @@ const schemas = {
   RegisteredAgent: id.RegisteredAgent,
   SecuritySettings: id.SecuritySettings,
   WhoAmI: id.WhoAmI,
+  Job,
+  TriggerRequest: z.object({ parameters: z.record(z.string(), z.unknown()).optional() }),
+  WorkConfig: protocol.WorkConfig,
+  StartRequest: protocol.StartRequest,
+  BuildSpec: protocol.BuildSpec,
+  BuildControl: protocol.BuildControl,
+  FinishRequest: protocol.FinishRequest,
 };
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
@@ -83,6 +92,67 @@ const paths = {
   },
   '/api/agent/heartbeat': { post: { summary: 'Agent heartbeat (agent token)', responses: { 204: { description: 'Recorded' }, ...errors(401, 403) } } },
   '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OK' } } } },
+  '/api/jobs': {
+    get: { summary: 'Jobs with status, last builds and health', responses: { 200: { description: 'OK' }, ...errors(401, 403) } },
+    post: { summary: 'Create a freestyle job', requestBody: json('Job'), responses: { 201: { description: 'Created', ...json('Job') }, ...errors(400, 401, 403, 409) } },
+  },
+  '/api/jobs/{name}': {
+    parameters: [pathParam('name')],
+    get: { summary: 'One job (password defaults shown as ****)', responses: { 200: { description: 'OK', ...json('Job') }, ...errors(401, 403, 404) } },
+    put: { summary: 'Replace a job', requestBody: json('Job'), responses: { 200: { description: 'OK', ...json('Job') }, ...errors(400, 401, 403, 404, 409) } },
+    delete: { summary: 'Delete a job and its builds', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
+  },
+  '/api/jobs/{name}/enable': { parameters: [pathParam('name')], post: { summary: 'Enable', responses: { 200: { description: 'OK', ...json('Job') } } } },
+  '/api/jobs/{name}/disable': { parameters: [pathParam('name')], post: { summary: 'Disable', responses: { 200: { description: 'OK', ...json('Job') } } } },
+  '/api/jobs/{name}/builds': {
+    parameters: [pathParam('name')],
+    get: { summary: 'Builds, newest first (?limit=1..500, default 50; ?before=<number>)', responses: { 200: { description: 'OK' }, ...errors(400, 401, 403, 404) } },
+    post: { summary: 'Trigger a build: 201, Location of the queue item, {queueId}', requestBody: json('TriggerRequest'), responses: { 201: { description: 'Queued' }, ...errors(400, 401, 403, 404, 409) } },
+  },
+  '/api/jobs/{name}/builds/{ref}': {
+    parameters: [pathParam('name'), pathParam('ref')],
+    get: { summary: 'One build by number or permalink (lastBuild, lastSuccessfulBuild, lastFailedBuild, lastCompletedBuild, …)', responses: { 200: { description: 'OK' }, ...errors(401, 403, 404) } },
+  },
+  '/api/jobs/{name}/builds/{ref}/log': {
+    parameters: [pathParam('name'), pathParam('ref')],
+    get: {
+      summary: 'Console from byte ?start= (X-Text-Size: next offset; X-More-Data: true while running)',
+      responses: { 200: { description: 'Bytes', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401, 403, 404) },
+    },
+  },
+  '/api/jobs/{name}/builds/{ref}/console': {
+    parameters: [pathParam('name'), pathParam('ref')],
+    get: { summary: 'Console as server-sent events (log, end), resumable with ?start= or Last-Event-ID', responses: { 200: { description: 'text/event-stream' } } },
+  },
+  '/api/jobs/{name}/builds/{ref}/abort': {
+    parameters: [pathParam('name'), pathParam('ref')],
+    post: { summary: 'Abort a running build (or cancel a queued one)', responses: { 202: { description: 'Aborting' }, ...errors(401, 403, 404, 409) } },
+  },
+  '/api/queue': { get: { summary: "The queue, each item with Jenkins' why", responses: { 200: { description: 'OK' } } } },
+  '/api/queue/{id}': {
+    parameters: [pathParam('id')],
+    get: { summary: 'A queue item; once it left the queue, its build number or that it was cancelled', responses: { 200: { description: 'OK' }, ...errors(404) } },
+    delete: { summary: 'Cancel a queued item', responses: { 204: { description: 'Cancelled' }, ...errors(404) } },
+  },
+  '/api/events': { get: { summary: 'Live events (server-sent events)', responses: { 200: { description: 'text/event-stream' } } } },
+  '/api/agent/work-config': { get: { summary: 'Agent: where the queue is and which queues exist', responses: { 200: { description: 'OK', ...json('WorkConfig') } } } },
+  '/api/agent/builds/{id}/start': {
+    parameters: [pathParam('id')],
+    post: { summary: 'Agent: start a queued build (exactly once)', requestBody: json('StartRequest'), responses: { 200: { description: 'OK', ...json('BuildSpec') }, ...errors(409) } },
+  },
+  '/api/agent/builds/{id}/log': {
+    parameters: [pathParam('id'), { name: 'offset', in: 'query', required: true, schema: { type: 'integer' } }],
+    post: {
+      summary: 'Agent: console bytes at an offset (idempotent; a gap is a 409 with logSize)',
+      requestBody: { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+      responses: { 200: { description: 'OK', ...json('BuildControl') }, ...errors(403, 409) },
+    },
+  },
+  '/api/agent/builds/{id}/ping': { parameters: [pathParam('id')], post: { summary: 'Agent: still running; should I abort?', responses: { 200: { description: 'OK', ...json('BuildControl') } } } },
+  '/api/agent/builds/{id}/finish': {
+    parameters: [pathParam('id')],
+    post: { summary: 'Agent: the build is over', requestBody: json('FinishRequest'), responses: { 200: { description: 'OK' }, ...errors(403, 409) } },
+  },
 };
 
 let cached: object | undefined;
