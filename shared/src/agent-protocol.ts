@@ -54,6 +54,7 @@ export const AGENT_PATHS = {
   start: (buildId: number) => `/api/agent/builds/${buildId}/start`,
   log: (buildId: number, offset: number) => `/api/agent/builds/${buildId}/log?offset=${offset}`,
   ping: (buildId: number) => `/api/agent/builds/${buildId}/ping`,
+  file: (buildId: number, parameter: string) => `/api/agent/builds/${buildId}/files/${encodeURIComponent(parameter)}`,
   finish: (buildId: number) => `/api/agent/builds/${buildId}/finish`,
 } as const;
 
@@ -91,6 +92,9 @@ export const BuildSpec = z.object({
   /** Strings to replace by **** in the console (password parameter values). */
   masks: z.array(z.string()),
   timeoutMinutes: z.number().nullable(),
+  /** Files of file parameters: fetch each from AGENT_PATHS.file into the workspace at `parameter`
+   * before the first step, and check its size and sha256. */
+  files: z.array(z.object({ parameter: z.string(), fileName: z.string(), size: z.number(), sha256: z.string() })).default([]),
   /** Where the agent's console bytes start (the master wrote the header lines before). */
   logOffset: z.number(),
 });

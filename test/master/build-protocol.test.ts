@@ -178,3 +178,37 @@ test('a timeout turns into an abort whose result is FAILURE', async (t) => {
   t.is(build.body.result, 'FAILURE');
   t.regex(await consoleText('slowpoke', 1), /Build timed out\. Marking the build as failed\.\nFinished: FAILURE\n$/);
 });
+
+test('a file parameter: multipart trigger, its variable holds the file name, the agent fetches the exact bytes', async (t) => {
+  await job('uploads', { parameters: [{ type: 'file', name: 'BUNDLE' }, { type: 'string', name: 'NOTE' }] });
+  const bytes = Buffer.alloc(5 * 1024 * 1024 + 123);
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256; // binary, every byte value
+  const form = new FormData();
+  form.append('NOTE', 'with a file');
+  form.append('BUNDLE', new Blob([bytes]), '../../etc/evil name.bin');
+  const res = await fetch(`${m.url}/api/jobs/uploads/builds`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: form });
+  t.is(res.status, 201);
+  const { queueId } = (await res.json()) as { queueId: number };
+  const spec = await start('lin', queueId);
+  t.is(spec.body.env.BUNDLE, 'evil name.bin', 'the directory part of an uploaded name is dropped');
+  t.is(spec.body.env.NOTE, 'with a file');
+  const { createHash } = await import('node:crypto');
+  t.deepEqual(spec.body.files, [{ parameter: 'BUNDLE', fileName: 'evil name.bin', size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') }]);
+  const download = await fetch(`${m.url}/api/agent/builds/${queueId}/files/BUNDLE`, { headers: { authorization: `Bearer ${agents.lin}` } });
+  t.is(download.status, 200);
+  t.true(Buffer.from(await download.arrayBuffer()).equals(bytes));
+  const other = await fetch(`${m.url}/api/agent/builds/${queueId}/files/BUNDLE`, { headers: { authorization: `Bearer ${agents.win}` } });
+  t.is(other.status, 403, 'only the agent running the build may fetch its files');
+  await finish('lin', queueId, 'SUCCESS', spec.body.logOffset);
+});
+
+test('a file parameter sent as a plain value, or a file for a non-file parameter, is refused', async (t) => {
+  await job('uploads2', { parameters: [{ type: 'file', name: 'F' }, { type: 'string', name: 'S' }] });
+  const plain = await call(m.url, 'POST', '/api/jobs/uploads2/builds', { token: admin, json: { parameters: { F: 'x' } } });
+  t.is(plain.status, 400);
+  const form = new FormData();
+  form.append('S', new Blob([Buffer.from('x')]), 'x.txt');
+  const wrong = await fetch(`${m.url}/api/jobs/uploads2/builds`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: form });
+  t.is(wrong.status, 400);
+  t.regex(((await wrong.json()) as { error: { message: string } }).error.message, /S is not a file parameter/);
+});

@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import { mkdtemp, writeFile, cp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,15 +8,18 @@ import { z } from 'zod';
 import { MIGRATIONS_DIR, migrate, NewerSchemaError, splitStatements } from '../../master/src/db/migrate.ts';
 import { createTestDatabase } from '../helpers/test-master.ts';
 
+const SHIPPED = readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort();
+
 test('three masters migrating at once apply each migration exactly once', async (t) => {
   const db = await createTestDatabase();
   t.teardown(() => db.drop());
   const results = await Promise.all([migrate(db.pool), migrate(db.pool), migrate(db.pool)]);
   const all = results.flat().sort();
-  t.deepEqual(all, ['0001_identity.sql', '0002_jobs_and_builds.sql']);
+  t.true(SHIPPED.length >= 3 && SHIPPED[0] === '0001_identity.sql');
+  t.deepEqual(all, SHIPPED);
   t.deepEqual(await migrate(db.pool), []);
   const names = await db.pool.anyFirst(sql.type(z.object({ name: z.string() }))`SELECT name FROM schema_migrations`);
-  t.deepEqual([...names].sort(), ['0001_identity.sql', '0002_jobs_and_builds.sql']);
+  t.deepEqual([...names].sort(), SHIPPED);
 });
 
 test('a master refuses a database migrated by a newer Jonkkins', async (t) => {
@@ -24,7 +28,7 @@ test('a master refuses a database migrated by a newer Jonkkins', async (t) => {
   const newer = await mkdtemp(join(tmpdir(), 'jk-sql-'));
   await cp(MIGRATIONS_DIR, newer, { recursive: true });
   await writeFile(join(newer, '9999_future.sql'), 'CREATE TABLE future_things (id int);\n');
-  t.deepEqual(await migrate(db.pool, newer), ['0001_identity.sql', '0002_jobs_and_builds.sql', '9999_future.sql']);
+  t.deepEqual(await migrate(db.pool, newer), [...SHIPPED, '9999_future.sql']);
   const err = await t.throwsAsync(migrate(db.pool), { instanceOf: NewerSchemaError });
   t.regex(err!.message, /newer than this Jonkkins knows.*9999_future\.sql/);
 });

@@ -63,6 +63,13 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
     }
   });
 
+  r.get('/builds/:id/files/:parameter', async (ctx) => {
+    const file = await deps.builds.openFile(principalOf(ctx).name, id(ctx.params.id!), ctx.params.parameter!);
+    ctx.type = 'application/octet-stream';
+    ctx.length = file.size;
+    ctx.body = file.stream;
+  });
+
   r.post('/builds/:id/ping', async (ctx) => {
     ctx.body = await deps.builds.ping(principalOf(ctx).name, id(ctx.params.id!));
   });

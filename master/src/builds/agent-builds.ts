@@ -3,7 +3,8 @@
  * every call checks that the build was given to the calling agent, and every state change goes
  * through the state machine under the build row's lock.
  */
-import { sql, type DatabasePool } from 'slonik';
+import type { Readable } from 'node:stream';
+import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import type { BuildControl, BuildSpec, FinishRequest } from '../../../shared/src/agent-protocol.ts';
 import { describeCause } from '../../../shared/src/build.ts';
@@ -16,7 +17,7 @@ import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { discardOldBuilds } from './discarder.ts';
-import { appendAtEnd, appendAtOffset } from './log-store.ts';
+import { appendAtEnd, appendAtOffset, readChunks } from './log-store.ts';
 import { SecretBox } from './secret-box.ts';
 
 /** A log chunk that would leave a gap: the agent must resend from `logSize`. */
@@ -29,6 +30,10 @@ export class LogGapError extends DomainError {
 }
 
 const text = (s: string) => Buffer.from(s, 'utf8');
+
+const FileRow = z.object({ parameter: z.string(), fileName: z.string(), size: z.coerce.number(), sha256: z.string() });
+const filesOf = (tx: DatabaseTransactionConnection, buildId: number) =>
+  tx.any(sql.type(FileRow)`SELECT parameter, file_name AS "fileName", size, sha256 FROM build_files WHERE build_id = ${buildId} ORDER BY parameter`);
 
 export class AgentBuildsService {
   readonly #pool: DatabasePool;
@@ -55,7 +60,7 @@ export class AgentBuildsService {
       // (its console continues at the current end), rather than leave a build nobody runs.
       if (row.state === 'running' && row.agent_name === agentName && row.executor === executor) {
         const job = await tx.one(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`);
-        return this.#spec(row, Job.parse(job.config), row.number!, row.log_size);
+        return this.#spec(row, Job.parse(job.config), row.number!, row.log_size, [...(await filesOf(tx, row.id))]);
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
@@ -78,7 +83,7 @@ export class AgentBuildsService {
         timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`);
       const header = row.causes.map((c) => `${describeCause(c)}\n`).join('');
       const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
-      return this.#spec(row, config, job.next, logOffset);
+      return this.#spec(row, config, job.next, logOffset, [...(await filesOf(tx, row.id))]);
     });
     this.#events.publish({ type: 'build.started', job: spec.jobName, queueId: buildId, number: spec.number, agent: agentName, executor });
     this.#events.publish({ type: 'queue.changed' });
@@ -178,7 +183,17 @@ export class AgentBuildsService {
     return r.abort_result !== null;
   }
 
-  #spec(row: BuildRow, config: Job, number: number, logOffset: number): BuildSpec {
+  /** Streams a file of a running build to the agent running it. */
+  async openFile(agentName: string, buildId: number, parameter: string): Promise<{ size: number; stream: Readable }> {
+    const file = await this.#pool.transaction(async (tx) => {
+      await this.#owned(tx, agentName, buildId);
+      return tx.maybeOne(sql.type(z.object({ size: z.coerce.number() }))`SELECT size FROM build_files WHERE build_id = ${buildId} AND parameter = ${parameter}`);
+    });
+    if (!file) throw new NotFoundError(`Build ${buildId} has no file for parameter ${parameter}`);
+    return { size: file.size, stream: readChunks(this.#pool, sql.fragment`build_file_chunks WHERE build_id = ${buildId} AND parameter = ${parameter}`, file.size) };
+  }
+
+  #spec(row: BuildRow, config: Job, number: number, logOffset: number, files: BuildSpec['files'] = []): BuildSpec {
     const parameters = this.#openParameters(row);
     return {
       buildId: row.id,
@@ -189,6 +204,7 @@ export class AgentBuildsService {
       masks: config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!).filter((v) => v.length > 0),
       timeoutMinutes: config.timeoutMinutes,
       logOffset,
+      files,
     };
   }
 

@@ -12,6 +12,7 @@ import type { EventPublisher } from '../events/event-bus.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { resolveParameters } from './parameters.ts';
 import { SecretBox } from './secret-box.ts';
+import { storeBuildFile, type UploadedFile } from './uploads.ts';
 
 /** Jenkins' permalinks, each a filter on finished (or any numbered) builds. */
 const PERMALINKS: Record<string, ReturnType<typeof sql.fragment>> = {
@@ -42,22 +43,36 @@ export class BuildsService {
     this.#secrets = deps.secrets;
   }
 
-  /** Queues a build; returns its queue id. Parameters are checked against the job's definitions. */
-  async trigger(jobName: string, given: Record<string, unknown>, cause: Cause): Promise<number> {
+  /**
+   * Queues a build; returns its queue id. Parameters are checked against the job's definitions;
+   * `files` are the uploads for its file parameters (stored with the build, in one transaction).
+   */
+  async trigger(jobName: string, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = []): Promise<number> {
     const { id: jobId, job } = await this.#jobs.find(jobName);
     if (job.disabled) throw new ConflictError(`${job.name} is disabled and cannot be built`);
     if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ValidationError('parameters must be an object of NAME: value');
+    for (const file of files) {
+      const def = job.parameters.find((p) => p.name === file.parameter);
+      if (def?.type !== 'file') {
+        throw new ValidationError(`${file.parameter} is not a file parameter of ${job.name}`, [{ field: `parameters.${file.parameter}`, message: 'not a file parameter' }]);
+      }
+    }
     const values = resolveParameters(job.parameters, given);
+    for (const file of files) values[file.parameter] = file.fileName;
     // Password values are kept encrypted; a missing one falls back to the (already sealed) default.
     for (const p of job.parameters) {
       if (p.type !== 'password') continue;
       const v = values[p.name] as string;
       values[p.name] = given[p.name] === undefined && SecretBox.isSealed(p.default) ? p.default : this.#secrets.seal(v);
     }
-    const id = await this.#pool.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
-      INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
-      VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
-      RETURNING id`);
+    const id = await this.#pool.transaction(async (tx) => {
+      const buildId = await tx.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
+        INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
+        VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
+        RETURNING id`);
+      for (const file of files) await storeBuildFile(tx, buildId, file);
+      return buildId;
+    });
     await this.#dispatcher.dispatch(jobId);
     this.#events.publish({ type: 'build.queued', job: job.name, queueId: id });
     this.#events.publish({ type: 'queue.changed' });

@@ -4,7 +4,7 @@
  * from any offset, never holding a whole log in memory.
  */
 import { Readable } from 'node:stream';
-import { sql, type DatabaseTransactionConnection, type DatabasePool } from 'slonik';
+import { sql, type DatabaseTransactionConnection, type DatabasePool, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 
 /** Appends bytes at the end of the log (caller holds the build row lock); returns the new size. */
@@ -32,14 +32,22 @@ const CHUNKS_PER_READ = 8;
 
 /** Streams the log from byte `start` up to byte `end` (exclusive). */
 export function readLog(pool: DatabasePool, buildId: number, start: number, end: number): Readable {
+  return readChunks(pool, sql.fragment`build_log_chunks WHERE build_id = ${buildId}`, end, start);
+}
+
+/**
+ * Streams bytes [start, end) stored as (start_offset, data) chunks in `source` — a table and the
+ * condition that picks one stream's chunks — a few chunks per query.
+ */
+export function readChunks(pool: DatabasePool, source: FragmentSqlToken, end: number, start = 0): Readable {
   let position = start;
   return new Readable({
     async read() {
       try {
         if (position >= end) return void this.push(null);
         const chunks = await pool.any(sql.type(Chunk)`
-          SELECT start_offset, data FROM build_log_chunks
-          WHERE build_id = ${buildId} AND start_offset + length(data) > ${position} AND start_offset < ${end}
+          SELECT start_offset, data FROM ${source}
+            AND start_offset + length(data) > ${position} AND start_offset < ${end}
           ORDER BY start_offset LIMIT ${CHUNKS_PER_READ}`);
         if (chunks.length === 0) return void this.push(null);
         for (const c of chunks) {

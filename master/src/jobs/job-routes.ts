@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { principalOf, requireUser } from '../auth/authenticate.ts';
 import type { BuildsService } from '../builds/builds.ts';
 import { readLog } from '../builds/log-store.ts';
+import { parseTriggerForm } from '../builds/uploads.ts';
 import type { DatabasePool } from '../db/pool.ts';
 import { ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
@@ -51,8 +52,19 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
   });
 
   r.post('/jobs/:name/builds', async (ctx) => {
-    const body = parseInput(TriggerBody, ctx.request.body ?? {});
-    const queueId = await builds.trigger(ctx.params.name!, body.parameters, { kind: 'user', userId: principalOf(ctx).name });
+    const cause = { kind: 'user', userId: principalOf(ctx).name } as const;
+    let queueId: number;
+    if (ctx.is('multipart/form-data')) {
+      // One part per parameter, named after it; file parameters as file parts.
+      const form = await parseTriggerForm(ctx.req, ctx.headers);
+      try {
+        queueId = await builds.trigger(ctx.params.name!, form.fields, cause, form.files);
+      } finally {
+        await form.cleanup();
+      }
+    } else {
+      queueId = await builds.trigger(ctx.params.name!, parseInput(TriggerBody, ctx.request.body ?? {}).parameters, cause);
+    }
     ctx.status = 201;
     ctx.set('Location', `/api/queue/${queueId}`);
     ctx.body = { queueId };
