@@ -17,6 +17,8 @@ interface Scenario {
   title: string;
   job: Record<string, unknown>;
   parameters?: Record<string, unknown>;
+  /** Files for file parameters (sent as a multipart trigger). */
+  files?: Record<string, { name: string; base64: string }>;
   /** Abort the build once its console contains this text. */
   abortWhenConsoleHas?: string;
   expect: { result: string; console: string[]; notInConsole?: string[]; agent?: string; withinMs?: number };
@@ -44,6 +46,14 @@ test.after.always(async () => {
   await m?.close();
 });
 
+async function triggerMultipart(job: string, scenario: Scenario) {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(scenario.parameters ?? {})) form.append(name, String(value));
+  for (const [name, file] of Object.entries(scenario.files ?? {})) form.append(name, new Blob([Buffer.from(file.base64, 'base64')]), file.name);
+  const res = await fetch(`${m.url}/api/jobs/${job}/builds`, { method: 'POST', headers: { authorization: `Bearer ${admin}` }, body: form });
+  return { status: res.status, body: (await res.json()) as { queueId: number }, text: '' };
+}
+
 const consoleOf = async (job: string, n: number) => (await call(m.url, 'GET', `/api/jobs/${encodeURIComponent(job)}/builds/${n}/log`, { token: admin })).text;
 
 // ava wants every test declared synchronously: read the cases without awaiting.
@@ -53,7 +63,7 @@ for (const file of readdirSync(CASES).filter((f) => f.endsWith('.json')).sort())
     const job = `scn-${basename(file, '.json')}`;
     const created = await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: job, ...scenario.job } });
     t.is(created.status, 201, created.text);
-    const triggered = await call(m.url, 'POST', `/api/jobs/${job}/builds`, { token: admin, json: { parameters: scenario.parameters ?? {} } });
+    const triggered = scenario.files ? await triggerMultipart(job, scenario) : await call(m.url, 'POST', `/api/jobs/${job}/builds`, { token: admin, json: { parameters: scenario.parameters ?? {} } });
     t.is(triggered.status, 201, triggered.text);
     let number = 0;
     await until('the build to start', async () => {

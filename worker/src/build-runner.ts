@@ -4,7 +4,11 @@
  * report. Never throws: an agent-side failure becomes `FATAL: …` in the console and FAILURE.
  */
 import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
@@ -18,6 +22,8 @@ import type { Workspaces } from './workspaces.ts';
 
 export interface BuildChannel extends LogChannel {
   finishBuild(buildId: number, finish: FinishRequest): Promise<void>;
+  /** The bytes of a file parameter's file (a successful response with a body). */
+  fetchFile(buildId: number, parameter: string): Promise<Response>;
 }
 
 /** What a build needs from the agent around it. */
@@ -82,6 +88,10 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     await mkdir(tmpRoot, { recursive: true });
     lease = await host.workspaces.acquire(spec.jobName);
     say(`Running on ${host.agentName} in ${lease.path}\n`);
+    for (const file of spec.files) {
+      say(`Copying file parameter ${file.parameter} (${file.fileName}, ${file.size} bytes) into the workspace\n`);
+      await fetchFileInto(channel, spec.buildId, file, lease.path);
+    }
     const env = stepEnvironment(host, spec, lease.path, executor, buildCookie);
     for (const step of spec.steps) {
       if (abort.signal.aborted) break;
@@ -189,5 +199,29 @@ async function finish(channel: BuildChannel, shipper: LogShipper, buildId: numbe
       await sleep(backoff, undefined, { signal: host.giveUp }).catch(() => {});
       backoff = Math.min(5000, backoff * 2);
     }
+  }
+}
+
+/**
+ * Streams a file parameter's file to `<workspace>/<parameter>` and checks its size and sha256.
+ * The parameter is a variable name, so the path cannot leave the workspace; checked here anyway.
+ */
+async function fetchFileInto(channel: BuildChannel, buildId: number, file: BuildSpec['files'][number], workspace: string): Promise<void> {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(file.parameter)) throw new Error(`refusing the file parameter name ${JSON.stringify(file.parameter)}`);
+  const res = await channel.fetchFile(buildId, file.parameter);
+  if (!res.body) throw new Error(`the master sent no bytes for ${file.parameter}`);
+  const hash = createHash('sha256');
+  let size = 0;
+  const measure = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), measure, createWriteStream(join(workspace, file.parameter), { mode: 0o644 }));
+  const sha256 = hash.digest('hex');
+  if (size !== file.size || sha256 !== file.sha256) {
+    throw new Error(`file parameter ${file.parameter} arrived damaged (${size} bytes, sha256 ${sha256}; expected ${file.size} bytes, ${file.sha256})`);
   }
 }

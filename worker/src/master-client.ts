@@ -101,6 +101,12 @@ export class MasterClient {
     return BuildControl.parse(await res.json());
   }
 
+  /** A file parameter's bytes, as a streaming response (the caller consumes the body). */
+  async fetchFile(buildId: number, parameter: string): Promise<Response> {
+    // The timeout covers reading the whole body too: allow an hour for a large file.
+    return this.#request('GET', AGENT_PATHS.file(buildId, parameter), undefined, 60 * 60_000);
+  }
+
   async ping(buildId: number): Promise<BuildControl> {
     const res = await this.request('POST', AGENT_PATHS.ping(buildId));
     return BuildControl.parse(await res.json());
