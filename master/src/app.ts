@@ -25,7 +25,7 @@ import { Dispatcher } from './builds/dispatcher.ts';
 import { SecretBox } from './builds/secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
 import { eventRoutes } from './events/event-routes.ts';
-import { jobRoutes } from './jobs/job-routes.ts';
+import { isRemoteTrigger, jobRoutes } from './jobs/job-routes.ts';
 import { JobsService } from './jobs/jobs.ts';
 import { BuildQueue } from './queue/build-queue.ts';
 import { userRoutes } from './users/user-routes.ts';
@@ -95,7 +95,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     pool: deps.pool,
     sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds,
     now,
-    allowAnonymous: (ctx) => ctx.method === 'POST' && ctx.path === '/api/users',
+    // Registering a user (first user, self sign-up), and triggering a build with its remote token.
+    allowAnonymous: (ctx) => (ctx.method === 'POST' && ctx.path === '/api/users') || isRemoteTrigger(ctx),
   })) {
     app.use(mw);
   }

@@ -58,6 +58,12 @@ export const Job = z
     /** Post-build actions: none are supported yet. */
     publishers: z.array(z.unknown()).max(0, 'post-build actions are not supported yet').default([]),
     buildDiscarder: BuildDiscarder.nullable().default(null),
+    triggers: z
+      .strictObject({
+        /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
+        remoteToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+      })
+      .default({}),
   })
   .superRefine((job, ctx) => {
     const seen = new Set<string>();

@@ -1,11 +1,12 @@
 import Router from '@koa/router';
+import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { principalOf, requireUser } from '../auth/authenticate.ts';
 import type { BuildsService } from '../builds/builds.ts';
 import { readLog } from '../builds/log-store.ts';
 import { parseTriggerForm } from '../builds/uploads.ts';
 import type { DatabasePool } from '../db/pool.ts';
-import { ValidationError } from '../errors.ts';
+import { ForbiddenError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
 import type { JobsService } from './jobs.ts';
@@ -19,8 +20,28 @@ const LogQuery = z.object({ start: z.coerce.number().int().min(0).default(0) });
 const jobPath = (name: string) => `/api/jobs/${encodeURIComponent(name)}`;
 
 /** Jobs, their builds, the queue and consoles — for people. */
+/** "Trigger builds remotely": a build request that carries the job's token instead of a login. */
+export function isRemoteTrigger(ctx: Context): boolean {
+  return (ctx.method === 'POST' || ctx.method === 'GET') && /^\/api\/jobs\/[^/]+\/builds$/.test(ctx.path) && typeof ctx.query.token === 'string';
+}
+
 export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue): Router {
   const r = new Router({ prefix: '/api' });
+
+  // Remote triggers first: they are the only requests here without a person behind them.
+  const remoteTrigger = async (ctx: Context, next: Next) => {
+    if (!isRemoteTrigger(ctx)) return next();
+    const name = ctx.params.name!;
+    if (!(await jobs.remoteTokenMatches(name, String(ctx.query.token)))) throw new ForbiddenError('Invalid token provided.');
+    const given = { ...ctx.query, ...(ctx.method === 'POST' && ctx.request.body && typeof ctx.request.body === 'object' ? (ctx.request.body as { parameters?: object }).parameters : {}) };
+    delete given.token;
+    const queueId = await builds.trigger(name, given, { kind: 'remote', address: ctx.ip });
+    ctx.status = 201;
+    ctx.set('Location', `/api/queue/${queueId}`);
+    ctx.body = { queueId };
+  };
+  r.post('/jobs/:name/builds', remoteTrigger);
+  r.get('/jobs/:name/builds', remoteTrigger);
   r.use(requireUser);
 
   r.post('/jobs', async (ctx) => {

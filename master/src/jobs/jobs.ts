@@ -1,4 +1,5 @@
 /** The jobs service: the only code that writes the jobs table. */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
@@ -124,6 +125,14 @@ export class JobsService {
     });
   }
 
+  /** Is `token` this job's remote trigger token? Compared in constant time. */
+  async remoteTokenMatches(name: string, token: string): Promise<boolean> {
+    const sealed = (await this.find(name)).job.triggers.remoteToken;
+    if (!sealed || !SecretBox.isSealed(sealed)) return false;
+    const digest = (s: string) => createHash('sha256').update(s).digest();
+    return timingSafeEqual(digest(this.#secrets.open(sealed)), digest(token));
+  }
+
   #sealDefaults(job: Job, previous: Job | undefined): Job {
     const parameters = job.parameters.map((p) => {
       if (p.type !== 'password' || p.default === undefined) return p;
@@ -133,11 +142,19 @@ export class JobsService {
       }
       return { ...p, default: this.#secrets.seal(p.default) };
     });
-    return { ...job, parameters };
+    // The remote trigger token is a secret too: kept encrypted, shown as **** (which keeps it).
+    let remoteToken = job.triggers.remoteToken;
+    if (remoteToken === HIDDEN) remoteToken = previous?.triggers.remoteToken;
+    else if (remoteToken !== undefined) remoteToken = this.#secrets.seal(remoteToken);
+    return { ...job, parameters, triggers: { ...job.triggers, remoteToken } };
   }
 
   #forDisplay(job: Job): Job {
-    return { ...job, parameters: job.parameters.map((p) => (p.type === 'password' && p.default !== undefined ? { ...p, default: HIDDEN } : p)) };
+    return {
+      ...job,
+      parameters: job.parameters.map((p) => (p.type === 'password' && p.default !== undefined ? { ...p, default: HIDDEN } : p)),
+      triggers: { ...job.triggers, ...(job.triggers.remoteToken ? { remoteToken: HIDDEN } : {}) },
+    };
   }
 }
 

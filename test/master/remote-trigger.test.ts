@@ -1,0 +1,54 @@
+import test from 'ava';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
+
+let m: TestMaster;
+let admin: string;
+test.before(async () => {
+  m = await startTestMaster();
+  admin = await bootstrapAdmin(m.url);
+  await call(m.url, 'POST', '/api/jobs', {
+    token: admin,
+    json: { name: 'deploy', parameters: [{ type: 'string', name: 'ENV', default: 'dev' }], triggers: { remoteToken: 'let-me-in-please' } },
+  });
+});
+test.after.always(() => m?.close());
+
+test.serial('the right token starts a build without a login (POST and GET), with a remote-host cause', async (t) => {
+  const post = await call(m.url, 'POST', '/api/jobs/deploy/builds?token=let-me-in-please', { json: { parameters: { ENV: 'prod' } } });
+  t.is(post.status, 201);
+  t.regex(post.headers.get('location') ?? '', /^\/api\/queue\/\d+$/);
+  const item = await call(m.url, 'GET', `/api/queue/${post.body.queueId}`, { token: admin });
+  t.like(item.body, { causes: ['Started by remote host 127.0.0.1'], parameters: { ENV: 'prod' } });
+  const get = await call(m.url, 'GET', '/api/jobs/deploy/builds?token=let-me-in-please&ENV=staging');
+  t.is(get.status, 201);
+  t.like((await call(m.url, 'GET', `/api/queue/${get.body.queueId}`, { token: admin })).body, { parameters: { ENV: 'staging' } });
+});
+
+test.serial('a wrong or missing token is refused with 403, and builds nothing', async (t) => {
+  const before = (await call(m.url, 'GET', '/api/queue', { token: admin })).body.items.length;
+  for (const path of ['/api/jobs/deploy/builds?token=wrong', '/api/jobs/deploy/builds?token=', '/api/jobs/deploy/builds?token=let-me-in-pleas']) {
+    const res = await call(m.url, 'POST', path);
+    t.is(res.status, 403, path);
+    t.is(res.body.error.message, 'Invalid token provided.');
+  }
+  t.is((await call(m.url, 'POST', '/api/jobs/deploy/builds')).status, 401, 'no token, no login');
+  t.is((await call(m.url, 'GET', '/api/jobs/deploy/builds')).status, 401, 'the history still needs a login');
+  t.is((await call(m.url, 'GET', '/api/queue', { token: admin })).body.items.length, before);
+});
+
+test.serial('a job without a remote token cannot be triggered remotely', async (t) => {
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'private' } });
+  t.is((await call(m.url, 'POST', '/api/jobs/private/builds?token=anything-at-all')).status, 403);
+});
+
+test.serial('the token is encrypted at rest and shown as ****; saving **** back keeps it', async (t) => {
+  const shown = await call(m.url, 'GET', '/api/jobs/deploy', { token: admin });
+  t.is(shown.body.triggers.remoteToken, '****');
+  const stored = await m.pool.oneFirst(sql.type(z.object({ c: z.string() }))`SELECT config::text AS c FROM jobs WHERE name = 'deploy'`);
+  t.false(stored.includes('let-me-in-please'));
+  await call(m.url, 'PUT', '/api/jobs/deploy', { token: admin, json: shown.body });
+  t.is((await call(m.url, 'POST', '/api/jobs/deploy/builds?token=let-me-in-please')).status, 201);
+});
