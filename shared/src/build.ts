@@ -40,6 +40,13 @@ export const Cause = z.discriminatedUnion('kind', [
 ]);
 export type Cause = z.infer<typeof Cause>;
 
+/** Causes as Jenkins lists them: identical ones once, counted ("Started by timer (2 times)"). */
+export function describeCauses(causes: Cause[]): string[] {
+  const counts = new Map<string, number>();
+  for (const c of causes) counts.set(describeCause(c), (counts.get(describeCause(c)) ?? 0) + 1);
+  return [...counts].map(([text, n]) => (n > 1 ? `${text} (${n} times)` : text));
+}
+
 /** Jenkins' wording: "Started by user alice". */
 export function describeCause(c: Cause): string {
   switch (c.kind) {

@@ -212,3 +212,22 @@ test('a file parameter sent as a plain value, or a file for a non-file parameter
   t.is(wrong.status, 400);
   t.regex(((await wrong.json()) as { error: { message: string } }).error.message, /S is not a file parameter/);
 });
+
+test('triggers during the quiet period merge into the identical item, causes counted; other parameters make a new item', async (t) => {
+  await job('quiet', { quietPeriod: 30, parameters: [{ type: 'string', name: 'P', default: 'a' }] });
+  const ids = [await trigger('quiet'), await trigger('quiet', { P: 'a' }), await trigger('quiet')];
+  t.deepEqual(new Set(ids).size, 1, 'one item for three identical triggers');
+  const other = await trigger('quiet', { P: 'b' });
+  t.not(other, ids[0]);
+  const item = (await call(m.url, 'GET', `/api/queue/${ids[0]}`, { token: admin })).body;
+  t.deepEqual(item.causes, ['Started by user admin (3 times)']);
+  t.regex(item.why, /^In the quiet period\. Expires in (29|30) s$/);
+  await call(m.url, 'DELETE', `/api/queue/${ids[0]}`, { token: admin });
+  await call(m.url, 'DELETE', `/api/queue/${other}`, { token: admin });
+});
+
+test('with no quiet period nothing merges: every trigger is its own build', async (t) => {
+  await job('eager', { concurrentBuild: true });
+  const ids = await Promise.all(Array.from({ length: 5 }, () => trigger('eager')));
+  t.is(new Set(ids).size, 5);
+});

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import type { BuildControl, BuildSpec, FinishRequest } from '../../../shared/src/agent-protocol.ts';
-import { describeCause } from '../../../shared/src/build.ts';
+import { describeCauses } from '../../../shared/src/build.ts';
 import { Job } from '../../../shared/src/job.ts';
 import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
@@ -81,7 +81,7 @@ export class AgentBuildsService {
       await applyTransition(tx, row, { type: 'start' }, sql.fragment`
         number = ${job.next}, agent_name = ${agentName}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
         timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`);
-      const header = row.causes.map((c) => `${describeCause(c)}\n`).join('');
+      const header = describeCauses(row.causes).map((line) => `${line}\n`).join('');
       const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
       return this.#spec(row, config, job.next, logOffset, [...(await filesOf(tx, row.id))]);
     });

@@ -1,7 +1,7 @@
 /** The builds service for people: trigger, queue, history, abort. Agents use agent-builds.ts. */
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { describeCause, type Cause } from '../../../shared/src/build.ts';
+import { describeCause, describeCauses, type Cause } from '../../../shared/src/build.ts';
 import { labelAtoms, matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JobsService } from '../jobs/jobs.ts';
@@ -66,6 +66,19 @@ export class BuildsService {
       values[p.name] = given[p.name] === undefined && SecretBox.isSealed(p.default) ? p.default : this.#secrets.seal(v);
     }
     const id = await this.#pool.transaction(async (tx) => {
+      // A trigger arriving while an identical item (same parameters) is still in its quiet period
+      // folds into it, as in Jenkins; with no quiet period nothing merges.
+      if (job.quietPeriod > 0 && files.length === 0) {
+        await tx.query(sql.unsafe`SELECT 1 FROM jobs WHERE id = ${jobId} FOR UPDATE`);
+        const waiting = await tx.any(sql.type(z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) }))`
+          SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > now()
+            AND NOT EXISTS (SELECT 1 FROM build_files f WHERE f.build_id = builds.id) ORDER BY id`);
+        const same = waiting.find((w) => this.#sameParameters(w.parameters, values));
+        if (same) {
+          await tx.query(sql.unsafe`UPDATE builds SET causes = causes || ${sql.jsonb([cause])} WHERE id = ${same.id}`);
+          return same.id;
+        }
+      }
       const buildId = await tx.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
         INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
         VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
@@ -159,7 +172,7 @@ export class BuildsService {
       else if (!concurrent.get(row.job_id) && inProgress !== undefined) why = `Build #${inProgress} is already in progress`;
       else if (!concurrent.get(row.job_id) && firstQueued.get(row.job_id) !== row.id) why = 'Waiting for an earlier build of this job to start';
       else why = executorWhy(row.label, agents);
-      return { id: row.id, job: row.job_name, queuedAt: new Date(row.queued_at).toISOString(), why, causes: row.causes.map(describeCause), parameters: this.#visibleParameters(row) };
+      return { id: row.id, job: row.job_name, queuedAt: new Date(row.queued_at).toISOString(), why, causes: describeCauses(row.causes), parameters: this.#visibleParameters(row) };
     });
   }
 
@@ -169,6 +182,13 @@ export class BuildsService {
     if (!row) throw new NotFoundError(`No queue item ${queueId}`);
     if (row.state === 'queued') return (await this.queue()).find((q) => q.id === queueId) ?? { id: queueId, job: row.job_name, why: 'Waiting' };
     return { id: row.id, job: row.job_name, cancelled: row.state === 'cancelled', build: row.number === null ? null : { number: row.number } };
+  }
+
+  /** Equal parameter values, comparing encrypted ones by their plain text. */
+  #sameParameters(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+    const plain = (v: unknown) => (SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    return [...keys].every((k) => plain(a[k]) === plain(b[k]));
   }
 
   #visibleParameters(row: BuildRow): Record<string, string | boolean> {
