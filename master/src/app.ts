@@ -22,6 +22,7 @@ import { agentBuildRoutes } from './agents/agent-build-routes.ts';
 import { AgentBuildsService } from './builds/agent-builds.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
+import { DownstreamTriggers } from './builds/downstream.ts';
 import { SecretBox } from './builds/secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
 import { eventRoutes } from './events/event-routes.ts';
@@ -74,7 +75,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
   const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: deps.publicUrl, log: deps.log, events });
+  const downstream = new DownstreamTriggers(jobs, builds);
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: deps.publicUrl, log: deps.log, events, builds, downstream });
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);

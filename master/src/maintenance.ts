@@ -8,6 +8,10 @@ import type { AppServices } from './app.ts';
 import type { Logger } from './log.ts';
 
 const OFFLINE_CHECK_MS = 5_000;
+/** How often the queue is refilled from PostgreSQL (when not configured). */
+export const DEFAULT_SWEEP_EVERY_MS = 5_000;
+/** How often running builds are checked for a silent agent: a lost build ends within AGENT_LOST_AFTER_MS + this. */
+export const DEFAULT_WATCHDOG_EVERY_MS = 5_000;
 
 export interface MaintenanceOptions {
   sweepEveryMs?: number;
@@ -23,8 +27,8 @@ export function startMaintenance(services: AppServices, log: Logger, opts: Maint
       running = running.then(task).catch((err) => log.warn({ err: (err as Error).message }, 'maintenance task failed'));
     }, ms);
   const timers = [
-    every(opts.sweepEveryMs ?? 5_000, () => services.dispatcher.sweep()),
-    every(opts.watchdogEveryMs ?? 5_000, () => services.agentBuilds.endLostBuilds(lostAfter)),
+    every(opts.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS, () => services.dispatcher.sweep()),
+    every(opts.watchdogEveryMs ?? DEFAULT_WATCHDOG_EVERY_MS, () => services.agentBuilds.endLostBuilds(lostAfter)),
     every(OFFLINE_CHECK_MS, async () => {
       for (const agent of await services.agents.wentOfflineWithin(OFFLINE_CHECK_MS)) services.events.publish({ type: 'agent.offline', agent });
     }),

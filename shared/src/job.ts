@@ -36,6 +36,40 @@ export const ShellStep = z.strictObject({
 export const BuildStep = z.discriminatedUnion('type', [ShellStep]);
 export type BuildStep = z.infer<typeof BuildStep>;
 
+/** Parameterized trigger conditions (Jenkins' ResultCondition), each true for these results. */
+export const TriggerCondition = z.enum([
+  'SUCCESS', // == SUCCESS
+  'UNSTABLE', // == UNSTABLE
+  'FAILED', // == FAILURE
+  'UNSTABLE_OR_BETTER', // SUCCESS or UNSTABLE
+  'FAILED_OR_BETTER', // anything but NOT_BUILT and ABORTED
+  'UNSTABLE_OR_WORSE', // UNSTABLE, FAILURE, NOT_BUILT or ABORTED
+  'ALWAYS', // any result
+]);
+export type TriggerCondition = z.infer<typeof TriggerCondition>;
+
+/** Thresholds of "Build other projects" and "Build after other projects are built": fire when the result is at least this good. */
+export const Threshold = z.enum(['SUCCESS', 'UNSTABLE', 'FAILURE']);
+
+/** Comma-separated job names; `$VAR` / `${VAR}` are expanded from the build's environment. */
+const Projects = z.string().min(1, 'name at least one project').max(10_000);
+
+export const Publisher = z.discriminatedUnion('type', [
+  /** Trigger parameterized builds on other projects (parameterized-trigger). */
+  z.strictObject({
+    type: z.literal('triggerBuilds'),
+    projects: Projects,
+    condition: TriggerCondition.default('SUCCESS'),
+    /** Pass this build's parameters on (file parameters excepted). */
+    currentParameters: z.boolean().default(false),
+    /** Java-properties lines, `KEY=VALUE`, values expanded from the build's environment; later sources win. */
+    predefinedParameters: z.string().max(100_000).default(''),
+  }),
+  /** Build other projects (Jenkins core), when the result is at least `threshold`. */
+  z.strictObject({ type: z.literal('buildOtherProjects'), projects: Projects, threshold: Threshold.default('SUCCESS') }),
+]);
+export type Publisher = z.infer<typeof Publisher>;
+
 export const BuildDiscarder = z.strictObject({
   numToKeep: z.number().int().min(1).optional(),
   daysToKeep: z.number().int().min(1).optional(),
@@ -55,13 +89,15 @@ export const Job = z
     /** Abort the build (result FAILURE) after this many minutes; fractions allowed (0.5 = 30 s). */
     timeoutMinutes: z.number().min(0.01).max(7 * 24 * 60).nullable().default(null),
     steps: z.array(BuildStep).max(200).default([]),
-    /** Post-build actions: none are supported yet. */
-    publishers: z.array(z.unknown()).max(0, 'post-build actions are not supported yet').default([]),
+    /** Post-build actions, run in order once the build's result is final. */
+    publishers: z.array(Publisher).max(100).default([]),
     buildDiscarder: BuildDiscarder.nullable().default(null),
     triggers: z
       .strictObject({
         /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
         remoteToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+        /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */
+        upstream: z.strictObject({ projects: Projects, threshold: Threshold.default('SUCCESS') }).optional(),
       })
       .default({}),
   })

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import type { BuildControl, BuildSpec, FinishRequest } from '../../../shared/src/agent-protocol.ts';
-import { describeCauses } from '../../../shared/src/build.ts';
+import { describeCauses, type BuildResult } from '../../../shared/src/build.ts';
 import { Job } from '../../../shared/src/job.ts';
 import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
@@ -15,7 +15,9 @@ import type { Logger } from '../log.ts';
 import { buildEnvironment } from './build-env.ts';
 import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
+import type { BuildsService } from './builds.ts';
 import type { Dispatcher } from './dispatcher.ts';
+import type { DownstreamTriggers, Fired } from './downstream.ts';
 import { discardOldBuilds } from './discarder.ts';
 import { appendAtEnd, appendAtOffset, readChunks } from './log-store.ts';
 import { SecretBox } from './secret-box.ts';
@@ -42,8 +44,12 @@ export class AgentBuildsService {
   readonly #publicUrl: string;
   readonly #log: Logger;
   readonly #events: EventPublisher;
-  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: string; log: Logger; events: EventPublisher }) {
+  readonly #downstream: DownstreamTriggers;
+  readonly #builds: BuildsService;
+  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: string; log: Logger; events: EventPublisher; builds: BuildsService; downstream: DownstreamTriggers }) {
     this.#events = deps.events;
+    this.#builds = deps.builds;
+    this.#downstream = deps.downstream;
     this.#pool = deps.pool;
     this.#dispatcher = deps.dispatcher;
     this.#secrets = deps.secrets;
@@ -117,15 +123,17 @@ export class AgentBuildsService {
       const row = await lockBuild(tx, buildId);
       if (!row) throw new NotFoundError(`No build ${buildId}`);
       if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
-      if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true };
+      if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true, queued: [] };
       if (req.logSize !== row.log_size) throw new LogGapError(row.log_size);
       const next = await applyTransition(tx, row, { type: 'finish', reported: req.result });
       let footer = '';
       if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
       else if (row.abort_result) footer += `Aborted by ${row.abort_by ?? 'unknown'}\n`;
-      const size = await appendAtEnd(tx, row.id, row.log_size, text(`${footer}Finished: ${next.result}\n`));
-      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false };
+      const fired = await this.#fireDownstream(tx, row, next.result!);
+      const size = await appendAtEnd(tx, row.id, row.log_size, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`));
+      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued };
     });
+    for (const q of jobId.queued) await this.#builds.announceQueued(q.stored, q.queueId);
     if (!jobId.already) {
       this.#events.publish({ type: 'build.log', buildId, size: jobId.size });
       this.#events.publish({ type: 'build.finished', job: jobId.job, queueId: buildId, number: jobId.number, result: jobId.result });
@@ -144,6 +152,7 @@ export class AgentBuildsService {
   async endLostBuilds(silentForMs: number): Promise<number> {
     const ids = await this.#pool.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
       SELECT id FROM builds WHERE state = 'running' AND agent_seen_at < now() - make_interval(secs => ${silentForMs / 1000})`);
+    const queued: Fired['queued'] = [];
     for (const id of ids) {
       const jobId = await this.#pool.transaction(async (tx) => {
         const row = await lockBuild(tx, id);
@@ -151,7 +160,10 @@ export class AgentBuildsService {
         const fresh = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE id = ${id} AND agent_seen_at >= now() - make_interval(secs => ${silentForMs / 1000})`);
         if (fresh) return null;
         const next = await applyTransition(tx, row, { type: 'agentLost' });
-        const size = await appendAtEnd(tx, id, row.log_size, text(`\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\nFinished: ${next.result}\n`));
+        const fired = await this.#fireDownstream(tx, row, next.result!);
+        const lost = `\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\n`;
+        const size = await appendAtEnd(tx, id, row.log_size, text(`${lost}${fired.lines.join('')}Finished: ${next.result}\n`));
+        queued.push(...fired.queued);
         this.#events.publish({ type: 'build.log', buildId: id, size });
         this.#events.publish({ type: 'build.finished', job: row.job_name, queueId: id, number: row.number!, result: next.result! });
         return row.job_id;
@@ -162,6 +174,7 @@ export class AgentBuildsService {
         await discardOldBuilds(this.#pool, jobId);
       }
     }
+    for (const q of queued) await this.#builds.announceQueued(q.stored, q.queueId);
     return ids.length;
   }
 
@@ -191,6 +204,18 @@ export class AgentBuildsService {
     });
     if (!file) throw new NotFoundError(`Build ${buildId} has no file for parameter ${parameter}`);
     return { size: file.size, stream: readChunks(this.#pool, sql.fragment`build_file_chunks WHERE build_id = ${buildId} AND parameter = ${parameter}`, file.size) };
+  }
+
+  /** Post-build triggers of a build that just got its result, in the finishing transaction. */
+  async #fireDownstream(tx: DatabaseTransactionConnection, row: BuildRow, result: BuildResult): Promise<Fired> {
+    const config = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
+    const parameters = this.#openParameters(row);
+    const env = {
+      ...buildEnvironment({ job: config, number: row.number!, causes: row.causes, parameters, publicUrl: this.#publicUrl }),
+      NODE_NAME: row.agent_name ?? '',
+      EXECUTOR_NUMBER: String(row.executor ?? ''),
+    };
+    return this.#downstream.fire(tx, row, result, env, parameters);
   }
 
   #spec(row: BuildRow, config: Job, number: number, logOffset: number, files: BuildSpec['files'] = []): BuildSpec {

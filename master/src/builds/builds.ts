@@ -1,10 +1,10 @@
 /** The builds service for people: trigger, queue, history, abort. Agents use agent-builds.ts. */
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { describeCause, describeCauses, type Cause } from '../../../shared/src/build.ts';
 import { labelAtoms, matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import type { JobsService } from '../jobs/jobs.ts';
+import type { JobsService, StoredJob } from '../jobs/jobs.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
 import { applyTransition, BUILD_COLUMNS, BuildRow, lockBuild } from './build-rows.ts';
 import { estimatedDurationMs } from './estimates.ts';
@@ -48,7 +48,22 @@ export class BuildsService {
    * `files` are the uploads for its file parameters (stored with the build, in one transaction).
    */
   async trigger(jobName: string, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = []): Promise<number> {
-    const { id: jobId, job } = await this.#jobs.find(jobName);
+    const stored = await this.#jobs.find(jobName);
+    const id = await this.#pool.transaction((tx) => this.queueIn(tx, stored, given, cause, files));
+    await this.announceQueued(stored, id);
+    return id;
+  }
+
+  /** After the transaction that queued a build committed: put it on the queue and tell viewers. */
+  async announceQueued(stored: StoredJob, queueId: number): Promise<void> {
+    await this.#dispatcher.dispatch(stored.id);
+    this.#events.publish({ type: 'build.queued', job: stored.job.name, queueId });
+    this.#events.publish({ type: 'queue.changed' });
+  }
+
+  /** Queues a build inside the caller's transaction (the caller then calls announceQueued). */
+  async queueIn(tx: DatabaseTransactionConnection, stored: StoredJob, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = []): Promise<number> {
+    const { id: jobId, job } = stored;
     if (job.disabled) throw new ConflictError(`${job.name} is disabled and cannot be built`);
     if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ValidationError('parameters must be an object of NAME: value');
     for (const file of files) {
@@ -65,31 +80,25 @@ export class BuildsService {
       const v = values[p.name] as string;
       values[p.name] = given[p.name] === undefined && SecretBox.isSealed(p.default) ? p.default : this.#secrets.seal(v);
     }
-    const id = await this.#pool.transaction(async (tx) => {
-      // A trigger arriving while an identical item (same parameters) is still in its quiet period
-      // folds into it, as in Jenkins; with no quiet period nothing merges.
-      if (job.quietPeriod > 0 && files.length === 0) {
-        await tx.query(sql.unsafe`SELECT 1 FROM jobs WHERE id = ${jobId} FOR UPDATE`);
-        const waiting = await tx.any(sql.type(z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) }))`
-          SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > now()
-            AND NOT EXISTS (SELECT 1 FROM build_files f WHERE f.build_id = builds.id) ORDER BY id`);
-        const same = waiting.find((w) => this.#sameParameters(w.parameters, values));
-        if (same) {
-          await tx.query(sql.unsafe`UPDATE builds SET causes = causes || ${sql.jsonb([cause])} WHERE id = ${same.id}`);
-          return same.id;
-        }
+    // A trigger arriving while an identical item (same parameters) is still in its quiet period
+    // folds into it, as in Jenkins; with no quiet period nothing merges.
+    if (job.quietPeriod > 0 && files.length === 0) {
+      await tx.query(sql.unsafe`SELECT 1 FROM jobs WHERE id = ${jobId} FOR UPDATE`);
+      const waiting = await tx.any(sql.type(z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) }))`
+        SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > now()
+          AND NOT EXISTS (SELECT 1 FROM build_files f WHERE f.build_id = builds.id) ORDER BY id`);
+      const same = waiting.find((w) => this.#sameParameters(w.parameters, values));
+      if (same) {
+        await tx.query(sql.unsafe`UPDATE builds SET causes = causes || ${sql.jsonb([cause])} WHERE id = ${same.id}`);
+        return same.id;
       }
-      const buildId = await tx.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
-        INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
-        VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
-        RETURNING id`);
-      for (const file of files) await storeBuildFile(tx, buildId, file);
-      return buildId;
-    });
-    await this.#dispatcher.dispatch(jobId);
-    this.#events.publish({ type: 'build.queued', job: job.name, queueId: id });
-    this.#events.publish({ type: 'queue.changed' });
-    return id;
+    }
+    const buildId = await tx.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
+      INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
+      VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
+      RETURNING id`);
+    for (const file of files) await storeBuildFile(tx, buildId, file);
+    return buildId;
   }
 
   /** Cancels a queued item (it never gets a number). */
@@ -116,8 +125,17 @@ export class BuildsService {
     if (build.state === 'queued') this.#events.publish({ type: 'queue.changed' });
   }
 
+  /** One build, with the builds it triggered (downstream); its upstream is in its causes. */
   async get(jobName: string, ref: string) {
-    return this.#present(await this.#resolve(jobName, ref));
+    const row = await this.#resolve(jobName, ref);
+    const downstream =
+      row.number === null
+        ? []
+        : await this.#pool.any(sql.type(z.object({ job: z.string(), number: z.number().nullable(), queueId: z.coerce.number() }))`
+            SELECT j.name AS job, b.number, b.id AS "queueId" FROM builds b JOIN jobs j ON j.id = b.job_id
+            WHERE b.causes @> ${sql.jsonb([{ kind: 'upstream', job: row.job_name, number: row.number }])} ORDER BY b.id`);
+    const upstream = row.causes.flatMap((c) => (c.kind === 'upstream' ? [{ job: c.job, number: c.number }] : []));
+    return { ...(await this.#present(row)), upstream, downstream };
   }
 
   /** Newest first; `before` pages back by build number. */

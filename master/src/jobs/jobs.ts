@@ -1,6 +1,6 @@
 /** The jobs service: the only code that writes the jobs table. */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
 import { Job, type JobInput } from '../../../shared/src/job.ts';
@@ -76,9 +76,9 @@ export class JobsService {
     if (gone.rowCount === 0) throw new NotFoundError(`No job named '${name}'`);
   }
 
-  /** The stored job, password defaults still sealed (for the builds service). */
-  async find(name: string): Promise<StoredJob> {
-    const row = await this.#pool.maybeOne(sql.type(JobRow)`SELECT id, name, config, next_build_number FROM jobs WHERE lower(name) = lower(${name})`);
+  /** The stored job, password defaults still sealed (for the builds service); `conn` inside a transaction. */
+  async find(name: string, conn: CommonQueryMethods = this.#pool): Promise<StoredJob> {
+    const row = await conn.maybeOne(sql.type(JobRow)`SELECT id, name, config, next_build_number FROM jobs WHERE lower(name) = lower(${name})`);
     if (!row) throw new NotFoundError(`No job named '${name}'`);
     return { id: row.id, job: Job.parse(row.config), nextBuildNumber: row.next_build_number };
   }
