@@ -26,7 +26,8 @@ import { DownstreamTriggers } from './builds/downstream.ts';
 import { SecretBox } from './builds/secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
 import { eventRoutes } from './events/event-routes.ts';
-import { isRemoteTrigger, jobRoutes } from './jobs/job-routes.ts';
+import { JobFilesService } from './jobs/job-files.ts';
+import { isJobFileUpload, isRemoteTrigger, jobRoutes } from './jobs/job-routes.ts';
 import { JobsService } from './jobs/jobs.ts';
 import { BuildQueue } from './queue/build-queue.ts';
 import { userRoutes } from './users/user-routes.ts';
@@ -72,6 +73,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const secrets = new SecretBox(deps.signingKey);
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   const jobs = new JobsService(deps.pool, secrets);
+  const jobFiles = new JobFilesService(deps.pool, jobs);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
   const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
@@ -80,7 +82,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' }));
+  const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
+  app.use((ctx, next) => (isJobFileUpload(ctx) ? next() : parseJson(ctx, next)));
 
   const open = new Router();
   open.get('/healthz', (ctx) => {
@@ -112,7 +115,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     userRoutes(users, settings),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange()),
     eventRoutes(events, builds, deps.pool),
-    jobRoutes(jobs, builds, deps.pool, queue),
+    jobRoutes(jobs, builds, deps.pool, queue, jobFiles),
     agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());

@@ -55,6 +55,7 @@ export const AGENT_PATHS = {
   log: (buildId: number, offset: number) => `/api/agent/builds/${buildId}/log?offset=${offset}`,
   ping: (buildId: number) => `/api/agent/builds/${buildId}/ping`,
   file: (buildId: number, parameter: string) => `/api/agent/builds/${buildId}/files/${encodeURIComponent(parameter)}`,
+  jobFile: (buildId: number, path: string) => `/api/agent/builds/${buildId}/job-files/${path.split('/').map(encodeURIComponent).join('/')}`,
   finish: (buildId: number) => `/api/agent/builds/${buildId}/finish`,
 } as const;
 
@@ -95,6 +96,9 @@ export const BuildSpec = z.object({
   /** Files of file parameters: fetch each from AGENT_PATHS.file into the workspace at `parameter`
    * before the first step, and check its size and sha256. */
   files: z.array(z.object({ parameter: z.string(), fileName: z.string(), size: z.number(), sha256: z.string() })).default([]),
+  /** The job's files: fetch each from AGENT_PATHS.jobFile into the workspace at its (relative) path
+   * before the first step, never following a symlink out of the workspace; check size and sha256. */
+  jobFiles: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string() })).default([]),
   /** Where the agent's console bytes start (the master wrote the header lines before). */
   logOffset: z.number(),
 });

@@ -17,6 +17,8 @@ interface Scenario {
   title: string;
   job: Record<string, unknown>;
   parameters?: Record<string, unknown>;
+  /** Files attached to the job (path → text) before it is triggered. */
+  jobFiles?: Record<string, string>;
   /** Files for file parameters (sent as a multipart trigger). */
   files?: Record<string, { name: string; base64: string }>;
   /** Abort the build once its console contains this text. */
@@ -63,6 +65,10 @@ for (const file of readdirSync(CASES).filter((f) => f.endsWith('.json')).sort())
     const job = `scn-${basename(file, '.json')}`;
     const created = await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: job, ...scenario.job } });
     t.is(created.status, 201, created.text);
+    for (const [path, text] of Object.entries(scenario.jobFiles ?? {})) {
+      const put = await fetch(`${m.url}/api/jobs/${job}/files/${path}`, { method: 'PUT', headers: { authorization: `Bearer ${admin}` }, body: text });
+      t.is(put.status, 201);
+    }
     const triggered = scenario.files ? await triggerMultipart(job, scenario) : await call(m.url, 'POST', `/api/jobs/${job}/builds`, { token: admin, json: { parameters: scenario.parameters ?? {} } });
     t.is(triggered.status, 201, triggered.text);
     let number = 0;

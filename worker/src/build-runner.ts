@@ -4,11 +4,7 @@
  * report. Never throws: an agent-side failure becomes `FATAL: …` in the console and FAILURE.
  */
 import { randomUUID } from 'node:crypto';
-import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
@@ -18,12 +14,15 @@ import { LogShipper, type LogChannel, type LogShipperOptions } from './log-shipp
 import { isRetryable, MasterError } from './master-client.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv } from './stray-processes.ts';
+import { writeIntoWorkspace } from './workspace-files.ts';
 import type { Workspaces } from './workspaces.ts';
 
 export interface BuildChannel extends LogChannel {
   finishBuild(buildId: number, finish: FinishRequest): Promise<void>;
   /** The bytes of a file parameter's file (a successful response with a body). */
   fetchFile(buildId: number, parameter: string): Promise<Response>;
+  /** The bytes of one of the job's files. */
+  fetchJobFile(buildId: number, path: string): Promise<Response>;
 }
 
 /** What a build needs from the agent around it. */
@@ -91,6 +90,12 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     for (const file of spec.files) {
       say(`Copying file parameter ${file.parameter} (${file.fileName}, ${file.size} bytes) into the workspace\n`);
       await fetchFileInto(channel, spec.buildId, file, lease.path);
+    }
+    for (const file of spec.jobFiles) {
+      say(`Copying job file ${file.path} (${file.size} bytes) into the workspace\n`);
+      const res = await channel.fetchJobFile(spec.buildId, file.path);
+      if (!res.body) throw new Error(`the master sent no bytes for ${file.path}`);
+      await writeIntoWorkspace(lease.path, file.path, res.body as import('node:stream/web').ReadableStream, file);
     }
     const env = stepEnvironment(host, spec, lease.path, executor, buildCookie);
     for (const step of spec.steps) {
@@ -202,26 +207,10 @@ async function finish(channel: BuildChannel, shipper: LogShipper, buildId: numbe
   }
 }
 
-/**
- * Streams a file parameter's file to `<workspace>/<parameter>` and checks its size and sha256.
- * The parameter is a variable name, so the path cannot leave the workspace; checked here anyway.
- */
+/** Fetches a file parameter's file into `<workspace>/<parameter>`. */
 async function fetchFileInto(channel: BuildChannel, buildId: number, file: BuildSpec['files'][number], workspace: string): Promise<void> {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(file.parameter)) throw new Error(`refusing the file parameter name ${JSON.stringify(file.parameter)}`);
   const res = await channel.fetchFile(buildId, file.parameter);
   if (!res.body) throw new Error(`the master sent no bytes for ${file.parameter}`);
-  const hash = createHash('sha256');
-  let size = 0;
-  const measure = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      hash.update(chunk);
-      done(null, chunk);
-    },
-  });
-  await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream), measure, createWriteStream(join(workspace, file.parameter), { mode: 0o644 }));
-  const sha256 = hash.digest('hex');
-  if (size !== file.size || sha256 !== file.sha256) {
-    throw new Error(`file parameter ${file.parameter} arrived damaged (${size} bytes, sha256 ${sha256}; expected ${file.size} bytes, ${file.sha256})`);
-  }
+  await writeIntoWorkspace(workspace, file.parameter, res.body as import('node:stream/web').ReadableStream, file);
 }

@@ -107,6 +107,11 @@ export class MasterClient {
     return this.#request('GET', AGENT_PATHS.file(buildId, parameter), undefined, 60 * 60_000);
   }
 
+  /** One of the job's files, as a streaming response. */
+  async fetchJobFile(buildId: number, path: string): Promise<Response> {
+    return this.#request('GET', AGENT_PATHS.jobFile(buildId, path), undefined, 60 * 60_000);
+  }
+
   async ping(buildId: number): Promise<BuildControl> {
     const res = await this.request('POST', AGENT_PATHS.ping(buildId));
     return BuildControl.parse(await res.json());

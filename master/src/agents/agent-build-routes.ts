@@ -70,6 +70,13 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
     ctx.body = file.stream;
   });
 
+  r.get('/builds/:id/job-files/*path', async (ctx) => {
+    const file = await deps.builds.openJobFile(principalOf(ctx).name, id(ctx.params.id!), String(ctx.params.path));
+    ctx.type = 'application/octet-stream';
+    ctx.length = file.size;
+    ctx.body = file.stream;
+  });
+
   r.post('/builds/:id/ping', async (ctx) => {
     ctx.body = await deps.builds.ping(principalOf(ctx).name, id(ctx.params.id!));
   });

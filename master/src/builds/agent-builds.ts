@@ -15,6 +15,7 @@ import type { Logger } from '../log.ts';
 import { buildEnvironment } from './build-env.ts';
 import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
+import { checkPath, listById, openById } from '../jobs/job-files.ts';
 import type { BuildsService } from './builds.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
@@ -66,7 +67,7 @@ export class AgentBuildsService {
       // (its console continues at the current end), rather than leave a build nobody runs.
       if (row.state === 'running' && row.agent_name === agentName && row.executor === executor) {
         const job = await tx.one(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`);
-        return this.#spec(row, Job.parse(job.config), row.number!, row.log_size, [...(await filesOf(tx, row.id))]);
+        return this.#spec(row, Job.parse(job.config), row.number!, row.log_size, [...(await filesOf(tx, row.id))], await listById(tx, row.job_id));
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
@@ -89,7 +90,7 @@ export class AgentBuildsService {
         timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`);
       const header = describeCauses(row.causes).map((line) => `${line}\n`).join('');
       const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
-      return this.#spec(row, config, job.next, logOffset, [...(await filesOf(tx, row.id))]);
+      return this.#spec(row, config, job.next, logOffset, [...(await filesOf(tx, row.id))], await listById(tx, row.job_id));
     });
     this.#events.publish({ type: 'build.started', job: spec.jobName, queueId: buildId, number: spec.number, agent: agentName, executor });
     this.#events.publish({ type: 'queue.changed' });
@@ -196,6 +197,13 @@ export class AgentBuildsService {
     return r.abort_result !== null;
   }
 
+  /** Streams one of the job's files to the agent running a build of it. */
+  async openJobFile(agentName: string, buildId: number, path: string): Promise<{ size: number; stream: Readable }> {
+    checkPath(path);
+    const row = await this.#pool.transaction((tx) => this.#owned(tx, agentName, buildId));
+    return openById(this.#pool, row.job_id, path);
+  }
+
   /** Streams a file of a running build to the agent running it. */
   async openFile(agentName: string, buildId: number, parameter: string): Promise<{ size: number; stream: Readable }> {
     const file = await this.#pool.transaction(async (tx) => {
@@ -218,7 +226,7 @@ export class AgentBuildsService {
     return this.#downstream.fire(tx, row, result, env, parameters);
   }
 
-  #spec(row: BuildRow, config: Job, number: number, logOffset: number, files: BuildSpec['files'] = []): BuildSpec {
+  #spec(row: BuildRow, config: Job, number: number, logOffset: number, files: BuildSpec['files'], jobFiles: BuildSpec['jobFiles']): BuildSpec {
     const parameters = this.#openParameters(row);
     return {
       buildId: row.id,
@@ -230,6 +238,7 @@ export class AgentBuildsService {
       timeoutMinutes: config.timeoutMinutes,
       logOffset,
       files,
+      jobFiles,
     };
   }
 

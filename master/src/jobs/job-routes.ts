@@ -9,6 +9,7 @@ import type { DatabasePool } from '../db/pool.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
+import type { JobFilesService } from './job-files.ts';
 import type { JobsService } from './jobs.ts';
 
 const TriggerBody = z.strictObject({ parameters: z.record(z.string(), z.unknown()).default({}) });
@@ -25,7 +26,12 @@ export function isRemoteTrigger(ctx: Context): boolean {
   return (ctx.method === 'POST' || ctx.method === 'GET') && /^\/api\/jobs\/[^/]+\/builds$/.test(ctx.path) && typeof ctx.query.token === 'string';
 }
 
-export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue): Router {
+/** A job file upload: its body is the file's bytes, whatever its content type (not parsed). */
+export function isJobFileUpload(ctx: Context): boolean {
+  return ctx.method === 'PUT' && /^\/api\/jobs\/[^/]+\/files\/./.test(ctx.path);
+}
+
+export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue, jobFiles: JobFilesService): Router {
   const r = new Router({ prefix: '/api' });
 
   // Remote triggers first: they are the only requests here without a person behind them.
@@ -114,6 +120,25 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'text/plain; charset=utf-8';
     ctx.body = readLog(pool, row.id, from, end);
+  });
+
+  r.get('/jobs/:name/files', async (ctx) => {
+    ctx.body = { files: await jobFiles.list(ctx.params.name!) };
+  });
+  r.put('/jobs/:name/files/*path', async (ctx) => {
+    const stored = await jobFiles.put(ctx.params.name!, String(ctx.params.path), ctx.req);
+    ctx.status = stored.created ? 201 : 200;
+    ctx.body = { path: stored.path, size: stored.size, sha256: stored.sha256 };
+  });
+  r.get('/jobs/:name/files/*path', async (ctx) => {
+    const file = await jobFiles.open(ctx.params.name!, String(ctx.params.path));
+    ctx.type = 'application/octet-stream';
+    ctx.length = file.size;
+    ctx.body = file.stream;
+  });
+  r.delete('/jobs/:name/files/*path', async (ctx) => {
+    await jobFiles.delete(ctx.params.name!, String(ctx.params.path));
+    ctx.status = 204;
   });
 
   r.get('/queue', async (ctx) => {
