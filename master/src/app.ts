@@ -19,12 +19,15 @@ import { openApiDocument } from './http/openapi.ts';
 import type { Logger } from './log.ts';
 import { SettingsService } from './settings/settings.ts';
 import { agentBuildRoutes } from './agents/agent-build-routes.ts';
+import { agentArtifactRoutes, artifactRoutes, isArtifactUpload } from './artifacts/artifact-routes.ts';
+import { ArtifactsService } from './artifacts/artifacts.ts';
 import { AgentBuildsService } from './builds/agent-builds.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
 import { SecretBox } from './builds/secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
+import { cronRoutes } from './triggers/cron-routes.ts';
 import { eventRoutes } from './events/event-routes.ts';
 import { JobFilesService } from './jobs/job-files.ts';
 import { isJobFileUpload, isRemoteTrigger, jobRoutes } from './jobs/job-routes.ts';
@@ -50,6 +53,8 @@ export interface AppDeps {
   publicUrl: string;
   /** The Redis URL agents reach the build queue at. */
   agentRedisUrl: string;
+  /** Where build artifacts are kept on disk (`$JONKKINS_HOME/artifacts`; tests give a temp dir). */
+  artifactsDir: string;
 }
 
 /** The services behind the app, for the process that also runs maintenance timers. */
@@ -59,6 +64,9 @@ export interface AppServices {
   queue: BuildQueue;
   events: EventBus;
   agents: AgentsService;
+  /** Pass to discardOldBuilds so discarded builds lose their artifact files too. */
+  artifacts: ArtifactsService;
+  builds: BuildsService;
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
@@ -78,12 +86,13 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
   const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
   const downstream = new DownstreamTriggers(jobs, builds);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: deps.publicUrl, log: deps.log, events, builds, downstream });
+  const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: deps.publicUrl, log: deps.log, events, builds, downstream, artifacts });
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
-  app.use((ctx, next) => (isJobFileUpload(ctx) ? next() : parseJson(ctx, next)));
+  app.use((ctx, next) => (isJobFileUpload(ctx) || isArtifactUpload(ctx) ? next() : parseJson(ctx, next)));
 
   const open = new Router();
   open.get('/healthz', (ctx) => {
@@ -115,11 +124,14 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     userRoutes(users, settings),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange()),
     eventRoutes(events, builds, deps.pool),
-    jobRoutes(jobs, builds, deps.pool, queue, jobFiles),
+    cronRoutes(),
+    jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts),
+    artifactRoutes(artifacts, builds),
+    agentArtifactRoutes(artifacts),
     agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, artifacts, builds } });
 }
 
 /** Static files for GET/HEAD outside the API; koa-send refuses paths that leave the folder. */

@@ -5,11 +5,13 @@
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
 import { startMaintenance } from './maintenance.ts';
+import { CronScheduler } from './triggers/cron-scheduler.ts';
 import { loadSigningKey } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createDatabasePool, type DatabasePool } from './db/pool.ts';
@@ -105,8 +107,12 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       staticDir: webRoot(),
       publicUrl: config.publicUrl,
       agentRedisUrl: services.redisUrl,
+      artifactsDir: join(config.home, 'artifacts'),
     });
     const maintenance = startMaintenance(app.services, log);
+    const cron = new CronScheduler({ pool, builds: app.services.builds, log });
+    cron.start();
+    cleanup.push(() => cron.stop());
     cleanup.push(async () => {
       await maintenance.stop();
       await app.services.queue.close();

@@ -25,6 +25,14 @@
  *     was sent for BUILD_PING_MS, the agent calls POST /api/agent/builds/:id/ping. Every answer to
  *     log and ping is a BuildControl: `abort: true` → kill the step's process group (SIGTERM, then
  *     SIGKILL after 5 s) and finish.
+ *     Artifacts: after the steps (whatever their result; not after an abort), for each entry of
+ *     spec.archive in order, the agent globs the workspace — never following a symlink out of it —
+ *     and PUTs each file's raw bytes to AGENT_PATHS.artifact (≤ MAX_ARTIFACT_BYTES; answer: an
+ *     Artifact with the size and sha256 the master stored, which the agent compares with its own).
+ *     Only the agent running the build may upload, and only before finish. A copyArtifacts step asks
+ *     AGENT_PATHS.copyArtifacts for another job's build (answer: a CopyArtifactsSource) and fetches
+ *     each file from AGENT_PATHS.copyArtifact, which the master serves only to the agent running
+ *     this build; it writes them into the workspace as it writes job files.
  *  5. Finish: POST /api/agent/builds/:id/finish {result, logSize} once every byte is stored; the
  *     master appends "Finished: RESULT" and the build is over. A result only gets worse: an aborted
  *     build ends ABORTED (FAILURE for a timeout) whatever the agent reports.
@@ -57,7 +65,30 @@ export const AGENT_PATHS = {
   file: (buildId: number, parameter: string) => `/api/agent/builds/${buildId}/files/${encodeURIComponent(parameter)}`,
   jobFile: (buildId: number, path: string) => `/api/agent/builds/${buildId}/job-files/${path.split('/').map(encodeURIComponent).join('/')}`,
   finish: (buildId: number) => `/api/agent/builds/${buildId}/finish`,
+  artifact: (buildId: number, path: string) => `/api/agent/builds/${buildId}/artifacts/${encodePath(path)}`,
+  copyArtifacts: (buildId: number, project: string, selector: CopySelector) =>
+    `/api/agent/builds/${buildId}/copy-artifacts?${new URLSearchParams({ project, selector: String(selector) })}`,
+  copyArtifact: (buildId: number, project: string, number: number, path: string) =>
+    `/api/agent/builds/${buildId}/copy-artifacts/${encodeURIComponent(project)}/${number}/${encodePath(path)}`,
 } as const;
+
+function encodePath(path: string): string {
+  return path.split('/').map(encodeURIComponent).join('/');
+}
+
+/** The largest artifact file the master takes. */
+export const MAX_ARTIFACT_BYTES = 1024 ** 3;
+
+/** copyArtifacts' selector: the latest build that is SUCCESS or UNSTABLE, or a build number. */
+export type CopySelector = 'lastSuccessful' | number;
+
+/** An artifact as the master stored it: path relative to the build's archive, size, sha256 (hex). */
+export const Artifact = z.object({ path: z.string(), size: z.number(), sha256: z.string() });
+export type Artifact = z.infer<typeof Artifact>;
+
+/** Answer to AGENT_PATHS.copyArtifacts: the build that was selected and all its artifacts. */
+export const CopyArtifactsSource = z.object({ project: z.string(), number: z.number(), artifacts: z.array(Artifact) });
+export type CopyArtifactsSource = z.infer<typeof CopyArtifactsSource>;
 
 /** Redis pub/sub channel on which the master says "re-read your work config now". */
 export const workConfigChannel = (prefix: string) => `${prefix}:work-config`;
@@ -86,7 +117,18 @@ export const BuildSpec = z.object({
   jobName: z.string(),
   number: z.number(),
   /** Steps as in the job document (shared/src/job.ts). */
-  steps: z.array(z.object({ type: z.literal('shell'), script: z.string(), unstableReturn: z.number().optional() })),
+  steps: z.array(
+    z.discriminatedUnion('type', [
+      z.object({ type: z.literal('shell'), script: z.string(), unstableReturn: z.number().optional() }),
+      z.object({
+        type: z.literal('copyArtifacts'),
+        project: z.string(),
+        selector: z.union([z.literal('lastSuccessful'), z.number()]),
+        filter: z.string().optional(),
+        target: z.string().optional(),
+      }),
+    ]),
+  ),
   /** Environment from the master: build, job and parameter variables. The agent adds WORKSPACE,
    * NODE_NAME, NODE_LABELS and EXECUTOR_NUMBER. */
   env: z.record(z.string(), z.string()),
@@ -99,6 +141,10 @@ export const BuildSpec = z.object({
   /** The job's files: fetch each from AGENT_PATHS.jobFile into the workspace at its (relative) path
    * before the first step, never following a symlink out of the workspace; check size and sha256. */
   jobFiles: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string() })).default([]),
+  /** The job's archiveArtifacts publishers, in order: what to upload after the steps (patterns not yet expanded). */
+  archive: z
+    .array(z.object({ artifacts: z.string(), excludes: z.string().optional(), allowEmptyArchive: z.boolean().optional(), onlyIfSuccessful: z.boolean().optional() }))
+    .default([]),
   /** Where the agent's console bytes start (the master wrote the header lines before). */
   logOffset: z.number(),
 });

@@ -3,6 +3,7 @@
  * refused; every error names its field.
  */
 import { z } from 'zod';
+import { CronSpecString } from './cron.ts';
 import { LabelExpressionString } from './label-expression.ts';
 
 export const JobName = z
@@ -33,7 +34,22 @@ export const ShellStep = z.strictObject({
   /** An exit code (1–255) that marks the build UNSTABLE and lets later steps run. */
   unstableReturn: z.number().int().min(1).max(255).optional(),
 });
-export const BuildStep = z.discriminatedUnion('type', [ShellStep]);
+/** Ant-style file patterns (`*`, `?`, `**`), comma- or space-separated; `$VAR` / `${VAR}` are expanded from the build's environment. */
+const AntPatterns = z.string().max(10_000);
+
+/** "Copy artifacts from another project" (copyartifact plugin): artifacts of another job's build into the workspace. */
+export const CopyArtifactsStep = z.strictObject({
+  type: z.literal('copyArtifacts'),
+  /** The job to copy from; `$VAR` / `${VAR}` expanded. */
+  project: z.string().min(1, 'name the project to copy from').max(10_000),
+  /** Its latest successful build (SUCCESS or UNSTABLE), or the build with this number. */
+  selector: z.union([z.literal('lastSuccessful'), z.number().int().min(1)]).default('lastSuccessful'),
+  /** Which artifacts (Ant patterns over their paths); all when absent or blank. */
+  filter: AntPatterns.optional(),
+  /** A directory of the workspace to copy into (workspace-relative, `$VAR` expanded); the workspace itself when absent. */
+  target: z.string().max(1024).optional(),
+});
+export const BuildStep = z.discriminatedUnion('type', [ShellStep, CopyArtifactsStep]);
 export type BuildStep = z.infer<typeof BuildStep>;
 
 /** Parameterized trigger conditions (Jenkins' ResultCondition), each true for these results. */
@@ -67,6 +83,16 @@ export const Publisher = z.discriminatedUnion('type', [
   }),
   /** Build other projects (Jenkins core), when the result is at least `threshold`. */
   z.strictObject({ type: z.literal('buildOtherProjects'), projects: Projects, threshold: Threshold.default('SUCCESS') }),
+  /** Archive the artifacts (Jenkins' ArtifactArchiver): the agent keeps workspace files matching `artifacts` and not `excludes` with the build. */
+  z.strictObject({
+    type: z.literal('archiveArtifacts'),
+    artifacts: AntPatterns.refine((s) => s.trim() !== '', 'name at least one file pattern ("**" archives the whole workspace)'),
+    excludes: AntPatterns.optional(),
+    /** Nothing matched is not an error (the console says so). */
+    allowEmptyArchive: z.boolean().optional(),
+    /** Archive only when the build is SUCCESS or UNSTABLE so far. */
+    onlyIfSuccessful: z.boolean().optional(),
+  }),
 ]);
 export type Publisher = z.infer<typeof Publisher>;
 
@@ -96,6 +122,8 @@ export const Job = z
       .strictObject({
         /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
         remoteToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+        /** "Build periodically": Jenkins cron syntax (H, H(a-b)/n, @daily…, several lines, TZ= on line 1). */
+        cron: CronSpecString.optional(),
         /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */
         upstream: z.strictObject({ projects: Projects, threshold: Threshold.default('SUCCESS') }).optional(),
       })

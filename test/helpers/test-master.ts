@@ -1,10 +1,16 @@
 /**
  * A real master for a test file: its own PostgreSQL database (migrated), its own Redis key
- * prefix, listening on a free port. Real services only; nothing mocked.
+ * prefix, listening on a free port. Real services only; nothing mocked. It can go down and come
+ * back (a restarted master process): same port, database, Redis and signing key.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createPool, sql } from 'slonik';
 import { createApp, type AppDeps, type AppServices } from '../../master/src/app.ts';
@@ -43,58 +49,119 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 export interface TestMaster {
   url: string;
+  port: number;
   pool: DatabasePool;
   redis: Redis;
-  redisPrefix: string;
+  /** The Redis the master and its agents use. */
+  redisUrl: string;
+  /** The key prefix of the master running now (a restart may change it). */
+  readonly redisPrefix: string;
   signingKey: Buffer;
-  services: AppServices;
+  /** The services of the master running now (a restart makes new ones). */
+  readonly services: AppServices;
+  /** The master process goes away: connections refused, its timers and queues stopped. Data stays. */
+  down(): Promise<void>;
+  /** A new master comes up on the same port, database, Redis and signing key (optionally a new Redis prefix). */
+  up(opts?: { redisPrefix?: string }): Promise<void>;
+  /** down, `downMs` of nothing, up. */
+  restart(opts?: { downMs?: number; redisPrefix?: string }): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface TestMasterOptions {
   /** Run the maintenance timers (queue sweep, lost-agent watchdog), with these intervals. */
   maintenance?: MaintenanceOptions;
+  /** The Redis for the master and its agents (e.g. a private redis-server); default TEST_REDIS_URL. */
+  redisUrl?: string;
+}
+
+interface Running {
+  services: AppServices;
+  server: Server;
+  maintenance: { stop(): Promise<void> } | undefined;
 }
 
 export async function startTestMaster(overrides: Partial<AppDeps> = {}, options: TestMasterOptions = {}): Promise<TestMaster> {
   const db = await createTestDatabase();
   await migrate(db.pool);
-  const redis = new Redis(TEST_REDIS_URL, { maxRetriesPerRequest: null });
-  const redisPrefix = `jk-test:${randomUUID()}:`;
-  const signingKey = randomBytes(48);
-  const app = createApp({
-    pool: db.pool,
-    redis,
-    redisPrefix,
-    signingKey,
-    log: createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info')),
-    trustProxy: false,
-    sessionMaxAgeSeconds: 12 * 3600,
-    publicUrl: 'http://jonkkins.test/',
-    agentRedisUrl: TEST_REDIS_URL,
-    ...overrides,
-  });
-  const maintenance = options.maintenance ? startMaintenance(app.services, createLogger('silent'), options.maintenance) : undefined;
-  const server = app.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
+  const redisUrl = options.redisUrl ?? TEST_REDIS_URL;
+  const artifactsDir = await mkdtemp(join(tmpdir(), 'jk-artifacts-'));
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: null });
+  redis.on('error', () => {}); // a test may stop its private Redis
+  const prefixes = [`jk-test:${randomUUID()}:`];
+  const signingKey = overrides.signingKey ?? randomBytes(48);
+  const log = createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info'));
+  let port = 0;
+  let running: Running | undefined;
+
+  const up = async (redisPrefix: string): Promise<void> => {
+    if (running) throw new Error('the test master is up already');
+    const app = createApp({
+      pool: db.pool,
+      redis,
+      redisPrefix,
+      signingKey,
+      log,
+      trustProxy: false,
+      sessionMaxAgeSeconds: 12 * 3600,
+      publicUrl: 'http://jonkkins.test/',
+      agentRedisUrl: redisUrl,
+      artifactsDir,
+      ...overrides,
+    });
+    const maintenance = options.maintenance ? startMaintenance(app.services, createLogger('silent'), options.maintenance) : undefined;
+    const server = app.listen(port, '127.0.0.1');
+    await once(server, 'listening');
+    port = (server.address() as AddressInfo).port;
+    running = { services: app.services, server, maintenance };
+  };
+  const down = async (): Promise<void> => {
+    if (!running) return;
+    const { services, server, maintenance } = running;
+    running = undefined;
+    const closed = new Promise((r) => server.close(r));
+    server.closeAllConnections();
+    await closed;
+    await maintenance?.stop();
+    await services.queue.close();
+    await services.events.close();
+  };
+
+  await up(prefixes[0]!);
+  const master: TestMaster = {
     url: `http://127.0.0.1:${port}`,
+    port,
     pool: db.pool,
     redis,
-    redisPrefix,
-    signingKey: overrides.signingKey ?? signingKey,
-    services: app.services,
+    redisUrl,
+    get redisPrefix() {
+      return prefixes.at(-1)!;
+    },
+    signingKey,
+    get services() {
+      if (!running) throw new Error('the test master is down');
+      return running.services;
+    },
+    down,
+    async up(opts = {}) {
+      if (opts.redisPrefix) prefixes.push(opts.redisPrefix);
+      await up(prefixes.at(-1)!);
+    },
+    async restart(opts = {}) {
+      await down();
+      await sleep(opts.downMs ?? 0);
+      await master.up({ redisPrefix: opts.redisPrefix });
+    },
     async close() {
-      await maintenance?.stop();
-      await app.services.queue.close();
-      await app.services.events.close();
-      server.close();
-      server.closeAllConnections();
-      const keys = await redis.keys(`${redisPrefix}*`);
-      if (keys.length > 0) await redis.del(...keys);
+      await down();
+      for (const prefix of prefixes) {
+        const keys = await redis.keys(`${prefix}*`);
+        if (keys.length > 0) await redis.del(...keys);
+      }
       redis.disconnect();
       await db.drop();
+      await rm(artifactsDir, { recursive: true, force: true });
     },
   };
+  return master;
 }

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
 import { worseResult, type BuildResult } from '../../shared/src/build.ts';
 import { runAnnouncedStep } from './announced-step.ts';
+import { archiveArtifacts, copyArtifacts, type ArtifactChannel, type ArtifactContext } from './artifacts.ts';
 import { LogShipper, type LogChannel, type LogShipperOptions } from './log-shipper.ts';
 import { isRetryable, MasterError } from './master-client.ts';
 import { SecretMasker } from './secret-masker.ts';
@@ -17,7 +18,7 @@ import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv } from './stra
 import { writeIntoWorkspace } from './workspace-files.ts';
 import type { Workspaces } from './workspaces.ts';
 
-export interface BuildChannel extends LogChannel {
+export interface BuildChannel extends LogChannel, ArtifactChannel {
   finishBuild(buildId: number, finish: FinishRequest): Promise<void>;
   /** The bytes of a file parameter's file (a successful response with a body). */
   fetchFile(buildId: number, parameter: string): Promise<Response>;
@@ -83,6 +84,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
   const buildCookie = randomUUID();
   let result: BuildResult = 'SUCCESS';
   let lease: Awaited<ReturnType<Workspaces['acquire']>> | undefined;
+  let artifacts: ArtifactContext | undefined;
   try {
     await mkdir(tmpRoot, { recursive: true });
     lease = await host.workspaces.acquire(spec.jobName);
@@ -98,8 +100,16 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
       await writeIntoWorkspace(lease.path, file.path, res.body as import('node:stream/web').ReadableStream, file);
     }
     const env = stepEnvironment(host, spec, lease.path, executor, buildCookie);
+    artifacts = { channel, buildId: spec.buildId, workspace: lease.path, env, say, signal: abort.signal, giveUp: host.giveUp };
     for (const step of spec.steps) {
       if (abort.signal.aborted) break;
+      if (step.type === 'copyArtifacts') {
+        const copied = await copyArtifacts(artifacts, step);
+        if (abort.signal.aborted) break;
+        if (copied) continue;
+        result = worseResult(result, 'FAILURE');
+        break;
+      }
       const r = await runAnnouncedStep({
         script: step.script,
         cwd: lease.path,
@@ -132,12 +142,18 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     result = worseResult(result, 'FAILURE');
   }
   try {
+    // Jenkins' ProcessTreeKiller: what escaped the steps' process groups dies with the build
+    // (before archiving, so nothing changes the workspace while it is read).
+    await killProcessesWithEnv(BUILD_COOKIE_VAR, buildCookie, host.killGraceMs ?? 5000).catch(() => []);
+    // Post-build actions run whatever the steps' result, but not for an aborted build: it stops now.
+    for (const publisher of spec.archive) {
+      if (!artifacts || abort.signal.aborted) break;
+      result = await archiveArtifacts(artifacts, publisher, result);
+    }
     if (abort.signal.aborted) {
       result = worseResult(result, 'ABORTED');
       say('Build was aborted\n');
     }
-    // Jenkins' ProcessTreeKiller: what escaped the steps' process groups dies with the build.
-    await killProcessesWithEnv(BUILD_COOKIE_VAR, buildCookie, host.killGraceMs ?? 5000).catch(() => []);
     lease?.release();
     shipper.write(masker.flush());
     return { result, reported: await finish(channel, shipper, spec.buildId, result, host) };

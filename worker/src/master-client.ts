@@ -4,12 +4,16 @@
  * MasterErrors carrying the status and the parsed body (a 409's LogGap, say); network failures and
  * timeouts stay the errors fetch throws. `isRetryable` tells the two kinds of trouble apart.
  */
+import type { ReadableStream } from 'node:stream/web';
 import {
   AGENT_PATHS,
+  Artifact,
   BuildControl,
   BuildSpec,
+  CopyArtifactsSource,
   WorkConfig,
   type AgentCredentials,
+  type CopySelector,
   type FinishRequest,
 } from '../../shared/src/agent-protocol.ts';
 
@@ -35,7 +39,8 @@ export function isRetryable(err: unknown): boolean {
   return err.status >= 500 || err.status === 408 || err.status === 429;
 }
 
-type Payload = { json: unknown } | { bytes: Uint8Array } | undefined;
+/** `stream` is called for each attempt: a streamed body cannot be sent twice. */
+type Payload = { json: unknown } | { bytes: Uint8Array } | { stream: () => ReadableStream<Uint8Array> } | undefined;
 
 const TIMEOUT_MS = 10_000;
 /** A log batch is up to 1 MB: give a slow link more time than the small calls get. */
@@ -112,6 +117,23 @@ export class MasterClient {
     return this.#request('GET', AGENT_PATHS.jobFile(buildId, path), undefined, 60 * 60_000);
   }
 
+  /** Stores one artifact file of the build (streamed; an hour at most); answers what the master stored. */
+  async uploadArtifact(buildId: number, path: string, body: () => ReadableStream<Uint8Array>, signal?: AbortSignal): Promise<Artifact> {
+    const res = await this.#request('PUT', AGENT_PATHS.artifact(buildId, path), { stream: body }, 60 * 60_000, signal);
+    return Artifact.parse(await res.json());
+  }
+
+  /** copyArtifacts: which build of `project` and its artifacts. */
+  async copyArtifactsSource(buildId: number, project: string, selector: CopySelector, signal?: AbortSignal): Promise<CopyArtifactsSource> {
+    const res = await this.#request('GET', AGENT_PATHS.copyArtifacts(buildId, project, selector), undefined, TIMEOUT_MS, signal);
+    return CopyArtifactsSource.parse(await res.json());
+  }
+
+  /** copyArtifacts: one artifact of another build, as a streaming response. */
+  async fetchCopyArtifact(buildId: number, project: string, number: number, path: string, signal?: AbortSignal): Promise<Response> {
+    return this.#request('GET', AGENT_PATHS.copyArtifact(buildId, project, number, path), undefined, 60 * 60_000, signal);
+  }
+
   async ping(buildId: number): Promise<BuildControl> {
     const res = await this.request('POST', AGENT_PATHS.ping(buildId));
     return BuildControl.parse(await res.json());
@@ -127,10 +149,10 @@ export class MasterClient {
     return this.#request(method, path, body === undefined ? undefined : { json: body }, TIMEOUT_MS);
   }
 
-  async #request(method: string, path: string, payload: Payload, timeoutMs: number): Promise<Response> {
+  async #request(method: string, path: string, payload: Payload, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
     if (!this.#token) await this.login();
     const used = this.#token;
-    let res = await this.#send(method, path, payload, timeoutMs);
+    let res = await this.#send(method, path, payload, timeoutMs, signal);
     if (res.status === 401) {
       await res.body?.cancel();
       // Another call may have logged in already while this one was on its way.
@@ -140,23 +162,33 @@ export class MasterClient {
       } else if (!this.#token) {
         await this.login();
       }
-      res = await this.#send(method, path, payload, timeoutMs);
+      res = await this.#send(method, path, payload, timeoutMs, signal);
     }
     if (!res.ok) throw await toError(res, `${method} ${path}`);
     return res;
   }
 
-  #send(method: string, path: string, payload: Payload, timeoutMs: number): Promise<Response> {
+  #send(method: string, path: string, payload: Payload, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
-    let body: string | Uint8Array<ArrayBuffer> | undefined;
+    let body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | undefined;
     if (payload && 'json' in payload) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(payload.json);
+    } else if (payload && 'stream' in payload) {
+      headers['content-type'] = 'application/octet-stream';
+      body = payload.stream();
     } else if (payload) {
       headers['content-type'] = 'application/octet-stream';
       body = payload.bytes as Uint8Array<ArrayBuffer>; // a Buffer (view); never a SharedArrayBuffer here
     }
-    return fetch(`${this.#base}${path}`, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+    const timeout = AbortSignal.timeout(timeoutMs);
+    return fetch(`${this.#base}${path}`, {
+      method,
+      headers,
+      body: body as BodyInit | undefined,
+      duplex: 'half', // a streamed body (ignored for the others)
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+    } as RequestInit);
   }
 }
 

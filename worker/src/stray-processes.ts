@@ -11,6 +11,7 @@
  * the step itself. Linux only (/proc); elsewhere nothing is found.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -39,7 +40,7 @@ export async function findProcessesWithEnv(name: string, value: string): Promise
     const pid = Number(entry);
     if (pid === process.pid || pid === process.ppid) continue;
     // Other users' processes give EACCES; exited ones ENOENT; zombies an empty environment.
-    const environ = await readFile(`/proc/${pid}/environ`).catch(() => undefined);
+    const environ = readEnviron(pid);
     if (!environ || environ.length === 0) continue;
     const vars = splitNul(environ);
     if (vars.some((v) => v.equals(wanted)) && !vars.some((v) => SPARED.includes(v.toString('latin1')))) found.push(pid);
@@ -49,22 +50,33 @@ export async function findProcessesWithEnv(name: string, value: string): Promise
 
 /**
  * Kills every process whose environment has `name=value`: SIGTERM then, after graceMs, SIGKILL to
- * what is left (graceMs 0: SIGKILL at once). Resolves with the pids it signalled.
+ * what is left (graceMs 0: SIGKILL at once). Resolves with the pids it signalled, once they are
+ * gone (a SIGKILLed process takes a moment to die; at most KILL_WAIT_MS is spent waiting).
  */
 export async function killProcessesWithEnv(name: string, value: string, graceMs = 0): Promise<number[]> {
   const pids = await findProcessesWithEnv(name, value);
   if (pids.length === 0) return [];
   for (const pid of pids) signal(pid, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
+  let alive = pids;
   if (graceMs > 0) {
-    const deadline = Date.now() + graceMs;
-    let alive = pids;
-    while (alive.length > 0 && Date.now() < deadline) {
-      await sleep(25);
-      alive = (await Promise.all(alive.map(async (pid) => ((await isRunning(pid)) ? pid : -1)))).filter((p) => p > 0);
-    }
+    alive = await waitForExit(pids, graceMs);
     for (const pid of alive) signal(pid, 'SIGKILL');
   }
+  await waitForExit(alive, KILL_WAIT_MS);
   return pids;
+}
+
+const KILL_WAIT_MS = 2000;
+
+/** Waits up to `ms` for the processes to end; returns those still running. */
+async function waitForExit(pids: number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let alive = pids;
+  for (let wait = 5; alive.length > 0 && Date.now() < deadline; wait = Math.min(25, wait * 2)) {
+    alive = (await Promise.all(alive.map(async (pid) => ((await isRunning(pid)) ? pid : -1)))).filter((p) => p > 0);
+    if (alive.length > 0) await sleep(wait);
+  }
+  return alive;
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -92,4 +104,18 @@ function splitNul(buf: Buffer): Buffer[] {
   }
   if (start < buf.length) parts.push(buf.subarray(start));
   return parts;
+}
+
+/**
+ * Read synchronously: /proc files are generated in memory, and this runs after every build over
+ * every process of the machine, where an async read (open, fstat, read, close, each a thread-pool
+ * round trip) cost ~10 ms of CPU per build with ~150 processes — most of an agent's CPU in a burst
+ * of short builds. (Like `ps`, it can block while the target's memory map is locked.)
+ */
+function readEnviron(pid: number): Buffer | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/environ`);
+  } catch {
+    return undefined;
+  }
 }

@@ -19,7 +19,7 @@ import { checkPath, listById, openById } from '../jobs/job-files.ts';
 import type { BuildsService } from './builds.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
-import { discardOldBuilds } from './discarder.ts';
+import { discardOldBuilds, type ArtifactFiles } from './discarder.ts';
 import { appendAtEnd, appendAtOffset, readChunks } from './log-store.ts';
 import { SecretBox } from './secret-box.ts';
 
@@ -47,7 +47,9 @@ export class AgentBuildsService {
   readonly #events: EventPublisher;
   readonly #downstream: DownstreamTriggers;
   readonly #builds: BuildsService;
-  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: string; log: Logger; events: EventPublisher; builds: BuildsService; downstream: DownstreamTriggers }) {
+  readonly #artifacts: ArtifactFiles;
+  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: string; log: Logger; events: EventPublisher; builds: BuildsService; downstream: DownstreamTriggers; artifacts: ArtifactFiles }) {
+    this.#artifacts = deps.artifacts;
     this.#events = deps.events;
     this.#builds = deps.builds;
     this.#downstream = deps.downstream;
@@ -139,7 +141,7 @@ export class AgentBuildsService {
       this.#events.publish({ type: 'build.log', buildId, size: jobId.size });
       this.#events.publish({ type: 'build.finished', job: jobId.job, queueId: buildId, number: jobId.number, result: jobId.result });
       await this.#dispatcher.dispatch(jobId.jobId);
-      await discardOldBuilds(this.#pool, jobId.jobId);
+      await discardOldBuilds(this.#pool, jobId.jobId, this.#artifacts);
     }
     return { result: jobId.result };
   }
@@ -172,7 +174,7 @@ export class AgentBuildsService {
       if (jobId !== null) {
         this.#log.warn({ buildId: id }, 'build ended: agent lost');
         await this.#dispatcher.dispatch(jobId);
-        await discardOldBuilds(this.#pool, jobId);
+        await discardOldBuilds(this.#pool, jobId, this.#artifacts);
       }
     }
     for (const q of queued) await this.#builds.announceQueued(q.stored, q.queueId);
@@ -239,6 +241,9 @@ export class AgentBuildsService {
       logOffset,
       files,
       jobFiles,
+      archive: config.publishers.flatMap((p) =>
+        p.type === 'archiveArtifacts' ? [{ artifacts: p.artifacts, excludes: p.excludes, allowEmptyArchive: p.allowEmptyArchive, onlyIfSuccessful: p.onlyIfSuccessful }] : [],
+      ),
     };
   }
 

@@ -3,6 +3,10 @@
  * queued build onto the queue, and only while none of its builds runs; the others wait in
  * PostgreSQL (their `why` says so) and are dispatched when the running one ends. The sweep also
  * refills Redis after it lost its data: every eligible queued build is (re-)added, idempotently.
+ * Between sweeps, a concurrent job's dispatch (after a trigger, after a build ended) adds only the
+ * builds this master has not put on the queue since the last sweep: with N queued builds it would
+ * otherwise cost N rows and N Redis calls per trigger and per finished build (N² for a burst of
+ * triggers). A non-concurrent job has at most one eligible build, always (re-)added.
  */
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
@@ -15,23 +19,32 @@ export class Dispatcher {
   readonly #pool: DatabasePool;
   readonly #queue: BuildQueue;
   readonly #log: Logger;
+  /** Builds this master put on the queue since its last sweep (the sweep re-adds them all). */
+  #enqueued = new Set<number>();
   constructor(pool: DatabasePool, queue: BuildQueue, log: Logger) {
     this.#pool = pool;
     this.#queue = queue;
     this.#log = log;
   }
 
-  /** Puts every eligible queued build of one job (or of all jobs) on the queue. */
+  /** Puts every eligible queued build of one job (or, a sweep, of all jobs) on the queue. */
   async dispatch(jobId?: number): Promise<number> {
+    const sweep = jobId === undefined;
+    const skip = sweep ? [] : [...this.#enqueued];
     const rows = await this.#pool.any(sql.type(Eligible)`
       SELECT b.id, b.label, greatest(0, extract(epoch FROM b.not_before - now()) * 1000)::float8 AS delay_ms
       FROM builds b JOIN jobs j ON j.id = b.job_id
       WHERE b.state = 'queued' AND (${jobId ?? null}::bigint IS NULL OR b.job_id = ${jobId ?? null}::bigint)
-        AND (coalesce((j.config ->> 'concurrentBuild')::boolean, false)
+        AND (coalesce((j.config ->> 'concurrentBuild')::boolean, false) AND NOT (b.id = ANY(${sql.array(skip, 'int8')}))
              OR (NOT EXISTS (SELECT 1 FROM builds r WHERE r.job_id = b.job_id AND r.state = 'running')
                  AND b.id = (SELECT min(q.id) FROM builds q WHERE q.job_id = b.job_id AND q.state = 'queued')))
       ORDER BY b.id`);
-    for (const row of rows) await this.#queue.enqueue(row.id, row.label, row.delay_ms);
+    const enqueued = sweep ? new Set<number>() : this.#enqueued;
+    for (const row of rows) {
+      await this.#queue.enqueue(row.id, row.label, row.delay_ms);
+      enqueued.add(row.id);
+    }
+    if (sweep) this.#enqueued = enqueued;
     return rows.length;
   }
 

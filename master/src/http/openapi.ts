@@ -35,6 +35,8 @@ const schemas = {
   BuildSpec: protocol.BuildSpec,
   BuildControl: protocol.BuildControl,
   FinishRequest: protocol.FinishRequest,
+  Artifact: protocol.Artifact,
+  CopyArtifactsSource: protocol.CopyArtifactsSource,
 };
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
@@ -124,6 +126,18 @@ const paths = {
     parameters: [pathParam('name'), pathParam('ref')],
     get: { summary: 'Console as server-sent events (log, end), resumable with ?start= or Last-Event-ID', responses: { 200: { description: 'text/event-stream' } } },
   },
+  '/api/jobs/{name}/builds/{ref}/artifacts': {
+    parameters: [pathParam('name'), pathParam('ref')],
+    get: { summary: "The build's artifacts: path, size, sha256", responses: { 200: { description: 'OK', ...list('artifacts', 'Artifact') }, ...errors(401, 403, 404) } },
+  },
+  '/api/jobs/{name}/builds/{ref}/artifacts/{path}': {
+    parameters: [pathParam('name'), pathParam('ref'), pathParam('path')],
+    get: { summary: 'One artifact (bytes, as an attachment)', responses: { 200: { description: 'Bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...errors(400, 401, 403, 404) } },
+  },
+  '/api/jobs/{name}/builds/{ref}/artifacts.zip': {
+    parameters: [pathParam('name'), pathParam('ref')],
+    get: { summary: 'All artifacts as a zip (streamed); 404 without artifacts', responses: { 200: { description: 'Zip', content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } } }, ...errors(401, 403, 404) } },
+  },
   '/api/jobs/{name}/builds/{ref}/abort': {
     parameters: [pathParam('name'), pathParam('ref')],
     post: { summary: 'Abort a running build (or cancel a queued one)', responses: { 202: { description: 'Aborting' }, ...errors(401, 403, 404, 409) } },
@@ -149,6 +163,22 @@ const paths = {
     },
   },
   '/api/agent/builds/{id}/ping': { parameters: [pathParam('id')], post: { summary: 'Agent: still running; should I abort?', responses: { 200: { description: 'OK', ...json('BuildControl') } } } },
+  '/api/agent/builds/{id}/artifacts/{path}': {
+    parameters: [pathParam('id'), pathParam('path')],
+    put: {
+      summary: 'Agent: store a file of the build it runs, before finish (raw bytes, up to 1 GiB)',
+      requestBody: { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+      responses: { 201: { description: 'Stored', ...json('Artifact') }, ...errors(400, 403, 409, 413) },
+    },
+  },
+  '/api/agent/builds/{id}/copy-artifacts': {
+    parameters: [pathParam('id'), { name: 'project', in: 'query', required: true, schema: { type: 'string' } }, { name: 'selector', in: 'query', required: true, schema: { type: 'string' } }],
+    get: { summary: "Agent (copyArtifacts): a job's last successful build (or build ?selector=N) and its artifacts", responses: { 200: { description: 'OK', ...json('CopyArtifactsSource') }, ...errors(400, 403, 404, 409) } },
+  },
+  '/api/agent/builds/{id}/copy-artifacts/{job}/{number}/{path}': {
+    parameters: [pathParam('id'), pathParam('job'), pathParam('number'), pathParam('path')],
+    get: { summary: 'Agent (copyArtifacts): one artifact of another build, for the agent running build {id}', responses: { 200: { description: 'Bytes' }, ...errors(400, 403, 404, 409) } },
+  },
   '/api/agent/builds/{id}/finish': {
     parameters: [pathParam('id')],
     post: { summary: 'Agent: the build is over', requestBody: json('FinishRequest'), responses: { 200: { description: 'OK' }, ...errors(403, 409) } },

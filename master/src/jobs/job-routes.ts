@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { ArtifactsService } from '../artifacts/artifacts.ts';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { principalOf, requireUser } from '../auth/authenticate.ts';
@@ -31,7 +32,7 @@ export function isJobFileUpload(ctx: Context): boolean {
   return ctx.method === 'PUT' && /^\/api\/jobs\/[^/]+\/files\/./.test(ctx.path);
 }
 
-export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue, jobFiles: JobFilesService): Router {
+export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService): Router {
   const r = new Router({ prefix: '/api' });
 
   // Remote triggers first: they are the only requests here without a person behind them.
@@ -68,7 +69,7 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
     queue.announceWorkConfigChange();
   });
   r.delete('/jobs/:name', async (ctx) => {
-    await jobs.delete(ctx.params.name!);
+    await artifacts.removeJob(await jobs.delete(ctx.params.name!));
     ctx.status = 204;
   });
   r.post('/jobs/:name/enable', async (ctx) => {
@@ -101,7 +102,8 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
     ctx.body = { builds: await builds.list(ctx.params.name!, q.limit, q.before) };
   });
   r.get('/jobs/:name/builds/:ref', async (ctx) => {
-    ctx.body = await builds.get(ctx.params.name!, ctx.params.ref!);
+    const build = await builds.get(ctx.params.name!, ctx.params.ref!);
+    ctx.body = { ...build, artifacts: (await artifacts.list(build.queueId)).map(({ path, size, sha256 }) => ({ path, size, sha256 })) };
   });
   r.post('/jobs/:name/builds/:ref/abort', async (ctx) => {
     await builds.abort(ctx.params.name!, ctx.params.ref!, principalOf(ctx).name);

@@ -71,9 +71,11 @@ export class JobsService {
     return this.#forDisplay(stored);
   }
 
-  async delete(name: string): Promise<void> {
-    const gone = await this.#pool.query(sql.unsafe`DELETE FROM jobs WHERE lower(name) = lower(${name})`);
-    if (gone.rowCount === 0) throw new NotFoundError(`No job named '${name}'`);
+  /** Deletes the job and its builds; returns its id (its artifact files are the caller's to remove). */
+  async delete(name: string): Promise<number> {
+    const id = await this.#pool.maybeOneFirst(sql.type(z.object({ id: z.coerce.number() }))`DELETE FROM jobs WHERE lower(name) = lower(${name}) RETURNING id`);
+    if (id === null) throw new NotFoundError(`No job named '${name}'`);
+    return id;
   }
 
   /** The stored job, password defaults still sealed (for the builds service); `conn` inside a transaction. */

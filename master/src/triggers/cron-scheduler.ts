@@ -1,0 +1,102 @@
+/**
+ * "Build periodically": every minute, at its start, each job whose cron spec matches that minute
+ * gets a build (cause "Started by timer", the parameters' defaults). A tick is claimed with a row
+ * in cron_ticks, so several masters fire it once. Minutes missed while this master was busy are
+ * caught up (not across restarts, as in Jenkins).
+ */
+import { sql, type DatabasePool } from 'slonik';
+import { z } from 'zod';
+import { matches, parseCron, type CronSchedule } from '../../../shared/src/cron.ts';
+import { Job } from '../../../shared/src/job.ts';
+import type { BuildsService } from '../builds/builds.ts';
+import { DomainError } from '../errors.ts';
+import type { Logger } from '../log.ts';
+
+const MINUTE = 60_000;
+const MAX_CATCH_UP_MINUTES = 60;
+
+export class CronScheduler {
+  readonly #pool: DatabasePool;
+  readonly #builds: BuildsService;
+  readonly #log: Logger;
+  readonly #defaultZone: string;
+  readonly #now: () => number;
+  readonly #cache = new Map<string, CronSchedule>();
+  #timer: NodeJS.Timeout | undefined;
+  #lastMinute = 0;
+  #running: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: { pool: DatabasePool; builds: BuildsService; log: Logger; defaultZone?: string; now?: () => number }) {
+    this.#pool = deps.pool;
+    this.#builds = deps.builds;
+    this.#log = deps.log;
+    this.#defaultZone = deps.defaultZone ?? 'UTC';
+    this.#now = deps.now ?? Date.now;
+  }
+
+  /** Runs a tick at the start of every minute from now on. */
+  start(): void {
+    this.#lastMinute = Math.floor(this.#now() / MINUTE) * MINUTE;
+    const schedule = () => {
+      const wait = MINUTE - (this.#now() % MINUTE) + 5; // just past the minute boundary
+      this.#timer = setTimeout(() => {
+        const current = Math.floor(this.#now() / MINUTE) * MINUTE;
+        const from = Math.max(this.#lastMinute + MINUTE, current - (MAX_CATCH_UP_MINUTES - 1) * MINUTE);
+        this.#lastMinute = current;
+        this.#running = this.#running.then(async () => {
+          for (let m = from; m <= current; m += MINUTE) await this.tick(new Date(m)).catch((err) => this.#log.warn({ err: (err as Error).message }, 'cron tick failed'));
+        });
+        schedule();
+      }, wait);
+      this.#timer.unref();
+    };
+    schedule();
+  }
+
+  async stop(): Promise<void> {
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  /** Fires every job whose spec matches `minute`; returns how many builds this master queued. */
+  async tick(minute: Date): Promise<number> {
+    const jobs = await this.#pool.any(sql.type(z.object({ id: z.coerce.number(), config: z.unknown() }))`
+      SELECT id, config FROM jobs WHERE coalesce(config -> 'triggers' ->> 'cron', '') <> ''`);
+    let fired = 0;
+    for (const row of jobs) {
+      const job = Job.parse(row.config);
+      if (job.disabled || !job.triggers.cron) continue;
+      let schedule: CronSchedule;
+      try {
+        schedule = this.#schedule(job.name, job.triggers.cron);
+      } catch (err) {
+        this.#log.warn({ job: job.name, err: (err as Error).message }, 'invalid cron spec');
+        continue;
+      }
+      if (!matches(schedule, minute)) continue;
+      const claimed = await this.#pool.maybeOneFirst(sql.type(z.object({ job_id: z.coerce.number() }))`
+        INSERT INTO cron_ticks (job_id, minute) VALUES (${row.id}, ${minute.toISOString()}) ON CONFLICT DO NOTHING RETURNING job_id`);
+      if (claimed === null) continue; // another master fired this tick
+      try {
+        await this.#builds.trigger(job.name, {}, { kind: 'timer' });
+        fired++;
+      } catch (err) {
+        if (!(err instanceof DomainError)) throw err;
+        this.#log.warn({ job: job.name, err: err.message }, 'timer trigger refused');
+      }
+    }
+    await this.#pool.query(sql.unsafe`DELETE FROM cron_ticks WHERE minute < now() - interval '1 day'`);
+    return fired;
+  }
+
+  #schedule(name: string, spec: string): CronSchedule {
+    const key = `${name}\n${spec}`;
+    let s = this.#cache.get(key);
+    if (!s) {
+      s = parseCron(spec, { seed: name, defaultZone: this.#defaultZone });
+      if (this.#cache.size > 10_000) this.#cache.clear();
+      this.#cache.set(key, s);
+    }
+    return s;
+  }
+}
