@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # npm test: type-check, then every ava test against the real PostgreSQL and Redis.
 # Ends with the plain line "N passed, N failed" (ava itself omits the passed count on failure).
+# Without arguments, the tests that load the whole machine (RUN_ALONE in ava.config.js) run alone
+# after the others.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 out=$(mktemp -d)
@@ -10,10 +12,21 @@ echo "== type-check (tsc)"
 if npx tsc -p .; then tsc_ok=1; else tsc_ok=0; fi
 
 echo "== tests (ava)"
-npx ava --tap "$@" 2>&1 | tee "$out/ava.tap"
-ava_rc=${PIPESTATUS[0]}
-passed=$(grep -oP '^# pass \K[0-9]+' "$out/ava.tap" || echo 0)
-failed=$(grep -oP '^# fail \K[0-9]+' "$out/ava.tap" || echo 0)
+if [ "$#" -eq 0 ]; then
+  JONKKINS_TEST_SKIP_ALONE=1 npx ava --tap 2>&1 | tee "$out/ava.tap"
+  ava_rc=${PIPESTATUS[0]}
+  alone=$(node --input-type=module -e "import('./ava.config.js').then((c) => console.log(c.RUN_ALONE.join(' ')))")
+  echo "== tests that run alone (ava): $alone"
+  # shellcheck disable=SC2086
+  npx ava --tap $alone 2>&1 | tee -a "$out/ava.tap"
+  alone_rc=${PIPESTATUS[0]}
+  [ "$alone_rc" -eq 0 ] || ava_rc=$alone_rc
+else
+  npx ava --tap "$@" 2>&1 | tee "$out/ava.tap"
+  ava_rc=${PIPESTATUS[0]}
+fi
+passed=$(grep -oP '^# pass \K[0-9]+' "$out/ava.tap" | awk '{ s += $1 } END { print s + 0 }')
+failed=$(grep -oP '^# fail \K[0-9]+' "$out/ava.tap" | awk '{ s += $1 } END { print s + 0 }')
 if [ "$tsc_ok" -eq 0 ]; then failed=$((failed + 1)); echo "type-check failed"; fi
 echo "$passed passed, $failed failed"
 [ "$ava_rc" -eq 0 ] && [ "$tsc_ok" -eq 1 ] && [ "$passed" -gt 0 ]

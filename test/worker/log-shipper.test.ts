@@ -1,18 +1,31 @@
-/** The console's way to the master: spool (memory, then a spill file) and shipper, against an in-memory master. */
-import { mkdtemp, readdir } from 'node:fs/promises';
+/**
+ * The console's way to the master: the spool (memory, then a spill file), and the shipper
+ * talking to the real master (test-master.ts) through the agent's real MasterClient, for a build
+ * the test started as an agent.
+ */
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import test from 'ava';
-import type { BuildControl } from '../../shared/src/agent-protocol.ts';
+import test, { type ExecutionContext } from 'ava';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import type { BuildSpec } from '../../shared/src/agent-protocol.ts';
 import { ByteSpool } from '../../worker/src/byte-spool.ts';
-import { LogShipper, type LogChannel } from '../../worker/src/log-shipper.ts';
-import { MasterError } from '../../worker/src/master-client.ts';
+import { LogShipper } from '../../worker/src/log-shipper.ts';
+import { MasterClient } from '../../worker/src/master-client.ts';
+import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
-const dir = () => mkdtemp(join(tmpdir(), 'jk-spool-'));
+/** A spill directory, removed after the test. */
+async function dir(t: ExecutionContext): Promise<string> {
+  const d = await mkdtemp(join(tmpdir(), 'jk-spool-'));
+  t.teardown(() => rm(d, { recursive: true, force: true }));
+  return d;
+}
 
 test('the spool keeps order across memory and its spill file, and removes the file once read', async (t) => {
-  const d = await dir();
+  const d = await dir(t);
   const spool = new ByteSpool(join(d, 'x.spool'), 10);
   const all: Buffer[] = [];
   for (let i = 0; i < 50; i++) {
@@ -40,116 +53,128 @@ test('the spool keeps order across memory and its spill file, and removes the fi
   t.is(spool.length, 0);
 });
 
-/** The master's log endpoint, in memory: offsets, gaps, abort, and failures on demand. */
-class MemoryMaster implements LogChannel {
-  console: Buffer;
-  abort = false;
-  down = false;
-  posts: number[] = [];
-  pings = 0;
-  constructor(header: string) {
-    this.console = Buffer.from(header);
-  }
-  async sendLog(_id: number, offset: number, bytes: Uint8Array): Promise<BuildControl> {
-    await sleep(1);
-    if (this.down) throw new TypeError('fetch failed');
-    if (offset > this.console.length) throw new MasterError(409, 'gap', undefined, { error: { code: 'conflict', message: 'gap' }, logSize: this.console.length });
-    this.posts.push(bytes.length);
-    this.console = Buffer.concat([this.console, Buffer.from(bytes).subarray(this.console.length - offset)]);
-    return { logSize: this.console.length, abort: this.abort };
-  }
-  async ping(): Promise<BuildControl> {
-    if (this.down) throw new TypeError('fetch failed');
-    this.pings++;
-    return { logSize: this.console.length, abort: this.abort };
-  }
+interface Setup {
+  m: TestMaster;
+  admin: string;
+  client: MasterClient;
+  spec: BuildSpec;
+  /** The console as the master has it. */
+  console(): Promise<Buffer>;
+  /** Sizes of the chunks the master stored after the header, in order (one per accepted post). */
+  posts(): Promise<readonly number[]>;
+  seenAt(): Promise<number | null>;
 }
 
-function shipper(master: MemoryMaster, spillDir: string, extra: Partial<ConstructorParameters<typeof LogShipper>[0]> = {}) {
+/** A master, an agent logged in with the real client, and a build it started (nothing runs it). */
+async function setup(t: ExecutionContext): Promise<Setup> {
+  const m = await startTestMaster();
+  t.teardown(() => m.close());
+  const admin = await bootstrapAdmin(m.url);
+  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'shipper', executors: 1 } });
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'job' } });
+  const queueId = (await call(m.url, 'POST', '/api/jobs/job/builds', { token: admin, json: {} })).body.queueId as number;
+  const client = new MasterClient(m.url, { name: 'shipper', secret: body.secret });
+  const spec = await client.startBuild(queueId, 0);
+  return {
+    m,
+    admin,
+    client,
+    spec,
+    console: async () => Buffer.from(await (await fetch(`${m.url}/api/jobs/job/builds/1/log`, { headers: { authorization: `Bearer ${admin}` } })).arrayBuffer()),
+    posts: () => m.pool.anyFirst(sql.type(z.object({ n: z.number() }))`
+      SELECT length(data) AS n FROM build_log_chunks WHERE build_id = ${queueId} AND start_offset >= ${spec.logOffset} ORDER BY start_offset`),
+    seenAt: () => m.pool.oneFirst(sql.type(z.object({ at: z.number().nullable() }))`SELECT agent_seen_at AS at FROM builds WHERE id = ${queueId}`),
+  };
+}
+
+function shipper(s: Setup, spillDir: string, extra: Partial<ConstructorParameters<typeof LogShipper>[0]> = {}) {
   const events = { aborted: 0, warnings: [] as string[] };
-  const s = new LogShipper({
-    channel: master,
-    buildId: 1,
-    startOffset: master.console.length,
+  const shipper = new LogShipper({
+    channel: s.client,
+    buildId: s.spec.buildId,
+    startOffset: s.spec.logOffset,
     spillPath: join(spillDir, 'console.spool'),
     onAbort: () => events.aborted++,
     warn: (m) => events.warnings.push(m),
     ...extra,
   });
-  return { s, events };
+  return { s: shipper, events };
 }
 
+const HEADER = 'Started by user admin\n';
+
 test('bytes are batched, shipped at the right offsets, and flush waits for the acknowledgement', async (t) => {
-  const m = new MemoryMaster('head\n');
-  const { s } = shipper(m, await dir(), { batchMs: 50 });
+  const rig = await setup(t);
+  const { s } = shipper(rig, await dir(t), { batchMs: 100 });
   s.write(Buffer.from('a'));
   s.write(Buffer.from('b'));
-  await sleep(20);
-  t.is(m.posts.length, 0); // still batching
+  await sleep(30);
+  t.deepEqual(await rig.posts(), []); // still batching
   s.write(Buffer.from('c\n'));
   await s.flush();
-  t.deepEqual(m.posts, [4]);
-  t.is(m.console.toString(), 'head\nabc\n');
-  t.is(s.size, m.console.length);
+  t.deepEqual(await rig.posts(), [4]); // one post
+  t.is((await rig.console()).toString(), `${HEADER}abc\n`);
+  t.is(s.size, HEADER.length + 4);
   t.is(s.pending, 0);
   await s.close();
 });
 
 test('a master that is down for a while gets everything once it is back, spilled to disk meanwhile', async (t) => {
-  const d = await dir();
-  const m = new MemoryMaster('');
-  const { s, events } = shipper(m, d, { batchMs: 10, batchBytes: 1000, maxMemoryBytes: 5000 });
-  m.down = true;
+  const rig = await setup(t);
+  const d = await dir(t);
+  const { s, events } = shipper(rig, d, { batchMs: 10, batchBytes: 1000, maxMemoryBytes: 5000 });
+  await rig.m.down();
   const all: Buffer[] = [];
   for (let i = 0; i < 2000; i++) {
     const b = Buffer.from(`line ${i}\n`);
     all.push(b);
     s.write(b);
   }
-  await sleep(100);
+  await sleep(300);
   t.true((await readdir(d)).includes('console.spool'));
-  t.true(events.warnings.some((w) => /cannot reach the master/.test(w)));
-  m.down = false;
+  t.true(events.warnings.some((w) => /cannot reach the master/.test(w)), events.warnings.join('\n'));
+  await rig.m.up();
   await s.flush();
-  t.deepEqual(m.console, Buffer.concat(all));
-  t.true(m.posts.every((n) => n <= 1000));
+  t.deepEqual(await rig.console(), Buffer.concat([Buffer.from(HEADER), ...all]));
+  const posts = await rig.posts();
+  t.true(posts.every((n) => n <= 1000), posts.join(', '));
   await s.close();
   t.deepEqual(await readdir(d), []);
 });
 
 test('abort in an answer is passed on once; a quiet shipper pings', async (t) => {
-  const m = new MemoryMaster('');
-  const { s, events } = shipper(m, await dir(), { pingMs: 30 });
+  const rig = await setup(t);
+  const { s, events } = shipper(rig, await dir(t), { pingMs: 30 });
+  const seen = new Set<number | null>();
+  for (let i = 0; i < 10; i++, await sleep(25)) seen.add(await rig.seenAt());
+  t.true(seen.size >= 3, `the master heard from the agent ${seen.size} times in 250 ms`); // nothing was logged: pings
+  t.deepEqual(await rig.posts(), []);
+  t.is((await call(rig.m.url, 'POST', '/api/jobs/job/builds/1/abort', { token: rig.admin })).status, 202);
   await sleep(100);
-  t.true(m.pings >= 2);
-  m.abort = true;
-  await sleep(60);
   s.write(Buffer.from('x'));
   await s.flush();
+  await sleep(100);
   t.is(events.aborted, 1);
   await s.close();
 });
 
 test('a refusal that retrying cannot fix fails the shipper: flush rejects, onFailure is told', async (t) => {
+  const rig = await setup(t);
+  await rig.client.finishBuild(rig.spec.buildId, { result: 'SUCCESS', logSize: rig.spec.logOffset });
   const failures: Error[] = [];
-  const channel: LogChannel = {
-    sendLog: async () => {
-      throw new MasterError(409, 'build is finished', undefined, { error: { code: 'conflict', message: 'build is finished' } });
-    },
-    ping: async () => ({ logSize: 0, abort: false }),
-  };
-  const s = new LogShipper({ channel, buildId: 1, startOffset: 0, spillPath: join(await dir(), 's'), onAbort: () => {}, onFailure: (e) => failures.push(e), warn: () => {} });
+  const { s } = shipper(rig, await dir(t), { onFailure: (e) => failures.push(e) });
   s.write(Buffer.from('x'));
-  await t.throwsAsync(s.flush(), { message: /build is finished/ });
+  await t.throwsAsync(s.flush(), { message: /is finished/ });
   t.is(failures.length, 1);
+  t.is((await rig.console()).toString(), `${HEADER}Finished: SUCCESS\n`);
   await s.close();
 });
 
 test('giveUp stops the retries', async (t) => {
-  const m = new MemoryMaster('');
-  m.down = true;
+  const rig = await setup(t);
+  await rig.m.down();
   const giveUp = new AbortController();
-  const { s } = shipper(m, await dir(), { giveUp: giveUp.signal });
+  const { s } = shipper(rig, await dir(t), { giveUp: giveUp.signal });
   s.write(Buffer.from('lost'));
   const flushed = s.flush();
   await sleep(300);

@@ -94,8 +94,10 @@ export class LogShipper {
       this.#fail(new Error(`cannot keep the console bytes: ${(err as Error).message}`));
       return;
     }
+    const first = this.#waitingSince === undefined;
     this.#waitingSince ??= Date.now();
-    if (this.#spool.length >= this.#batchBytes) this.#kick();
+    // The first waiting byte re-arms the loop's sleep (it may be waiting for the next ping, BUILD_PING_MS away).
+    if (first || this.#spool.length >= this.#batchBytes) this.#kick();
   }
 
   /** Resolves once the master has every byte written so far; rejects if the shipper failed. */

@@ -1,0 +1,93 @@
+/**
+ * Fault: an agent process is SIGKILLed in the middle of a build (issue 3: nothing lost, designed
+ * in, tested with real processes). The master ends the build FAILURE ("agent lost") and never runs
+ * it again; the agent that comes back in the same workdir kills what its predecessor left running.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'ava';
+import { sql } from 'slonik';
+import { z } from 'zod';
+import { AGENT_LOST_AFTER_MS, HEARTBEAT_INTERVAL_MS } from '../../shared/src/agent-protocol.ts';
+import { DEFAULT_WATCHDOG_EVERY_MS } from '../../master/src/maintenance.ts';
+import { builds, Fleet, processesWith } from '../helpers/fleet.ts';
+import { bootstrapAdmin } from '../helpers/http.ts';
+import { until } from '../helpers/processes.ts';
+import { startTestMaster } from '../helpers/test-master.ts';
+
+const LOST_AFTER_MS = 3000;
+const WATCHDOG_MS = 500;
+const SWEEP_MS = 500;
+
+test('with the production defaults a lost agent’s builds end within 60 s, and one missed heartbeat loses nothing', (t) => {
+  t.true(AGENT_LOST_AFTER_MS + DEFAULT_WATCHDOG_EVERY_MS <= 60_000, `${AGENT_LOST_AFTER_MS} + ${DEFAULT_WATCHDOG_EVERY_MS} ms`);
+  t.true(AGENT_LOST_AFTER_MS > 2 * HEARTBEAT_INTERVAL_MS, `${AGENT_LOST_AFTER_MS} vs heartbeats every ${HEARTBEAT_INTERVAL_MS} ms`);
+});
+
+test('kill -9 of an agent mid-build: FAILURE "agent lost" within seconds, never run again; its step dies when the agent comes back', async (t) => {
+  t.timeout(90_000);
+  const m = await startTestMaster({}, { maintenance: { agentLostAfterMs: LOST_AFTER_MS, watchdogEveryMs: WATCHDOG_MS, sweepEveryMs: SWEEP_MS } });
+  t.teardown(() => m.close());
+  const admin = await bootstrapAdmin(m.url);
+  const api = builds(m, admin);
+  const fleet = new Fleet(t, m, admin);
+  const marker = `jk-fault-${randomUUID()}`;
+  t.teardown(async () => {
+    for (const pid of await processesWith(marker)) process.kill(pid, 'SIGKILL'); // only if the test failed
+  });
+  // Build 1 starts a long sleep whose argv carries the marker; later builds just succeed.
+  await api.job('victim', {
+    label: 'linux',
+    concurrentBuild: true,
+    env: { MARKER: marker },
+    steps: [{ type: 'shell', script: '#!/bin/bash\necho "running #$BUILD_NUMBER on $NODE_NAME"\nif [ "$BUILD_NUMBER" = 1 ]; then exec -a "$MARKER" sleep 300; fi' }],
+  });
+
+  const doomed = await fleet.agent('doomed', { labels: ['linux'] });
+  const first = await api.trigger('victim');
+  await api.numberOf(first);
+  await until('the step to sleep', async () => (await processesWith(marker)).length === 1, 15_000, 50);
+  t.is((await api.get('victim', 1)).agent, 'doomed');
+  // A second agent that matches the label, idle and healthy, while the first one dies.
+  const healthy = await fleet.agent('healthy', { labels: ['linux'] });
+
+  const [sleeper] = await processesWith(marker);
+  doomed.process.kill('SIGKILL');
+  const killedAt = Date.now();
+  await new Promise((r) => doomed.process.once('exit', r));
+  await sleep(200);
+  t.deepEqual(await processesWith(marker), [sleeper!], 'the step outlives its SIGKILLed agent (its own process group)');
+
+  const lost = await api.finished('victim', 1, 60_000);
+  const endedIn = Date.now() - killedAt;
+  t.log(`kill -9 → FAILURE in ${endedIn} ms (agentLostAfterMs ${LOST_AFTER_MS}, watchdog every ${WATCHDOG_MS} ms)`);
+  t.is(lost.result, 'FAILURE');
+  t.true(endedIn < 60_000);
+  t.true(endedIn < LOST_AFTER_MS + WATCHDOG_MS + 3000, `${endedIn} ms`);
+  t.regex((await api.consoleOf('victim', 1)).toString(), /^Started by user admin\nRunning on doomed in .*\n[^]*running #1 on doomed\n\nFATAL: agent lost: doomed stopped answering; the build is not run again\nFinished: FAILURE\n$/);
+
+  // Several sweeps and watchdog rounds later, nobody ran it again: not the healthy agent, not as another number.
+  await sleep(10 * SWEEP_MS);
+  const text = (await api.consoleOf('victim', 1)).toString();
+  t.is(text.split('Running on').length, 2);
+  t.false(existsSync(join(healthy.workdir, 'workspace', 'victim')));
+  const rows = await m.pool.any(sql.type(z.object({ number: z.number().nullable(), state: z.string(), agent_name: z.string().nullable() }))`
+    SELECT number, state, agent_name FROM builds ORDER BY id`);
+  t.deepEqual(rows, [{ number: 1, state: 'finished', agent_name: 'doomed' }]);
+
+  // The healthy agent does take new builds of the job (so it could have taken build 1): #2, once.
+  const second = await api.trigger('victim');
+  t.is(await api.numberOf(second), 2);
+  const b2 = await api.finished('victim', 2);
+  t.like(b2, { result: 'SUCCESS', agent: 'healthy' });
+  t.deepEqual(await processesWith(marker), [sleeper!], 'nothing but an agent in that workdir can end the orphaned step: it still runs');
+
+  // The dead agent comes back (same name, same workdir): it kills what its predecessor left running.
+  const back = doomed.respawn();
+  await until('the agent to log in again', () => /logged in/.test(back.output.stdout), 20_000, 50);
+  await until('the orphaned step to be gone', async () => (await processesWith(marker)).length === 0, 5000, 50);
+  t.regex(back.output.stdout, /killed 1 process\(es\) a previous run of this agent left behind/);
+  t.is((await api.get('victim', 1)).result, 'FAILURE');
+});

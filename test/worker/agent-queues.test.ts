@@ -1,0 +1,74 @@
+/**
+ * Which builds the agent takes, where and how fast: executors and workspaces, label routing, the
+ * queue waking an idle agent, and the queue moving to another place. The real agent (startAgent,
+ * in-process) against the real master (test-master.ts).
+ */
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import test from 'ava';
+import { call } from '../helpers/http.ts';
+import { until } from '../helpers/processes.ts';
+import { startRig } from '../helpers/agent-rig.ts';
+
+test('two builds of one job at once get job and job@2', async (t) => {
+  const rig = await startRig(t, { executors: 2 });
+  await rig.job('same', { concurrentBuild: true, steps: [{ type: 'shell', script: '#!/bin/sh\necho "$WORKSPACE"; sleep 0.5' }] });
+  const [qa, qb] = [await rig.trigger('same'), await rig.trigger('same')];
+  const [a, b] = [await rig.finished(qa), await rig.finished(qb)];
+  t.deepEqual([a.result, b.result], ['SUCCESS', 'SUCCESS']);
+  const used = [a, b].map((x) => x.text.split('\n')[3]).sort();
+  t.deepEqual(used, [join(rig.workdir, 'workspace', 'same'), join(rig.workdir, 'workspace', 'same@2')]);
+  t.deepEqual([a.executor, b.executor].sort(), [0, 1]);
+  const [first, second] = await Promise.all([rig.build('same', 1), rig.build('same', 2)]);
+  t.true(Date.parse(second.startedAt) < Date.parse(first.finishedAt), 'they ran at the same time');
+});
+
+test('builds whose label the agent does not match are left alone; labels changed by an admin take effect', async (t) => {
+  const rig = await startRig(t, { labels: ['linux'] });
+  await rig.job('on-win', { label: 'windows', steps: [{ type: 'shell', script: 'true' }] });
+  await rig.job('on-me', { label: 'a1 && linux', steps: [{ type: 'shell', script: 'true' }] });
+  const onWin = await rig.trigger('on-win');
+  const onMe = await rig.trigger('on-me');
+  t.is((await rig.finished(onMe)).result, 'SUCCESS');
+  await sleep(1000); // several work-config refreshes (200 ms here)
+  const waiting = await call(rig.m.url, 'GET', `/api/queue/${onWin}`, { token: rig.admin });
+  t.like(waiting.body, { why: 'There are no nodes with the label ‘windows’' });
+  t.is((await call(rig.m.url, 'PATCH', '/api/agents/a1', { token: rig.admin, json: { labels: ['windows'] } })).status, 200);
+  const b = await rig.finished(onWin);
+  t.is(b.result, 'SUCCESS');
+  t.is(b.agent, 'a1');
+});
+
+test('trigger to start is quick: an idle agent is woken by the queue, it does not wait for a poll', async (t) => {
+  const rig = await startRig(t, { executors: 1 });
+  await rig.job('quick', { steps: [] });
+  await sleep(300);
+  const latencies: number[] = [];
+  for (let i = 0; i < 9; i++) {
+    const b = await rig.finished(await rig.trigger('quick'));
+    latencies.push(Date.parse(b.startedAt) - Date.parse(b.queuedAt));
+  }
+  latencies.sort((a, b) => a - b);
+  t.log(`trigger → start (ms): ${latencies.join(', ')}`);
+  t.true(latencies[4]! < 250, `median ${latencies[4]} ms`); // generous for a busy machine (idle: tens of ms); executor-pool.test.ts proves the wake-up
+});
+
+test('when the master moves the queue (a new Redis prefix), running builds finish and new ones come from the new place', async (t) => {
+  const rig = await startRig(t, { maintenance: { sweepEveryMs: 500 } });
+  await rig.job('job', { concurrentBuild: true, steps: [{ type: 'shell', script: '#!/bin/sh\necho one\nsleep 1.5\necho two' }] });
+  const running = await rig.trigger('job');
+  const n = await rig.numberOf(running);
+  await until('the build to run', async () => (await rig.consoleBytes('job', n)).includes('one\n'));
+  const oldPrefix = rig.m.services.queue.prefix;
+  await rig.m.restart({ redisPrefix: `jk-test:${randomUUID()}:`, downMs: 200 });
+  t.not(rig.m.services.queue.prefix, oldPrefix);
+  await until('the agent to see the move', () => rig.logs.some((m) => /the queue moved/.test(m)), 5000, 20);
+  const next = await rig.trigger('job');
+  const first = await rig.finished(running);
+  t.is(first.result, 'SUCCESS'); // not aborted by the switch
+  t.regex(first.text, /\none\ntwo\nFinished: SUCCESS\n$/);
+  const second = await rig.finished(next);
+  t.is(second.result, 'SUCCESS');
+  t.true(Date.parse(second.startedAt) >= Date.parse((await rig.build('job', first.number)).finishedAt), 'the new place is worked once the old one drained');
+});
