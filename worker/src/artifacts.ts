@@ -13,6 +13,7 @@ import { ReadableStream } from 'node:stream/web';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_ARTIFACT_BYTES, type Artifact, type BuildSpec, type CopyArtifactsSource, type CopySelector } from '../../shared/src/agent-protocol.ts';
 import { isBetterOrEqual, worseResult, type BuildResult } from '../../shared/src/build.ts';
+import { expandVariables } from '../../shared/src/expand-variables.ts';
 import { workspacePathProblem } from '../../shared/src/workspace-path.ts';
 import { antMatcher, findWorkspaceFiles, splitPatterns, type WorkspaceFile } from './ant-patterns.ts';
 import { isRetryable, MasterError } from './master-client.ts';
@@ -42,10 +43,6 @@ export interface ArtifactContext {
 export type ArchiveSpec = BuildSpec['archive'][number];
 export type CopyArtifactsSpec = Extract<BuildSpec['steps'][number], { type: 'copyArtifacts' }>;
 
-/** `$VAR` and `${VAR}`; unknown variables stay as written (as in Jenkins, and as the master expands). */
-export function expandVariables(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? whole);
-}
 
 const archiveFailed = (message: string) => `ERROR: Step ‘Archive the artifacts’ failed: ${message}\n`;
 const NO_INCLUDES =

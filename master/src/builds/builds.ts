@@ -190,7 +190,7 @@ export class BuildsService {
       else if (!concurrent.get(row.job_id) && inProgress !== undefined) why = `Build #${inProgress} is already in progress`;
       else if (!concurrent.get(row.job_id) && firstQueued.get(row.job_id) !== row.id) why = 'Waiting for an earlier build of this job to start';
       else why = executorWhy(row.label, agents);
-      return { id: row.id, job: row.job_name, queuedAt: new Date(row.queued_at).toISOString(), why, causes: describeCauses(row.causes), parameters: this.#visibleParameters(row) };
+      return { id: row.id, job: row.job_name, queuedAt: new Date(row.queued_at).toISOString(), why, causes: describeCauses(row.causes), parameters: visibleParameters(row) };
     });
   }
 
@@ -207,10 +207,6 @@ export class BuildsService {
     const plain = (v: unknown) => (SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     return [...keys].every((k) => plain(a[k]) === plain(b[k]));
-  }
-
-  #visibleParameters(row: BuildRow): Record<string, string | boolean> {
-    return Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v]));
   }
 }
 
@@ -234,7 +230,7 @@ export function presentBuild(row: BuildRow, estimatedDurationMs: number | null) 
     building: row.state === 'running',
     state: row.state,
     causes: row.causes.map((c) => ({ ...c, description: describeCause(c) })),
-    parameters: Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v])),
+    parameters: visibleParameters(row),
     agent: row.agent_name,
     executor: row.executor,
     queuedAt: iso(row.queued_at),
@@ -245,4 +241,9 @@ export function presentBuild(row: BuildRow, estimatedDurationMs: number | null) 
     abortedBy: row.abort_by,
     logSize: row.log_size,
   };
+}
+
+/** Parameter values as people may see them: encrypted (password) values as ****. */
+function visibleParameters(row: BuildRow): Record<string, string | boolean> {
+  return Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v]));
 }

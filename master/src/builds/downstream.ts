@@ -9,6 +9,7 @@ import { sql, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { isBetterOrEqual, type BuildResult } from '../../../shared/src/build.ts';
 import { Job, type TriggerCondition } from '../../../shared/src/job.ts';
+import { expandVariables } from '../../../shared/src/expand-variables.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import type { JobsService, StoredJob } from '../jobs/jobs.ts';
 import type { BuildRow } from './build-rows.ts';
@@ -34,10 +35,6 @@ export function conditionHolds(condition: TriggerCondition, result: BuildResult)
   }
 }
 
-/** `$VAR` and `${VAR}` from `env`; unknown variables stay as written (as in Jenkins). */
-export function expandVariables(text: string, env: Record<string, string>): string {
-  return text.replace(/\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)/g, (whole, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? whole);
-}
 
 const projectList = (text: string) => text.split(',').map((p) => p.trim()).filter(Boolean);
 
