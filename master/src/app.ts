@@ -125,7 +125,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange()),
     eventRoutes(events, builds, deps.pool),
     cronRoutes(),
-    jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts),
+    jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts, events),
     artifactRoutes(artifacts, builds),
     agentArtifactRoutes(artifacts),
     agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
@@ -134,12 +134,30 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, artifacts, builds } });
 }
 
-/** Static files for GET/HEAD outside the API; koa-send refuses paths that leave the folder. */
+/**
+ * The web UI for GET/HEAD outside the API: hashed assets cached for a year, everything else
+ * revalidated, and any other path answered with index.html (the UI routes it). koa-send refuses
+ * paths that leave the folder.
+ */
 function staticFiles(dir: string): Koa.Middleware {
-  const serve = serveStatic(dir, { index: 'index.html', hidden: false, maxage: 0 });
-  return (ctx, next) => {
+  const serve = serveStatic(dir, {
+    index: 'index.html',
+    hidden: false,
+    setHeaders: (res, path) => res.setHeader('Cache-Control', /[\\/]assets[\\/]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
+  const indexHtml = serveStatic(dir, { index: 'index.html', setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
+  return async (ctx, next) => {
     const api = ctx.path.startsWith('/api/') || ctx.path === '/login' || ctx.path === '/login-slave';
-    return (ctx.method === 'GET' || ctx.method === 'HEAD') && !api ? serve(ctx, next) : next();
+    if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || api) return next();
+    await serve(ctx, async () => {});
+    // A UI route (no file by that name, no extension): the app's page. Missing files stay 404.
+    if (ctx.status === 404 && ctx.body == null && !/\.[A-Za-z0-9]+$/.test(ctx.path) && !ctx.path.includes('..')) {
+      const path = ctx.path;
+      ctx.path = '/';
+      await indexHtml(ctx, async () => {});
+      ctx.path = path;
+    }
+    if (ctx.status === 404 && ctx.body == null) return next();
   };
 }
 

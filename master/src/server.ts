@@ -23,9 +23,10 @@ import type { Logger } from './log.ts';
 export const REDIS_PREFIX = 'jonkkins:';
 
 /** The built UI (web/dist) when there is one, else the plain pages in web/public. */
-export function webRoot(): string {
+/** The built web UI (`npm run build:web`, also run by `npm install`), or undefined when it was not built. */
+export function webRoot(): string | undefined {
   const dist = fileURLToPath(new URL('../../web/dist/', import.meta.url));
-  return existsSync(dist) ? dist : fileURLToPath(new URL('../../web/public/', import.meta.url));
+  return existsSync(join(dist, 'index.html')) ? dist : undefined;
 }
 
 export interface RunningMaster {
@@ -96,6 +97,8 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
     cleanup.push(async () => void redis.disconnect());
 
     const signingKey = await loadSigningKey({ secret: config.secret, home: config.home });
+    const staticDir = webRoot();
+    if (!staticDir) log.warn('The web UI is not built (web/dist is missing): run `npm run build:web`. The API works without it.');
     const app = createApp({
       pool,
       redis,
@@ -104,7 +107,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       log,
       trustProxy: config.trustProxy,
       sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
-      staticDir: webRoot(),
+      staticDir,
       publicUrl: config.publicUrl,
       agentRedisUrl: services.redisUrl,
       artifactsDir: join(config.home, 'artifacts'),

@@ -8,5 +8,7 @@ export type JonkkinsEvent =
   | { type: 'agent.online'; agent: string }
   | { type: 'agent.offline'; agent: string }
   | { type: 'queue.changed' }
+  /** A job was created, changed, enabled, disabled or deleted. */
+  | { type: 'job.changed'; job: string }
   /** Internal to the master (console streams); not sent on /api/events. */
   | { type: 'build.log'; buildId: number; size: number };

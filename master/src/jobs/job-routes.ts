@@ -7,6 +7,7 @@ import type { BuildsService } from '../builds/builds.ts';
 import { readLog } from '../builds/log-store.ts';
 import { parseTriggerForm } from '../builds/uploads.ts';
 import type { DatabasePool } from '../db/pool.ts';
+import type { EventBus } from '../events/event-bus.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
@@ -32,8 +33,10 @@ export function isJobFileUpload(ctx: Context): boolean {
   return ctx.method === 'PUT' && /^\/api\/jobs\/[^/]+\/files\/./.test(ctx.path);
 }
 
-export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService): Router {
+export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService, events: EventBus): Router {
   const r = new Router({ prefix: '/api' });
+  // Dashboards follow job definitions live (a new job appears, a disabled one greys out).
+  const changed = (job: string) => events.publish({ type: 'job.changed', job });
 
   // Remote triggers first: they are the only requests here without a person behind them.
   const remoteTrigger = async (ctx: Context, next: Next) => {
@@ -54,6 +57,7 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
   r.post('/jobs', async (ctx) => {
     const job = await jobs.create(ctx.request.body);
     queue.announceWorkConfigChange(); // its label expression may need a queue agents do not watch yet
+    changed(job.name);
     ctx.status = 201;
     ctx.set('Location', jobPath(job.name));
     ctx.body = job;
@@ -67,16 +71,20 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
   r.put('/jobs/:name', async (ctx) => {
     ctx.body = await jobs.update(ctx.params.name!, ctx.request.body);
     queue.announceWorkConfigChange();
+    changed(ctx.params.name!);
   });
   r.delete('/jobs/:name', async (ctx) => {
     await artifacts.removeJob(await jobs.delete(ctx.params.name!));
+    changed(ctx.params.name!);
     ctx.status = 204;
   });
   r.post('/jobs/:name/enable', async (ctx) => {
     ctx.body = await jobs.setDisabled(ctx.params.name!, false);
+    changed(ctx.params.name!);
   });
   r.post('/jobs/:name/disable', async (ctx) => {
     ctx.body = await jobs.setDisabled(ctx.params.name!, true);
+    changed(ctx.params.name!);
   });
 
   r.post('/jobs/:name/builds', async (ctx) => {

@@ -1,0 +1,41 @@
+/** Jobs: definitions, triggering, and the builds of one job. */
+import type { JobInput } from '../../../shared/src/job.ts';
+import { requestJson, send, seg } from './http.ts';
+import type { Build, JobDetails, JobSummary } from './types.ts';
+
+const jobPath = (name: string) => `/api/jobs/${seg(name)}`;
+
+export const listJobs = async () => (await requestJson<{ jobs: JobSummary[] }>('GET', '/api/jobs')).jobs;
+export const getJob = (name: string) => requestJson<JobDetails>('GET', jobPath(name));
+export const createJob = (job: JobInput) => requestJson<JobDetails>('POST', '/api/jobs', { body: job });
+export const saveJob = (name: string, job: JobInput) => requestJson<JobDetails>('PUT', jobPath(name), { body: job });
+export const deleteJob = (name: string) => requestJson<void>('DELETE', jobPath(name));
+export const setJobEnabled = (name: string, enabled: boolean) => requestJson<JobDetails>('POST', `${jobPath(name)}/${enabled ? 'enable' : 'disable'}`);
+
+/** Triggers a build; FormData when a file parameter is sent (one part per parameter). */
+export async function triggerBuild(name: string, parameters: Record<string, string | boolean> | FormData = {}): Promise<number> {
+  const body = parameters instanceof FormData ? parameters : { parameters };
+  return (await requestJson<{ queueId: number }>('POST', `${jobPath(name)}/builds`, { body })).queueId;
+}
+
+export async function listBuilds(name: string, options: { limit?: number; before?: number } = {}): Promise<Build[]> {
+  const query = new URLSearchParams();
+  if (options.limit) query.set('limit', String(options.limit));
+  if (options.before) query.set('before', String(options.before));
+  const qs = query.size ? `?${query}` : '';
+  return (await requestJson<{ builds: Build[] }>('GET', `${jobPath(name)}/builds${qs}`)).builds;
+}
+
+export const buildPath = (job: string, ref: number | string) => `${jobPath(job)}/builds/${seg(ref)}`;
+export const getBuild = (job: string, ref: number | string) => requestJson<Build>('GET', buildPath(job, ref));
+export const abortBuild = (job: string, ref: number | string) => requestJson<unknown>('POST', `${buildPath(job, ref)}/abort`);
+
+/** One slice of the console (Jenkins' progressiveText): bytes from `start`, the next offset, and whether more will come. */
+export async function readLog(job: string, ref: number | string, start: number, signal?: AbortSignal): Promise<{ bytes: Uint8Array; next: number; more: boolean }> {
+  const res = await send('GET', `${buildPath(job, ref)}/log?start=${start}`, { signal });
+  return { bytes: new Uint8Array(await res.arrayBuffer()), next: Number(res.headers.get('X-Text-Size') ?? start), more: res.headers.get('X-More-Data') === 'true' };
+}
+
+export async function previewCron(spec: string, job: string): Promise<{ previous: string | null; next: string | null; timeZone: string; warnings: string[] }> {
+  return requestJson('GET', `/api/cron/preview?${new URLSearchParams({ spec, job })}`);
+}

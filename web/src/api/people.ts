@@ -1,0 +1,40 @@
+/** Login, people, agents (nodes), views and instance settings. */
+import type { RegisterAgentRequest, RegisterUserRequest, SecuritySettings, UpdateAgentRequest, UpdateUserRequest } from '../../../shared/src/identity.ts';
+import { requestJson, send, seg } from './http.ts';
+import { session } from './session.ts';
+import type { AgentWithExecutors, User, View } from './types.ts';
+
+/** Logs in and starts the session; a wrong name or password is an ApiError 401. */
+export async function login(username: string, password: string): Promise<void> {
+  const res = await send('POST', '/login', { body: { username, password }, anonymous: true });
+  session.start((await res.text()).trim());
+}
+
+export const renewToken = async () => (await (await send('POST', '/api/token')).text()).trim();
+export const setupInfo = () => requestJson<{ needsAdmin: boolean; selfSignup: boolean }>('GET', '/api/setup', { anonymous: true });
+
+/** Registers a person: anonymously for the first user (admin) or with self sign-up, else as an admin. */
+export const registerUser = (req: RegisterUserRequest, anonymous = false) => requestJson<User>('POST', '/api/users', { body: req, anonymous });
+export const listUsers = async () => (await requestJson<{ users: User[] }>('GET', '/api/users')).users;
+export const updateUser = (username: string, req: UpdateUserRequest) => requestJson<User>('PATCH', `/api/users/${seg(username)}`, { body: req });
+export const deleteUser = (username: string) => requestJson<void>('DELETE', `/api/users/${seg(username)}`);
+
+export type NewAgent = AgentWithExecutors & { secret: string; command: string };
+export const createAgent = (req: RegisterAgentRequest) => requestJson<NewAgent>('POST', '/api/agents', { body: req });
+export const updateAgent = (name: string, req: UpdateAgentRequest) => requestJson<AgentWithExecutors>('PATCH', `/api/agents/${seg(name)}`, { body: req });
+export const regenerateAgentSecret = (name: string) => requestJson<NewAgent>('POST', `/api/agents/${seg(name)}/secret`);
+export const deleteAgent = (name: string) => requestJson<void>('DELETE', `/api/agents/${seg(name)}`);
+
+export const listViews = async () => (await requestJson<{ views: View[] }>('GET', '/api/views')).views;
+export const getView = (name: string) => requestJson<View>('GET', `/api/views/${seg(name)}`);
+export const createView = (view: View) => requestJson<View>('POST', '/api/views', { body: view });
+export const saveView = (name: string, view: View) => requestJson<View>('PUT', `/api/views/${seg(name)}`, { body: view });
+export const deleteView = (name: string) => requestJson<void>('DELETE', `/api/views/${seg(name)}`);
+
+export const getSecurity = () => requestJson<SecuritySettings>('GET', '/api/settings/security');
+export const saveSecurity = (s: SecuritySettings) => requestJson<SecuritySettings>('PUT', '/api/settings/security', { body: s });
+export const getSystem = () => requestJson<{ publicUrl: string }>('GET', '/api/settings/system');
+export const saveSystem = (s: { publicUrl: string }) => requestJson<{ publicUrl: string }>('PUT', '/api/settings/system', { body: s });
+
+/** A short-lived URL a plain link can open (logs, artifacts): browsers cannot put a token on a link. */
+export const downloadUrl = async (path: string) => (await requestJson<{ url: string }>('POST', '/api/download-tickets', { body: { path } })).url;

@@ -1,0 +1,116 @@
+/**
+ * The application shell: header, the page for the current path, and the session's lifecycle
+ * (login page when there is no valid token, back to the same page afterwards, background renewal).
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { renewToken } from '../api/people.ts';
+import { session, type SessionEndReason } from '../api/session.ts';
+import { interceptLinks, match, navigate, type Route } from '../router.ts';
+import { sharedStyles } from '../styles/shared-styles.ts';
+
+const RENEW_CHECK_MS = 30_000;
+
+export class JkApp extends LitElement {
+  static override properties = { route: { state: true } };
+  declare route: Route;
+
+  constructor() {
+    super();
+    this.route = match(location.pathname);
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    interceptLinks();
+    window.addEventListener('jk-navigate', () => this.#route());
+    session.addEventListener('end', (e) => this.#toLogin((e as CustomEvent<SessionEndReason>).detail));
+    for (const type of ['pointerdown', 'keydown']) window.addEventListener(type, () => session.noteActivity(), { passive: true });
+    setInterval(() => void session.renewIfDue(renewToken), RENEW_CHECK_MS);
+    this.#route();
+  }
+
+  #route(): void {
+    const route = match(location.pathname);
+    if (route.page !== 'login' && !session.signedIn) {
+      this.#toLogin(session.token ? 'expired' : 'logged-out');
+      return;
+    }
+    this.route = route;
+  }
+
+  #toLogin(reason: SessionEndReason): void {
+    if (match(location.pathname).page === 'login') return this.#route();
+    const here = location.pathname + location.search;
+    const query = new URLSearchParams({ next: here });
+    if (reason === 'expired') query.set('reason', 'expired');
+    localStorage.removeItem('jonkkins.token');
+    navigate(`/login?${query}`, { replace: true });
+  }
+
+  #logout(): void {
+    session.end('logged-out');
+  }
+
+  static override styles = [
+    sharedStyles,
+    css`
+      header {
+        background: var(--jk-header-bg); color: var(--jk-header-text); display: flex; align-items: center;
+        gap: var(--jk-space-4); padding: 0 var(--jk-space-4); height: 52px;
+      }
+      header a { color: var(--jk-header-text); }
+      .brand { font-weight: 700; font-size: 1.1rem; display: flex; align-items: center; gap: var(--jk-space-2); letter-spacing: 0.01em; }
+      .brand img { width: 26px; height: 26px; }
+      .user { font-size: var(--jk-text-sm); display: flex; gap: var(--jk-space-3); align-items: center; }
+      header button { background: transparent; color: var(--jk-header-text); border-color: rgb(255 255 255 / 30%); }
+      header button:hover { background: rgb(255 255 255 / 10%); }
+      main { padding: var(--jk-space-5) var(--jk-space-4); max-width: 1400px; margin: 0 auto; }
+      @media (max-width: 640px) { main { padding: var(--jk-space-3) var(--jk-space-2); } .who { display: none; } }
+    `,
+  ];
+
+  override render() {
+    const claims = session.claims;
+    return html`
+      <header>
+        <a class="brand" href="/"><img src="/favicon.svg" alt="">Jonkkins</a>
+        <span class="spacer"></span>
+        ${claims
+          ? html`<span class="user"><a class="who" href="/people">${claims.sub}</a><button @click=${this.#logout}>Log out</button></span>`
+          : nothing}
+      </header>
+      <main>${this.#page()}</main>
+    `;
+  }
+
+  #page() {
+    const { page, params } = this.route;
+    switch (page) {
+      case 'login':
+        return html`<jk-login-page></jk-login-page>`;
+      case 'home':
+        return html`<jk-home-page .viewName=${params.view ?? null}></jk-home-page>`;
+      case 'view-editor':
+        return html`<jk-view-editor .viewName=${params.view ?? null}></jk-view-editor>`;
+      case 'new-item':
+        return html`<jk-new-item-page></jk-new-item-page>`;
+      case 'history':
+        return html`<jk-history-page></jk-history-page>`;
+      case 'people':
+        return html`<jk-people-page></jk-people-page>`;
+      case 'manage':
+        return html`<jk-manage-page .section=${params.section ?? null}></jk-manage-page>`;
+      case 'job':
+        return html`<jk-job-page .jobName=${params.job!}></jk-job-page>`;
+      case 'configure':
+        return html`<jk-job-config-page .jobName=${params.job!}></jk-job-config-page>`;
+      case 'build-form':
+        return html`<jk-build-form-page .jobName=${params.job!}></jk-build-form-page>`;
+      case 'build':
+        return html`<jk-build-page .jobName=${params.job!} .buildRef=${params.number!}></jk-build-page>`;
+      default:
+        return html`<div class="panel empty"><h1>Not found</h1><p>Nothing lives at this address. <a href="/">Back to the dashboard</a></p></div>`;
+    }
+  }
+}
+customElements.define('jk-app', JkApp);

@@ -1,0 +1,103 @@
+/**
+ * Login, and on first run "Create the admin account". After either, back to the page the person
+ * was on (`?next=`); an expired session says so.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { ApiError } from '../api/http.ts';
+import { login, registerUser, setupInfo } from '../api/people.ts';
+import { navigate } from '../router.ts';
+import { sharedStyles } from '../styles/shared-styles.ts';
+
+type Mode = 'loading' | 'login' | 'first-admin' | 'sign-up';
+
+export class JkLoginPage extends LitElement {
+  static override properties = { mode: { state: true }, error: { state: true }, selfSignup: { state: true }, busy: { state: true } };
+  declare mode: Mode;
+  declare error: string;
+  declare selfSignup: boolean;
+  declare busy: boolean;
+
+  constructor() {
+    super();
+    this.mode = 'loading';
+    this.error = '';
+    this.selfSignup = false;
+    this.busy = false;
+  }
+
+  override async connectedCallback() {
+    super.connectedCallback();
+    try {
+      const info = await setupInfo();
+      this.selfSignup = info.selfSignup;
+      this.mode = info.needsAdmin ? 'first-admin' : 'login';
+    } catch (err) {
+      this.mode = 'login';
+      this.error = `The server cannot be reached: ${(err as Error).message}`;
+    }
+  }
+
+  get #next(): string {
+    const next = new URLSearchParams(location.search).get('next') ?? '/';
+    // Only paths of this site: never an open redirect.
+    return next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/login') ? next : '/';
+  }
+
+  async #submit(e: SubmitEvent) {
+    e.preventDefault();
+    const form = new FormData(e.target as HTMLFormElement);
+    const username = String(form.get('username') ?? '').trim();
+    const password = String(form.get('password') ?? '');
+    this.error = '';
+    if (this.mode !== 'login' && password !== form.get('confirm')) {
+      this.error = 'The two passwords differ.';
+      return;
+    }
+    this.busy = true;
+    try {
+      if (this.mode !== 'login') await registerUser({ username, password, fullName: String(form.get('fullName') ?? '') }, true);
+      await login(username, password);
+      navigate(this.#next, { replace: true });
+    } catch (err) {
+      this.error = err instanceof ApiError && err.status === 401 ? 'Invalid username or password.' : (err as Error).message;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  static override styles = [
+    sharedStyles,
+    css`
+      .card { max-width: 26rem; margin: 8vh auto 0; }
+      input { max-width: none; }
+      button.primary { width: 100%; justify-content: center; padding: 9px; }
+      .switch { margin-top: var(--jk-space-3); font-size: var(--jk-text-sm); }
+    `,
+  ];
+
+  override render() {
+    if (this.mode === 'loading') return html`<div class="card panel muted">Loading…</div>`;
+    const creating = this.mode !== 'login';
+    const expired = new URLSearchParams(location.search).get('reason') === 'expired';
+    return html`
+      <form class="card panel" @submit=${this.#submit}>
+        <h1>${this.mode === 'first-admin' ? 'Create the admin account' : this.mode === 'sign-up' ? 'Create an account' : 'Log in to Jonkkins'}</h1>
+        ${this.mode === 'first-admin' ? html`<p class="banner info">Welcome! No one has an account yet: the first account administers Jonkkins.</p>` : nothing}
+        ${expired && this.mode === 'login' ? html`<p class="banner info" role="status">Your session has expired. Please log in again.</p>` : nothing}
+        ${this.error ? html`<p class="banner error" role="alert">${this.error}</p>` : nothing}
+        <div class="field"><label for="username">Username</label><input id="username" name="username" autocomplete="username" required autofocus></div>
+        ${creating ? html`<div class="field"><label for="fullName">Full name</label><input id="fullName" name="fullName" autocomplete="name"></div>` : nothing}
+        <div class="field"><label for="password">Password</label>
+          <input id="password" name="password" type="password" autocomplete=${creating ? 'new-password' : 'current-password'} required minlength=${creating ? 8 : 1}></div>
+        ${creating ? html`<div class="field"><label for="confirm">Confirm password</label><input id="confirm" name="confirm" type="password" autocomplete="new-password" required></div>` : nothing}
+        <button class="primary" type="submit" ?disabled=${this.busy}>${creating ? 'Create account' : 'Log in'}</button>
+        ${this.selfSignup && this.mode !== 'first-admin'
+          ? html`<p class="switch">${this.mode === 'login'
+              ? html`No account? <a href="#" @click=${(e: Event) => { e.preventDefault(); this.mode = 'sign-up'; }}>Create one</a>`
+              : html`Have an account? <a href="#" @click=${(e: Event) => { e.preventDefault(); this.mode = 'login'; }}>Log in</a>`}</p>`
+          : nothing}
+      </form>
+    `;
+  }
+}
+customElements.define('jk-login-page', JkLoginPage);
