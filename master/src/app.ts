@@ -35,6 +35,8 @@ import { JobsService } from './jobs/jobs.ts';
 import { BuildQueue } from './queue/build-queue.ts';
 import { userRoutes } from './users/user-routes.ts';
 import { UsersService } from './users/users.ts';
+import { viewRoutes } from './views/view-routes.ts';
+import { ViewsService } from './views/views.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -82,6 +84,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   const jobs = new JobsService(deps.pool, secrets);
   const jobFiles = new JobFilesService(deps.pool, jobs);
+  const views = new ViewsService(deps.pool);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
   const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
@@ -125,7 +128,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange()),
     eventRoutes(events, builds, deps.pool),
     cronRoutes(),
-    jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts),
+    jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts, views),
+    viewRoutes(views),
     artifactRoutes(artifacts, builds),
     agentArtifactRoutes(artifacts),
     agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
