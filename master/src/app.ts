@@ -130,7 +130,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     tokenRenewalRoutes({ tokens }),
     userRoutes(users, settings),
     systemSettingsRoutes(settings),
-    agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange()),
+    agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl()),
     eventRoutes(events, builds, deps.pool),
     cronRoutes(),
     jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts, views),
