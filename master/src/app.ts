@@ -18,6 +18,7 @@ import { errorMiddleware } from './http/error-middleware.ts';
 import { openApiDocument } from './http/openapi.ts';
 import type { Logger } from './log.ts';
 import { SettingsService } from './settings/settings.ts';
+import { setupRoutes, systemSettingsRoutes } from './settings/settings-routes.ts';
 import { agentBuildRoutes } from './agents/agent-build-routes.ts';
 import { agentArtifactRoutes, artifactRoutes, isArtifactUpload } from './artifacts/artifact-routes.ts';
 import { ArtifactsService } from './artifacts/artifacts.ts';
@@ -35,6 +36,8 @@ import { JobsService } from './jobs/jobs.ts';
 import { BuildQueue } from './queue/build-queue.ts';
 import { userRoutes } from './users/user-routes.ts';
 import { UsersService } from './users/users.ts';
+import { viewRoutes } from './views/view-routes.ts';
+import { ViewsService } from './views/views.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -49,7 +52,7 @@ export interface AppDeps {
   now?: () => number;
   /** The web UI's files, served without a token (the API calls they make need one). */
   staticDir?: string;
-  /** The public URL (ends in /): BUILD_URL and friends. */
+  /** The configured public URL (ends in /), until an admin saves another in the System settings: BUILD_URL and friends. */
   publicUrl: string;
   /** The Redis URL agents reach the build queue at. */
   agentRedisUrl: string;
@@ -73,7 +76,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const now = deps.now ?? Date.now;
   const app = new Koa({ proxy: deps.trustProxy });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
-  const settings = new SettingsService(deps.pool);
+  const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now });
   const users = new UsersService(deps.pool, settings);
   const agents = new AgentsService(deps.pool);
   const tokens = new TokenIssuer(deps.signingKey, now);
@@ -82,12 +85,13 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   const jobs = new JobsService(deps.pool, secrets);
   const jobFiles = new JobFilesService(deps.pool, jobs);
+  const views = new ViewsService(deps.pool);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
   const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
   const downstream = new DownstreamTriggers(jobs, builds);
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: deps.publicUrl, log: deps.log, events, builds, downstream, artifacts });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
@@ -102,6 +106,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
   const login = publicLoginRoutes({ users, agents, tokens, throttle, now, events });
   app.use(login.routes()).use(login.allowedMethods());
+  // Before authentication: the login page asks it, possibly still holding an expired token.
+  const setup = setupRoutes(users, settings);
+  app.use(setup.routes()).use(setup.allowedMethods());
 
   // Everything below needs a valid token, except registering a user (first user / self sign-up).
   for (const mw of authenticate({
@@ -122,10 +129,12 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     api,
     tokenRenewalRoutes({ tokens }),
     userRoutes(users, settings),
-    agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange()),
+    systemSettingsRoutes(settings),
+    agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl()),
     eventRoutes(events, builds, deps.pool),
     cronRoutes(),
-    jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts, events),
+    jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts, views, events),
+    viewRoutes(views),
     artifactRoutes(artifacts, builds),
     agentArtifactRoutes(artifacts),
     agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),

@@ -92,8 +92,15 @@ export const Agent = z.object({
 });
 export type Agent = z.infer<typeof Agent>;
 
+/** An agent with its new secret, as the agents service returns it. */
+export type AgentWithSecret = Agent & { secret: string };
+
 /** The answer to registering an agent or regenerating its secret: the only time the secret is shown. */
-export const RegisteredAgent = Agent.extend({ secret: z.string() });
+export const RegisteredAgent = Agent.extend({
+  secret: z.string(),
+  /** The shell command line that starts this agent against the public URL, values single-quoted. */
+  command: z.string(),
+});
 export type RegisteredAgent = z.infer<typeof RegisteredAgent>;
 
 export const SecuritySettings = z.strictObject({

@@ -3,10 +3,11 @@ import { RegisterAgentRequest, UpdateAgentRequest } from '../../../shared/src/id
 import { principalOf, requireAdmin, requireAgent, requireUser } from '../auth/authenticate.ts';
 import { parseInput } from '../http/validate.ts';
 import type { AgentBuildsService } from '../builds/agent-builds.ts';
-import type { Agent } from '../../../shared/src/identity.ts';
+import type { Agent, AgentWithSecret, RegisteredAgent } from '../../../shared/src/identity.ts';
 import { busyExecutors } from '../builds/estimates.ts';
 import type { DatabasePool } from '../db/pool.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
+import { agentCommand } from './agent-command.ts';
 import type { AgentsService } from './agents.ts';
 
 /** Managing agents (people: anyone may look, admins change) and the agent API (agents only). */
@@ -16,6 +17,7 @@ export function agentRoutes(
   pool: DatabasePool,
   events: EventPublisher,
   onWorkConfigChange: () => void,
+  publicUrl: () => Promise<string>,
 ): Router {
   const router = new Router({ prefix: '/api' });
 
@@ -30,6 +32,7 @@ export function agentRoutes(
       }),
     }));
   };
+  const withCommand = async (agent: AgentWithSecret): Promise<RegisteredAgent> => ({ ...agent, command: agentCommand(await publicUrl(), agent.name, agent.secret) });
   router.get('/agents', requireUser, async (ctx) => {
     ctx.body = { agents: await withExecutors(await agents.list()) };
   });
@@ -41,7 +44,7 @@ export function agentRoutes(
     ctx.status = 201;
     ctx.set('Location', `/api/agents/${encodeURIComponent(agent.name)}`);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = agent;
+    ctx.body = await withCommand(agent);
   });
   router.patch('/agents/:name', requireAdmin, async (ctx) => {
     ctx.body = await agents.update(ctx.params.name!, parseInput(UpdateAgentRequest, ctx.request.body));
@@ -49,7 +52,7 @@ export function agentRoutes(
   });
   router.post('/agents/:name/secret', requireAdmin, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await agents.regenerateSecret(ctx.params.name!);
+    ctx.body = await withCommand(await agents.regenerateSecret(ctx.params.name!));
   });
   router.delete('/agents/:name', requireAdmin, async (ctx) => {
     await agents.delete(ctx.params.name!);

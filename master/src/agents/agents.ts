@@ -1,7 +1,7 @@
 /** The agents service: the only code that reads or writes the agents table. */
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import type { Agent, RegisterAgentRequest, RegisteredAgent, UpdateAgentRequest } from '../../../shared/src/identity.ts';
+import type { Agent, AgentWithSecret, RegisterAgentRequest, UpdateAgentRequest } from '../../../shared/src/identity.ts';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { hashSecret, newAgentSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
 
@@ -42,7 +42,7 @@ export class AgentsService {
   }
 
   /** Registers an agent; the answer carries its secret, which is never shown again. */
-  async register(req: RegisterAgentRequest): Promise<RegisteredAgent> {
+  async register(req: RegisterAgentRequest): Promise<AgentWithSecret> {
     const secret = newAgentSecret();
     const secretHash = await hashSecret(secret);
     const row = await this.#pool.transaction(async (tx) => {
@@ -79,7 +79,7 @@ export class AgentsService {
   }
 
   /** A new secret; the old secret and every token issued under it stop working at once. */
-  async regenerateSecret(name: string): Promise<RegisteredAgent> {
+  async regenerateSecret(name: string): Promise<AgentWithSecret> {
     const secret = newAgentSecret();
     const row = await this.#pool.maybeOne(sql.type(AgentRow)`
       UPDATE agents SET secret_hash = ${await hashSecret(secret)}, secret_version = secret_version + 1

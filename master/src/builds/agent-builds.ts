@@ -42,13 +42,14 @@ export class AgentBuildsService {
   readonly #pool: DatabasePool;
   readonly #dispatcher: Dispatcher;
   readonly #secrets: SecretBox;
-  readonly #publicUrl: string;
+  /** The effective public URL (the System setting, else JONKKINS_URL); cached by the settings service. */
+  readonly #publicUrl: () => Promise<string>;
   readonly #log: Logger;
   readonly #events: EventPublisher;
   readonly #downstream: DownstreamTriggers;
   readonly #builds: BuildsService;
   readonly #artifacts: ArtifactFiles;
-  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: string; log: Logger; events: EventPublisher; builds: BuildsService; downstream: DownstreamTriggers; artifacts: ArtifactFiles }) {
+  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: () => Promise<string>; log: Logger; events: EventPublisher; builds: BuildsService; downstream: DownstreamTriggers; artifacts: ArtifactFiles }) {
     this.#artifacts = deps.artifacts;
     this.#events = deps.events;
     this.#builds = deps.builds;
@@ -62,6 +63,7 @@ export class AgentBuildsService {
 
   /** Moves a queued build to running for this agent, exactly once, and returns what it needs to run it. */
   async start(agentName: string, buildId: number, executor: number): Promise<BuildSpec> {
+    const publicUrl = await this.#publicUrl();
     const spec = await this.#pool.transaction(async (tx) => {
       const row = await lockBuild(tx, buildId);
       if (!row) throw new ConflictError(`No build ${buildId}`);
@@ -69,7 +71,7 @@ export class AgentBuildsService {
       // (its console continues at the current end), rather than leave a build nobody runs.
       if (row.state === 'running' && row.agent_name === agentName && row.executor === executor) {
         const job = await tx.one(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`);
-        return this.#spec(row, Job.parse(job.config), row.number!, row.log_size, [...(await filesOf(tx, row.id))], await listById(tx, row.job_id));
+        return this.#spec(publicUrl, row, Job.parse(job.config), row.number!, row.log_size, [...(await filesOf(tx, row.id))], await listById(tx, row.job_id));
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
@@ -92,7 +94,7 @@ export class AgentBuildsService {
         timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`);
       const header = describeCauses(row.causes).map((line) => `${line}\n`).join('');
       const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
-      return this.#spec(row, config, job.next, logOffset, [...(await filesOf(tx, row.id))], await listById(tx, row.job_id));
+      return this.#spec(publicUrl, row, config, job.next, logOffset, [...(await filesOf(tx, row.id))], await listById(tx, row.job_id));
     });
     this.#events.publish({ type: 'build.started', job: spec.jobName, queueId: buildId, number: spec.number, agent: agentName, executor });
     this.#events.publish({ type: 'queue.changed' });
@@ -122,6 +124,7 @@ export class AgentBuildsService {
 
   /** Ends a build once every console byte is stored; repeated calls for a finished build are answered alike. */
   async finish(agentName: string, buildId: number, req: FinishRequest): Promise<{ result: string }> {
+    const publicUrl = await this.#publicUrl();
     const jobId = await this.#pool.transaction(async (tx) => {
       const row = await lockBuild(tx, buildId);
       if (!row) throw new NotFoundError(`No build ${buildId}`);
@@ -132,7 +135,7 @@ export class AgentBuildsService {
       let footer = '';
       if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
       else if (row.abort_result) footer += `Aborted by ${row.abort_by ?? 'unknown'}\n`;
-      const fired = await this.#fireDownstream(tx, row, next.result!);
+      const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!);
       const size = await appendAtEnd(tx, row.id, row.log_size, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`));
       return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued };
     });
@@ -156,6 +159,7 @@ export class AgentBuildsService {
     const ids = await this.#pool.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
       SELECT id FROM builds WHERE state = 'running' AND agent_seen_at < now() - make_interval(secs => ${silentForMs / 1000})`);
     const queued: Fired['queued'] = [];
+    const publicUrl = ids.length > 0 ? await this.#publicUrl() : '';
     for (const id of ids) {
       const jobId = await this.#pool.transaction(async (tx) => {
         const row = await lockBuild(tx, id);
@@ -163,7 +167,7 @@ export class AgentBuildsService {
         const fresh = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE id = ${id} AND agent_seen_at >= now() - make_interval(secs => ${silentForMs / 1000})`);
         if (fresh) return null;
         const next = await applyTransition(tx, row, { type: 'agentLost' });
-        const fired = await this.#fireDownstream(tx, row, next.result!);
+        const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!);
         const lost = `\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\n`;
         const size = await appendAtEnd(tx, id, row.log_size, text(`${lost}${fired.lines.join('')}Finished: ${next.result}\n`));
         queued.push(...fired.queued);
@@ -217,25 +221,25 @@ export class AgentBuildsService {
   }
 
   /** Post-build triggers of a build that just got its result, in the finishing transaction. */
-  async #fireDownstream(tx: DatabaseTransactionConnection, row: BuildRow, result: BuildResult): Promise<Fired> {
+  async #fireDownstream(tx: DatabaseTransactionConnection, publicUrl: string, row: BuildRow, result: BuildResult): Promise<Fired> {
     const config = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
     const parameters = this.#openParameters(row);
     const env = {
-      ...buildEnvironment({ job: config, number: row.number!, causes: row.causes, parameters, publicUrl: this.#publicUrl }),
+      ...buildEnvironment({ job: config, number: row.number!, causes: row.causes, parameters, publicUrl }),
       NODE_NAME: row.agent_name ?? '',
       EXECUTOR_NUMBER: String(row.executor ?? ''),
     };
     return this.#downstream.fire(tx, row, result, env, parameters);
   }
 
-  #spec(row: BuildRow, config: Job, number: number, logOffset: number, files: BuildSpec['files'], jobFiles: BuildSpec['jobFiles']): BuildSpec {
+  #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: BuildSpec['files'], jobFiles: BuildSpec['jobFiles']): BuildSpec {
     const parameters = this.#openParameters(row);
     return {
       buildId: row.id,
       jobName: config.name,
       number,
       steps: config.steps,
-      env: buildEnvironment({ job: config, number, causes: row.causes, parameters, publicUrl: this.#publicUrl }),
+      env: buildEnvironment({ job: config, number, causes: row.causes, parameters, publicUrl }),
       masks: config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!).filter((v) => v.length > 0),
       timeoutMinutes: config.timeoutMinutes,
       logOffset,

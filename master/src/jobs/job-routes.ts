@@ -13,12 +13,14 @@ import { parseInput } from '../http/validate.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
 import type { JobFilesService } from './job-files.ts';
 import type { JobsService } from './jobs.ts';
+import type { ViewsService } from '../views/views.ts';
 
 const TriggerBody = z.strictObject({ parameters: z.record(z.string(), z.unknown()).default({}) });
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.number().int().min(1).optional(),
 });
+const JobsQuery = z.object({ view: z.string().max(200).optional() });
 const LogQuery = z.object({ start: z.coerce.number().int().min(0).default(0) });
 const jobPath = (name: string) => `/api/jobs/${encodeURIComponent(name)}`;
 
@@ -33,7 +35,7 @@ export function isJobFileUpload(ctx: Context): boolean {
   return ctx.method === 'PUT' && /^\/api\/jobs\/[^/]+\/files\/./.test(ctx.path);
 }
 
-export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService, events: EventBus): Router {
+export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService, views: ViewsService, events: EventBus): Router {
   const r = new Router({ prefix: '/api' });
   // Dashboards follow job definitions live (a new job appears, a disabled one greys out).
   const changed = (job: string) => events.publish({ type: 'job.changed', job });
@@ -62,8 +64,12 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
     ctx.set('Location', jobPath(job.name));
     ctx.body = job;
   });
+  /** `?view=NAME`: only the view's members ("All" is every job). */
   r.get('/jobs', async (ctx) => {
-    ctx.body = { jobs: await jobs.list() };
+    const { view } = parseInput(JobsQuery, ctx.query, 'query');
+    const inView = view === undefined ? undefined : await views.membership(view);
+    const all = await jobs.list();
+    ctx.body = { jobs: inView ? all.filter((j) => inView(j.name)) : all };
   });
   r.get('/jobs/:name', async (ctx) => {
     ctx.body = await jobs.get(ctx.params.name!);

@@ -2,24 +2,74 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { SecuritySettings } from '../../../shared/src/identity.ts';
+import { SystemSettings } from '../../../shared/src/settings.ts';
 
 const DEFAULT_SECURITY: SecuritySettings = { selfSignup: false };
 
+/**
+ * How long a master trusts its cached public URL. The master that saves a new URL uses it at once;
+ * other masters behind the same load balancer pick it up within this time.
+ */
+export const PUBLIC_URL_CACHE_MS = 10_000;
+
 export class SettingsService {
   readonly #pool: DatabasePool;
-  constructor(pool: DatabasePool) {
+  readonly #defaultPublicUrl: string;
+  readonly #now: () => number;
+  #publicUrl: { value: Promise<string>; at: number } | undefined;
+
+  /** `defaultPublicUrl`: JONKKINS_URL (or its default), used until an admin saves one. */
+  constructor(pool: DatabasePool, opts: { defaultPublicUrl: string; now?: () => number }) {
     this.#pool = pool;
+    this.#defaultPublicUrl = opts.defaultPublicUrl;
+    this.#now = opts.now ?? Date.now;
   }
 
   async security(): Promise<SecuritySettings> {
-    const value = await this.#pool.maybeOneFirst(sql.type(z.object({ value: z.unknown() }))`SELECT value FROM settings WHERE key = 'security'`);
+    const value = await this.#read('security');
     return value === null ? DEFAULT_SECURITY : SecuritySettings.parse(value);
   }
 
   async setSecurity(value: SecuritySettings): Promise<SecuritySettings> {
-    await this.#pool.query(sql.unsafe`
-      INSERT INTO settings (key, value) VALUES ('security', ${sql.jsonb(value)})
-      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`);
+    await this.#write('security', value);
     return value;
+  }
+
+  /** The System settings as in effect: the saved public URL, else the configured one. */
+  async system(): Promise<SystemSettings> {
+    return { publicUrl: await this.#loadPublicUrl() };
+  }
+
+  async setSystem(value: SystemSettings): Promise<SystemSettings> {
+    await this.#write('system', value);
+    this.#publicUrl = { value: Promise.resolve(value.publicUrl), at: this.#now() };
+    return value;
+  }
+
+  /** The effective public URL (ends in `/`), from a cache refreshed every PUBLIC_URL_CACHE_MS: builds ask for it often. */
+  publicUrl(): Promise<string> {
+    const cached = this.#publicUrl;
+    if (cached && this.#now() - cached.at < PUBLIC_URL_CACHE_MS) return cached.value;
+    const value = this.#loadPublicUrl();
+    this.#publicUrl = { value, at: this.#now() };
+    value.catch(() => {
+      if (this.#publicUrl?.value === value) this.#publicUrl = undefined; // a failed read is not cached
+    });
+    return value;
+  }
+
+  async #loadPublicUrl(): Promise<string> {
+    const stored = await this.#read('system');
+    return stored === null ? this.#defaultPublicUrl : SystemSettings.parse(stored).publicUrl;
+  }
+
+  #read(key: string): Promise<unknown> {
+    return this.#pool.maybeOneFirst(sql.type(z.object({ value: z.unknown() }))`SELECT value FROM settings WHERE key = ${key}`);
+  }
+
+  async #write(key: string, value: object): Promise<void> {
+    await this.#pool.query(sql.unsafe`
+      INSERT INTO settings (key, value) VALUES (${key}, ${sql.jsonb(value as never)})
+      ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`);
   }
 }

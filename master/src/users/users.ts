@@ -83,6 +83,11 @@ export class UsersService {
     return toUser(updated);
   }
 
+  /** Whether anyone has registered yet (no one: the first to register becomes admin). */
+  async anyExist(): Promise<boolean> {
+    return this.#pool.exists(sql.unsafe`SELECT 1 FROM users`);
+  }
+
   async list(): Promise<User[]> {
     const rows = await this.#pool.any(sql.type(UserRow)`SELECT ${USER_COLUMNS} FROM users ORDER BY lower(username)`);
     return rows.map(toUser);

@@ -1,0 +1,37 @@
+/** Instance-wide settings the UI shows and edits (Manage Jonkkins → System), and the login page's first-run facts. */
+import { z } from 'zod';
+
+/** An absolute http(s) URL without credentials, query or fragment, normalised to end in `/`. */
+export const PublicUrl = z
+  .string()
+  .max(2000, 'must be at most 2000 characters')
+  .refine(isPlainHttpUrl, 'must be an absolute http(s) URL without user, query or fragment, e.g. https://ci.example.com/')
+  .transform(withTrailingSlash);
+
+export const SystemSettings = z.strictObject({
+  /** The URL people and agents reach Jonkkins at; builds get it as JONKKINS_URL, and BUILD_URL/JOB_URL under it. */
+  publicUrl: PublicUrl,
+});
+export type SystemSettings = z.infer<typeof SystemSettings>;
+
+/** What the login page may know before anyone logs in (GET /api/setup). */
+export const SetupInfo = z.object({
+  /** No user exists yet: the first to register becomes the administrator. */
+  needsAdmin: z.boolean(),
+  /** Anyone may register as a plain user. */
+  selfSignup: z.boolean(),
+});
+export type SetupInfo = z.infer<typeof SetupInfo>;
+
+function isPlainHttpUrl(s: string): boolean {
+  if (!URL.canParse(s)) return false;
+  const u = new URL(s);
+  // `s` itself must carry no `?`/`#`: new URL drops an empty one, which would hide a typo.
+  return (u.protocol === 'http:' || u.protocol === 'https:') && u.host !== '' && !u.username && !u.password && !/[?#]/.test(s);
+}
+
+function withTrailingSlash(s: string): string {
+  const u = new URL(s);
+  if (!u.pathname.endsWith('/')) u.pathname += '/';
+  return u.href;
+}

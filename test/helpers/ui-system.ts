@@ -1,0 +1,47 @@
+/**
+ * The whole system for browser tests: a real master (own database and Redis prefix, serving the
+ * built UI), the real nginx with infra/nginx.conf in front of it, real agent processes, and a
+ * headless Chromium pointed at nginx.
+ */
+import type { ExecutionContext } from 'ava';
+import { webRoot } from '../../master/src/server.ts';
+import { openBrowser, type UiSession } from './browser.ts';
+import { startNginx, type RunningNginx } from './nginx.ts';
+import { freePort } from './processes.ts';
+import { startTestMaster, type TestMaster } from './test-master.ts';
+
+export interface UiSystem {
+  master: TestMaster;
+  nginx: RunningNginx;
+  /** The public URL: nginx. */
+  url: string;
+  ui: UiSession;
+  close(): Promise<void>;
+}
+
+export async function startUiSystem(viewport?: { width: number; height: number }): Promise<UiSystem> {
+  const dist = webRoot();
+  if (!dist) throw new Error('web/dist is missing: run `npm run build:web` (npm install and npm test do)');
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const master = await startTestMaster({ staticDir: dist, trustProxy: true, publicUrl: `${url}/` }, { maintenance: { sweepEveryMs: 1000, watchdogEveryMs: 1000 } });
+  const nginx = await startNginx({ masterUrl: master.url, webDist: dist, port });
+  const ui = await openBrowser(viewport);
+  return {
+    master,
+    nginx,
+    url,
+    ui,
+    async close() {
+      await ui.close().catch(() => {});
+      await nginx.stop();
+      await master.close();
+    },
+  };
+}
+
+/** Fails the test with the page's own errors attached, when there were any. */
+export function expectNoPageErrors(t: ExecutionContext, ui: UiSession): void {
+  t.deepEqual(ui.errors, [], 'the page logged no errors');
+  t.deepEqual(ui.cspViolations, [], 'nothing was blocked by the Content-Security-Policy');
+}

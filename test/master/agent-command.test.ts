@@ -1,0 +1,60 @@
+/** Registering an agent (or regenerating its secret) answers with the command line that starts it — and it does. */
+import { spawn, execFileSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { agentCommand, shellQuote } from '../../master/src/agents/agent-command.ts';
+import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { until } from '../helpers/processes.ts';
+import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
+
+const REPO = fileURLToPath(new URL('../../', import.meta.url));
+let m: TestMaster;
+let admin: string;
+test.before(async () => {
+  m = await startTestMaster();
+  admin = await bootstrapAdmin(m.url);
+});
+test.after.always(() => m?.close());
+
+test('shell quoting survives quotes, spaces, $ and backslashes', (t) => {
+  for (const value of ["it's", "''", 'a b', '$HOME `id` $(id)', 'back\\slash', '"', '', 'x\ny']) {
+    t.is(execFileSync('/bin/sh', ['-c', `printf %s ${shellQuote(value)}`], { encoding: 'utf8' }), value);
+  }
+  t.is(agentCommand("http://h/it's/", 'b-1', 's'), `npx jonkkins agent --url 'http://h/it'\\''s/' --name 'b-1' --secret 's'`);
+});
+
+test.serial('registering an agent answers with its command line, against the public URL', async (t) => {
+  const res = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'build-1', executors: 1 } });
+  t.is(res.status, 201);
+  t.is(res.body.command, `npx jonkkins agent --url 'http://jonkkins.test/' --name 'build-1' --secret '${res.body.secret}'`);
+  const regen = await call(m.url, 'POST', '/api/agents/build-1/secret', { token: admin });
+  t.is(regen.body.command, `npx jonkkins agent --url 'http://jonkkins.test/' --name 'build-1' --secret '${regen.body.secret}'`);
+  t.false('command' in (await call(m.url, 'GET', '/api/agents/build-1', { token: admin })).body);
+});
+
+test.serial('the command, run by a shell in the project, starts an agent that comes online', async (t) => {
+  await call(m.url, 'PUT', '/api/settings/system', { token: admin, json: { publicUrl: m.url } });
+  const res = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'runs-for-real', executors: 1 } });
+  t.true(res.body.command.startsWith(`npx jonkkins agent --url '${m.url}/'`));
+  const home = await mkdtemp(join(tmpdir(), 'jk-agent-home-'));
+  // Its own process group, so that npx and the agent under it stop together.
+  const child = spawn('/bin/sh', ['-c', res.body.command], {
+    cwd: REPO,
+    detached: true,
+    stdio: 'ignore',
+    env: { PATH: process.env.PATH ?? '', HOME: home, LOG_LEVEL: 'warn', JONKKINS_AGENT_WORKDIR: join(home, 'work') },
+  });
+  try {
+    await until('the agent is online', async () => (await call(m.url, 'GET', '/api/agents/runs-for-real', { token: admin })).body.online === true, 45_000);
+    t.pass();
+  } finally {
+    const exited = once(child, 'exit');
+    process.kill(-child.pid!, 'SIGTERM');
+    await exited;
+    await rm(home, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,165 @@
+/**
+ * The UI end to end, in real Chromium through the real nginx, against a real master and agent
+ * processes: first run → admin → a parameterized two-step job → build with parameters → live
+ * console → busy executor and queue → abort → a view → a new agent from Manage whose command works.
+ */
+import test from 'ava';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Fleet } from '../helpers/fleet.ts';
+import { call, login } from '../helpers/http.ts';
+import { stopProcess, until } from '../helpers/processes.ts';
+import { expectNoPageErrors, startUiSystem, type UiSystem } from '../helpers/ui-system.ts';
+
+const ADMIN = { username: 'ada', fullName: 'Ada Lovelace', password: 'analytical-engine' };
+const JOB = 'hello world';
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+let sys: UiSystem;
+test.before(async () => {
+  sys = await startUiSystem();
+});
+test.after.always(async () => {
+  await sys?.close();
+});
+
+test.serial('first run: the login page offers to create the admin account, then the empty dashboard says what to do', async (t) => {
+  const { page, shot } = sys.ui;
+  await page.goto(`${sys.url}/`);
+  await page.getByRole('heading', { name: 'Create the admin account' }).waitFor();
+  await shot('01-first-run');
+  await page.fill('#username', ADMIN.username);
+  await page.fill('#fullName', ADMIN.fullName);
+  await page.fill('#password', ADMIN.password);
+  await page.fill('#confirm', ADMIN.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByText('No jobs yet — create one').waitFor();
+  t.is(new URL(page.url()).pathname, '/');
+  t.truthy(await page.evaluate(() => localStorage.getItem('jonkkins.token')), 'the token is kept in localStorage');
+  await shot('02-dashboard-empty');
+  expectNoPageErrors(t, sys.ui);
+});
+
+test.serial('New Item → Configure: a parameterized job with two shell steps', async (t) => {
+  const { page, shot } = sys.ui;
+  await page.getByRole('link', { name: 'New Item' }).click();
+  await page.fill('#name', JOB);
+  await shot('03-new-item');
+  await page.getByRole('button', { name: 'OK' }).click();
+  await page.getByRole('heading', { name: `Configure ${JOB}` }).waitFor();
+  await page.getByRole('button', { name: 'Add Parameter' }).click();
+  await page.fill('#f-parameters-0-name', 'WHO');
+  await page.fill('#f-parameters-0-default', 'world');
+  await page.getByLabel('Execute concurrent builds if necessary').check();
+  await page.getByRole('button', { name: 'Add build step' }).click();
+  await page.fill('#f-steps-0-script', 'echo "hello $WHO"');
+  await page.getByRole('button', { name: 'Add build step' }).click();
+  await page.fill('#f-steps-1-script', 'for i in $(seq 1 600); do echo "tick $i"; sleep 0.1; done');
+  await shot('04-configure');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('heading', { name: `Project ${JOB}` }).waitFor();
+  const token = await page.evaluate(() => localStorage.getItem('jonkkins.token')!);
+  const saved = await call(sys.url, 'GET', `/api/jobs/${encodeURIComponent(JOB)}`, { token });
+  t.deepEqual(saved.body.parameters, [{ type: 'string', name: 'WHO', default: 'world' }]);
+  t.deepEqual(saved.body.steps.map((s: { script: string }) => s.script), ['echo "hello $WHO"', 'for i in $(seq 1 600); do echo "tick $i"; sleep 0.1; done']);
+  t.true(saved.body.concurrentBuild);
+  expectNoPageErrors(t, sys.ui);
+});
+
+test.serial('Build with Parameters → the console arrives live; executors full → busy executor with progress and a queue item → abort → ABORTED', async (t) => {
+  t.timeout(120_000);
+  const { page, shot } = sys.ui;
+  const token = await login(sys.url, ADMIN.username, ADMIN.password);
+  const fleet = new Fleet(t, sys.master, token);
+  await fleet.agent('solo', { executors: 1 });
+
+  await page.getByRole('button', { name: 'Build with Parameters' }).click();
+  await page.fill('#p-WHO', 'browser');
+  await shot('05-build-with-parameters');
+  await page.getByRole('button', { name: 'Build', exact: true }).click();
+  await page.getByRole('link', { name: '#1', exact: true }).click();
+  const console_ = page.locator('jk-console pre');
+  await console_.getByText('hello browser').waitFor({ timeout: 20_000 });
+  await console_.getByText('tick 5', { exact: true }).waitFor();
+  t.false(await console_.getByText('tick 600', { exact: true }).isVisible(), 'the build is still running: the console is live, not loaded after the fact');
+  t.true(await page.getByRole('status').filter({ hasText: 'Live' }).isVisible());
+  await shot('06-console-live');
+
+  // A second build waits: the only executor is busy.
+  const second = await call(sys.url, 'POST', `/api/jobs/${encodeURIComponent(JOB)}/builds`, { token, json: { parameters: { WHO: 'queue' } } });
+  t.is(second.status, 201);
+  await page.getByRole('link', { name: 'Jonkkins' }).click();
+  const executor = page.locator('jk-executor-status li.busy');
+  await executor.getByRole('link', { name: JOB }).waitFor();
+  t.is(await executor.getByRole('link', { name: '#1' }).count(), 1);
+  t.is(await executor.locator('jk-progress [role=progressbar]').count(), 1, 'the busy executor shows a progress bar');
+  const queued = page.locator(`jk-build-queue li[data-queue-id="${second.body.queueId}"]`);
+  await queued.waitFor();
+  t.regex(await queued.innerText(), /Waiting for next available executor/);
+  await shot('07-dashboard-busy');
+
+  await page.goto(`${sys.url}/job/${encodeURIComponent(JOB)}/1/`);
+  await page.getByRole('button', { name: 'Abort' }).click();
+  await page.locator('[data-result="ABORTED"]').waitFor({ timeout: 15_000 });
+  await page.locator('jk-console pre').getByText(/Finished: ABORTED/).waitFor();
+  await shot('08-build-aborted');
+  await call(sys.url, 'DELETE', `/api/queue/${second.body.queueId}`, { token });
+  await call(sys.url, 'POST', `/api/jobs/${encodeURIComponent(JOB)}/builds/2/abort`, { token });
+  expectNoPageErrors(t, sys.ui);
+});
+
+test.serial('New View: a list view with the job picked by checkbox becomes a tab', async (t) => {
+  const { page, shot } = sys.ui;
+  await page.getByRole('link', { name: 'Jonkkins' }).click();
+  await page.getByRole('link', { name: 'New View' }).first().click();
+  await page.fill('#view-name', 'Team');
+  await page.fill('#view-description', 'What the team builds');
+  await page.getByLabel(JOB).check();
+  await shot('09-new-view');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.waitForURL(/\/view\/Team\/$/);
+  t.is(await page.locator('nav.tabs a[aria-current="page"]').innerText(), 'Team');
+  await page.locator('jk-job-table').getByRole('link', { name: JOB }).waitFor();
+  await shot('10-view');
+  expectNoPageErrors(t, sys.ui);
+});
+
+test.serial('Manage → Nodes → New Node shows the secret once with a command that starts a working agent', async (t) => {
+  t.timeout(90_000);
+  const { page, shot } = sys.ui;
+  await page.goto(`${sys.url}/manage`);
+  await shot('11-manage');
+  await page.getByRole('link', { name: 'Nodes' }).click();
+  await page.getByRole('button', { name: 'New Node' }).click();
+  await page.fill('#node-name', 'from-ui');
+  await page.fill('#node-executors', '1');
+  await page.fill('#node-labels', 'ui browser');
+  await page.getByRole('button', { name: 'Create', exact: true }).click();
+  const command = (await page.locator('[data-testid="agent-command"]').innerText()).trim();
+  await shot('12-new-node');
+  t.regex(command, /^npx jonkkins agent --url '[^']+' --name 'from-ui' --secret '[^']+'$/);
+  const workdir = await mkdtemp(join(tmpdir(), 'jk-ui-agent-'));
+  // Exactly the command shown, run by a shell in a checkout; its own process group, so npx and
+  // the agent under it stop together.
+  const agent = spawn('bash', ['-c', command], { cwd: REPO, env: { ...process.env, JONKKINS_AGENT_WORKDIR: workdir }, stdio: 'ignore', detached: true });
+  t.teardown(async () => {
+    try {
+      process.kill(-agent.pid!, 'SIGTERM');
+    } catch {
+      /* already gone */
+    }
+    await stopProcess(agent, 5000);
+    await rm(workdir, { recursive: true, force: true });
+  });
+  const row = page.locator('jk-nodes-admin tr[data-agent="from-ui"]');
+  await until('the new agent to show online', async () => (await row.locator('td.online').count()) === 1, 45_000, 250);
+  t.is(await row.locator('td.online').innerText(), 'online');
+  await shot('13-nodes');
+  await page.goto(`${sys.url}/people`);
+  await page.getByText(ADMIN.fullName).waitFor();
+  await shot('14-people');
+  expectNoPageErrors(t, sys.ui);
+});
