@@ -82,9 +82,9 @@ test.serial('Build with Parameters → the console arrives live; executors full 
   await page.getByRole('button', { name: 'Build', exact: true }).click();
   await page.getByRole('link', { name: '#1', exact: true }).click();
   const console_ = page.locator('jk-console pre');
-  await console_.getByText('hello browser').waitFor({ timeout: 20_000 });
-  await console_.getByText('tick 5', { exact: true }).waitFor();
-  t.false(await console_.getByText('tick 600', { exact: true }).isVisible(), 'the build is still running: the console is live, not loaded after the fact');
+  await until('the first step\'s output in the console', async () => (await console_.innerText()).includes('hello browser'), 20_000, 100);
+  await until('the second step\'s ticks', async () => /^tick 5$/m.test(await console_.innerText()), 20_000, 100);
+  t.notRegex(await console_.innerText(), /^tick 600$/m, 'the build is still running: the console is live, not loaded after the fact');
   t.true(await page.getByRole('status').filter({ hasText: 'Live' }).isVisible());
   await shot('06-console-live');
 
@@ -104,7 +104,7 @@ test.serial('Build with Parameters → the console arrives live; executors full 
   await page.goto(`${sys.url}/job/${encodeURIComponent(JOB)}/1/`);
   await page.getByRole('button', { name: 'Abort' }).click();
   await page.locator('[data-result="ABORTED"]').waitFor({ timeout: 15_000 });
-  await page.locator('jk-console pre').getByText(/Finished: ABORTED/).waitFor();
+  await until('Finished: ABORTED in the console', async () => /^Finished: ABORTED$/m.test(await page.locator('jk-console pre').innerText()), 15_000, 100);
   await shot('08-build-aborted');
   await call(sys.url, 'DELETE', `/api/queue/${second.body.queueId}`, { token });
   await call(sys.url, 'POST', `/api/jobs/${encodeURIComponent(JOB)}/builds/2/abort`, { token });
