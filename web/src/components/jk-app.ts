@@ -24,7 +24,12 @@ export class JkApp extends LitElement {
     interceptLinks();
     window.addEventListener('jk-navigate', () => this.#route());
     session.addEventListener('end', (e) => this.#toLogin((e as CustomEvent<SessionEndReason>).detail));
-    for (const type of ['pointerdown', 'keydown']) window.addEventListener(type, () => session.noteActivity(), { passive: true });
+    for (const type of ['pointerdown', 'keydown']) {
+      window.addEventListener(type, () => {
+        session.noteActivity();
+        void session.renewIfDue(renewToken); // cheap unless due: renew as soon as an active person needs it
+      }, { passive: true });
+    }
     setInterval(() => void session.renewIfDue(renewToken), RENEW_CHECK_MS);
     this.#route();
   }

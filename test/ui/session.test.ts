@@ -1,0 +1,92 @@
+/**
+ * The session in the browser: an expired or refused token brings the login page back with a
+ * message and returns to the same page afterwards; an active person's token is renewed; logout
+ * forgets the token.
+ */
+import test from 'ava';
+import { TokenIssuer } from '../../master/src/auth/tokens.ts';
+import { ADMIN, bootstrapAdmin, call } from '../helpers/http.ts';
+import { until } from '../helpers/processes.ts';
+import { expectNoPageErrors, startUiSystem, type UiSystem } from '../helpers/ui-system.ts';
+
+const JOB = 'nightly release';
+const JOB_PATH = `/job/${encodeURIComponent(JOB)}/`;
+let sys: UiSystem;
+test.before(async () => {
+  sys = await startUiSystem();
+  const admin = await bootstrapAdmin(sys.url);
+  const created = await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: JOB, description: 'Ships it.' } });
+  if (created.status !== 201) throw new Error(created.text);
+});
+test.after.always(async () => {
+  await sys?.close();
+});
+
+/** A token of the admin's issued `agoMs` ago, signed with `key`. */
+async function tokenIssued(agoMs: number, key = sys.master.signingKey): Promise<string> {
+  const now = Date.now() - agoMs;
+  const issuer = new TokenIssuer(key, () => now);
+  return (await issuer.issue({ sub: ADMIN.username, kind: 'user', role: 'admin', authTime: Math.floor(now / 1000) })).token;
+}
+
+async function openWithToken(token: string, path: string) {
+  const { page } = sys.ui;
+  await page.goto(`${sys.url}/login`);
+  await page.evaluate((t) => localStorage.setItem('jonkkins.token', t), token);
+  await page.goto(`${sys.url}${path}`);
+}
+
+async function logInAgain() {
+  const { page } = sys.ui;
+  await page.fill('#username', ADMIN.username);
+  await page.fill('#password', ADMIN.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+test.serial('an expired token in localStorage → the login page says so → after login, back on the same page', async (t) => {
+  const { page, shot } = sys.ui;
+  await openWithToken(await tokenIssued(60 * 60_000), JOB_PATH);
+  await page.getByText('Your session has expired. Please log in again.').waitFor();
+  const here = new URL(page.url());
+  t.is(here.pathname, '/login');
+  t.is(here.searchParams.get('next'), JOB_PATH);
+  await shot('20-session-expired');
+  await logInAgain();
+  await page.getByRole('heading', { name: `Project ${JOB}` }).waitFor();
+  t.is(new URL(page.url()).pathname, JOB_PATH);
+  expectNoPageErrors(t, sys.ui);
+});
+
+test.serial('a token the server refuses (not signed by this master) → login page → back to the page', async (t) => {
+  const { page } = sys.ui;
+  await openWithToken(await tokenIssued(0, Buffer.alloc(48, 7)), JOB_PATH);
+  await page.getByText('Your session has expired. Please log in again.').waitFor();
+  t.is(new URL(page.url()).searchParams.get('next'), JOB_PATH);
+  await logInAgain();
+  await page.getByRole('heading', { name: `Project ${JOB}` }).waitFor();
+  t.is(new URL(page.url()).pathname, JOB_PATH);
+});
+
+test.serial('an active person’s token is renewed in the background before it expires', async (t) => {
+  const { page } = sys.ui;
+  const old = await tokenIssued(12 * 60_000); // 3 minutes left
+  await openWithToken(old, JOB_PATH);
+  await page.getByRole('heading', { name: `Project ${JOB}` }).waitFor();
+  await page.keyboard.press('Tab'); // activity
+  await until('a renewed token in localStorage', async () => (await page.evaluate(() => localStorage.getItem('jonkkins.token'))) !== old, 10_000, 100);
+  const renewed = (await page.evaluate(() => localStorage.getItem('jonkkins.token')))!;
+  const exp = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()).exp as number;
+  t.true(exp(renewed) > exp(old) + 10 * 60, 'the new token lives 15 minutes from now');
+  t.is((await call(sys.url, 'GET', '/api/whoami', { token: renewed })).status, 200);
+});
+
+test.serial('Log out forgets the token and shows the login page', async (t) => {
+  const { page } = sys.ui;
+  await page.goto(`${sys.url}/`);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('heading', { name: 'Log in to Jonkkins' }).waitFor();
+  t.is(await page.evaluate(() => localStorage.getItem('jonkkins.token')), null);
+  await page.goto(`${sys.url}${JOB_PATH}`);
+  await page.getByRole('heading', { name: 'Log in to Jonkkins' }).waitFor();
+  t.false(await page.getByText('Your session has expired').isVisible(), 'a logged-out person is not told their session expired');
+});
