@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# npm test: type-check, then every ava test against the real PostgreSQL and Redis.
+# npm test: type-check, build the web UI, then every ava test against the real PostgreSQL, Redis,
+# nginx and Chromium.
 # Ends with the plain line "N passed, N failed" (ava itself omits the passed count on failure).
 # Without arguments, the tests that load the whole machine (RUN_ALONE in ava.config.js) run alone
 # after the others.
@@ -8,8 +9,11 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-echo "== type-check (tsc)"
-if npx tsc -p .; then tsc_ok=1; else tsc_ok=0; fi
+echo "== type-check (tsc: server, agent, tests; then the web UI)"
+if npx tsc -p . && npx tsc -p web; then tsc_ok=1; else tsc_ok=0; fi
+
+echo "== web UI build (vite: the browser tests use web/dist)"
+if ! npm run --silent build:web; then tsc_ok=0; echo "web UI build failed"; fi
 
 echo "== tests (ava)"
 if [ "$#" -eq 0 ]; then
