@@ -111,7 +111,7 @@ test('queue jobs on a queue the agent does not work are never taken', async (t) 
 test('an idle pool picks a new queue job up quickly (woken by the queue events, not the poll)', async (t) => {
   const f = await fixture(t);
   const startedAt: number[] = [];
-  f.pool({
+  const pool = f.pool({
     executors: 1,
     queues: ['fast'],
     pollMs: 5000, // so only the wake-up can be quick
@@ -121,7 +121,8 @@ test('an idle pool picks a new queue job up quickly (woken by the queue events, 
     },
   });
   const q = f.queue('fast');
-  await sleep(500); // idle, the events listener connected
+  await pool.ready(); // idle, the events listener connected
+  await sleep(100);
   const latencies: number[] = [];
   for (let i = 0; i < 5; i++) {
     const before = Date.now();
@@ -139,7 +140,7 @@ test('an idle pool picks a new queue job up quickly (woken by the queue events, 
 test('a delayed queue job starts when it becomes due, without waiting for the poll', async (t) => {
   const f = await fixture(t);
   const startedAt: number[] = [];
-  f.pool({
+  const pool = f.pool({
     executors: 1,
     queues: ['later'],
     pollMs: 5000,
@@ -148,7 +149,8 @@ test('a delayed queue job starts when it becomes due, without waiting for the po
       return 'done';
     },
   });
-  await sleep(300);
+  await pool.ready();
+  await sleep(100);
   const before = Date.now();
   await f.queue('later').add('build', { buildId: 1 }, { delay: 400 });
   await until('the delayed job', () => startedAt.length === 1, 3000);

@@ -211,7 +211,7 @@ test('abort: a step ignoring SIGTERM is SIGKILLed after killGraceMs', async (t) 
     abort();
   });
   t.like(r.result, { exitCode: null, signal: 'SIGKILL', aborted: true });
-  t.true(r.ms >= 450 && r.ms < 1500, `took ${r.ms} ms`);
+  t.true(r.ms >= 450 && r.ms < 3000, `took ${r.ms} ms`); // well under the 5 s default grace, even on a loaded machine
   t.deepEqual(groupMembers(pidOf(r.text, 'pgid')), []);
 });
 

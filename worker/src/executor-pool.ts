@@ -93,6 +93,11 @@ export class ExecutorPool {
     return [...this.#queues.keys()];
   }
 
+  /** Resolves once every queue's event listener is connected (from then on, wake-ups are not missed). */
+  async ready(): Promise<void> {
+    await Promise.all([...this.#queues.values()].map((e) => e.events.waitUntilReady()));
+  }
+
   setExecutors(n: number): void {
     this.#limit = n;
     this.#waker.wake();
@@ -146,6 +151,8 @@ export class ExecutorPool {
     events.on('error', (err) => this.#warn(`events:${name}`, `queue ${name} events: ${err.message}`));
     events.on('waiting', () => this.#waker.wake());
     events.on('delayed', ({ delay }) => this.#wakeAt(Number(delay)));
+    // The listener reads events from when it connects: a job added before that is found by this fetch.
+    void events.waitUntilReady().then(() => this.#waker.wake(), () => {});
     return { name, worker, events, running: 0, retired: false };
   }
 
