@@ -70,3 +70,37 @@ test.serial('the console stream sends what exists, then live bytes, resumes from
   const rest = resumed.events.filter((e) => e.event === 'log').map((e) => e.data).join('');
   t.is(rest, Buffer.from(stored).subarray(Number(firstId)).toString());
 });
+
+test.serial('a slow console viewer does not make the master buffer the log for it; a fast one gets every byte', async (t) => {
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'big' } });
+  const { body } = await call(m.url, 'POST', '/api/jobs/big/builds', { token: admin, json: {} });
+  const spec = (await agentPost(`/api/agent/builds/${body.queueId}/start`, { json: { executor: 0 } })).body;
+  const MiB = 1024 * 1024;
+  const line = `${'x'.repeat(99)}\n`;
+  const block = line.repeat(MiB / 100);
+  let offset = spec.logOffset;
+  for (let i = 0; i < 48; i++) offset = (await agentPost(`/api/agent/builds/${body.queueId}/log?offset=${offset}`, { raw: block })).body.logSize;
+  await agentPost(`/api/agent/builds/${body.queueId}/finish`, { json: { result: 'SUCCESS', logSize: offset } });
+
+  // A viewer (another process) that reads slowly: the master, in this process, must not read the log ahead of it.
+  const { setFlagsFromString } = await import('node:v8');
+  setFlagsFromString('--expose-gc');
+  const gc = (await import('node:vm')).runInNewContext('gc') as () => void;
+  gc();
+  const before = process.memoryUsage().arrayBuffers;
+  const { spawn } = await import('node:child_process');
+  const viewer = spawn('curl', ['-sN', '--limit-rate', '100K', '-H', `Authorization: Bearer ${admin}`, '-o', '/dev/null', `${m.url}/api/jobs/big/builds/1/console`]);
+  t.teardown(() => viewer.kill('SIGKILL'));
+  await new Promise((r) => setTimeout(r, 2000));
+  gc();
+  const held = process.memoryUsage().arrayBuffers - before;
+  t.true(held < 30 * MiB, `the master held ${Math.round(held / MiB)} MiB for a slow viewer of a 48 MiB log`);
+  viewer.kill('SIGKILL');
+
+  // A viewer that reads at full speed gets every byte.
+  const sse = await openSse(`${m.url}/api/jobs/big/builds/1/console`, admin);
+  t.teardown(() => sse.close());
+  await sse.ended;
+  const stored = (await call(m.url, 'GET', '/api/jobs/big/builds/1', { token: admin })).body.logSize;
+  t.is(sse.events.filter((e) => e.event === 'log').reduce((n, e) => n + Buffer.byteLength(e.data as string), 0), stored);
+});

@@ -31,14 +31,18 @@ export function eventRoutes(bus: EventBus, builds: BuildsService, pool: Database
     const decoder = new TextDecoder('utf-8'); // stream mode: a character split across chunks stays whole
     let pending: Promise<void> = Promise.resolve();
     let finished = row.state === 'finished' || row.state === 'cancelled';
+    let gone = false;
+    void sse.closed.then(() => (gone = true));
     const catchUp = (to: number) => {
       pending = pending.then(async () => {
         if (to <= sent) return;
         for await (const chunk of readLog(pool, row.id, sent, to)) {
+          if (gone) return; // the viewer left: read no further
           sent += (chunk as Buffer).length;
-          sse.send('log', decoder.decode(chunk as Buffer, { stream: true }), sent);
+          // A slow viewer of a large log must not make the master hold the whole log for it.
+          if (!sse.send('log', decoder.decode(chunk as Buffer, { stream: true }), sent)) await sse.drained();
         }
-      });
+      }).catch(() => sse.close()); // e.g. the database went away: the viewer reconnects from its last offset
       return pending;
     };
     const stop = await bus.subscribe((event) => {
@@ -55,12 +59,15 @@ export function eventRoutes(bus: EventBus, builds: BuildsService, pool: Database
     });
     void sse.closed.then(stop);
     // Whatever was logged before we subscribed (nothing is missed: later appends also publish).
+    // Not awaited: Koa starts sending the response only once this handler returns, and with
+    // backpressure a large log could not be caught up before that.
     const latest = await builds.resolveRow(ctx.params.name!, String(row.number ?? ctx.params.ref));
-    await catchUp(latest.log_size);
-    if (finished || latest.state === 'finished') {
-      sse.send('end', { result: latest.result }, sent);
-      sse.close();
-    }
+    void catchUp(latest.log_size).then(() => {
+      if (finished || latest.state === 'finished') {
+        sse.send('end', { result: latest.result }, sent);
+        sse.close();
+      }
+    });
   });
   return r;
 }

@@ -2,7 +2,10 @@ import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 
 export interface SseStream {
-  send(event: string, data: unknown, id?: string | number): void;
+  /** Queues one event; false when the client is behind (then await `drained()` before more). */
+  send(event: string, data: unknown, id?: string | number): boolean;
+  /** Resolves once what was queued has gone to the client, or the stream closed. */
+  drained(): Promise<void>;
   close(): void;
   /** Resolves when the client went away or close() was called. */
   closed: Promise<void>;
@@ -28,8 +31,12 @@ export function openSse(ctx: Context): SseStream {
   stream.write(': connected\n\n');
   return {
     send(event, data, id) {
-      if (stream.writableEnded) return;
-      stream.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      if (stream.writableEnded) return true;
+      return stream.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    },
+    drained() {
+      if (!stream.writableNeedDrain || stream.writableEnded) return Promise.resolve();
+      return Promise.race([new Promise<void>((resolve) => stream.once('drain', resolve)), closed]);
     },
     close() {
       stream.end();
