@@ -221,7 +221,7 @@ test('triggers during the quiet period merge into the identical item, causes cou
   t.not(other, ids[0]);
   const item = (await call(m.url, 'GET', `/api/queue/${ids[0]}`, { token: admin })).body;
   t.deepEqual(item.causes, ['Started by user admin (3 times)']);
-  t.regex(item.why, /^In the quiet period\. Expires in (29|30) s$/);
+  t.regex(item.why, /^In the quiet period\. Expires in (2[0-9]|30) s$/); // 30 s, less the time the triggers took on a loaded machine
   await call(m.url, 'DELETE', `/api/queue/${ids[0]}`, { token: admin });
   await call(m.url, 'DELETE', `/api/queue/${other}`, { token: admin });
 });
