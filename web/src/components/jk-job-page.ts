@@ -112,7 +112,8 @@ export class JkJobPage extends LitElement {
       .history td:first-child { width: 2rem; }
       dialog { border: 1px solid var(--jk-border); border-radius: var(--jk-radius); padding: var(--jk-space-5); max-width: 28rem; }
       dialog::backdrop { background: rgb(0 0 0 / 35%); }
-      .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: var(--jk-space-4); }
+      .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: var(--jk-space-4); margin-block: var(--jk-space-4); }
+      .grid2 > .panel { margin-top: 0; } /* the grid's gap spaces them; .panel + .panel would offset all but the first */
     `,
   ];
 
