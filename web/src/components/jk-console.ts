@@ -16,7 +16,9 @@ import { toast } from './jk-toast.ts';
 /** Bytes of an old log shown when the page opens (Jenkins also starts large logs near the end). */
 const INITIAL_TAIL_BYTES = 1024 * 1024;
 /** Characters kept in the page; older blocks are dropped. */
-const MAX_DOM_CHARS = 3 * 1024 * 1024;
+const MAX_DOM_CHARS = 1024 * 1024;
+/** Characters added to the page per frame, so that no frame does much layout. */
+const MAX_APPEND_CHARS = 256 * 1024;
 /** A partial line longer than this is shown without waiting for its newline. */
 const MAX_PENDING_LINE = 64 * 1024;
 const FOLLOW_SLACK_PX = 48;
@@ -34,7 +36,8 @@ export class JkConsole extends LitElement {
 
   #close: (() => void) | null = null;
   #incoming: string[] = [];
-  #partial = '';
+  /** Received text not in the page yet (whole lines over this frame's budget, and the line being written). */
+  #queued = '';
   #partialNode: Text | null = null;
   #frame = 0;
   #domChars = 0;
@@ -79,24 +82,33 @@ export class JkConsole extends LitElement {
     return this.renderRoot.querySelector('.scroller')!;
   }
 
+  /**
+   * Once per frame: whole lines go into the page as a block of text, at most MAX_APPEND_CHARS a
+   * frame (the rest waits for the next frame). When more is waiting than the page would keep
+   * anyway, the head is skipped without ever touching the DOM.
+   */
   #flush() {
     this.#frame = 0;
     const out = this.renderRoot.querySelector('pre')!;
-    const text = this.#partial + this.#incoming.join('').replace(ANSI, '');
+    let text = this.#queued + this.#incoming.join('').replace(ANSI, '');
     this.#incoming = [];
-    const cut = text.lastIndexOf('\n') + 1;
-    const whole = cut > 0 ? text.slice(0, cut) : '';
-    this.#partial = text.slice(cut);
-    if (this.#partial.length > MAX_PENDING_LINE) {
-      // A very long line: show it as it comes
-      this.#append(out, whole + this.#partial);
-      this.#partial = '';
-    } else if (whole) this.#append(out, whole);
+    if (text.length > MAX_DOM_CHARS) {
+      const from = text.indexOf('\n', text.length - MAX_DOM_CHARS) + 1 || text.length - MAX_DOM_CHARS;
+      this.hiddenBytes += from + this.#domChars;
+      text = text.slice(from);
+      for (const block of [...out.children]) block.remove();
+      this.#domChars = 0;
+    }
+    const window_ = text.slice(0, MAX_APPEND_CHARS);
+    let take = window_.lastIndexOf('\n') + 1;
+    if (take === 0 && window_.length >= MAX_PENDING_LINE) take = window_.length; // a very long line: show it as it comes
+    if (take > 0) this.#append(out, text.slice(0, take));
+    this.#queued = text.slice(take);
     this.#partialNode ??= out.appendChild(document.createTextNode(''));
-    this.#partialNode.data = this.#partial;
-    out.appendChild(this.#partialNode); // keep it last
+    this.#partialNode.data = this.#queued.includes('\n') ? '' : this.#queued; // the line being written
     this.#trim(out);
     if (this.#follow) this.#scroller.scrollTop = this.#scroller.scrollHeight;
+    if (this.#queued.includes('\n') || this.#queued.length >= MAX_PENDING_LINE) this.#frame = requestAnimationFrame(() => this.#flush());
   }
 
   #append(out: HTMLElement, text: string) {
@@ -107,9 +119,9 @@ export class JkConsole extends LitElement {
   }
 
   #trim(out: HTMLElement) {
-    while (this.#domChars > MAX_DOM_CHARS && out.firstChild && out.firstChild !== this.#partialNode) {
-      const removed = out.firstChild.textContent?.length ?? 0;
-      out.removeChild(out.firstChild);
+    while (this.#domChars > MAX_DOM_CHARS && out.firstElementChild) {
+      const removed = out.firstElementChild.textContent?.length ?? 0;
+      out.firstElementChild.remove();
       this.#domChars -= removed;
       this.hiddenBytes += removed;
     }
@@ -143,7 +155,7 @@ export class JkConsole extends LitElement {
   override render() {
     return html`<div class="row bar">
         <span>${this.ended ? nothing : html`<span class="live" role="status">● Live</span>`}
-          ${this.hiddenBytes > 0 ? html`<span class="muted">Skipping ${bytes(this.hiddenBytes)} of earlier output.</span>` : nothing}</span>
+          ${this.hiddenBytes > 0 ? html`<span class="muted">Skipping about ${bytes(this.hiddenBytes)} of earlier output.</span>` : nothing}</span>
         <span class="spacer"></span>
         <a href="#" @click=${this.#plainText}>View as plain text</a>
       </div>
