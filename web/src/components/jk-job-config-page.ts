@@ -108,11 +108,12 @@ export class JkJobConfigPage extends LitElement {
       .item { border: 1px solid var(--jk-border); border-radius: var(--jk-radius-sm); padding: var(--jk-space-3); margin-bottom: var(--jk-space-3); background: #fcfdfe; }
       .item-head { display: flex; gap: var(--jk-space-2); align-items: center; margin-bottom: var(--jk-space-2); font-weight: 600; }
       .item-head .spacer { flex: 1; }
-      .add { display: flex; gap: var(--jk-space-2); align-items: center; }
-      .add select { width: auto; }
+      .add { display: flex; gap: var(--jk-space-2); align-items: center; flex-wrap: wrap; }
+      .add select { width: auto; max-width: 100%; min-width: 0; }
       .save { position: sticky; bottom: 0; background: var(--jk-bg); padding: var(--jk-space-3) 0; display: flex; gap: var(--jk-space-2); }
       .cron { font-size: var(--jk-text-sm); color: var(--jk-muted); margin: -8px 0 var(--jk-space-4); }
       .env-row { display: grid; grid-template-columns: 14rem 1fr auto; gap: var(--jk-space-2); margin-bottom: var(--jk-space-2); }
+      @media (max-width: 560px) { .env-row { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) auto; } }
       .inline { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 0 var(--jk-space-3); }
     `,
   ];
