@@ -45,11 +45,12 @@ export class BuildsService {
 
   /**
    * Queues a build; returns its queue id. Parameters are checked against the job's definitions;
-   * `files` are the uploads for its file parameters (stored with the build, in one transaction).
+   * `files` are the uploads for its file parameters (stored with the build, in one transaction);
+   * `quietPeriod` (seconds) replaces the job's (a timer trigger uses 0, as in Jenkins).
    */
-  async trigger(jobName: string, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = []): Promise<number> {
+  async trigger(jobName: string, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<number> {
     const stored = await this.#jobs.find(jobName);
-    const id = await this.#pool.transaction((tx) => this.queueIn(tx, stored, given, cause, files));
+    const id = await this.#pool.transaction((tx) => this.queueIn(tx, stored, given, cause, files, opts));
     await this.announceQueued(stored, id);
     return id;
   }
@@ -62,8 +63,9 @@ export class BuildsService {
   }
 
   /** Queues a build inside the caller's transaction (the caller then calls announceQueued). */
-  async queueIn(tx: DatabaseTransactionConnection, stored: StoredJob, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = []): Promise<number> {
+  async queueIn(tx: DatabaseTransactionConnection, stored: StoredJob, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<number> {
     const { id: jobId, job } = stored;
+    const quietPeriod = opts.quietPeriod ?? job.quietPeriod;
     if (job.disabled) throw new ConflictError(`${job.name} is disabled and cannot be built`);
     if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ValidationError('parameters must be an object of NAME: value');
     for (const file of files) {
@@ -82,7 +84,7 @@ export class BuildsService {
     }
     // A trigger arriving while an identical item (same parameters) is still in its quiet period
     // folds into it, as in Jenkins; with no quiet period nothing merges.
-    if (job.quietPeriod > 0 && files.length === 0) {
+    if (quietPeriod > 0 && files.length === 0) {
       await tx.query(sql.unsafe`SELECT 1 FROM jobs WHERE id = ${jobId} FOR UPDATE`);
       const waiting = await tx.any(sql.type(z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) }))`
         SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > now()
@@ -95,7 +97,7 @@ export class BuildsService {
     }
     const buildId = await tx.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
       INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
-      VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
+      VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${quietPeriod}))
       RETURNING id`);
     for (const file of files) await storeBuildFile(tx, buildId, file);
     return buildId;
