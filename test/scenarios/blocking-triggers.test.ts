@@ -1,0 +1,98 @@
+/**
+ * "Trigger/call builds on other projects" build steps and parameterized triggers, as data
+ * (chain-cases/*.json: the jobs, the one to trigger, and the expected result and console of each
+ * build), run through the master, Redis and real agent processes: `main` (label main, 3
+ * executors) runs the cases; `solo` (label solo, 1 executor) is where a chain starves.
+ * The cases run one at a time: a waiting build holds its executor.
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import test from 'ava';
+import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { spawnJonkkins, stopProcess, until, type JonkkinsProcess } from '../helpers/processes.ts';
+import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
+
+interface Expected {
+  result: string;
+  console: string[];
+  notInConsole?: string[];
+}
+interface ChainCase {
+  title: string;
+  /** Created in order (label `main` unless they set one). */
+  jobs: ({ name: string } & Record<string, unknown>)[];
+  trigger: string;
+  /** Abort `build` ("job#n") once the console of `whenConsoleOf` has `has`. */
+  abort?: { build: string; whenConsoleOf: string; has: string };
+  /** "job#n" → its result and console (patterns, in order). */
+  expect: Record<string, Expected>;
+  /** Jobs that must have no builds at the end. */
+  neverBuilt?: string[];
+  /** From the abort (or the trigger) to the last expected build's end. */
+  withinMs?: number;
+}
+
+const CASES = fileURLToPath(new URL('./chain-cases/', import.meta.url));
+
+let m: TestMaster;
+let admin: string;
+const agents: JonkkinsProcess[] = [];
+test.before(async () => {
+  m = await startTestMaster({}, { maintenance: { sweepEveryMs: 500, watchdogEveryMs: 500 } });
+  admin = await bootstrapAdmin(m.url);
+  for (const [name, executors] of [['main', 3], ['solo', 1]] as const) {
+    const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name, executors, labels: [name] } });
+    agents.push(spawnJonkkins(['agent', '--url', m.url, '--name', name, '--workdir', await mkdtemp(join(tmpdir(), `jk-${name}-`))], { JONKKINS_AGENT_SECRET: body.secret }));
+  }
+  await until('both agents online', async () => (await call(m.url, 'GET', '/api/agents', { token: admin })).body.agents.every((a: { online: boolean }) => a.online), 20_000);
+});
+test.after.always(async () => {
+  await Promise.all(agents.map((a) => stopProcess(a)));
+  await m?.close();
+});
+
+const ref = (jobAndNumber: string) => {
+  const at = jobAndNumber.lastIndexOf('#');
+  return `/api/jobs/${encodeURIComponent(jobAndNumber.slice(0, at))}/builds/${jobAndNumber.slice(at + 1)}`;
+};
+const build = async (jobAndNumber: string) => {
+  const res = await call(m.url, 'GET', ref(jobAndNumber), { token: admin });
+  return res.status === 200 ? res.body : null;
+};
+const consoleOf = async (jobAndNumber: string) => (await call(m.url, 'GET', `${ref(jobAndNumber)}/log`, { token: admin })).text;
+const createJob = async (json: object) => {
+  const res = await call(m.url, 'POST', '/api/jobs', { token: admin, json: { label: 'main', ...json } });
+  if (res.status !== 201) throw new Error(res.text);
+};
+
+for (const file of readdirSync(CASES).filter((f) => f.endsWith('.json')).sort()) {
+  const c = JSON.parse(readFileSync(join(CASES, file), 'utf8')) as ChainCase;
+  test.serial(c.title, async (t) => {
+    for (const job of c.jobs) await createJob(job);
+    t.is((await call(m.url, 'POST', `/api/jobs/${c.trigger}/builds`, { token: admin, json: {} })).status, 201);
+    let from = Date.now();
+    if (c.abort) {
+      const { build: target, whenConsoleOf, has } = c.abort;
+      await until(`${whenConsoleOf} to show "${has}"`, async () => (await build(whenConsoleOf)) !== null && (await consoleOf(whenConsoleOf)).includes(has), 30_000);
+      from = Date.now();
+      t.is((await call(m.url, 'POST', `${ref(target)}/abort`, { token: admin })).status, 202);
+    }
+    for (const name of Object.keys(c.expect)) await until(`${name} to finish`, async () => (await build(name))?.result != null, 60_000, 50);
+    if (c.withinMs) t.true(Date.now() - from < c.withinMs, `took ${Date.now() - from} ms`);
+    for (const [name, expected] of Object.entries(c.expect)) {
+      const text = await consoleOf(name);
+      t.is((await build(name)).result, expected.result, `${name}:\n${text}`);
+      let rest = text;
+      for (const pattern of expected.console) {
+        const match = new RegExp(pattern).exec(rest);
+        t.truthy(match, `${name}'s console lacks /${pattern}/ (in order) in:\n${text}`);
+        if (match) rest = rest.slice(match.index + match[0].length);
+      }
+      for (const absent of expected.notInConsole ?? []) t.false(text.includes(absent), `${name}'s console has "${absent}":\n${text}`);
+    }
+    for (const job of c.neverBuilt ?? []) t.deepEqual((await call(m.url, 'GET', `/api/jobs/${job}/builds`, { token: admin })).body.builds, []);
+  });
+}
