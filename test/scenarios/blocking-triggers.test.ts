@@ -96,3 +96,21 @@ for (const file of readdirSync(CASES).filter((f) => f.endsWith('.json')).sort())
     for (const job of c.neverBuilt ?? []) t.deepEqual((await call(m.url, 'GET', `/api/jobs/${job}/builds`, { token: admin })).body.builds, []);
   });
 }
+
+test.serial('a build starved by a blocking chain says why: every executor that could run it waits for downstream builds', async (t) => {
+  await createJob({ name: 'starved-b', label: 'solo', steps: [{ type: 'shell', script: 'true' }] });
+  await createJob({ name: 'starved-a', label: 'solo', steps: [{ type: 'triggerBuilds', projects: 'starved-b', block: {} }] });
+  t.is((await call(m.url, 'POST', '/api/jobs/starved-a/builds', { token: admin, json: {} })).status, 201);
+  let why = '';
+  await until('starved-b to wait in the queue', async () => {
+    const item = (await call(m.url, 'GET', '/api/queue', { token: admin })).body.items.find((i: { job: string }) => i.job === 'starved-b');
+    why = item?.why ?? '';
+    return why.includes('downstream');
+  }, 20_000);
+  t.is(why, 'Waiting for next available executor on ‘solo’ (all executors are busy with builds waiting for downstream builds: starved-a #1)');
+  // Aborting the waiting build frees the executor and cancels what it waited for.
+  t.is((await call(m.url, 'POST', '/api/jobs/starved-a/builds/1/abort', { token: admin })).status, 202);
+  await until('starved-a to end', async () => (await build('starved-a#1'))?.result === 'ABORTED', 20_000);
+  await until('starved-b to leave the queue', async () => !(await call(m.url, 'GET', '/api/queue', { token: admin })).body.items.some((i: { job: string }) => i.job === 'starved-b'), 20_000);
+  t.deepEqual((await call(m.url, 'GET', '/api/jobs/starved-b/builds', { token: admin })).body.builds, []);
+});

@@ -2,12 +2,13 @@
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { describeCause, describeCauses, type Cause } from '../../../shared/src/build.ts';
-import { labelAtoms, matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JobsService, StoredJob } from '../jobs/jobs.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
 import { applyTransition, BUILD_COLUMNS, BuildRow, lockBuild } from './build-rows.ts';
+import { busyBuilds } from './awaited.ts';
 import { estimatedDurationMs } from './estimates.ts';
+import { executorWhy, QueueAgent } from './queue-why.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { resolveParameters } from './parameters.ts';
@@ -25,7 +26,6 @@ const PERMALINKS: Record<string, ReturnType<typeof sql.fragment>> = {
   lastUnsuccessfulBuild: sql.fragment`b.result IN ('UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED')`,
 };
 
-const AgentRow = z.object({ name: z.string(), labels: z.array(z.string()), online: z.boolean() });
 
 export class BuildsService {
   readonly #pool: DatabasePool;
@@ -174,8 +174,9 @@ export class BuildsService {
   async queue() {
     const rows = await this.#pool.any(sql.type(BuildRow)`
       SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.state = 'queued' ORDER BY b.id`);
-    const agents = await this.#pool.any(sql.type(AgentRow)`
-      SELECT name, labels, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
+    const agents = await this.#pool.any(sql.type(QueueAgent)`
+      SELECT name, labels, executors, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
+    const busy = await busyBuilds(this.#pool);
     const running = await this.#pool.any(sql.type(z.object({ job_id: z.coerce.number(), number: z.number() }))`
       SELECT job_id, max(number) AS number FROM builds WHERE state = 'running' GROUP BY job_id`);
     const runningByJob = new Map(running.map((r) => [r.job_id, r.number]));
@@ -191,7 +192,7 @@ export class BuildsService {
       if (row.not_before > Date.now()) why = `In the quiet period. Expires in ${Math.ceil((row.not_before - Date.now()) / 1000)} s`;
       else if (!concurrent.get(row.job_id) && inProgress !== undefined) why = `Build #${inProgress} is already in progress`;
       else if (!concurrent.get(row.job_id) && firstQueued.get(row.job_id) !== row.id) why = 'Waiting for an earlier build of this job to start';
-      else why = executorWhy(row.label, agents);
+      else why = executorWhy(row.label, agents, busy);
       return { id: row.id, job: row.job_name, queuedAt: new Date(row.queued_at).toISOString(), why, causes: describeCauses(row.causes), parameters: visibleParameters(row) };
     });
   }
@@ -210,16 +211,6 @@ export class BuildsService {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     return [...keys].every((k) => plain(a[k]) === plain(b[k]));
   }
-}
-
-function executorWhy(label: string, agents: readonly z.infer<typeof AgentRow>[]): string {
-  const expr = parseLabelExpression(label);
-  if (!expr) return agents.some((a) => a.online) ? 'Waiting for next available executor' : 'All nodes are offline';
-  const matching = agents.filter((a) => matchesLabels(expr, [...a.labels, a.name]));
-  const shown = labelAtoms(expr).length === 1 ? labelAtoms(expr)[0]! : label;
-  if (matching.length === 0) return `There are no nodes with the label ‘${shown}’`;
-  if (!matching.some((a) => a.online)) return `All nodes of label ‘${shown}’ are offline`;
-  return `Waiting for next available executor on ‘${shown}’`;
 }
 
 export function presentBuild(row: BuildRow, estimatedDurationMs: number | null) {
