@@ -64,3 +64,14 @@ test('a trigger step whose condition does not hold for the result so far queues 
   const answer = await as('runner', 'POST', `/api/agent/builds/${id}/trigger`, { step: 0, resultSoFar: 'UNSTABLE' });
   t.like(answer.body, { failed: false, triggered: [], lines: ['Trigger condition SUCCESS does not hold for UNSTABLE; nothing triggered\n'] });
 });
+
+test('two waiting builds whose triggers merged into one quiet-period item both watch it', async (t) => {
+  await job({ name: 'am-down', label: 'nobody', quietPeriod: 60 });
+  await job({ name: 'am-up', label: 'runner', concurrentBuild: true, steps: [{ type: 'triggerBuilds', projects: 'am-down', block: {} }] });
+  const [first, second] = [await running('am-up'), await running('am-up')];
+  const a = (await as('runner', 'POST', `/api/agent/builds/${first}/trigger`, { step: 0, resultSoFar: 'SUCCESS' })).body.triggered[0].queueId;
+  const b = (await as('runner', 'POST', `/api/agent/builds/${second}/trigger`, { step: 0, resultSoFar: 'SUCCESS' })).body.triggered[0].queueId;
+  t.is(a, b, 'merged');
+  for (const waiter of [first, second]) t.is((await as('runner', 'GET', `/api/agent/builds/${waiter}/awaited?ids=${a}`)).body.builds.length, 1);
+  t.deepEqual((await call(m.url, 'GET', `/api/queue/${a}`, { token: admin })).body.causes, ['Started by upstream project ‘am-up’ build number 1', 'Started by upstream project ‘am-up’ build number 2']);
+});

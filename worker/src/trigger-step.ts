@@ -56,8 +56,14 @@ export async function runTriggerStep(ctx: TriggerContext, step: TriggerStepSpec,
     ctx.say(`Waiting for the completion of ${t.job}\n`);
     let announced = false;
     for (;;) {
-      const build = ctx.signal.aborted ? undefined : (await poll(ctx, ids))?.builds.find((b) => b.queueId === t.queueId);
+      const seen = ctx.signal.aborted ? undefined : await poll(ctx, ids);
       if (ctx.signal.aborted) return { ...outcome, aborted: true };
+      const build = seen?.builds.find((b) => b.queueId === t.queueId);
+      if (seen && !build) {
+        ctx.say(`${t.job}'s build is gone (the job was deleted?)\n`);
+        outcome.stepFailed = true;
+        break;
+      }
       if (build?.number != null && !announced) {
         ctx.say(`${t.job} #${build.number} started.\n`);
         announced = true;

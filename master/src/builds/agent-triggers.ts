@@ -49,8 +49,7 @@ export class AgentTriggersService {
   /** Where the builds this build awaits are (only its own; others are left out). */
   async awaited(agentName: string, buildId: number, queueIds: number[]): Promise<AwaitedBuilds> {
     return this.#pool.transaction(async (tx) => {
-      await lockOwnedBuild(tx, agentName, buildId);
-      return awaitedBuilds(tx, buildId, queueIds);
+      return awaitedBuilds(tx, await lockOwnedBuild(tx, agentName, buildId), queueIds);
     });
   }
 }

@@ -11,11 +11,15 @@ import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
 
 const AwaitedRow = z.object({ queueId: z.coerce.number(), job: z.string(), state: BuildState, number: z.number().nullable(), result: BuildResult.nullable() });
 
-/** Those of `queueIds` that `waiterId` awaits (others are left out: not its to watch). */
-export async function awaitedBuilds(db: CommonQueryMethods, waiterId: number, queueIds: number[]): Promise<AwaitedBuilds> {
+/**
+ * Those of `queueIds` that `waiter` awaits, or that it triggered (a queue item in its quiet period
+ * that another build's trigger merged into); others are left out: not its to watch.
+ */
+export async function awaitedBuilds(db: CommonQueryMethods, waiter: BuildRow, queueIds: number[]): Promise<AwaitedBuilds> {
+  const triggered = sql.jsonb([{ kind: 'upstream', job: waiter.job_name, number: waiter.number }]);
   const rows = await db.any(sql.type(AwaitedRow)`
     SELECT b.id AS "queueId", j.name AS job, b.state, b.number, b.result FROM builds b JOIN jobs j ON j.id = b.job_id
-    WHERE b.awaited_by = ${waiterId} AND b.id = ANY(${sql.array(queueIds, 'int8')}) ORDER BY b.id`);
+    WHERE b.id = ANY(${sql.array(queueIds, 'int8')}) AND (b.awaited_by = ${waiter.id} OR b.causes @> ${triggered}) ORDER BY b.id`);
   return { builds: [...rows] };
 }
 
