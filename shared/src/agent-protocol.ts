@@ -35,7 +35,9 @@
  *     this build; it writes them into the workspace as it writes job files.
  *     A triggerBuilds step ("Trigger/call builds on other projects") reads its properties files in
  *     the workspace and POSTs AGENT_PATHS.trigger (a TriggerRequest naming the step by its index):
- *     the master queues the downstream builds with an upstream cause and answers a TriggerAnswer.
+ *     the master queues the downstream builds with an upstream cause and answers a TriggerAnswer;
+ *     a resent request for the same step gets the same answer (the agent resends while the master
+ *     cannot be reached), so nothing is triggered twice.
  *     With `block`, those builds are awaited by this one: the agent polls AGENT_PATHS.awaited
  *     (every AWAIT_POLL_MS; answer: AwaitedBuilds, only builds this build awaits) until each has
  *     ended, holding its executor, then maps the results through the step's thresholds. An abort

@@ -43,6 +43,9 @@ test('a trigger step queues its builds with an upstream cause; only they are wat
   t.is(answer.status, 200, answer.text);
   t.like(answer.body, { lines: [], failed: false, triggered: [{ job: 'at-down' }] });
   const downId = answer.body.triggered[0].queueId;
+  const resent = await as('runner', 'POST', `/api/agent/builds/${id}/trigger`, request);
+  t.deepEqual(resent.body, answer.body, 'a resent request (the answer was lost) gets the same answer');
+  t.is((await call(m.url, 'GET', '/api/queue', { token: admin })).body.items.filter((i: { job: string }) => i.job === 'at-down').length, 1, 'and triggers nothing twice');
   const item = (await call(m.url, 'GET', `/api/queue/${downId}`, { token: admin })).body;
   t.like(item, { job: 'at-down', causes: ['Started by upstream project ‘at-up’ build number 1'], parameters: { WHERE: '/ws/at-up' } });
 

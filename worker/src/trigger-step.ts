@@ -42,7 +42,8 @@ export interface TriggerOutcome {
 export async function runTriggerStep(ctx: TriggerContext, step: TriggerStepSpec, index: number, resultSoFar: BuildResult): Promise<TriggerOutcome> {
   const properties = step.propertiesFile ? await readPropertiesFiles(step.propertiesFile, ctx.workspace, ctx.env, ctx.say) : [];
   const env = Object.fromEntries(Object.entries(ctx.env).filter(([k]) => TRIGGER_ENV.test(k)));
-  const answer = await ctx.channel.triggerBuilds(ctx.buildId, { step: index, resultSoFar, properties, env }, ctx.signal);
+  const answer = await askToTrigger(ctx, { step: index, resultSoFar, properties, env });
+  if (!answer) return { result: resultSoFar, stepFailed: false, aborted: true };
   for (const line of answer.lines) ctx.say(line);
   const outcome: TriggerOutcome = { result: resultSoFar, stepFailed: answer.failed, aborted: false };
   if (!step.block) {
@@ -88,6 +89,22 @@ export async function runTriggerStep(ctx: TriggerContext, step: TriggerStepSpec,
   }
   Object.assign(ctx.env, ctx.exports.environment());
   return outcome;
+}
+
+/**
+ * The trigger request, resent with backoff while the master cannot be reached (it answers a
+ * resent request as it answered the first); undefined once the build is aborted.
+ */
+async function askToTrigger(ctx: TriggerContext, req: TriggerRequest): Promise<TriggerAnswer | undefined> {
+  for (let backoff = 250; ; backoff = Math.min(5000, backoff * 2)) {
+    try {
+      return await ctx.channel.triggerBuilds(ctx.buildId, req, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) return undefined;
+      if (!isRetryable(err)) throw err;
+      await sleep(backoff, undefined, { signal: ctx.signal }).catch(() => {});
+    }
+  }
 }
 
 /** One look at the awaited builds; undefined when the master could not be reached (try again). */
