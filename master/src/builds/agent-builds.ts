@@ -136,8 +136,9 @@ export class AgentBuildsService {
       let footer = '';
       if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
       else if (row.abort_result) footer += `Aborted by ${row.abort_by ?? 'unknown'}\n`;
-      const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!, req.properties);
+      // Build rows before jobs rows (queueing may lock a job), the order start takes them in.
       const released = await abortAwaited(tx, row);
+      const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!, req.properties);
       const size = await appendAtEnd(tx, row.id, row.log_size, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`));
       return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued, released };
     });
@@ -171,8 +172,8 @@ export class AgentBuildsService {
         const fresh = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE id = ${id} AND agent_seen_at >= now() - make_interval(secs => ${silentForMs / 1000})`);
         if (fresh) return null;
         const next = await applyTransition(tx, row, { type: 'agentLost' });
-        const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!);
         released.push(...(await abortAwaited(tx, row)));
+        const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!);
         const lost = `\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\n`;
         const size = await appendAtEnd(tx, id, row.log_size, text(`${lost}${fired.lines.join('')}Finished: ${next.result}\n`));
         queued.push(...fired.queued);
