@@ -23,6 +23,7 @@ import { agentBuildRoutes } from './agents/agent-build-routes.ts';
 import { agentArtifactRoutes, artifactRoutes, isArtifactUpload } from './artifacts/artifact-routes.ts';
 import { ArtifactsService } from './artifacts/artifacts.ts';
 import { AgentBuildsService } from './builds/agent-builds.ts';
+import { AgentTriggersService } from './builds/agent-triggers.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const downstream = new DownstreamTriggers(jobs, builds);
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
+  const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
@@ -137,7 +139,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
     agentArtifactRoutes(artifacts),
-    agentBuildRoutes({ builds: agentBuilds, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
+    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, artifacts, builds } });

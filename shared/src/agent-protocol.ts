@@ -2,7 +2,7 @@
  * The master↔agent contract. Agents are untrusted: the master validates every message here and
  * checks that the agent sending it is the one the build was given to.
  *
- * Lifecycle (protocol version 2):
+ * Lifecycle (protocol version 3):
  *  1. Login: POST /login-slave {name, secret} → a JWS (kind "agent", 15 minutes), as the text/plain
  *     body and in the Authorization header. 401 = wrong credentials (the agent exits); 429 = throttled
  *     (it waits Retry-After). Every HEARTBEAT_INTERVAL_MS: POST /api/agent/heartbeat. Every
@@ -33,7 +33,17 @@
  *     AGENT_PATHS.copyArtifacts for another job's build (answer: a CopyArtifactsSource) and fetches
  *     each file from AGENT_PATHS.copyArtifact, which the master serves only to the agent running
  *     this build; it writes them into the workspace as it writes job files.
- *  5. Finish: POST /api/agent/builds/:id/finish {result, logSize} once every byte is stored; the
+ *     A triggerBuilds step ("Trigger/call builds on other projects") reads its properties files in
+ *     the workspace and POSTs AGENT_PATHS.trigger (a TriggerRequest naming the step by its index):
+ *     the master queues the downstream builds with an upstream cause and answers a TriggerAnswer;
+ *     a resent request for the same step gets the same answer (the agent resends while the master
+ *     cannot be reached), so nothing is triggered twice.
+ *     With `block`, those builds are awaited by this one: the agent polls AGENT_PATHS.awaited
+ *     (every AWAIT_POLL_MS; answer: AwaitedBuilds, only builds this build awaits) until each has
+ *     ended, holding its executor, then maps the results through the step's thresholds. An abort
+ *     stops the waiting at once; when the build finishes, the master aborts what it still awaited.
+ *  5. Finish: POST /api/agent/builds/:id/finish {result, logSize, properties} once every byte is
+ *     stored (`properties`: the properties files of spec.triggerFiles, read after the steps); the
  *     master appends "Finished: RESULT" and the build is over. A result only gets worse: an aborted
  *     build ends ABORTED (FAILURE for a timeout) whatever the agent reports.
  *  6. If the master cannot be reached, the agent keeps the build running, buffers its console and
@@ -42,9 +52,10 @@
  *     never run again elsewhere.
  */
 import { z } from 'zod';
-import { BuildResult } from './build.ts';
+import { BuildResult, BuildState } from './build.ts';
+import { Block } from './job.ts';
 
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** Two thirds of the 15-minute token lifetime, leaving room for a slow master. */
 export const TOKEN_RENEW_INTERVAL_MS = 10 * 60_000;
@@ -53,6 +64,7 @@ export const LOG_BATCH_MS = 200;
 export const LOG_BATCH_BYTES = 1024 * 1024;
 export const BUILD_PING_MS = 500;
 export const AGENT_LOST_AFTER_MS = 30_000;
+export const AWAIT_POLL_MS = 500;
 
 export const AGENT_PATHS = {
   login: '/login-slave',
@@ -70,6 +82,8 @@ export const AGENT_PATHS = {
     `/api/agent/builds/${buildId}/copy-artifacts?${new URLSearchParams({ project, selector: String(selector) })}`,
   copyArtifact: (buildId: number, project: string, number: number, path: string) =>
     `/api/agent/builds/${buildId}/copy-artifacts/${encodeURIComponent(project)}/${number}/${encodePath(path)}`,
+  trigger: (buildId: number) => `/api/agent/builds/${buildId}/trigger`,
+  awaited: (buildId: number, queueIds: number[]) => `/api/agent/builds/${buildId}/awaited?ids=${queueIds.join(',')}`,
 } as const;
 
 function encodePath(path: string): string {
@@ -127,6 +141,7 @@ export const BuildSpec = z.object({
         filter: z.string().optional(),
         target: z.string().optional(),
       }),
+      z.object({ type: z.literal('triggerBuilds'), projects: z.string(), propertiesFile: z.string().optional(), block: Block.optional() }),
     ]),
   ),
   /** Environment from the master: build, job and parameter variables. The agent adds WORKSPACE,
@@ -145,6 +160,9 @@ export const BuildSpec = z.object({
   archive: z
     .array(z.object({ artifacts: z.string(), excludes: z.string().optional(), allowEmptyArchive: z.boolean().optional(), onlyIfSuccessful: z.boolean().optional() }))
     .default([]),
+  /** Post-build parameterized triggers that read properties files: after the steps, read each
+   * (comma-separated, `$VAR`-expanded, workspace-relative) and send the texts with finish. */
+  triggerFiles: z.array(z.object({ publisher: z.number(), propertiesFile: z.string() })).default([]),
   /** Where the agent's console bytes start (the master wrote the header lines before). */
   logOffset: z.number(),
 });
@@ -158,8 +176,47 @@ export const BuildControl = z.object({
 });
 export type BuildControl = z.infer<typeof BuildControl>;
 
-export const FinishRequest = z.strictObject({ result: BuildResult, logSize: z.number().int().min(0) });
+/** The properties files a trigger read, in the order named (missing ones are left out). */
+export const PropertiesTexts = z.array(z.string().max(1_000_000)).max(100);
+
+export const FinishRequest = z.strictObject({
+  result: BuildResult,
+  logSize: z.number().int().min(0),
+  /** For each entry of spec.triggerFiles: its publisher index and the texts read. */
+  properties: z.array(z.strictObject({ publisher: z.number().int().min(0).max(99), texts: PropertiesTexts })).max(100).optional(),
+});
 export type FinishRequest = z.infer<typeof FinishRequest>;
 
 /** 409 body of a log post that left a gap: resend from `logSize`. */
 export const LogGap = z.object({ error: z.object({ code: z.literal('conflict'), message: z.string() }), logSize: z.number() });
+
+/** Variables of the agent's step environment a trigger may expand besides the master's (others are ignored). */
+export const TRIGGER_ENV = /^(WORKSPACE|WORKSPACE_TMP|NODE_LABELS|LAST_TRIGGERED_JOB_NAME|TRIGGERED_[A-Za-z0-9_]+)$/;
+
+/** A triggerBuilds step asks the master to queue its builds. */
+export const TriggerRequest = z.strictObject({
+  /** The step's index in spec.steps. */
+  step: z.number().int().min(0).max(199),
+  /** The build's result so far (SUCCESS or UNSTABLE), for the step's condition. */
+  resultSoFar: BuildResult,
+  properties: PropertiesTexts.default([]),
+  /** The agent's variables named by TRIGGER_ENV. */
+  env: z.record(z.string().regex(TRIGGER_ENV), z.string().max(100_000)).default({}),
+});
+export type TriggerRequest = z.infer<typeof TriggerRequest>;
+
+export const TriggerAnswer = z.object({
+  /** Console lines about projects that could not be triggered. */
+  lines: z.array(z.string()),
+  /** The builds queued, in the order of the step's projects. */
+  triggered: z.array(z.object({ job: z.string(), queueId: z.number() })),
+  /** Some project could not be triggered (not found, disabled): the step fails. */
+  failed: z.boolean(),
+});
+export type TriggerAnswer = z.infer<typeof TriggerAnswer>;
+
+/** Where an awaited build is: `number` once it started, `result` once it finished; cancelled = never ran. */
+export const AwaitedBuilds = z.object({
+  builds: z.array(z.object({ queueId: z.number(), job: z.string(), state: BuildState, number: z.number().nullable(), result: BuildResult.nullable() })),
+});
+export type AwaitedBuilds = z.infer<typeof AwaitedBuilds>;

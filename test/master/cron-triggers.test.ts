@@ -47,3 +47,12 @@ test('a tick fires each matching job once, however many masters run it; defaults
   t.like(queue[0], { job: 'nightly', causes: ['Started by timer'], parameters: { MODE: 'full' } });
   t.is(await b.tick(new Date('2030-01-01T00:10:00Z')), 1, 'the next matching minute fires again');
 });
+
+test.serial('a timer trigger ignores the job’s quiet period (Jenkins schedules it with quiet period 0)', async (t) => {
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'quiet-nightly', quietPeriod: 600, triggers: { cron: '1 3 * * *' } } });
+  const scheduler = new CronScheduler({ pool: m.pool, builds: m.services.builds, log: createLogger('silent') });
+  t.is(await scheduler.tick(new Date('2030-01-02T03:01:00Z')), 1);
+  const item = (await call(m.url, 'GET', '/api/queue', { token: admin })).body.items.find((i: { job: string }) => i.job === 'quiet-nightly');
+  t.notRegex(item.why, /quiet period/);
+  t.is((await call(m.url, 'DELETE', `/api/queue/${item.id}`, { token: admin })).status, 204);
+});

@@ -51,9 +51,10 @@ test('the OpenAPI document describes the identity API', async (t) => {
   const res = await call(m.url, 'GET', '/api/openapi.json', { token: admin });
   t.is(res.status, 200);
   t.is(res.body.openapi, '3.1.0');
-  for (const path of ['/login', '/login-slave', '/api/users', '/api/agents', '/api/token', '/api/whoami', '/api/settings/security', '/api/jobs', '/api/jobs/{name}/builds', '/api/jobs/{name}/builds/{ref}/log', '/api/queue', '/api/events', '/api/agent/builds/{id}/start']) {
+  for (const path of ['/login', '/login-slave', '/api/users', '/api/agents', '/api/token', '/api/whoami', '/api/settings/security', '/api/jobs', '/api/jobs/{name}/builds', '/api/jobs/{name}/builds/{ref}/log', '/api/queue', '/api/events', '/api/agent/builds/{id}/start', '/api/agent/builds/{id}/trigger', '/api/agent/builds/{id}/awaited']) {
     t.truthy(res.body.paths[path], path);
   }
   t.deepEqual(res.body.components.schemas.RegisterAgentRequest.required, ['name', 'executors']);
   t.deepEqual(res.body.components.schemas.Job.required, ['name']);
+  t.truthy(res.body.components.schemas.AwaitedBuilds);
 });

@@ -68,3 +68,16 @@ test('a password parameter’s default is encrypted at rest and never shown', as
   const again = await m.pool.oneFirst(sql.type(z.object({ c: z.string() }))`SELECT config::text AS c FROM jobs WHERE name = 'secretive'`);
   t.regex(again, /jk1:/);
 });
+
+test('a job names the jobs it triggers and the jobs that trigger it (upstreamProjects / downstreamProjects)', async (t) => {
+  await post({ name: 'rel-lib', publishers: [{ type: 'buildOtherProjects', projects: 'rel-app, rel-missing' }] });
+  await post({ name: 'rel-app', steps: [{ type: 'triggerBuilds', projects: 'Rel-Deploy', block: {} }], publishers: [{ type: 'triggerBuilds', projects: 'rel-notify' }] });
+  await post({ name: 'Rel-Deploy' });
+  await post({ name: 'rel-notify', triggers: { upstream: { projects: 'rel-lib' } } });
+  await post({ name: 'rel-docs', triggers: { upstream: { projects: 'rel-app' } } });
+  const get = async (name: string) => (await call(m.url, 'GET', `/api/jobs/${name}`, { token: admin })).body;
+  t.like(await get('rel-app'), { upstreamProjects: ['rel-lib'], downstreamProjects: ['Rel-Deploy', 'rel-docs', 'rel-notify'] });
+  t.like(await get('rel-lib'), { upstreamProjects: [], downstreamProjects: ['rel-app', 'rel-notify'] });
+  t.like(await get('rel-notify'), { upstreamProjects: ['rel-app', 'rel-lib'], downstreamProjects: [] });
+  t.like(await get('rel-deploy'), { upstreamProjects: ['rel-app'], downstreamProjects: [] });
+});

@@ -3,41 +3,24 @@
  * files (a binary of a few MB among them; a symlink out of the workspace is refused), and a job on
  * the other agent copies some of them into its workspace and prints their checksums.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import test from 'ava';
-import { bootstrapAdmin, call } from '../helpers/http.ts';
-import { spawnJonkkins, stopProcess, until, type JonkkinsProcess } from '../helpers/processes.ts';
-import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
+import { call } from '../helpers/http.ts';
+import { until } from '../helpers/processes.ts';
+import { scenarioSystem } from '../helpers/scenario-agents.ts';
 
-let m: TestMaster;
-let admin: string;
-const agents: JonkkinsProcess[] = [];
-test.before(async () => {
-  m = await startTestMaster({}, { maintenance: { sweepEveryMs: 500, watchdogEveryMs: 500 } });
-  admin = await bootstrapAdmin(m.url);
-  for (const name of ['maker', 'taker']) {
-    const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name, executors: 2, labels: [name] } });
-    agents.push(spawnJonkkins(['agent', '--url', m.url, '--name', name, '--workdir', await mkdtemp(join(tmpdir(), `jk-${name}-`))], { JONKKINS_AGENT_SECRET: body.secret }));
-  }
-});
-test.after.always(async () => {
-  await Promise.all(agents.map((a) => stopProcess(a)));
-  await m?.close();
-});
+const sys = scenarioSystem(test, ['maker', 'taker'].map((name) => ({ name, executors: 2, labels: [name] })));
 
 const createJob = async (json: object) => {
-  const res = await call(m.url, 'POST', '/api/jobs', { token: admin, json });
+  const res = await call(sys.url, 'POST', '/api/jobs', { token: sys.admin, json });
   if (res.status !== 201) throw new Error(res.text);
 };
-const build = (job: string, n: number | string) => call(m.url, 'GET', `/api/jobs/${job}/builds/${n}`, { token: admin }).then((r) => r.body);
-const consoleOf = (job: string, n: number) => call(m.url, 'GET', `/api/jobs/${job}/builds/${n}/log`, { token: admin }).then((r) => r.text);
+const build = (job: string, n: number | string) => call(sys.url, 'GET', `/api/jobs/${job}/builds/${n}`, { token: sys.admin }).then((r) => r.body);
+const consoleOf = (job: string, n: number) => call(sys.url, 'GET', `/api/jobs/${job}/builds/${n}/log`, { token: sys.admin }).then((r) => r.text);
 async function runBuild(job: string): Promise<{ build: any; console: string }> {
-  const { body } = await call(m.url, 'POST', `/api/jobs/${job}/builds`, { token: admin, json: {} });
+  const { body } = await call(sys.url, 'POST', `/api/jobs/${job}/builds`, { token: sys.admin, json: {} });
   let number = 0;
   await until(`${job} to start`, async () => {
-    number = (await call(m.url, 'GET', `/api/queue/${body.queueId}`, { token: admin })).body.build?.number ?? 0;
+    number = (await call(sys.url, 'GET', `/api/queue/${body.queueId}`, { token: sys.admin })).body.build?.number ?? 0;
     return number > 0;
   }, 30_000);
   await until(`${job} #${number} to finish`, async () => (await build(job, number)).result != null, 60_000, 50);
@@ -97,7 +80,7 @@ test.serial('one job archives dist/**/*.txt (not dist/tmp, not a symlink out), a
   t.deepEqual(checksums(taken.console), { 'dist/bin/blob.txt': sums['dist/bin/blob.txt'], 'dist/docs/guide.txt': sums['dist/docs/guide.txt'] });
 
   // The zip of the build holds the same three files.
-  const zip = await fetch(`${m.url}/api/jobs/maker/builds/1/artifacts.zip`, { headers: { authorization: `Bearer ${admin}` } });
+  const zip = await fetch(`${sys.url}/api/jobs/maker/builds/1/artifacts.zip`, { headers: { authorization: `Bearer ${sys.admin}` } });
   t.is(zip.status, 200);
   t.true((await zip.arrayBuffer()).byteLength > 3_000_000 * 0.9);
 });

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import test from 'ava';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { spawnJonkkins, stopProcess, until, type JonkkinsProcess } from '../helpers/processes.ts';
+import { expectConsole } from '../helpers/scenario-agents.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 interface Scenario {
@@ -90,12 +91,6 @@ for (const file of readdirSync(CASES).filter((f) => f.endsWith('.json')).sort())
     const text = await consoleOf(job, number);
     t.is(build.result, scenario.expect.result, text);
     if (scenario.expect.agent) t.is(build.agent, scenario.expect.agent);
-    let rest = text;
-    for (const pattern of scenario.expect.console) {
-      const match = new RegExp(pattern).exec(rest);
-      t.truthy(match, `console lacks /${pattern}/ (in order) in:\n${text}`);
-      if (match) rest = rest.slice(match.index + match[0].length);
-    }
-    for (const absent of scenario.expect.notInConsole ?? []) t.false(text.includes(absent), `console has "${absent}":\n${text}`);
+    expectConsole(t, 'console', text, scenario.expect.console, scenario.expect.notInConsole);
   });
 }

@@ -13,12 +13,15 @@ import { runAnnouncedStep } from './announced-step.ts';
 import { archiveArtifacts, copyArtifacts, type ArtifactChannel, type ArtifactContext } from './artifacts.ts';
 import { LogShipper, type LogChannel, type LogShipperOptions } from './log-shipper.ts';
 import { isRetryable, MasterError } from './master-client.ts';
+import { readPropertiesFiles } from './properties-files.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv } from './stray-processes.ts';
+import { runTriggerStep, type TriggerChannel } from './trigger-step.ts';
+import { TriggeredBuilds } from './triggered-builds.ts';
 import { writeIntoWorkspace } from './workspace-files.ts';
 import type { Workspaces } from './workspaces.ts';
 
-export interface BuildChannel extends LogChannel, ArtifactChannel {
+export interface BuildChannel extends LogChannel, ArtifactChannel, TriggerChannel {
   finishBuild(buildId: number, finish: FinishRequest): Promise<void>;
   /** The bytes of a file parameter's file (a successful response with a body). */
   fetchFile(buildId: number, parameter: string): Promise<Response>;
@@ -52,6 +55,7 @@ export interface BuildRun {
 }
 
 const STEP_FAILED = "Build step 'Execute shell' marked build as failure\n";
+const TRIGGER_FAILED = "Build step 'Trigger/call builds on other projects' marked build as failure\n";
 const LEAKED = 'Process leaked file descriptors. See https://www.jenkins.io/redirect/troubleshooting/process-leaked-file-descriptors for more information\n';
 
 /** `stopping`: the agent is shutting down; the build is aborted. */
@@ -85,6 +89,8 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
   let result: BuildResult = 'SUCCESS';
   let lease: Awaited<ReturnType<Workspaces['acquire']>> | undefined;
   let artifacts: ArtifactContext | undefined;
+  let env: Record<string, string> = {};
+  const properties: FinishRequest['properties'] = [];
   try {
     await mkdir(tmpRoot, { recursive: true });
     lease = await host.workspaces.acquire(spec.jobName);
@@ -99,10 +105,20 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
       if (!res.body) throw new Error(`the master sent no bytes for ${file.path}`);
       await writeIntoWorkspace(lease.path, file.path, res.body as import('node:stream/web').ReadableStream, file);
     }
-    const env = stepEnvironment(host, spec, lease.path, executor, buildCookie);
+    env = stepEnvironment(host, spec, lease.path, executor, buildCookie);
     artifacts = { channel, buildId: spec.buildId, workspace: lease.path, env, say, signal: abort.signal, giveUp: host.giveUp };
-    for (const step of spec.steps) {
+    const triggers = { channel, buildId: spec.buildId, workspace: lease.path, env, exports: new TriggeredBuilds(), say, signal: abort.signal };
+    for (const [index, step] of spec.steps.entries()) {
       if (abort.signal.aborted) break;
+      if (step.type === 'triggerBuilds') {
+        const outcome = await runTriggerStep(triggers, step, index, result);
+        if (outcome.aborted || abort.signal.aborted) break;
+        result = worseResult(result, outcome.result);
+        if (!outcome.stepFailed) continue;
+        say(TRIGGER_FAILED);
+        result = worseResult(result, 'FAILURE');
+        break;
+      }
       if (step.type === 'copyArtifacts') {
         const copied = await copyArtifacts(artifacts, step);
         if (abort.signal.aborted) break;
@@ -150,13 +166,18 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
       if (!artifacts || abort.signal.aborted) break;
       result = await archiveArtifacts(artifacts, publisher, result);
     }
+    // Post-build parameterized triggers' properties files go to the master with the result.
+    for (const t of spec.triggerFiles) {
+      if (!lease || abort.signal.aborted) break;
+      properties.push({ publisher: t.publisher, texts: await readPropertiesFiles(t.propertiesFile, lease.path, env, say) });
+    }
     if (abort.signal.aborted) {
       result = worseResult(result, 'ABORTED');
       say('Build was aborted\n');
     }
     lease?.release();
     shipper.write(masker.flush());
-    return { result, reported: await finish(channel, shipper, spec.buildId, result, host) };
+    return { result, reported: await finish(channel, shipper, spec.buildId, { result, properties }, host) };
   } finally {
     stopping.removeEventListener('abort', onStop);
     await shipper.close();
@@ -195,7 +216,8 @@ export function agentEnvironment(env: NodeJS.ProcessEnv, secret: string): Record
 }
 
 /** Flushes the console, then reports the result; a 409 log gap is resent. False if it never got through. */
-async function finish(channel: BuildChannel, shipper: LogShipper, buildId: number, result: BuildResult, host: BuildHost): Promise<boolean> {
+async function finish(channel: BuildChannel, shipper: LogShipper, buildId: number, report: Omit<FinishRequest, 'logSize'>, host: BuildHost): Promise<boolean> {
+  const { result } = report;
   let backoff = 250;
   for (let gaps = 0; ; ) {
     try {
@@ -205,7 +227,7 @@ async function finish(channel: BuildChannel, shipper: LogShipper, buildId: numbe
       return false;
     }
     try {
-      await channel.finishBuild(buildId, { result, logSize: shipper.size });
+      await channel.finishBuild(buildId, { ...report, logSize: shipper.size });
       return true;
     } catch (err) {
       const gap = err instanceof MasterError && err.status === 409 ? LogGap.safeParse(err.body) : undefined;

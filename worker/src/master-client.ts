@@ -1,6 +1,6 @@
 /**
  * The agent's HTTP client for the master: holds the token, logs in again on a 401, and speaks the
- * build calls of protocol version 2 (shared/src/agent-protocol.ts). Errors from the master are
+ * build calls of protocol version 3 (shared/src/agent-protocol.ts). Errors from the master are
  * MasterErrors carrying the status and the parsed body (a 409's LogGap, say); network failures and
  * timeouts stay the errors fetch throws. `isRetryable` tells the two kinds of trouble apart.
  */
@@ -11,10 +11,13 @@ import {
   BuildControl,
   BuildSpec,
   CopyArtifactsSource,
+  AwaitedBuilds,
+  TriggerAnswer,
   WorkConfig,
   type AgentCredentials,
   type CopySelector,
   type FinishRequest,
+  type TriggerRequest,
 } from '../../shared/src/agent-protocol.ts';
 
 export class MasterError extends Error {
@@ -132,6 +135,18 @@ export class MasterClient {
   /** copyArtifacts: one artifact of another build, as a streaming response. */
   async fetchCopyArtifact(buildId: number, project: string, number: number, path: string, signal?: AbortSignal): Promise<Response> {
     return this.#request('GET', AGENT_PATHS.copyArtifact(buildId, project, number, path), undefined, 60 * 60_000, signal);
+  }
+
+  /** A trigger step: queue its downstream builds. */
+  async triggerBuilds(buildId: number, req: TriggerRequest, signal?: AbortSignal): Promise<TriggerAnswer> {
+    const res = await this.#request('POST', AGENT_PATHS.trigger(buildId), { json: req }, TIMEOUT_MS, signal);
+    return TriggerAnswer.parse(await res.json());
+  }
+
+  /** Where the builds a blocking trigger step waits for are. */
+  async awaitedBuilds(buildId: number, queueIds: number[], signal?: AbortSignal): Promise<AwaitedBuilds> {
+    const res = await this.#request('GET', AGENT_PATHS.awaited(buildId, queueIds), undefined, TIMEOUT_MS, signal);
+    return AwaitedBuilds.parse(await res.json());
   }
 
   async ping(buildId: number): Promise<BuildControl> {

@@ -2,9 +2,10 @@ import Router from '@koa/router';
 import getRawBody from 'raw-body';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
-import { FinishRequest, LOG_BATCH_BYTES, StartRequest, type WorkConfig } from '../../../shared/src/agent-protocol.ts';
+import { FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest, type WorkConfig } from '../../../shared/src/agent-protocol.ts';
 import { principalOf, requireAgent } from '../auth/authenticate.ts';
 import { LogGapError, type AgentBuildsService } from '../builds/agent-builds.ts';
+import type { AgentTriggersService } from '../builds/agent-triggers.ts';
 import { ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { ANY_QUEUE, queueNameFor } from '../queue/build-queue.ts';
@@ -13,6 +14,7 @@ const MAX_LOG_POST = 4 * LOG_BATCH_BYTES;
 
 export interface AgentWorkDeps {
   builds: AgentBuildsService;
+  triggers: AgentTriggersService;
   pool: DatabasePool;
   /** The Redis agents reach the queue at, and BullMQ's key prefix. */
   redis: { url: string; prefix: string };
@@ -79,6 +81,16 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
 
   r.post('/builds/:id/ping', async (ctx) => {
     ctx.body = await deps.builds.ping(principalOf(ctx).name, id(ctx.params.id!));
+  });
+
+  r.post('/builds/:id/trigger', async (ctx) => {
+    ctx.body = await deps.triggers.trigger(principalOf(ctx).name, id(ctx.params.id!), parseInput(TriggerRequest, ctx.request.body));
+  });
+
+  r.get('/builds/:id/awaited', async (ctx) => {
+    const ids = String(ctx.query.ids ?? '').split(',').filter(Boolean);
+    if (ids.length > 200 || !ids.every((x) => /^\d{1,15}$/.test(x))) throw new ValidationError('ids must be up to 200 comma-separated queue ids');
+    ctx.body = await deps.triggers.awaited(principalOf(ctx).name, id(ctx.params.id!), ids.map(Number));
   });
 
   r.post('/builds/:id/finish', async (ctx) => {

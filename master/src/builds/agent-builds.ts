@@ -12,13 +12,14 @@ import { Job } from '../../../shared/src/job.ts';
 import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { buildEnvironment } from './build-env.ts';
-import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
+import { buildEnvironment, plainParameters, triggerEnvironment } from './build-env.ts';
+import { applyTransition, lockBuild, lockOwnedBuild, type BuildRow } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { checkPath, listById, openById } from '../jobs/job-files.ts';
 import type { BuildsService } from './builds.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
+import { abortAwaited } from './awaited.ts';
 import { discardOldBuilds, type ArtifactFiles } from './discarder.ts';
 import { appendAtEnd, appendAtOffset, readChunks } from './log-store.ts';
 import { SecretBox } from './secret-box.ts';
@@ -105,7 +106,7 @@ export class AgentBuildsService {
   /** Appends console bytes sent at `offset`; answers with what the agent must know (abort). */
   async appendLog(agentName: string, buildId: number, offset: number, data: Buffer): Promise<BuildControl> {
     const control = await this.#pool.transaction(async (tx) => {
-      const row = await this.#owned(tx, agentName, buildId);
+      const row = await lockOwnedBuild(tx, agentName, buildId);
       const appended = await appendAtOffset(tx, buildId, row.log_size, offset, data);
       const abort = await this.#touch(tx, row);
       if (!appended.ok) throw new LogGapError(appended.size);
@@ -117,7 +118,7 @@ export class AgentBuildsService {
 
   async ping(agentName: string, buildId: number): Promise<BuildControl> {
     return this.#pool.transaction(async (tx) => {
-      const row = await this.#owned(tx, agentName, buildId);
+      const row = await lockOwnedBuild(tx, agentName, buildId);
       return { logSize: row.log_size, abort: await this.#touch(tx, row) };
     });
   }
@@ -129,16 +130,19 @@ export class AgentBuildsService {
       const row = await lockBuild(tx, buildId);
       if (!row) throw new NotFoundError(`No build ${buildId}`);
       if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
-      if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true, queued: [] };
+      if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true, queued: [], released: [] };
       if (req.logSize !== row.log_size) throw new LogGapError(row.log_size);
       const next = await applyTransition(tx, row, { type: 'finish', reported: req.result });
       let footer = '';
       if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
       else if (row.abort_result) footer += `Aborted by ${row.abort_by ?? 'unknown'}\n`;
-      const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!);
+      // Build rows before jobs rows (queueing may lock a job), the order start takes them in.
+      const released = await abortAwaited(tx, row);
+      const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!, req.properties);
       const size = await appendAtEnd(tx, row.id, row.log_size, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`));
-      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued };
+      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued, released };
     });
+    await this.#released(jobId.released);
     for (const q of jobId.queued) await this.#builds.announceQueued(q.stored, q.queueId);
     if (!jobId.already) {
       this.#events.publish({ type: 'build.log', buildId, size: jobId.size });
@@ -159,6 +163,7 @@ export class AgentBuildsService {
     const ids = await this.#pool.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
       SELECT id FROM builds WHERE state = 'running' AND agent_seen_at < now() - make_interval(secs => ${silentForMs / 1000})`);
     const queued: Fired['queued'] = [];
+    const released: number[] = [];
     const publicUrl = ids.length > 0 ? await this.#publicUrl() : '';
     for (const id of ids) {
       const jobId = await this.#pool.transaction(async (tx) => {
@@ -167,6 +172,7 @@ export class AgentBuildsService {
         const fresh = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE id = ${id} AND agent_seen_at >= now() - make_interval(secs => ${silentForMs / 1000})`);
         if (fresh) return null;
         const next = await applyTransition(tx, row, { type: 'agentLost' });
+        released.push(...(await abortAwaited(tx, row)));
         const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!);
         const lost = `\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\n`;
         const size = await appendAtEnd(tx, id, row.log_size, text(`${lost}${fired.lines.join('')}Finished: ${next.result}\n`));
@@ -182,15 +188,15 @@ export class AgentBuildsService {
       }
     }
     for (const q of queued) await this.#builds.announceQueued(q.stored, q.queueId);
+    await this.#released(released);
     return ids.length;
   }
 
-  async #owned(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0], agentName: string, buildId: number): Promise<BuildRow> {
-    const row = await lockBuild(tx, buildId);
-    if (!row) throw new NotFoundError(`No build ${buildId}`);
-    if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
-    if (row.state !== 'running') throw new ConflictError(`Build ${buildId} is ${row.state}`);
-    return row;
+  /** After builds a finished build awaited were aborted or cancelled: their jobs' queues moved. */
+  async #released(jobIds: number[]): Promise<void> {
+    if (jobIds.length === 0) return;
+    this.#events.publish({ type: 'queue.changed' });
+    for (const jobId of new Set(jobIds)) await this.#dispatcher.dispatch(jobId);
   }
 
   /** Records the agent as alive; turns an expired timeout into an abort. Returns whether to abort. */
@@ -206,14 +212,14 @@ export class AgentBuildsService {
   /** Streams one of the job's files to the agent running a build of it. */
   async openJobFile(agentName: string, buildId: number, path: string): Promise<{ size: number; stream: Readable }> {
     checkPath(path);
-    const row = await this.#pool.transaction((tx) => this.#owned(tx, agentName, buildId));
+    const row = await this.#pool.transaction((tx) => lockOwnedBuild(tx, agentName, buildId));
     return openById(this.#pool, row.job_id, path);
   }
 
   /** Streams a file of a running build to the agent running it. */
   async openFile(agentName: string, buildId: number, parameter: string): Promise<{ size: number; stream: Readable }> {
     const file = await this.#pool.transaction(async (tx) => {
-      await this.#owned(tx, agentName, buildId);
+      await lockOwnedBuild(tx, agentName, buildId);
       return tx.maybeOne(sql.type(z.object({ size: z.coerce.number() }))`SELECT size FROM build_files WHERE build_id = ${buildId} AND parameter = ${parameter}`);
     });
     if (!file) throw new NotFoundError(`Build ${buildId} has no file for parameter ${parameter}`);
@@ -221,19 +227,15 @@ export class AgentBuildsService {
   }
 
   /** Post-build triggers of a build that just got its result, in the finishing transaction. */
-  async #fireDownstream(tx: DatabaseTransactionConnection, publicUrl: string, row: BuildRow, result: BuildResult): Promise<Fired> {
-    const config = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
-    const parameters = this.#openParameters(row);
-    const env = {
-      ...buildEnvironment({ job: config, number: row.number!, causes: row.causes, parameters, publicUrl }),
-      NODE_NAME: row.agent_name ?? '',
-      EXECUTOR_NUMBER: String(row.executor ?? ''),
-    };
-    return this.#downstream.fire(tx, row, result, env, parameters);
+  async #fireDownstream(tx: DatabaseTransactionConnection, publicUrl: string, row: BuildRow, result: BuildResult, properties: FinishRequest['properties'] = []): Promise<Fired> {
+    const job = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
+    const parameters = plainParameters(row, this.#secrets);
+    const env = triggerEnvironment({ job, row, parameters, publicUrl });
+    return this.#downstream.fire(tx, row, result, env, parameters, Object.fromEntries((properties ?? []).map((p) => [p.publisher, p.texts])));
   }
 
   #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: BuildSpec['files'], jobFiles: BuildSpec['jobFiles']): BuildSpec {
-    const parameters = this.#openParameters(row);
+    const parameters = plainParameters(row, this.#secrets);
     return {
       buildId: row.id,
       jobName: config.name,
@@ -248,10 +250,7 @@ export class AgentBuildsService {
       archive: config.publishers.flatMap((p) =>
         p.type === 'archiveArtifacts' ? [{ artifacts: p.artifacts, excludes: p.excludes, allowEmptyArchive: p.allowEmptyArchive, onlyIfSuccessful: p.onlyIfSuccessful }] : [],
       ),
+      triggerFiles: config.publishers.flatMap((p, publisher) => (p.type === 'triggerBuilds' && p.propertiesFile?.trim() ? [{ publisher, propertiesFile: p.propertiesFile }] : [])),
     };
-  }
-
-  #openParameters(row: BuildRow): Record<string, string> {
-    return Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? this.#secrets.open(v) : String(v)]));
   }
 }

@@ -5,6 +5,8 @@
  */
 import type { Cause } from '../../../shared/src/build.ts';
 import type { Job } from '../../../shared/src/job.ts';
+import type { BuildRow } from './build-rows.ts';
+import { SecretBox } from './secret-box.ts';
 
 const CAUSE_NAMES: Record<Cause['kind'], string> = { user: 'MANUALTRIGGER', remote: 'REMOTECAUSE', timer: 'TIMERTRIGGER', upstream: 'UPSTREAMTRIGGER' };
 
@@ -34,4 +36,19 @@ export function buildEnvironment(opts: { job: Job; number: number; causes: Cause
   // Parameters win over the job's env, as in Jenkins; each is NAME=value.
   for (const [name, value] of Object.entries(opts.parameters)) env[name] = value;
   return env;
+}
+
+/** A build's parameter values in plain text (password values opened). */
+export function plainParameters(row: BuildRow, secrets: SecretBox): Record<string, string> {
+  return Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? secrets.open(v) : String(v)]));
+}
+
+/** What a running or finishing build's triggers expand `$VAR`s with: its environment plus where it ran. */
+export function triggerEnvironment(opts: { job: Job; row: BuildRow; parameters: Record<string, string>; publicUrl: string }): Record<string, string> {
+  const { row } = opts;
+  return {
+    ...buildEnvironment({ job: opts.job, number: row.number!, causes: row.causes, parameters: opts.parameters, publicUrl: opts.publicUrl }),
+    NODE_NAME: row.agent_name ?? '',
+    EXECUTOR_NUMBER: String(row.executor ?? ''),
+  };
 }

@@ -2,7 +2,7 @@
 import { sql, type DatabaseTransactionConnection, type FragmentSqlToken } from 'slonik';
 import { z } from 'zod';
 import { BuildResult, BuildState, Cause } from '../../../shared/src/build.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { transition, type BuildEvent, type BuildStatus } from './build-transitions.ts';
 
 export const BuildRow = z.object({
@@ -33,6 +33,15 @@ export const BUILD_COLUMNS = sql.fragment`b.id, b.job_id, j.name AS job_name, b.
 /** Locks one build row (FOR UPDATE) inside a transaction. */
 export async function lockBuild(tx: DatabaseTransactionConnection, buildId: number): Promise<BuildRow | null> {
   return tx.maybeOne(sql.type(BuildRow)`SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.id = ${buildId} FOR UPDATE OF b`);
+}
+
+/** Locks a running build that was given to `agentName`: 404 unknown, 403 someone else's, 409 not running. */
+export async function lockOwnedBuild(tx: DatabaseTransactionConnection, agentName: string, buildId: number): Promise<BuildRow> {
+  const row = await lockBuild(tx, buildId);
+  if (!row) throw new NotFoundError(`No build ${buildId}`);
+  if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
+  if (row.state !== 'running') throw new ConflictError(`Build ${buildId} is ${row.state}`);
+  return row;
 }
 
 /**

@@ -2,12 +2,13 @@
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { describeCause, describeCauses, type Cause } from '../../../shared/src/build.ts';
-import { labelAtoms, matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JobsService, StoredJob } from '../jobs/jobs.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
 import { applyTransition, BUILD_COLUMNS, BuildRow, lockBuild } from './build-rows.ts';
+import { busyBuilds } from './awaited.ts';
 import { estimatedDurationMs } from './estimates.ts';
+import { executorWhy, QueueAgent } from './queue-why.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { resolveParameters } from './parameters.ts';
@@ -25,7 +26,6 @@ const PERMALINKS: Record<string, ReturnType<typeof sql.fragment>> = {
   lastUnsuccessfulBuild: sql.fragment`b.result IN ('UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED')`,
 };
 
-const AgentRow = z.object({ name: z.string(), labels: z.array(z.string()), online: z.boolean() });
 
 export class BuildsService {
   readonly #pool: DatabasePool;
@@ -45,11 +45,12 @@ export class BuildsService {
 
   /**
    * Queues a build; returns its queue id. Parameters are checked against the job's definitions;
-   * `files` are the uploads for its file parameters (stored with the build, in one transaction).
+   * `files` are the uploads for its file parameters (stored with the build, in one transaction);
+   * `quietPeriod` (seconds) replaces the job's (a timer trigger uses 0, as in Jenkins).
    */
-  async trigger(jobName: string, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = []): Promise<number> {
+  async trigger(jobName: string, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<number> {
     const stored = await this.#jobs.find(jobName);
-    const id = await this.#pool.transaction((tx) => this.queueIn(tx, stored, given, cause, files));
+    const id = await this.#pool.transaction((tx) => this.queueIn(tx, stored, given, cause, files, opts));
     await this.announceQueued(stored, id);
     return id;
   }
@@ -62,8 +63,9 @@ export class BuildsService {
   }
 
   /** Queues a build inside the caller's transaction (the caller then calls announceQueued). */
-  async queueIn(tx: DatabaseTransactionConnection, stored: StoredJob, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = []): Promise<number> {
+  async queueIn(tx: DatabaseTransactionConnection, stored: StoredJob, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<number> {
     const { id: jobId, job } = stored;
+    const quietPeriod = opts.quietPeriod ?? job.quietPeriod;
     if (job.disabled) throw new ConflictError(`${job.name} is disabled and cannot be built`);
     if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ValidationError('parameters must be an object of NAME: value');
     for (const file of files) {
@@ -82,7 +84,7 @@ export class BuildsService {
     }
     // A trigger arriving while an identical item (same parameters) is still in its quiet period
     // folds into it, as in Jenkins; with no quiet period nothing merges.
-    if (job.quietPeriod > 0 && files.length === 0) {
+    if (quietPeriod > 0 && files.length === 0) {
       await tx.query(sql.unsafe`SELECT 1 FROM jobs WHERE id = ${jobId} FOR UPDATE`);
       const waiting = await tx.any(sql.type(z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) }))`
         SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > now()
@@ -95,7 +97,7 @@ export class BuildsService {
     }
     const buildId = await tx.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
       INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
-      VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${job.quietPeriod}))
+      VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${quietPeriod}))
       RETURNING id`);
     for (const file of files) await storeBuildFile(tx, buildId, file);
     return buildId;
@@ -172,8 +174,9 @@ export class BuildsService {
   async queue() {
     const rows = await this.#pool.any(sql.type(BuildRow)`
       SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.state = 'queued' ORDER BY b.id`);
-    const agents = await this.#pool.any(sql.type(AgentRow)`
-      SELECT name, labels, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
+    const agents = await this.#pool.any(sql.type(QueueAgent)`
+      SELECT name, labels, executors, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
+    const busy = await busyBuilds(this.#pool);
     const running = await this.#pool.any(sql.type(z.object({ job_id: z.coerce.number(), number: z.number() }))`
       SELECT job_id, max(number) AS number FROM builds WHERE state = 'running' GROUP BY job_id`);
     const runningByJob = new Map(running.map((r) => [r.job_id, r.number]));
@@ -189,7 +192,7 @@ export class BuildsService {
       if (row.not_before > Date.now()) why = `In the quiet period. Expires in ${Math.ceil((row.not_before - Date.now()) / 1000)} s`;
       else if (!concurrent.get(row.job_id) && inProgress !== undefined) why = `Build #${inProgress} is already in progress`;
       else if (!concurrent.get(row.job_id) && firstQueued.get(row.job_id) !== row.id) why = 'Waiting for an earlier build of this job to start';
-      else why = executorWhy(row.label, agents);
+      else why = executorWhy(row.label, agents, busy);
       return { id: row.id, job: row.job_name, queuedAt: new Date(row.queued_at).toISOString(), why, causes: describeCauses(row.causes), parameters: visibleParameters(row) };
     });
   }
@@ -208,16 +211,6 @@ export class BuildsService {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     return [...keys].every((k) => plain(a[k]) === plain(b[k]));
   }
-}
-
-function executorWhy(label: string, agents: readonly z.infer<typeof AgentRow>[]): string {
-  const expr = parseLabelExpression(label);
-  if (!expr) return agents.some((a) => a.online) ? 'Waiting for next available executor' : 'All nodes are offline';
-  const matching = agents.filter((a) => matchesLabels(expr, [...a.labels, a.name]));
-  const shown = labelAtoms(expr).length === 1 ? labelAtoms(expr)[0]! : label;
-  if (matching.length === 0) return `There are no nodes with the label ‘${shown}’`;
-  if (!matching.some((a) => a.online)) return `All nodes of label ‘${shown}’ are offline`;
-  return `Waiting for next available executor on ‘${shown}’`;
 }
 
 export function presentBuild(row: BuildRow, estimatedDurationMs: number | null) {

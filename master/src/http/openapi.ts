@@ -29,6 +29,12 @@ const schemas = {
   SecuritySettings: id.SecuritySettings,
   WhoAmI: id.WhoAmI,
   Job,
+  JobDetails: z.intersection(Job, z.object({
+    /** Jobs that trigger this one: their triggerBuilds / buildOtherProjects publishers or trigger steps name it, or its triggers.upstream names them. */
+    upstreamProjects: z.array(z.string()),
+    /** Jobs this one triggers, by the same relations the other way round. */
+    downstreamProjects: z.array(z.string()),
+  })),
   TriggerRequest: z.object({ parameters: z.record(z.string(), z.unknown()).optional() }),
   WorkConfig: protocol.WorkConfig,
   StartRequest: protocol.StartRequest,
@@ -37,6 +43,9 @@ const schemas = {
   FinishRequest: protocol.FinishRequest,
   Artifact: protocol.Artifact,
   CopyArtifactsSource: protocol.CopyArtifactsSource,
+  AgentTriggerRequest: protocol.TriggerRequest,
+  TriggerAnswer: protocol.TriggerAnswer,
+  AwaitedBuilds: protocol.AwaitedBuilds,
 };
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
@@ -100,7 +109,7 @@ const paths = {
   },
   '/api/jobs/{name}': {
     parameters: [pathParam('name')],
-    get: { summary: 'One job (password defaults shown as ****)', responses: { 200: { description: 'OK', ...json('Job') }, ...errors(401, 403, 404) } },
+    get: { summary: 'One job (password defaults shown as ****), with its upstream and downstream projects', responses: { 200: { description: 'OK', ...json('JobDetails') }, ...errors(401, 403, 404) } },
     put: { summary: 'Replace a job', requestBody: json('Job'), responses: { 200: { description: 'OK', ...json('Job') }, ...errors(400, 401, 403, 404, 409) } },
     delete: { summary: 'Delete a job and its builds', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
   },
@@ -178,6 +187,18 @@ const paths = {
   '/api/agent/builds/{id}/copy-artifacts/{job}/{number}/{path}': {
     parameters: [pathParam('id'), pathParam('job'), pathParam('number'), pathParam('path')],
     get: { summary: 'Agent (copyArtifacts): one artifact of another build, for the agent running build {id}', responses: { 200: { description: 'Bytes' }, ...errors(400, 403, 404, 409) } },
+  },
+  '/api/agent/builds/{id}/trigger': {
+    parameters: [pathParam('id')],
+    post: {
+      summary: 'Agent (triggerBuilds step): queue the downstream builds of step {step} of running build {id}; with block, they are awaited by it',
+      requestBody: json('AgentTriggerRequest'),
+      responses: { 200: { description: 'OK', ...json('TriggerAnswer') }, ...errors(400, 403, 404, 409) },
+    },
+  },
+  '/api/agent/builds/{id}/awaited': {
+    parameters: [pathParam('id'), { name: 'ids', in: 'query', required: true, schema: { type: 'string' }, description: 'Comma-separated queue ids' }],
+    get: { summary: 'Agent (blocking triggerBuilds step): where the builds that build {id} awaits are', responses: { 200: { description: 'OK', ...json('AwaitedBuilds') }, ...errors(400, 403, 404, 409) } },
   },
   '/api/agent/builds/{id}/finish': {
     parameters: [pathParam('id')],

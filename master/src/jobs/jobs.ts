@@ -7,6 +7,7 @@ import { Job, type JobInput } from '../../../shared/src/job.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { SecretBox } from '../builds/secret-box.ts';
+import { jobRelations } from './job-relations.ts';
 
 /** What the API shows for a password parameter's default: the value itself never leaves the master. */
 export const HIDDEN = '****';
@@ -85,8 +86,11 @@ export class JobsService {
     return { id: row.id, job: Job.parse(row.config), nextBuildNumber: row.next_build_number };
   }
 
-  async get(name: string): Promise<Job> {
-    return this.#forDisplay((await this.find(name)).job);
+  /** The job as people see it, with the jobs it triggers and the jobs that trigger it. */
+  async get(name: string): Promise<Job & ReturnType<typeof jobRelations>> {
+    const job = this.#forDisplay((await this.find(name)).job);
+    const all = await this.#pool.anyFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs`);
+    return { ...job, ...jobRelations(job.name, all.map((c) => Job.parse(c))) };
   }
 
   /** Every job with its status: last builds, whether it is building, health of the last 5 builds. */

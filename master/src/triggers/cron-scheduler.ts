@@ -78,7 +78,7 @@ export class CronScheduler {
         INSERT INTO cron_ticks (job_id, minute) VALUES (${row.id}, ${minute.toISOString()}) ON CONFLICT DO NOTHING RETURNING job_id`);
       if (claimed === null) continue; // another master fired this tick
       try {
-        await this.#builds.trigger(job.name, {}, { kind: 'timer' });
+        await this.#builds.trigger(job.name, {}, { kind: 'timer' }, [], { quietPeriod: 0 }); // Jenkins' TimerTrigger schedules with quiet period 0
         fired++;
       } catch (err) {
         if (!(err instanceof DomainError)) throw err;

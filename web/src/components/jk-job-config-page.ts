@@ -16,10 +16,12 @@ import { toast } from './jk-toast.ts';
 const PARAMETER_TYPES = ['string', 'text', 'boolean', 'choice', 'password', 'file'] as const;
 const CONDITIONS = ['SUCCESS', 'UNSTABLE', 'FAILED', 'UNSTABLE_OR_BETTER', 'FAILED_OR_BETTER', 'UNSTABLE_OR_WORSE', 'ALWAYS'];
 const THRESHOLDS = ['SUCCESS', 'UNSTABLE', 'FAILURE'];
+/** A blocking step's thresholds: "this result or worse"; never = off. */
+const BLOCK_THRESHOLDS = ['never', ...THRESHOLDS];
 const STEP_KINDS: Record<string, [string, () => object]> = {
   shell: ['Execute shell', () => ({ type: 'shell', script: '' })],
   copyArtifacts: ['Copy artifacts from another project', () => ({ type: 'copyArtifacts', project: '', selector: 'lastSuccessful' })],
-  triggerBuilds: ['Trigger/call builds on other projects', () => ({ type: 'triggerBuilds', projects: '', condition: 'SUCCESS', currentParameters: false, predefinedParameters: '' })],
+  triggerBuilds: ['Trigger/call builds on other projects', () => ({ type: 'triggerBuilds', projects: '', condition: 'ALWAYS', currentParameters: false, predefinedParameters: '' })],
 };
 const PUBLISHER_KINDS: Record<string, [string, () => object]> = {
   archiveArtifacts: ['Archive the artifacts', () => ({ type: 'archiveArtifacts', artifacts: '' })],
@@ -235,9 +237,9 @@ export class JkJobConfigPage extends LitElement {
             @change=${(e: Event) => f.set([...s, 'block'], (e.target as HTMLInputElement).checked ? { buildStepFailureThreshold: 'FAILURE', unstableThreshold: 'UNSTABLE', failureThreshold: 'FAILURE' } : undefined)}>
             Block until the triggered projects finish their builds</label></div>
           ${f.get([...s, 'block']) === undefined ? nothing : html`<div class="inline">
-            ${f.select([...s, 'block', 'buildStepFailureThreshold'], 'Fail this build step if the triggered build is worse or equal to', THRESHOLDS, { optional: true })}
-            ${f.select([...s, 'block', 'failureThreshold'], 'Mark this build as failure if … worse or equal to', THRESHOLDS, { optional: true })}
-            ${f.select([...s, 'block', 'unstableThreshold'], 'Mark this build as unstable if … worse or equal to', THRESHOLDS, { optional: true })}</div>`}`;
+            ${f.select([...s, 'block', 'buildStepFailureThreshold'], 'Fail this build step if the triggered build is worse or equal to', BLOCK_THRESHOLDS, { optional: true })}
+            ${f.select([...s, 'block', 'failureThreshold'], 'Mark this build as failure if … worse or equal to', BLOCK_THRESHOLDS, { optional: true })}
+            ${f.select([...s, 'block', 'unstableThreshold'], 'Mark this build as unstable if … worse or equal to', BLOCK_THRESHOLDS, { optional: true })}</div>`}`;
       default:
         return html`<p class="muted">This step is kept as it is.</p>`;
     }
