@@ -7,13 +7,12 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { AgentsService } from '../master/src/agents/agents.ts';
 import { ConfigError, loadConfig, type Config } from '../master/src/config.ts';
-import { createDatabasePool } from '../master/src/db/pool.ts';
-import { migrate, NewerSchemaError } from '../master/src/db/migrate.ts';
 import { createLogger, type Logger } from '../master/src/log.ts';
-import { startMaster, startServices } from '../master/src/server.ts';
-import { CredentialsRefusedError, startAgent } from '../worker/src/agent.ts';
+// The master, the agent and the database code load only for the command that needs them, so that
+// --help and usage errors answer at once.
+const loadMaster = () => import('../master/src/server.ts');
+const loadDatabase = () => Promise.all([import('../master/src/db/pool.ts'), import('../master/src/db/migrate.ts')]);
 
 const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
 const LOCAL_AGENT = 'local';
@@ -81,6 +80,7 @@ function untilSignal(shutdown: () => Promise<void>): Promise<number> {
 }
 
 async function runMaster(config: Config, log: Logger, localAgent?: { executors: number }): Promise<number> {
+  const [{ startMaster }, { AgentsService }] = await Promise.all([loadMaster(), import('../master/src/agents/agents.ts')]);
   const master = await startMaster(config, log);
   let agent: ChildProcess | undefined;
   if (localAgent) {
@@ -125,6 +125,7 @@ async function runAgent(args: string[]): Promise<number> {
   if (!name) throw new UsageError('--name is required (or JONKKINS_AGENT_NAME)');
   if (!secret) throw new UsageError('--secret or --secret-file is required (or JONKKINS_AGENT_SECRET)');
   const log = createLogger(loadConfig().logLevel, 'jonkkins-agent');
+  const { CredentialsRefusedError, startAgent } = await import('../worker/src/agent.ts');
   const workdir = v.workdir ?? env.JONKKINS_AGENT_WORKDIR ?? resolve(homedir(), '.jonkkins-agent');
   const agent = startAgent({ url, name, secret, workdir, log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) } });
   const stopped = untilSignal(() => agent.stop());
@@ -150,6 +151,7 @@ async function main(argv: string[]): Promise<number> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   if (command === 'migrate') {
+    const [{ startServices }, [{ createDatabasePool }, { migrate }]] = await Promise.all([loadMaster(), loadDatabase()]);
     const services = await startServices(config, log, { redis: false });
     try {
       const pool = await createDatabasePool(services.databaseUrl, 1);
@@ -175,7 +177,7 @@ try {
   } else if (err instanceof ConfigError) {
     console.error(`jonkkins: ${err.message}`);
     process.exitCode = EXIT.config;
-  } else if (err instanceof NewerSchemaError) {
+  } else if (err instanceof (await loadDatabase())[1].NewerSchemaError) {
     console.error(`jonkkins: ${err.message}`);
     process.exitCode = EXIT.failed;
   } else {
