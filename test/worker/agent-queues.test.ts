@@ -11,9 +11,16 @@ import { call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
 import { startRig } from '../helpers/agent-rig.ts';
 
+/** Each build waits until both have started, so that they surely overlap however loaded the machine. */
+const WAIT_FOR_EACH_OTHER = `#!/bin/sh
+echo "$WORKSPACE"
+touch "$WORKSPACE/../started-$BUILD_NUMBER"
+for i in $(seq 1 300); do [ -e "$WORKSPACE/../started-1" ] && [ -e "$WORKSPACE/../started-2" ] && exit 0; sleep 0.1; done
+exit 1`;
+
 test('two builds of one job at once get job and job@2', async (t) => {
   const rig = await startRig(t, { executors: 2 });
-  await rig.job('same', { concurrentBuild: true, steps: [{ type: 'shell', script: '#!/bin/sh\necho "$WORKSPACE"; sleep 0.5' }] });
+  await rig.job('same', { concurrentBuild: true, steps: [{ type: 'shell', script: WAIT_FOR_EACH_OTHER }] });
   const [qa, qb] = [await rig.trigger('same'), await rig.trigger('same')];
   const [a, b] = [await rig.finished(qa), await rig.finished(qb)];
   t.deepEqual([a.result, b.result], ['SUCCESS', 'SUCCESS']);
