@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // Plain JavaScript on purpose: an older Node must be able to read this file to say what it needs.
+import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major !== 24 || minor < 12 || !process.features.typescript) {
   console.error(
@@ -8,4 +11,35 @@ if (major !== 24 || minor < 12 || !process.features.typescript) {
   );
   process.exit(1);
 }
-await import('./cli.ts');
+
+const root = new URL('../', import.meta.url);
+const bundle = new URL('dist/jonkkins.js', root);
+
+/** Newest modification time (ms) of the .ts files under `dir`. */
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The built bundle (npm run build:server, run by npm install) when it is newer than every source
+ * file — plain JavaScript, so no type stripping at run time — else the TypeScript sources (an
+ * edited checkout, or JONKKINS_FROM_SOURCE=1).
+ */
+function useBundle() {
+  if (process.env.JONKKINS_FROM_SOURCE === '1') return false;
+  try {
+    const built = statSync(bundle).mtimeMs;
+    const sources = ['bin', 'master/src', 'worker/src', 'shared/src'].map((d) => newestSource(fileURLToPath(new URL(d, root))));
+    return Math.max(...sources) < built;
+  } catch {
+    return false; // not built
+  }
+}
+
+await import(useBundle() ? bundle.href : './cli.ts');
