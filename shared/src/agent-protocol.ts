@@ -50,7 +50,8 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
 export const TOKEN_RENEW_INTERVAL_MS = 10 * 60_000;
 export const WORK_CONFIG_REFRESH_MS = 5_000;
 export const LOG_BATCH_MS = 200;
-export const LOG_BATCH_BYTES = 1024 * 1024;
+/** 4 MiB: each log call costs the master a transaction and an authentication whatever its size. */
+export const LOG_BATCH_BYTES = 4 * 1024 * 1024;
 export const BUILD_PING_MS = 500;
 export const AGENT_LOST_AFTER_MS = 30_000;
 
