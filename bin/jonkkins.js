@@ -12,6 +12,24 @@ if (major !== 24 || minor < 12 || !process.features.typescript) {
   process.exit(1);
 }
 
+/**
+ * V8 flags for the commands that keep running (bench/README.md has the measurements). A smaller
+ * young generation: the master's garbage is short-lived request data, and a 4 MB semi-space instead
+ * of V8's 16 MB keeps ~30 MB less memory resident for a few more (cheap) scavenges. Applied by
+ * replacing this process with one started with them (same pid, so signals and supervisors are
+ * unaffected), unless node was given a semi-space size already or JONKKINS_NODE_FLAGS=0.
+ */
+const NODE_FLAGS = ['--max-semi-space-size=4'];
+const LONG_RUNNING = ['start', 'master', 'agent'];
+if (
+  LONG_RUNNING.includes(process.argv[2]) &&
+  typeof process.execve === 'function' &&
+  process.env.JONKKINS_NODE_FLAGS !== '0' &&
+  ![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--max-semi-space-size'))
+) {
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...NODE_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], process.env);
+}
+
 const root = new URL('../', import.meta.url);
 const bundle = new URL('dist/jonkkins.js', root);
 
