@@ -34,7 +34,9 @@
  *     each file from AGENT_PATHS.copyArtifact, which the master serves only to the agent running
  *     this build; it writes them into the workspace as it writes job files.
  *  5. Finish: POST /api/agent/builds/:id/finish {result, logSize} once every byte is stored; the
- *     master appends "Finished: RESULT" and the build is over. A result only gets worse: an aborted
+ *     master appends "Finished: RESULT" and the build is over. The last console bytes (at most
+ *     FINISH_LOG_BYTES) may come with it instead of in a log call of their own: {log: {offset, data
+ *     (base64)}}, stored exactly like a log post at that offset, in the finishing transaction. A result only gets worse: an aborted
  *     build ends ABORTED (FAILURE for a timeout) whatever the agent reports.
  *  6. If the master cannot be reached, the agent keeps the build running, buffers its console and
  *     retries with backoff; nothing is reported twice (offsets) and nothing is lost. An agent that
@@ -159,7 +161,16 @@ export const BuildControl = z.object({
 });
 export type BuildControl = z.infer<typeof BuildControl>;
 
-export const FinishRequest = z.strictObject({ result: BuildResult, logSize: z.number().int().min(0) });
+/** The most console bytes a finish call may carry (FinishRequest.log). */
+export const FINISH_LOG_BYTES = 64 * 1024;
+
+export const FinishRequest = z.strictObject({
+  result: BuildResult,
+  /** The console's size once `log` (if any) is stored. */
+  logSize: z.number().int().min(0),
+  /** The console's last bytes, at `offset` (as a log post's ?offset=). */
+  log: z.strictObject({ offset: z.number().int().min(0), data: z.base64().max(Math.ceil(FINISH_LOG_BYTES / 3) * 4) }).optional(),
+});
 export type FinishRequest = z.infer<typeof FinishRequest>;
 
 /** 409 body of a log post that left a gap: resend from `logSize`. */
