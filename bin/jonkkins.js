@@ -13,21 +13,28 @@ if (major !== 24 || minor < 12 || !process.features.typescript) {
 }
 
 /**
- * V8 flags for the commands that keep running (bench/README.md has the measurements). A smaller
- * young generation: the master's garbage is short-lived request data, and a 4 MB semi-space instead
- * of V8's 16 MB keeps ~30 MB less memory resident for a few more (cheap) scavenges. Applied by
- * replacing this process with one started with them (same pid, so signals and supervisors are
- * unaffected), unless node was given a semi-space size already or JONKKINS_NODE_FLAGS=0.
+ * Memory settings for the commands that keep running (bench/README.md has the measurements),
+ * applied by replacing this process with one started with them — same pid, so signals and
+ * supervisors are unaffected — unless JONKKINS_NODE_FLAGS=0:
+ *  - V8: a 4 MB semi-space instead of 16 MB (the master's garbage is short-lived request data),
+ *    unless node was given a semi-space size already;
+ *  - glibc malloc: two arenas, and buffers of 128 KiB and more always mapped and unmapped, so the
+ *    megabytes of a console upload go back to the system once freed (unless already set). The
+ *    re-executed process removes these from its environment: build steps, PostgreSQL and Redis
+ *    must not inherit them.
  */
 const NODE_FLAGS = ['--max-semi-space-size=4'];
+const MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
 const LONG_RUNNING = ['start', 'master', 'agent'];
-if (
-  LONG_RUNNING.includes(process.argv[2]) &&
-  typeof process.execve === 'function' &&
-  process.env.JONKKINS_NODE_FLAGS !== '0' &&
-  ![...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].some((a) => a.startsWith('--max-semi-space-size'))
-) {
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...NODE_FLAGS, fileURLToPath(import.meta.url), ...process.argv.slice(2)], process.env);
+if (process.env.JONKKINS_UNSET_ENV !== undefined) {
+  for (const name of process.env.JONKKINS_UNSET_ENV.split(',')) delete process.env[name];
+  delete process.env.JONKKINS_UNSET_ENV;
+} else if (LONG_RUNNING.includes(process.argv[2]) && typeof process.execve === 'function' && process.env.JONKKINS_NODE_FLAGS !== '0') {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const flags = given.some((a) => a.startsWith('--max-semi-space-size')) ? [] : NODE_FLAGS;
+  const added = Object.entries(MALLOC_ENV).filter(([name]) => process.env[name] === undefined);
+  const env = { ...process.env, ...Object.fromEntries(added), JONKKINS_UNSET_ENV: added.map(([name]) => name).join(',') };
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], env);
 }
 
 const root = new URL('../', import.meta.url);
