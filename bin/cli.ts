@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../master/src/config.ts';
 import { createLogger, type Logger } from '../master/src/log.ts';
@@ -91,7 +92,7 @@ async function runMaster(config: Config, log: Logger, localAgent?: { executors: 
     const { secret } = existing
       ? await agents.update(LOCAL_AGENT, { executors: localAgent.executors }).then(() => agents.regenerateSecret(LOCAL_AGENT))
       : await agents.register({ name: LOCAL_AGENT, executors: localAgent.executors, labels: [], description: 'Runs on the machine of the master (jonkkins start)' });
-    agent = spawn(process.execPath, [resolve(import.meta.dirname, 'jonkkins.js'), 'agent', '--url', master.localUrl, '--name', LOCAL_AGENT], {
+    agent = spawn(process.execPath, [fileURLToPath(new URL('jonkkins.js', import.meta.url)), 'agent', '--url', master.localUrl, '--name', LOCAL_AGENT], {
       env: { ...process.env, JONKKINS_AGENT_SECRET: secret, JONKKINS_AGENT_WORKDIR: resolve(config.home, 'agent') },
       stdio: ['ignore', 'inherit', 'inherit'],
     });

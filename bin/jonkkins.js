@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // Plain JavaScript on purpose: an older Node must be able to read this file to say what it needs.
+import { readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major !== 24 || minor < 12 || !process.features.typescript) {
   console.error(
@@ -8,4 +11,60 @@ if (major !== 24 || minor < 12 || !process.features.typescript) {
   );
   process.exit(1);
 }
-await import('./cli.ts');
+
+/**
+ * Memory settings for the commands that keep running (bench/README.md has the measurements),
+ * applied by replacing this process with one started with them — same pid, so signals and
+ * supervisors are unaffected — unless JONKKINS_NODE_FLAGS=0:
+ *  - V8: a 4 MB semi-space instead of 16 MB (the master's garbage is short-lived request data),
+ *    unless node was given a semi-space size already;
+ *  - glibc malloc: two arenas, and buffers of 128 KiB and more always mapped and unmapped, so the
+ *    megabytes of a console upload go back to the system once freed (unless already set). The
+ *    re-executed process removes these from its environment: build steps, PostgreSQL and Redis
+ *    must not inherit them.
+ */
+const NODE_FLAGS = ['--max-semi-space-size=4'];
+const MALLOC_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '131072' };
+const LONG_RUNNING = ['start', 'master', 'agent'];
+if (process.env.JONKKINS_UNSET_ENV !== undefined) {
+  for (const name of process.env.JONKKINS_UNSET_ENV.split(',')) delete process.env[name];
+  delete process.env.JONKKINS_UNSET_ENV;
+} else if (LONG_RUNNING.includes(process.argv[2]) && typeof process.execve === 'function' && process.env.JONKKINS_NODE_FLAGS !== '0') {
+  const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+  const flags = given.some((a) => a.startsWith('--max-semi-space-size')) ? [] : NODE_FLAGS;
+  const added = Object.entries(MALLOC_ENV).filter(([name]) => process.env[name] === undefined);
+  const env = { ...process.env, ...Object.fromEntries(added), JONKKINS_UNSET_ENV: added.map(([name]) => name).join(',') };
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2)], env);
+}
+
+const root = new URL('../', import.meta.url);
+const bundle = new URL('dist/jonkkins.js', root);
+
+/** Newest modification time (ms) of the .ts files under `dir`. */
+function newestSource(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The built bundle (npm run build:server, run by npm install) when it is newer than every source
+ * file — plain JavaScript, so no type stripping at run time — else the TypeScript sources (an
+ * edited checkout, or JONKKINS_FROM_SOURCE=1).
+ */
+function useBundle() {
+  if (process.env.JONKKINS_FROM_SOURCE === '1') return false;
+  try {
+    const built = statSync(bundle).mtimeMs;
+    const sources = ['bin', 'master/src', 'worker/src', 'shared/src'].map((d) => newestSource(fileURLToPath(new URL(d, root))));
+    return Math.max(...sources) < built;
+  } catch {
+    return false; // not built
+  }
+}
+
+await import(useBundle() ? bundle.href : './cli.ts');

@@ -23,8 +23,8 @@ const watched = ['master/src', 'worker/src', 'shared/src', 'bin', 'sql'].flatMap
 const server = spawn(process.execPath, [...watched, '--watch-preserve-output', `${root}bin/jonkkins.js`, 'start'], {
   cwd: root,
   stdio: 'inherit',
-  // Links in builds (BUILD_URL) and agent commands point at the dev UI.
-  env: { ...process.env, PORT: masterPort, JONKKINS_URL: process.env.JONKKINS_URL ?? uiUrl },
+  // Links in builds (BUILD_URL) and agent commands point at the dev UI; the sources run, never dist/.
+  env: { ...process.env, PORT: masterPort, JONKKINS_URL: process.env.JONKKINS_URL ?? uiUrl, JONKKINS_FROM_SOURCE: '1' },
 });
 
 console.log(`\n  Jonkkins (dev): open ${uiUrl}  — UI with hot reload; master on :${masterPort} restarts when its sources change\n`);

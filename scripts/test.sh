@@ -12,8 +12,9 @@ trap 'rm -rf "$out"' EXIT
 echo "== type-check (tsc: server, agent, tests; then the web UI)"
 if npx tsc -p . && npx tsc -p web; then tsc_ok=1; else tsc_ok=0; fi
 
-echo "== web UI build (vite: the browser tests use web/dist)"
+echo "== web UI build (vite: the browser tests use web/dist) and the server bundle (dist/jonkkins.js)"
 if ! npm run --silent build:web; then tsc_ok=0; echo "web UI build failed"; fi
+if ! npm run --silent build:server; then tsc_ok=0; echo "server bundle build failed"; fi
 
 echo "== tests (ava)"
 if [ "$#" -eq 0 ]; then

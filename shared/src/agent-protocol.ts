@@ -44,7 +44,10 @@
  *     stops the waiting at once; when the build finishes, the master aborts what it still awaited.
  *  5. Finish: POST /api/agent/builds/:id/finish {result, logSize, properties} once every byte is
  *     stored (`properties`: the properties files of spec.triggerFiles, read after the steps); the
- *     master appends "Finished: RESULT" and the build is over. A result only gets worse: an aborted
+ *     master appends "Finished: RESULT" and the build is over. The last console bytes (at most
+ *     FINISH_LOG_BYTES) may come with it instead of in a log call of their own: {log: {offset, data
+ *     (base64)}}, stored exactly like a log post at that offset, in the finishing transaction.
+ *     A result only gets worse: an aborted
  *     build ends ABORTED (FAILURE for a timeout) whatever the agent reports.
  *  6. If the master cannot be reached, the agent keeps the build running, buffers its console and
  *     retries with backoff; nothing is reported twice (offsets) and nothing is lost. An agent that
@@ -61,7 +64,8 @@ export const HEARTBEAT_INTERVAL_MS = 10_000;
 export const TOKEN_RENEW_INTERVAL_MS = 10 * 60_000;
 export const WORK_CONFIG_REFRESH_MS = 5_000;
 export const LOG_BATCH_MS = 200;
-export const LOG_BATCH_BYTES = 1024 * 1024;
+/** 4 MiB: each log call costs the master a transaction and an authentication whatever its size. */
+export const LOG_BATCH_BYTES = 4 * 1024 * 1024;
 export const BUILD_PING_MS = 500;
 export const AGENT_LOST_AFTER_MS = 30_000;
 export const AWAIT_POLL_MS = 500;
@@ -179,9 +183,15 @@ export type BuildControl = z.infer<typeof BuildControl>;
 /** The properties files a trigger read, in the order named (missing ones are left out). */
 export const PropertiesTexts = z.array(z.string().max(1_000_000)).max(100);
 
+/** The most console bytes a finish call may carry (FinishRequest.log). */
+export const FINISH_LOG_BYTES = 64 * 1024;
+
 export const FinishRequest = z.strictObject({
   result: BuildResult,
+  /** The console's size once `log` (if any) is stored. */
   logSize: z.number().int().min(0),
+  /** The console's last bytes, at `offset` (as a log post's ?offset=). */
+  log: z.strictObject({ offset: z.number().int().min(0), data: z.base64().max(Math.ceil(FINISH_LOG_BYTES / 3) * 4) }).optional(),
   /** For each entry of spec.triggerFiles: its publisher index and the texts read. */
   properties: z.array(z.strictObject({ publisher: z.number().int().min(0).max(99), texts: PropertiesTexts })).max(100).optional(),
 });

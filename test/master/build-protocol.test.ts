@@ -80,6 +80,26 @@ test('trigger → queue → start exactly once → console → finish', async (t
   t.is((await call(m.url, 'GET', '/api/jobs/basic/builds/lastSuccessfulBuild', { token: admin })).body.number, 1);
 });
 
+test('finish may carry the last console bytes: stored at their offset, once, in the finishing call', async (t) => {
+  await job('tail');
+  const id = await trigger('tail');
+  const spec = await start('lin', id);
+  const offset = spec.body.logOffset;
+  await log('lin', id, offset, 'one\n');
+  const end = (from: number, text: string) => ({ offset: from, data: Buffer.from(text).toString('base64') });
+  const finishWith = (logSize: number, tail: object) => agentCall('lin', 'POST', `/api/agent/builds/${id}/finish`, { json: { result: 'SUCCESS', logSize, log: tail } });
+  const gap = await finishWith(offset + 12, end(offset + 8, 'two\n'));
+  t.is(gap.status, 409, 'bytes past the end are a gap');
+  t.is(gap.body.logSize, offset + 4);
+  const short = await finishWith(offset + 9, end(offset, 'one\ntwo\n'));
+  t.is(short.status, 409, 'a logSize that does not match is a gap, and nothing is kept');
+  t.is(short.body.logSize, offset + 4);
+  // The tail overlaps what the master has (a log call that timed out on the agent but arrived).
+  t.is((await finishWith(offset + 8, end(offset, 'one\ntwo\n'))).body.result, 'SUCCESS');
+  t.is((await finishWith(offset + 8, end(offset, 'one\ntwo\n'))).body.result, 'SUCCESS', 'a repeated finish is answered alike');
+  t.is(await consoleText('tail', 1), 'Started by user admin\none\ntwo\nFinished: SUCCESS\n');
+});
+
 test('bad parameters are refused with the parameter named', async (t) => {
   await job('params', { parameters: [{ type: 'choice', name: 'ENV', choices: ['dev', 'prod'] }] });
   const unknown = await call(m.url, 'POST', '/api/jobs/params/builds', { token: admin, json: { parameters: { NOPE: 'x' } } });

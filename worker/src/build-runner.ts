@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
+import { FINISH_LOG_BYTES, LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
 import { worseResult, type BuildResult } from '../../shared/src/build.ts';
 import { runAnnouncedStep } from './announced-step.ts';
 import { archiveArtifacts, copyArtifacts, type ArtifactChannel, type ArtifactContext } from './artifacts.ts';
@@ -215,24 +215,36 @@ export function agentEnvironment(env: NodeJS.ProcessEnv, secret: string): Record
   return out;
 }
 
-/** Flushes the console, then reports the result; a 409 log gap is resent. False if it never got through. */
-async function finish(channel: BuildChannel, shipper: LogShipper, buildId: number, report: Omit<FinishRequest, 'logSize'>, host: BuildHost): Promise<boolean> {
+/**
+ * Reports the result with the console's last bytes (up to FINISH_LOG_BYTES; more are flushed
+ * first); a 409 log gap is resent. False if it never got through.
+ */
+async function finish(channel: BuildChannel, shipper: LogShipper, buildId: number, report: Omit<FinishRequest, 'logSize' | 'log'>, host: BuildHost): Promise<boolean> {
   const { result } = report;
   let backoff = 250;
+  let withTail = true;
   for (let gaps = 0; ; ) {
+    let tail: { offset: number; bytes: Buffer } | undefined;
     try {
-      await shipper.flush();
+      tail = withTail ? await shipper.takeTail(FINISH_LOG_BYTES) : undefined;
+      if (!tail) await shipper.flush();
     } catch (err) {
       host.warn(`build ${buildId}: its console could not be completed (${(err as Error).message}); not reporting ${result}`);
       return false;
     }
     try {
-      await channel.finishBuild(buildId, { ...report, logSize: shipper.size });
+      const log = tail && tail.bytes.length > 0 ? { offset: tail.offset, data: tail.bytes.toString('base64') } : undefined;
+      await channel.finishBuild(buildId, { ...report, logSize: shipper.size, ...(log ? { log } : {}) });
       return true;
     } catch (err) {
+      if (tail) shipper.resume();
       const gap = err instanceof MasterError && err.status === 409 ? LogGap.safeParse(err.body) : undefined;
       if (gap?.success && ++gaps <= 5) {
         shipper.rebase(gap.data.logSize);
+        continue;
+      }
+      if (tail && err instanceof MasterError && err.status === 400) {
+        withTail = false; // a master from before FinishRequest.log: the plain way
         continue;
       }
       if (!isRetryable(err) || host.giveUp?.aborted) {

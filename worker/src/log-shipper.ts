@@ -60,6 +60,11 @@ export class LogShipper {
   #failure: Error | undefined;
   #kick: () => void = () => {};
   #flushWaiters: Array<() => void> = [];
+  /** takeTail holds the loop: no log call or ping starts. */
+  #holding = false;
+  /** A log call or ping is on its way. */
+  #busy = false;
+  #idleWaiters: Array<() => void> = [];
   readonly #loop: Promise<void>;
   readonly #warn: (kind: string, message: string) => void;
 
@@ -111,6 +116,30 @@ export class LogShipper {
     if (this.#failure) throw this.#failure;
   }
 
+  /**
+   * For a finish call that carries the console's end: stops sending, waits for a call on its way,
+   * and returns the bytes the master has not acknowledged and their offset — or undefined, and
+   * carries on, when more than `max` bytes wait (flush instead). Until `resume` or `close`, nothing
+   * more is sent; rejects if the shipper failed.
+   */
+  async takeTail(max: number): Promise<{ offset: number; bytes: Buffer } | undefined> {
+    if (this.#failure) throw this.#failure;
+    this.#holding = true;
+    while (this.#busy) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    if (this.#failure) throw this.#failure;
+    if (this.#spool.length > max) {
+      this.resume();
+      return undefined;
+    }
+    return { offset: this.#acked, bytes: this.#spool.peek(this.#spool.length) };
+  }
+
+  /** Sending goes on after takeTail (the finish call did not get through). */
+  resume(): void {
+    this.#holding = false;
+    this.#kick();
+  }
+
   /** The master says it has `logSize` bytes (a 409 to finish): resend from there. */
   rebase(logSize: number): void {
     this.#adopt(logSize);
@@ -131,13 +160,14 @@ export class LogShipper {
     let gaps = 0;
     while (!this.#failure && !this.#closing) {
       const now = Date.now();
-      const due = this.#sendDue(now);
-      const pingDue = !due && this.#spool.length === 0 && now - this.#lastContact >= this.#pingMs;
+      const due = !this.#holding && this.#sendDue(now);
+      const pingDue = !due && !this.#holding && this.#spool.length === 0 && now - this.#lastContact >= this.#pingMs;
       if (!due && !pingDue) {
         this.#wakeFlushWaiters();
-        await this.#sleep(this.#nextWakeIn(now));
+        await this.#sleep(this.#holding ? this.#pingMs : this.#nextWakeIn(now)); // resume() wakes it
         continue;
       }
+      this.#busy = true;
       try {
         if (due) {
           const offset = this.#acked;
@@ -168,8 +198,11 @@ export class LogShipper {
         const e = err as MasterError;
         const wait = Math.max(backoff, e.retryAfterMs ?? 0);
         this.#warn('retry', `build ${this.#o.buildId}: cannot reach the master (${e.message}); ${this.#spool.length} console bytes wait; retrying in ${wait} ms`);
+        this.#idle();
         await this.#sleep(wait, true);
         backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+      } finally {
+        this.#idle();
       }
     }
     this.#wakeFlushWaiters();
@@ -216,6 +249,13 @@ export class LogShipper {
     this.#failure = err;
     this.#kick();
     this.#o.onFailure?.(err);
+  }
+
+  #idle(): void {
+    this.#busy = false;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
   }
 
   #wakeFlushWaiters(): void {

@@ -46,7 +46,7 @@ export function isRetryable(err: unknown): boolean {
 type Payload = { json: unknown } | { bytes: Uint8Array } | { stream: () => ReadableStream<Uint8Array> } | undefined;
 
 const TIMEOUT_MS = 10_000;
-/** A log batch is up to 1 MB: give a slow link more time than the small calls get. */
+/** A log batch is up to LOG_BATCH_BYTES (4 MiB): give a slow link more time than the small calls get. */
 const LOG_TIMEOUT_MS = 30_000;
 
 export class MasterClient {

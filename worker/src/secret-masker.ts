@@ -11,6 +11,7 @@
  */
 
 export const MASK = Buffer.from('****');
+const EMPTY = Buffer.alloc(0);
 
 export class SecretMasker {
   readonly #secrets: Buffer[];
@@ -67,11 +68,13 @@ export class SecretMasker {
       const stop = this.#firstUndecided(data, Math.max(pos, tailStart), at === -1 ? data.length - 1 : at);
       if (stop !== -1) {
         parts.push(data.subarray(pos, stop));
-        return [Buffer.concat(parts), Buffer.from(data.subarray(stop))];
+        return [parts.length === 1 ? parts[0]! : Buffer.concat(parts), Buffer.from(data.subarray(stop))];
       }
       if (at === -1) {
+        // No secret in the chunk (the usual case): the chunk itself, not a copy of it.
+        if (parts.length === 0) return [pos === 0 ? data : data.subarray(pos), EMPTY];
         parts.push(data.subarray(pos));
-        return [Buffer.concat(parts), Buffer.alloc(0)];
+        return [Buffer.concat(parts), EMPTY];
       }
       parts.push(data.subarray(pos, at), MASK);
       pos = at + len;

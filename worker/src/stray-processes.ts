@@ -25,25 +25,58 @@ export function agentCookie(agentName: string, workdir: string): string {
   return `${agentName}-${createHash('sha256').update(resolve(workdir)).digest('hex').slice(0, 16)}`;
 }
 
-/** Pids of our processes whose environment has exactly `name=value` (never this process or its parent). */
-export async function findProcessesWithEnv(name: string, value: string): Promise<number[]> {
-  const wanted = Buffer.from(`${name}=${value}`);
+/** Scan requests not started yet: everyone asking before the scan starts shares it. */
+let nextScan: { wanted: Set<string>; found: Promise<Map<string, number[]>> } | undefined;
+/** The scan running now (one at a time). */
+let scanning: Promise<unknown> = Promise.resolve();
+
+/**
+ * Pids of our processes whose environment has exactly `name=value` (never this process or its parent).
+ * Builds ending together share one pass over /proc: a request made while a scan runs waits for
+ * the next one, which then answers every request made meanwhile.
+ */
+export function findProcessesWithEnv(name: string, value: string): Promise<number[]> {
+  const key = `${name}=${value}`;
+  if (!nextScan) {
+    const wanted = new Set<string>();
+    const found = scanning.then(() => {
+      nextScan = undefined;
+      return scanProc(wanted);
+    });
+    scanning = found.catch(() => {});
+    nextScan = { wanted, found };
+  }
+  nextScan.wanted.add(key);
+  return nextScan.found.then((found) => found.get(key) ?? []);
+}
+
+/** For each wanted `name=value`, the pids carrying it. */
+async function scanProc(wanted: Set<string>): Promise<Map<string, number[]>> {
+  const found = new Map<string, number[]>();
   let entries: string[];
   try {
     entries = await readdir('/proc');
   } catch {
-    return [];
+    return found;
   }
-  const found: number[] = [];
+  const keys = [...wanted].map((k) => ({ key: k, bytes: Buffer.from(k) }));
+  // Most processes carry none of the variables: a search of the raw bytes skips splitting them.
+  const names = [...new Set([...wanted].map((k) => k.slice(0, k.indexOf('=') + 1)))].map((n) => Buffer.from(n));
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     if (pid === process.pid || pid === process.ppid) continue;
     // Other users' processes give EACCES; exited ones ENOENT; zombies an empty environment.
     const environ = readEnviron(pid);
-    if (!environ || environ.length === 0) continue;
+    if (!environ || environ.length === 0 || !names.some((n) => environ.includes(n))) continue;
     const vars = splitNul(environ);
-    if (vars.some((v) => v.equals(wanted)) && !vars.some((v) => SPARED.includes(v.toString('latin1')))) found.push(pid);
+    if (vars.some((v) => SPARED.includes(v.toString('latin1')))) continue;
+    for (const { key, bytes } of keys) {
+      if (!vars.some((v) => v.equals(bytes))) continue;
+      const pids = found.get(key);
+      if (pids) pids.push(pid);
+      else found.set(key, [pid]);
+    }
   }
   return found;
 }

@@ -3,6 +3,7 @@
  * algorithm pinned (so `alg: none` and other algorithms fail) and the expiry; this module then
  * checks the claims against the database, so deleted users and revoked agents are refused at once.
  */
+import { createSecretKey } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
 import jwt from 'koa-jwt';
 import { sql, type DatabasePool } from 'slonik';
@@ -36,7 +37,8 @@ export interface AuthenticateOptions {
 
 export function authenticate(opts: AuthenticateOptions): Middleware[] {
   const now = opts.now ?? Date.now;
-  const verify = jwt({ secret: opts.key, algorithms: [TOKEN_ALGORITHM], key: 'claims', passthrough: true });
+  // A KeyObject: given a Buffer, jsonwebtoken first tries createPublicKey on it for every request.
+  const verify = jwt({ secret: createSecretKey(opts.key) as unknown as Buffer, algorithms: [TOKEN_ALGORITHM], key: 'claims', passthrough: true });
   const resolve = async (ctx: Context, next: Next) => {
     const state = ctx.state as AuthState & { claims?: unknown; jwtOriginalError?: Error };
     const hasToken = Boolean(ctx.get('Authorization'));

@@ -131,7 +131,13 @@ export class AgentBuildsService {
       if (!row) throw new NotFoundError(`No build ${buildId}`);
       if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
       if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true, queued: [], released: [] };
-      if (req.logSize !== row.log_size) throw new LogGapError(row.log_size);
+      let logSize = row.log_size;
+      if (req.log) {
+        const appended = await appendAtOffset(tx, row.id, logSize, req.log.offset, Buffer.from(req.log.data, 'base64'));
+        if (appended.ok) logSize = appended.size;
+      }
+      // The transaction rolls back: what the master has is the size before this call.
+      if (req.logSize !== logSize) throw new LogGapError(row.log_size);
       const next = await applyTransition(tx, row, { type: 'finish', reported: req.result });
       let footer = '';
       if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
@@ -139,7 +145,7 @@ export class AgentBuildsService {
       // Build rows before jobs rows (queueing may lock a job), the order start takes them in.
       const released = await abortAwaited(tx, row);
       const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!, req.properties);
-      const size = await appendAtEnd(tx, row.id, row.log_size, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`));
+      const size = await appendAtEnd(tx, row.id, logSize, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`));
       return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued, released };
     });
     await this.#released(jobId.released);

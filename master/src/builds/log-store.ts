@@ -29,6 +29,12 @@ export async function appendAtOffset(tx: DatabaseTransactionConnection, buildId:
 
 const Chunk = z.object({ start_offset: z.coerce.number(), data: z.instanceof(Buffer) });
 const CHUNKS_PER_READ = 8;
+/**
+ * Chunks starting more than this far past the read position wait for the next query: agents send
+ * up to LOG_BATCH_BYTES (4 MiB) per chunk, and 8 of those at once would hold 32 MiB in memory,
+ * twice more while pg decodes them from hex.
+ */
+const BYTES_PER_READ = 1024 * 1024;
 
 /** Streams the log from byte `start` up to byte `end` (exclusive). */
 export function readLog(pool: DatabasePool, buildId: number, start: number, end: number): Readable {
@@ -47,7 +53,7 @@ export function readChunks(pool: DatabasePool, source: FragmentSqlToken, end: nu
         if (position >= end) return void this.push(null);
         const chunks = await pool.any(sql.type(Chunk)`
           SELECT start_offset, data FROM ${source}
-            AND start_offset + length(data) > ${position} AND start_offset < ${end}
+            AND start_offset + length(data) > ${position} AND start_offset < ${Math.min(end, position + BYTES_PER_READ)}
           ORDER BY start_offset LIMIT ${CHUNKS_PER_READ}`);
         if (chunks.length === 0) return void this.push(null);
         for (const c of chunks) {

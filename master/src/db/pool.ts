@@ -13,7 +13,12 @@ const zodRowParser: Interceptor = {
   },
 };
 
-/** The master's pool. Timestamps come back as epoch milliseconds (slonik's default). */
+/**
+ * The master's pool. Timestamps come back as epoch milliseconds (slonik's default).
+ * No `DISCARD ALL` when a connection goes back to the pool (slonik's default reset, one more round
+ * trip per query or transaction): we keep no session state — no SET, no temporary tables, no
+ * prepared statements; the one session advisory lock (migrations) is unlocked explicitly.
+ */
 export function createDatabasePool(url: string, maxPoolSize = 10): Promise<DatabasePool> {
-  return createPool(url, { maxPoolSize, interceptors: [zodRowParser] });
+  return createPool(url, { maxPoolSize, interceptors: [zodRowParser], resetConnection: async () => {} });
 }
