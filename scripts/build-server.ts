@@ -7,6 +7,7 @@
  * Code that finds files next to itself (`new URL('../../sql/', import.meta.url)`) keeps finding
  * them: each module's `import.meta.url` becomes its own source file's URL, relative to the bundle.
  */
+import { rmSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'rolldown';
@@ -24,6 +25,7 @@ const sourceLocation: Plugin = {
   },
 };
 
+rmSync(outDir, { recursive: true, force: true }); // no chunks of an earlier build left behind
 await build({
   input: `${root}bin/cli.ts`,
   platform: 'node',
@@ -31,5 +33,6 @@ await build({
   external: (id) => !id.startsWith('.') && !id.startsWith('/') && !id.startsWith('\0'),
   plugins: [sourceLocation],
   logLevel: 'warn',
-  output: { file: `${outDir}/jonkkins.js`, format: 'esm' },
+  // dist/jonkkins.js, plus a chunk per lazy import of bin/cli.ts (so --help loads no master).
+  output: { dir: outDir, entryFileNames: 'jonkkins.js', chunkFileNames: '[name]-[hash].js', format: 'esm' },
 });

@@ -22,7 +22,10 @@ export interface StoredJob {
 const BuildSummary = z.object({ number: z.number(), result: BuildResult.nullable(), started_at: z.number().nullable(), finished_at: z.number().nullable() }).nullable();
 const JobSummaryRow = z.object({
   name: z.string(),
-  config: z.unknown(),
+  // Only what the list shows, read in SQL: parsing 1,000 whole job documents is most of the list's cost.
+  description: z.string().nullable(),
+  disabled: z.boolean(),
+  parameterized: z.boolean(),
   building: z.boolean(),
   queued: z.boolean(),
   last_build: BuildSummary,
@@ -95,8 +98,14 @@ export class JobsService {
 
   /** Every job with its status: last builds, whether it is building, health of the last 5 builds. */
   async list() {
-    const rows = await this.#pool.any(sql.type(JobSummaryRow)`
-      SELECT j.name, j.config,
+    // Six small index look-ups per job: PostgreSQL's JIT compiler, which the row count tempts, costs
+    // more than it saves (1,000 jobs: 25–100 ms with it, 10–25 ms without).
+    const rows = await this.#pool.transaction(async (tx) => {
+      await tx.query(sql.unsafe`SET LOCAL jit = off`);
+      return tx.any(sql.type(JobSummaryRow)`
+      SELECT j.name, j.config->>'description' AS description,
+        coalesce((j.config->>'disabled')::boolean, false) AS disabled,
+        coalesce(jsonb_array_length(j.config->'parameters'), 0) > 0 AS parameterized,
         EXISTS (SELECT 1 FROM builds b WHERE b.job_id = j.id AND b.state = 'running') AS building,
         EXISTS (SELECT 1 FROM builds b WHERE b.job_id = j.id AND b.state = 'queued') AS queued,
         (SELECT to_jsonb(x) FROM (SELECT number, result, (extract(epoch FROM started_at) * 1000)::float8 AS started_at, (extract(epoch FROM finished_at) * 1000)::float8 AS finished_at
@@ -108,17 +117,17 @@ export class JobsService {
         coalesce((SELECT array_agg(result ORDER BY number DESC) FROM (SELECT number, result FROM builds b
            WHERE b.job_id = j.id AND b.state = 'finished' ORDER BY number DESC LIMIT 5) r), '{}') AS recent
       FROM jobs j ORDER BY lower(j.name)`);
+    });
     return rows.map((r) => {
-      const job = Job.parse(r.config);
       const summary = (b: z.infer<typeof BuildSummary>) =>
         b && { number: b.number, result: b.result, startedAt: iso(b.started_at), durationMs: b.finished_at && b.started_at ? Math.round(b.finished_at - b.started_at) : null };
       const good = r.recent.filter((x) => x === 'SUCCESS').length;
       return {
         name: r.name,
-        description: job.description,
-        disabled: job.disabled,
-        parameterized: job.parameters.length > 0,
-        status: job.disabled ? 'disabled' : (r.last_build?.result ?? (r.building ? null : 'NOT_BUILT')),
+        description: r.description ?? '',
+        disabled: r.disabled,
+        parameterized: r.parameterized,
+        status: r.disabled ? 'disabled' : (r.last_build?.result ?? (r.building ? null : 'NOT_BUILT')),
         building: r.building,
         inQueue: r.queued,
         lastBuild: summary(r.last_build),

@@ -18,7 +18,7 @@ export class JkBuildQueue extends LitElement {
     this.items = null;
     new LiveEventsController(this, (e) => {
       if (!e || e.type.startsWith('build.') || e.type === 'queue.changed' || e.type.startsWith('agent.')) this.#reload();
-    });
+    }, { loadNow: true });
   }
 
   async #load() {

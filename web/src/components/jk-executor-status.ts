@@ -18,7 +18,7 @@ export class JkExecutorStatus extends LitElement {
     this.agents = null;
     new LiveEventsController(this, (e) => {
       if (!e || e.type === 'build.started' || e.type === 'build.finished' || e.type.startsWith('agent.')) this.#reload();
-    });
+    }, { loadNow: true });
   }
 
   async #load() {

@@ -18,7 +18,7 @@ export class JkHistoryPage extends LitElement {
     this.jobs = null;
     new LiveEventsController(this, (e) => {
       if (!e || e.type === 'build.started' || e.type === 'build.finished') this.#reload();
-    });
+    }, { loadNow: true });
   }
 
   static override styles = [sharedStyles, statusStyles];

@@ -22,7 +22,7 @@ export class JkHomePage extends LitElement {
   declare jobs: JobSummary[] | null;
   declare views: View[];
   declare error: string;
-  readonly #reload = coalesce(() => void this.#load(), 300);
+  readonly #reload = coalesce(() => void this.#load(), 1000); // the whole job list: at most once a second
 
   constructor() {
     super();
@@ -32,7 +32,7 @@ export class JkHomePage extends LitElement {
     this.error = '';
     new LiveEventsController(this, (e) => {
       if (!e || e.type.startsWith('build.') || e.type === 'job.changed') this.#reload();
-    });
+    }, { loadNow: true });
   }
 
   async #load() {

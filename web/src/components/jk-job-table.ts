@@ -33,29 +33,42 @@ export class JkJobTable extends LitElement {
     sharedStyles,
     statusStyles,
     css`
-      .wrap { overflow-x: auto; }
-      td.name a { font-weight: 600; overflow-wrap: anywhere; }
-      td.icon, th.icon { width: 2.2rem; text-align: center; padding-left: 6px; padding-right: 6px; }
-      tr.disabled td.name a { color: var(--jk-muted); }
-      @media (max-width: 700px) { .wide { display: none; } }
+      /*
+       * Rows are a grid with ARIA table roles rather than a <table>: each row is laid out on its own,
+       * and rows out of view are skipped (content-visibility), so 1,000 jobs cost what a screenful does.
+       */
+      .table { border-radius: inherit; }
+      .row { display: grid; grid-template-columns: 2.2rem 2.2rem minmax(0, 1fr) 11rem 11rem 8rem 3rem; align-items: center; border-bottom: 1px solid var(--jk-border); }
+      .body .row { content-visibility: auto; contain-intrinsic-size: auto 44px; }
+      .body .row:last-child { border-bottom: none; }
+      .row > * { padding: 7px 10px; min-width: 0; }
+      .head { font-size: var(--jk-text-sm); color: var(--jk-muted); font-weight: 600; background: var(--jk-surface-2); }
+      .icon { text-align: center; padding-left: 4px; padding-right: 4px; }
+      .name a { font-weight: 600; overflow-wrap: anywhere; }
+      .row.disabled .name a { color: var(--jk-muted); }
+      @media (max-width: 700px) {
+        .row { grid-template-columns: 2.2rem 2.2rem minmax(0, 1fr) 3rem; }
+        .wide { display: none; }
+      }
     `,
   ];
 
   override render() {
-    return html`<div class="wrap"><table>
-      <thead><tr><th class="icon" title="Status">S</th><th class="icon" title="Weather">W</th><th>Name</th>
-        <th class="wide">Last Success</th><th class="wide">Last Failure</th><th class="wide">Last Duration</th><th class="icon"><span class="visually-hidden">Build</span></th></tr></thead>
-      <tbody>${repeat(this.jobs, (j) => j.name, (j) => html`
-        <tr class=${j.disabled ? 'disabled' : ''}>
-          <td class="icon">${statusBall(j.status, { building: j.building, disabled: j.disabled, queued: j.inQueue })}</td>
-          <td class="icon">${weather(j.health)}</td>
-          <td class="name"><a href=${jobUrl(j.name)}>${j.name}</a></td>
-          <td class="wide">${j.lastSuccessfulBuild ? html`${ago(j.lastSuccessfulBuild.startedAt)} — <a href=${buildUrl(j.name, j.lastSuccessfulBuild.number)}>#${j.lastSuccessfulBuild.number}</a>` : 'N/A'}</td>
-          <td class="wide">${j.lastFailedBuild ? html`${ago(j.lastFailedBuild.startedAt)} — <a href=${buildUrl(j.name, j.lastFailedBuild.number)}>#${j.lastFailedBuild.number}</a>` : 'N/A'}</td>
-          <td class="wide">${duration(j.lastDurationMs)}</td>
-          <td class="icon">${j.disabled ? '' : html`<button class="icon" title=${j.parameterized ? `Build ${j.name} with parameters` : `Build ${j.name} now`}
-            aria-label=${`Build ${j.name}`} @click=${() => this.#build(j)}>${icons.play}</button>`}</td>
-        </tr>`)}</tbody></table></div>`;
+    return html`<div class="table" role="table" aria-label="Jobs">
+      <div role="rowgroup"><div class="row head" role="row"><span class="icon" role="columnheader" title="Status">S</span><span class="icon" role="columnheader" title="Weather">W</span>
+        <span role="columnheader">Name</span><span class="wide" role="columnheader">Last Success</span><span class="wide" role="columnheader">Last Failure</span>
+        <span class="wide" role="columnheader">Last Duration</span><span class="icon" role="columnheader"><span class="visually-hidden">Build</span></span></div></div>
+      <div class="body" role="rowgroup">${repeat(this.jobs, (j) => j.name, (j) => html`
+        <div class="row ${j.disabled ? 'disabled' : ''}" role="row">
+          <span class="icon" role="cell">${statusBall(j.status, { building: j.building, disabled: j.disabled, queued: j.inQueue })}</span>
+          <span class="icon" role="cell">${weather(j.health)}</span>
+          <span class="name" role="cell"><a href=${jobUrl(j.name)}>${j.name}</a></span>
+          <span class="wide" role="cell">${j.lastSuccessfulBuild ? html`${ago(j.lastSuccessfulBuild.startedAt)} — <a href=${buildUrl(j.name, j.lastSuccessfulBuild.number)}>#${j.lastSuccessfulBuild.number}</a>` : 'N/A'}</span>
+          <span class="wide" role="cell">${j.lastFailedBuild ? html`${ago(j.lastFailedBuild.startedAt)} — <a href=${buildUrl(j.name, j.lastFailedBuild.number)}>#${j.lastFailedBuild.number}</a>` : 'N/A'}</span>
+          <span class="wide" role="cell">${duration(j.lastDurationMs)}</span>
+          <span class="icon" role="cell">${j.disabled ? '' : html`<button class="icon" title=${j.parameterized ? `Build ${j.name} with parameters` : `Build ${j.name} now`}
+            aria-label=${`Build ${j.name}`} @click=${() => this.#build(j)}>${icons.play}</button>`}</span>
+        </div>`)}</div></div>`;
   }
 }
 customElements.define('jk-job-table', JkJobTable);

@@ -25,7 +25,7 @@ export class JkNodesAdmin extends LitElement {
     this.adding = false;
     new LiveEventsController(this, (e) => {
       if (!e || e.type.startsWith('agent.') || e.type === 'build.started' || e.type === 'build.finished') this.#reload();
-    });
+    }, { loadNow: true });
   }
 
   async #create(e: SubmitEvent) {

@@ -2,7 +2,8 @@
  * Live events for components: one `/api/events` stream for the whole page, opened while any
  * component listens and closed when none does. A component adds a LiveEventsController; its
  * callback gets each event, and `null` after every (re)connect, meaning "reload: you may have
- * missed something".
+ * missed something". With `loadNow` it also gets `null` as soon as the component connects, for a
+ * component that loads only on `null` and need not wait for the stream to open.
  */
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import type { JonkkinsEvent } from '../../../shared/src/events.ts';
@@ -33,13 +34,17 @@ export class LiveEventsController implements ReactiveController {
   readonly #listener: Listener;
   #unsubscribe: (() => void) | null = null;
 
-  constructor(host: ReactiveControllerHost, listener: Listener) {
+  readonly #loadNow: boolean;
+
+  constructor(host: ReactiveControllerHost, listener: Listener, { loadNow = false }: { loadNow?: boolean } = {}) {
     this.#listener = listener;
+    this.#loadNow = loadNow;
     host.addController(this);
   }
 
   hostConnected(): void {
     this.#unsubscribe = subscribe(this.#listener);
+    if (this.#loadNow) this.#listener(null);
   }
 
   hostDisconnected(): void {
@@ -49,16 +54,25 @@ export class LiveEventsController implements ReactiveController {
 }
 
 /**
- * Coalesces bursts (1,000 builds finishing) into one reload per animation frame or `ms`,
- * whichever is later: a live page must not refetch per event.
+ * Coalesces bursts (1,000 builds finishing) into at most one reload per `ms`: the first call runs
+ * at once (a page opening must not wait), calls within the next `ms` make one more run at its end.
+ * A live page must not refetch per event.
  */
 export function coalesce(fn: () => void, ms = 250): () => void {
   let timer: ReturnType<typeof setTimeout> | null = null;
-  return () => {
-    if (timer) return;
+  let again = false;
+  const run = () => {
+    fn();
     timer = setTimeout(() => {
       timer = null;
-      fn();
+      if (again) {
+        again = false;
+        run();
+      }
     }, ms);
+  };
+  return () => {
+    if (timer) again = true;
+    else run();
   };
 }
