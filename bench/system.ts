@@ -235,3 +235,16 @@ export function startAgent(o: AgentOptions): Child {
     ...o.env,
   });
 }
+
+/** Runs a bench script's body, then cleans up and exits (exit code 1, with the error, if it failed). */
+export async function runBench(cleanup: Cleanup, log: (message: string) => void, body: () => Promise<void>): Promise<never> {
+  try {
+    await body();
+  } catch (err) {
+    log(`failed: ${(err as Error).stack ?? String(err)}`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup.run();
+  }
+  process.exit();
+}

@@ -18,7 +18,7 @@ import { chromium, type Page } from 'playwright-core';
 import { startHarness } from './harness.ts';
 import { check, f, renderTable, type Check } from './report.ts';
 import { summarize } from './stats.ts';
-import { Cleanup } from './system.ts';
+import { Cleanup, runBench } from './system.ts';
 
 const env = process.env;
 const JOBS = Number(env.BENCH_UI_JOBS ?? 1000);
@@ -165,12 +165,4 @@ async function main(cleanup: Cleanup) {
 
 const cleanup = new Cleanup();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void cleanup.run().finally(() => process.exit(130)));
-try {
-  await main(cleanup);
-} catch (err) {
-  log(`failed: ${(err as Error).stack ?? String(err)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup.run();
-}
-process.exit();
+await runBench(cleanup, log, () => main(cleanup));
