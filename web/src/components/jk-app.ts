@@ -7,8 +7,27 @@ import { renewToken } from '../api/people.ts';
 import { session, type SessionEndReason } from '../api/session.ts';
 import { interceptLinks, match, navigate, type Route } from '../router.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
+import { toast } from './jk-toast.ts';
 
 const RENEW_CHECK_MS = 30_000;
+
+/**
+ * Each page's element, loaded the first time a path needs it: opening the dashboard does not wait
+ * for the configure page's code. Lit keeps properties set before an element is defined.
+ */
+const PAGES: Record<string, () => Promise<unknown>> = {
+  login: () => import('./jk-login-page.ts'),
+  home: () => import('./jk-home-page.ts'),
+  'view-editor': () => import('./jk-view-editor.ts'),
+  'new-item': () => import('./jk-new-item-page.ts'),
+  history: () => import('./jk-history-page.ts'),
+  people: () => import('./jk-people-page.ts'),
+  manage: () => import('./jk-manage-page.ts'),
+  job: () => import('./jk-job-page.ts'),
+  configure: () => import('./jk-job-config-page.ts'),
+  'build-form': () => import('./jk-build-form-page.ts'),
+  build: () => import('./jk-build-page.ts'),
+};
 
 export class JkApp extends LitElement {
   static override properties = { route: { state: true } };
@@ -41,6 +60,7 @@ export class JkApp extends LitElement {
       return;
     }
     this.route = route;
+    PAGES[route.page]?.().catch(() => toast('This page could not be loaded (was Jonkkins updated?): reload the page.', 'error'));
   }
 
   #toLogin(reason: SessionEndReason): void {
