@@ -11,6 +11,9 @@ import type { DatabasePool } from '../db/pool.ts';
 import { openSse } from '../http/sse.ts';
 import type { EventBus } from './event-bus.ts';
 
+/** The most console bytes in one server-sent event (a character split between two stays whole). */
+const MAX_EVENT_BYTES = 256 * 1024;
+
 export function eventRoutes(bus: EventBus, builds: BuildsService, pool: DatabasePool): Router {
   const r = new Router({ prefix: '/api' });
   r.use(requireUser);
@@ -37,10 +40,14 @@ export function eventRoutes(bus: EventBus, builds: BuildsService, pool: Database
       pending = pending.then(async () => {
         if (to <= sent) return;
         for await (const chunk of readLog(pool, row.id, sent, to)) {
-          if (gone) return; // the viewer left: read no further
-          sent += (chunk as Buffer).length;
-          // A slow viewer of a large log must not make the master hold the whole log for it.
-          if (!sse.send('log', decoder.decode(chunk as Buffer, { stream: true }), sent)) await sse.drained();
+          // Events of at most 256 KiB: a browser parses each in one go, and a 4 MiB one stalls a frame.
+          for (let at = 0; at < (chunk as Buffer).length; at += MAX_EVENT_BYTES) {
+            if (gone) return; // the viewer left: read no further
+            const part = (chunk as Buffer).subarray(at, at + MAX_EVENT_BYTES);
+            sent += part.length;
+            // A slow viewer of a large log must not make the master hold the whole log for it.
+            if (!sse.send('log', decoder.decode(part, { stream: true }), sent)) await sse.drained();
+          }
         }
       }).catch(() => sse.close()); // e.g. the database went away: the viewer reconnects from its last offset
       return pending;

@@ -90,15 +90,15 @@ export class JkConsole extends LitElement {
   #flush() {
     this.#frame = 0;
     const out = this.renderRoot.querySelector('pre')!;
-    let text = this.#queued + this.#incoming.join('').replace(ANSI, '');
+    let fresh = this.#incoming.join('');
     this.#incoming = [];
-    if (text.length > MAX_DOM_CHARS) {
-      const from = text.indexOf('\n', text.length - MAX_DOM_CHARS) + 1 || text.length - MAX_DOM_CHARS;
-      this.hiddenBytes += from + this.#domChars;
-      text = text.slice(from);
-      for (const block of [...out.children]) block.remove();
-      this.#domChars = 0;
+    if (fresh.length > MAX_DOM_CHARS) {
+      // More arrived than the page keeps: only its end matters (the ANSI pass then stays small).
+      fresh = this.#keepEnd(out, fresh, this.#queued.length);
+      this.#queued = '';
     }
+    let text = this.#queued + fresh.replace(ANSI, '');
+    if (text.length > MAX_DOM_CHARS) text = this.#keepEnd(out, text, 0);
     const window_ = text.slice(0, MAX_APPEND_CHARS);
     let take = window_.lastIndexOf('\n') + 1;
     if (take === 0 && window_.length >= MAX_PENDING_LINE) take = window_.length; // a very long line: show it as it comes
@@ -109,6 +109,15 @@ export class JkConsole extends LitElement {
     this.#trim(out);
     if (this.#follow) this.#scroller.scrollTop = this.#scroller.scrollHeight;
     if (this.#queued.includes('\n') || this.#queued.length >= MAX_PENDING_LINE) this.#frame = requestAnimationFrame(() => this.#flush());
+  }
+
+  /** The last MAX_DOM_CHARS of `text`, from a line start; everything older (the page's blocks, `older` queued characters) is skipped. */
+  #keepEnd(out: HTMLElement, text: string, older: number): string {
+    const from = text.indexOf('\n', text.length - MAX_DOM_CHARS) + 1 || text.length - MAX_DOM_CHARS;
+    this.hiddenBytes += from + older + this.#domChars;
+    for (const block of [...out.children]) block.remove();
+    this.#domChars = 0;
+    return text.slice(from);
   }
 
   #append(out: HTMLElement, text: string) {
