@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { renderProfile, summarizeProfile } from './cpu-profile.ts';
 import { startHarness } from './harness.ts';
 import { consoleScript, measureConsole, measureLatency, measureThroughput, phase } from './measure.ts';
-import { Cleanup } from './system.ts';
+import { Cleanup, runBench } from './system.ts';
 
 const [scenario = 'latency', countArg] = process.argv.slice(2);
 if (!['latency', 'throughput', 'console'].includes(scenario)) {
@@ -25,7 +25,7 @@ const prof = (name: string) => ({ NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${joi
 
 const cleanup = new Cleanup();
 process.once('SIGINT', () => void cleanup.run().finally(() => process.exit(130)));
-try {
+await runBench(cleanup, log, async () => {
   const h = await startHarness(cleanup, {
     adminUrl: process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     masterEnv: prof('master'),
@@ -58,10 +58,4 @@ try {
       console.log(`\n${renderProfile(`${name} (${join(out, name, file)})`, summarizeProfile(join(out, name, file)))}`);
     }
   }
-} catch (err) {
-  log(`failed: ${(err as Error).stack ?? String(err)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup.run();
-}
-process.exit();
+});

@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startHarness } from './harness.ts';
 import { consoleScript } from './measure.ts';
 import { roundSummary, summarize } from './stats.ts';
-import { Cleanup, startAgent } from './system.ts';
+import { Cleanup, runBench, startAgent } from './system.ts';
 
 interface Call {
   method: string;
@@ -57,7 +57,7 @@ const consoleBytes = Number(process.argv[3] ?? 100_000_000);
 const log = (m: string) => console.error(`timeline: ${m}`);
 const cleanup = new Cleanup();
 process.once('SIGINT', () => void cleanup.run().finally(() => process.exit(130)));
-try {
+await runBench(cleanup, log, async () => {
   const h = await startHarness(cleanup, { adminUrl: process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres', log });
   const proxy = await recordingProxy(h.master!.url);
   cleanup.add('proxy', async () => proxy.close());
@@ -134,10 +134,4 @@ try {
       console.log(`  ${what.padEnd(66)} ${String(s.p50).padStart(6)} / ${s.p90}`);
     }
   }
-} catch (err) {
-  log(`failed: ${(err as Error).stack ?? String(err)}`);
-  process.exitCode = 1;
-} finally {
-  await cleanup.run();
-}
-process.exit();
+});
