@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import Koa from 'koa';
 import serveStatic from 'koa-static';
 import type { DatabasePool } from 'slonik';
+import type { RawPool } from './db/raw-pool.ts';
 import { agentRoutes } from './agents/agent-routes.ts';
 import { AgentsService } from './agents/agents.ts';
 import { authenticate } from './auth/authenticate.ts';
@@ -42,6 +43,8 @@ import { ViewsService } from './views/views.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
+  /** node-postgres' pool beside slonik's, for console uploads (COPY). */
+  raw: RawPool;
   redis: Redis;
   /** Prefix of every Redis key this master writes (tests give each file its own). */
   redisPrefix: string;
@@ -92,7 +95,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
   const downstream = new DownstreamTriggers(jobs, builds);
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
 
   app.use(errorMiddleware(deps.log));

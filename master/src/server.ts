@@ -15,6 +15,7 @@ import { CronScheduler } from './triggers/cron-scheduler.ts';
 import { loadSigningKey } from './auth/tokens.ts';
 import type { Config } from './config.ts';
 import { createDatabasePool, type DatabasePool } from './db/pool.ts';
+import { RawPool } from './db/raw-pool.ts';
 import { migrate } from './db/migrate.ts';
 import { startEmbeddedPostgres } from './embedded/postgres.ts';
 import { startEmbeddedRedis } from './embedded/redis.ts';
@@ -46,6 +47,8 @@ export function redactUrl(url: string): string {
 
 export interface Services {
   databaseUrl: string;
+  /** The database takes COPY FROM STDIN (all but the embedded PGlite fallback). */
+  databaseCopies: boolean;
   redisUrl: string;
   stop(): Promise<void>;
 }
@@ -59,11 +62,13 @@ export async function startServices(config: Config, log: Logger, need: { redis: 
   };
   try {
     let databaseUrl = config.databaseUrl;
+    let databaseCopies = true;
     if (databaseUrl) log.info(`PostgreSQL: ${redactUrl(databaseUrl)} (DATABASE_URL)`);
     else {
       const pg = await startEmbeddedPostgres({ home: config.home, log });
       stops.push(pg.stop);
       databaseUrl = pg.url;
+      databaseCopies = pg.kind !== 'pglite';
     }
     let redisUrl = config.redisUrl ?? '';
     if (config.redisUrl) log.info(`Redis: ${redactUrl(config.redisUrl)} (REDIS_URL)`);
@@ -72,7 +77,7 @@ export async function startServices(config: Config, log: Logger, need: { redis: 
       stops.push(redis.stop);
       redisUrl = redis.url;
     }
-    return { databaseUrl, redisUrl, stop };
+    return { databaseUrl, databaseCopies, redisUrl, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -89,6 +94,8 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
   try {
     const pool = await createDatabasePool(services.databaseUrl);
     cleanup.push(() => pool.end());
+    const raw = new RawPool(services.databaseUrl, { copy: services.databaseCopies, log });
+    cleanup.push(() => raw.end());
     const applied = await migrate(pool);
     log.info(applied.length ? `database migrated: ${applied.join(', ')}` : 'database schema is up to date');
 
@@ -101,6 +108,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
     if (!staticDir) log.warn('The web UI is not built (web/dist is missing): run `npm run build:web`. The API works without it.');
     const app = createApp({
       pool,
+      raw,
       redis,
       redisPrefix: REDIS_PREFIX,
       signingKey,

@@ -16,6 +16,7 @@ import { createPool, sql } from 'slonik';
 import { createApp, type AppDeps, type AppServices } from '../../master/src/app.ts';
 import { startMaintenance, type MaintenanceOptions } from '../../master/src/maintenance.ts';
 import { createDatabasePool, type DatabasePool } from '../../master/src/db/pool.ts';
+import { RawPool } from '../../master/src/db/raw-pool.ts';
 import { migrate } from '../../master/src/db/migrate.ts';
 import { createLogger } from '../../master/src/log.ts';
 
@@ -25,6 +26,7 @@ export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6
 export interface TestDatabase {
   url: string;
   pool: DatabasePool;
+  raw: RawPool;
   drop(): Promise<void>;
 }
 
@@ -36,10 +38,13 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
   const pool = await createDatabasePool(url.toString(), 5);
+  const raw = new RawPool(url.toString(), { copy: true, log: createLogger('silent') });
   return {
     url: url.toString(),
     pool,
+    raw,
     async drop() {
+      await raw.end();
       await pool.end();
       await admin.query(sql.unsafe`DROP DATABASE IF EXISTS ${sql.identifier([name])} WITH (FORCE)`);
       await admin.end();
@@ -51,6 +56,8 @@ export interface TestMaster {
   url: string;
   port: number;
   pool: DatabasePool;
+  /** The master's database. */
+  databaseUrl: string;
   redis: Redis;
   /** The Redis the master and its agents use. */
   redisUrl: string;
@@ -98,6 +105,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
     if (running) throw new Error('the test master is up already');
     const app = createApp({
       pool: db.pool,
+      raw: db.raw,
       redis,
       redisPrefix,
       signingKey,
@@ -132,6 +140,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
     url: `http://127.0.0.1:${port}`,
     port,
     pool: db.pool,
+    databaseUrl: db.url,
     redis,
     redisUrl,
     get redisPrefix() {

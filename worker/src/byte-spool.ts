@@ -60,8 +60,14 @@ export class ByteSpool {
     this.#memBytes += bytes.length;
   }
 
-  /** Up to `max` bytes from the front, without removing them. */
+  /** Up to `max` bytes from the front, without removing them, as one Buffer. */
   peek(max: number): Buffer {
+    const parts = this.peekParts(max);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+
+  /** Up to `max` bytes from the front, without removing them, as the chunks they are held in (no copy). */
+  peekParts(max: number): Buffer[] {
     if (this.#memBytes < max) this.#refill(max - this.#memBytes);
     const parts: Buffer[] = [];
     let n = 0;
@@ -71,7 +77,7 @@ export class ByteSpool {
       parts.push(take);
       n += take.length;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts, n);
+    return parts;
   }
 
   /** Removes `n` bytes from the front. */

@@ -17,7 +17,8 @@ import { quietWarnings } from './quiet-warnings.ts';
 
 /** The calls the shipper makes (MasterClient has them). */
 export interface LogChannel {
-  sendLog(buildId: number, offset: number, bytes: Uint8Array): Promise<BuildControl>;
+  /** `parts`: the bytes, in order, as the chunks they are held in. */
+  sendLog(buildId: number, offset: number, parts: readonly Uint8Array[]): Promise<BuildControl>;
   ping(buildId: number): Promise<BuildControl>;
 }
 
@@ -171,8 +172,8 @@ export class LogShipper {
       try {
         if (due) {
           const offset = this.#acked;
-          const bytes = this.#spool.peek(this.#batchBytes);
-          const control = await this.#o.channel.sendLog(this.#o.buildId, offset, bytes);
+          const parts = this.#spool.peekParts(this.#batchBytes);
+          const control = await this.#o.channel.sendLog(this.#o.buildId, offset, parts);
           this.#adopt(control.logSize);
           this.#react(control);
         } else {

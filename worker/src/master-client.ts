@@ -4,6 +4,9 @@
  * MasterErrors carrying the status and the parsed body (a 409's LogGap, say); network failures and
  * timeouts stay the errors fetch throws. `isRetryable` tells the two kinds of trouble apart.
  */
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
 import type { ReadableStream } from 'node:stream/web';
 import {
   AGENT_PATHS,
@@ -43,7 +46,7 @@ export function isRetryable(err: unknown): boolean {
 }
 
 /** `stream` is called for each attempt: a streamed body cannot be sent twice. */
-type Payload = { json: unknown } | { bytes: Uint8Array } | { stream: () => ReadableStream<Uint8Array> } | undefined;
+type Payload = { json: unknown } | { parts: readonly Uint8Array[] } | { stream: () => ReadableStream<Uint8Array> } | undefined;
 
 const TIMEOUT_MS = 10_000;
 /** A log batch is up to LOG_BATCH_BYTES (4 MiB): give a slow link more time than the small calls get. */
@@ -103,9 +106,9 @@ export class MasterClient {
     return BuildSpec.parse(await res.json());
   }
 
-  /** Raw console bytes at `offset`; a gap throws a MasterError(409) whose body is a LogGap. */
-  async sendLog(buildId: number, offset: number, bytes: Uint8Array): Promise<BuildControl> {
-    const res = await this.#request('POST', AGENT_PATHS.log(buildId, offset), { bytes }, LOG_TIMEOUT_MS);
+  /** Raw console bytes at `offset`, given as parts; a gap throws a MasterError(409) whose body is a LogGap. */
+  async sendLog(buildId: number, offset: number, parts: readonly Uint8Array[]): Promise<BuildControl> {
+    const res = await this.#request('POST', AGENT_PATHS.log(buildId, offset), { parts }, LOG_TIMEOUT_MS);
     return BuildControl.parse(await res.json());
   }
 
@@ -185,27 +188,55 @@ export class MasterClient {
 
   #send(method: string, path: string, payload: Payload, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
-    let body: string | Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | undefined;
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const abort = signal ? AbortSignal.any([timeout, signal]) : timeout;
+    if (payload && 'parts' in payload) {
+      headers['content-type'] = 'application/octet-stream';
+      return sendParts(method, `${this.#base}${path}`, headers, payload.parts, abort);
+    }
+    let body: string | ReadableStream<Uint8Array> | undefined;
     if (payload && 'json' in payload) {
       headers['content-type'] = 'application/json';
       body = JSON.stringify(payload.json);
     } else if (payload && 'stream' in payload) {
       headers['content-type'] = 'application/octet-stream';
       body = payload.stream();
-    } else if (payload) {
-      headers['content-type'] = 'application/octet-stream';
-      body = payload.bytes as Uint8Array<ArrayBuffer>; // a Buffer (view); never a SharedArrayBuffer here
     }
-    const timeout = AbortSignal.timeout(timeoutMs);
     return fetch(`${this.#base}${path}`, {
       method,
       headers,
       body: body as BodyInit | undefined,
       duplex: 'half', // a streamed body (ignored for the others)
-      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
+      signal: abort,
     } as RequestInit);
   }
 }
+
+/**
+ * A request whose body is `parts`, written as they are with node:http — fetch copies a byte body
+ * twice on its way out (undici), and console bytes are most of what an agent sends — answered as
+ * a fetch Response so callers need not care.
+ */
+function sendParts(method: string, url: string, headers: Record<string, string>, parts: readonly Uint8Array[], signal: AbortSignal): Promise<Response> {
+  const length = parts.reduce((n, p) => n + p.byteLength, 0);
+  const send = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = send(url, { method, headers: { ...headers, 'content-length': String(length) }, signal }, (res) => {
+      const status = res.statusCode ?? 502;
+      const answer = new Headers();
+      for (const [name, value] of Object.entries(res.headers)) {
+        for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) answer.append(name, v);
+      }
+      const body = NULL_BODY_STATUS.has(status) ? (res.resume(), null) : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
+      resolve(new Response(body as BodyInit | null, { status, headers: answer }));
+    });
+    req.once('error', reject);
+    req.cork(); // one write of all parts (end() uncorks)
+    for (const p of parts) req.write(p);
+    req.end();
+  });
+}
+const NULL_BODY_STATUS = new Set([101, 204, 205, 304]);
 
 async function toError(res: Response, what: string): Promise<MasterError> {
   let message = `${what}: HTTP ${res.status}`;

@@ -65,8 +65,8 @@ async function start(task: PoolTask, buildId: number, host: QueueJobHost): Promi
 async function refuseSpec(channel: StartChannel, buildId: number, err: ZodError): Promise<void> {
   const line = Buffer.from(`FATAL: this agent cannot run the build the master sent: ${err.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}\n`);
   try {
-    const { logSize } = await channel.sendLog(buildId, 0, Buffer.alloc(0)); // where the console ends now
-    const control = await channel.sendLog(buildId, logSize, line);
+    const { logSize } = await channel.sendLog(buildId, 0, []); // where the console ends now
+    const control = await channel.sendLog(buildId, logSize, [line]);
     await channel.finishBuild(buildId, { result: 'FAILURE', logSize: control.logSize });
   } catch {
     // the master will end it when the agent is lost, or an operator will

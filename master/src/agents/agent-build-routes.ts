@@ -1,12 +1,12 @@
+import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
-import getRawBody from 'raw-body';
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest, type WorkConfig } from '../../../shared/src/agent-protocol.ts';
 import { principalOf, requireAgent } from '../auth/authenticate.ts';
 import { LogGapError, type AgentBuildsService } from '../builds/agent-builds.ts';
 import type { AgentTriggersService } from '../builds/agent-triggers.ts';
-import { ValidationError } from '../errors.ts';
+import { DomainError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { ANY_QUEUE, queueNameFor } from '../queue/build-queue.ts';
 
@@ -18,6 +18,23 @@ export interface AgentWorkDeps {
   pool: DatabasePool;
   /** The Redis agents reach the queue at, and BullMQ's key prefix. */
   redis: { url: string; prefix: string };
+}
+
+/**
+ * A request body as the chunks it arrived in, at most `limit` bytes (else 413): log uploads are
+ * stored chunk by chunk (log-store.ts), so joining them would only be one more copy to collect.
+ */
+async function readChunks(req: IncomingMessage, limit: number): Promise<Buffer[]> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) throw new DomainError(413, 'payload_too_large', `A log upload is at most ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new DomainError(413, 'payload_too_large', `A log upload is at most ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return chunks;
 }
 
 /** The agent API for running builds (protocol: shared/src/agent-protocol.ts). */
@@ -55,9 +72,9 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
   r.post('/builds/:id/log', async (ctx) => {
     const offset = Number(ctx.query.offset);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('offset must be a byte offset (a whole number ≥ 0)');
-    const data = await getRawBody(ctx.req, { limit: MAX_LOG_POST });
+    const chunks = await readChunks(ctx.req, MAX_LOG_POST);
     try {
-      ctx.body = await deps.builds.appendLog(principalOf(ctx).name, id(ctx.params.id!), offset, data);
+      ctx.body = await deps.builds.appendLog(principalOf(ctx).name, id(ctx.params.id!), offset, chunks);
     } catch (err) {
       if (!(err instanceof LogGapError)) throw err;
       ctx.status = 409;

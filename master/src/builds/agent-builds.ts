@@ -13,7 +13,7 @@ import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-e
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { buildEnvironment, plainParameters, triggerEnvironment } from './build-env.ts';
-import { applyTransition, lockBuild, lockOwnedBuild, type BuildRow } from './build-rows.ts';
+import { applyTransition, checkOwned, lockBuild, lockOwnedBuild, type BuildRow } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { checkPath, listById, openById } from '../jobs/job-files.ts';
 import type { BuildsService } from './builds.ts';
@@ -21,7 +21,8 @@ import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
 import { abortAwaited } from './awaited.ts';
 import { discardOldBuilds, type ArtifactFiles } from './discarder.ts';
-import { appendAtEnd, appendAtOffset, readChunks } from './log-store.ts';
+import { appendAtEnd, appendAtOffset, appendChunks, readChunks } from './log-store.ts';
+import type { RawClient, RawPool } from '../db/raw-pool.ts';
 import { SecretBox } from './secret-box.ts';
 
 /** A log chunk that would leave a gap: the agent must resend from `logSize`. */
@@ -41,6 +42,8 @@ const filesOf = (tx: DatabaseTransactionConnection, buildId: number) =>
 
 export class AgentBuildsService {
   readonly #pool: DatabasePool;
+  /** Console uploads and pings: COPY needs node-postgres itself. */
+  readonly #raw: RawPool;
   readonly #dispatcher: Dispatcher;
   readonly #secrets: SecretBox;
   /** The effective public URL (the System setting, else JONKKINS_URL); cached by the settings service. */
@@ -50,12 +53,13 @@ export class AgentBuildsService {
   readonly #downstream: DownstreamTriggers;
   readonly #builds: BuildsService;
   readonly #artifacts: ArtifactFiles;
-  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: () => Promise<string>; log: Logger; events: EventPublisher; builds: BuildsService; downstream: DownstreamTriggers; artifacts: ArtifactFiles }) {
+  constructor(deps: { pool: DatabasePool; raw: RawPool; dispatcher: Dispatcher; secrets: SecretBox; publicUrl: () => Promise<string>; log: Logger; events: EventPublisher; builds: BuildsService; downstream: DownstreamTriggers; artifacts: ArtifactFiles }) {
     this.#artifacts = deps.artifacts;
     this.#events = deps.events;
     this.#builds = deps.builds;
     this.#downstream = deps.downstream;
     this.#pool = deps.pool;
+    this.#raw = deps.raw;
     this.#dispatcher = deps.dispatcher;
     this.#secrets = deps.secrets;
     this.#publicUrl = deps.publicUrl;
@@ -103,23 +107,26 @@ export class AgentBuildsService {
     return spec;
   }
 
-  /** Appends console bytes sent at `offset`; answers with what the agent must know (abort). */
-  async appendLog(agentName: string, buildId: number, offset: number, data: Buffer): Promise<BuildControl> {
-    const control = await this.#pool.transaction(async (tx) => {
-      const row = await lockOwnedBuild(tx, agentName, buildId);
-      const appended = await appendAtOffset(tx, buildId, row.log_size, offset, data);
-      const abort = await this.#touch(tx, row);
+  /**
+   * Appends console bytes sent at `offset` — the upload's chunks as read off the request — and
+   * answers with what the agent must know (abort). Without chunks, a ping.
+   */
+  async appendLog(agentName: string, buildId: number, offset: number, chunks: readonly Buffer[]): Promise<BuildControl> {
+    const control = await this.#raw.transaction(async (client) => {
+      const size = await lockOwnedLog(client, agentName, buildId);
+      const appended = await appendChunks(client, buildId, size, offset, chunks, this.#raw.copy);
       if (!appended.ok) throw new LogGapError(appended.size);
-      return { logSize: appended.size, abort, grew: appended.size > row.log_size };
+      return { logSize: appended.size, abort: await touch(client, buildId, appended.size), grew: appended.size > size };
     });
     if (control.grew) this.#events.publish({ type: 'build.log', buildId, size: control.logSize });
     return { logSize: control.logSize, abort: control.abort };
   }
 
+  /** The agent is still running the build: when it stopped sending console, the ping says so. */
   async ping(agentName: string, buildId: number): Promise<BuildControl> {
-    return this.#pool.transaction(async (tx) => {
-      const row = await lockOwnedBuild(tx, agentName, buildId);
-      return { logSize: row.log_size, abort: await this.#touch(tx, row) };
+    return this.#raw.transaction(async (client) => {
+      const size = await lockOwnedLog(client, agentName, buildId);
+      return { logSize: size, abort: await touch(client, buildId, size) };
     });
   }
 
@@ -206,15 +213,6 @@ export class AgentBuildsService {
   }
 
   /** Records the agent as alive; turns an expired timeout into an abort. Returns whether to abort. */
-  async #touch(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0], row: BuildRow): Promise<boolean> {
-    const r = await tx.one(sql.type(z.object({ abort_result: z.string().nullable() }))`
-      UPDATE builds SET agent_seen_at = now(),
-        abort_result = CASE WHEN abort_result IS NULL AND timeout_at < now() THEN 'FAILURE' ELSE abort_result END,
-        abort_by = CASE WHEN abort_result IS NULL AND timeout_at < now() THEN 'timeout' ELSE abort_by END
-      WHERE id = ${row.id} RETURNING abort_result`);
-    return r.abort_result !== null;
-  }
-
   /** Streams one of the job's files to the agent running a build of it. */
   async openJobFile(agentName: string, buildId: number, path: string): Promise<{ size: number; stream: Readable }> {
     checkPath(path);
@@ -259,4 +257,24 @@ export class AgentBuildsService {
       triggerFiles: config.publishers.flatMap((p, publisher) => (p.type === 'triggerBuilds' && p.propertiesFile?.trim() ? [{ publisher, propertiesFile: p.propertiesFile }] : [])),
     };
   }
+}
+
+/** lockOwnedBuild on the raw pool: locks the build row, checks it is the agent's, answers its console size. */
+async function lockOwnedLog(client: RawClient, agentName: string, buildId: number): Promise<number> {
+  const locked = await client.query<{ agent_name: string | null; state: BuildRow['state']; log_size: string }>(
+    'SELECT agent_name, state, log_size FROM builds WHERE id = $1 FOR UPDATE', [buildId]);
+  return Number(checkOwned(locked.rows[0], agentName, buildId).log_size);
+}
+
+/**
+ * The agent was heard from: stores the console size, and turns a passed timeout into an abort.
+ * Answers whether the build is to be aborted.
+ */
+async function touch(client: RawClient, buildId: number, logSize: number): Promise<boolean> {
+  const r = await client.query<{ abort_result: string | null }>(`
+    UPDATE builds SET agent_seen_at = now(), log_size = $2,
+      abort_result = CASE WHEN abort_result IS NULL AND timeout_at < now() THEN 'FAILURE' ELSE abort_result END,
+      abort_by = CASE WHEN abort_result IS NULL AND timeout_at < now() THEN 'timeout' ELSE abort_by END
+    WHERE id = $1 RETURNING abort_result`, [buildId, logSize]);
+  return r.rows[0]!.abort_result !== null;
 }

@@ -37,7 +37,11 @@ export async function lockBuild(tx: DatabaseTransactionConnection, buildId: numb
 
 /** Locks a running build that was given to `agentName`: 404 unknown, 403 someone else's, 409 not running. */
 export async function lockOwnedBuild(tx: DatabaseTransactionConnection, agentName: string, buildId: number): Promise<BuildRow> {
-  const row = await lockBuild(tx, buildId);
+  return checkOwned(await lockBuild(tx, buildId), agentName, buildId);
+}
+
+/** 404 unknown, 403 given to another agent, 409 not running; else the row. */
+export function checkOwned<R extends Pick<BuildRow, 'agent_name' | 'state'>>(row: R | null | undefined, agentName: string, buildId: number): R {
   if (!row) throw new NotFoundError(`No build ${buildId}`);
   if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
   if (row.state !== 'running') throw new ConflictError(`Build ${buildId} is ${row.state}`);

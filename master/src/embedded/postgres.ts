@@ -136,8 +136,8 @@ async function startPglite(home: string, log: Logger, reason: string): Promise<E
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const db = await PGlite.create(dataDir);
-  // maxConnections defaults to 1, which breaks any connection pool; port 0 lets the OS pick without a race.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 10 });
+  // maxConnections defaults to 1, which breaks any connection pool (slonik 10 + raw 4 here); port 0 lets the OS pick without a race.
+  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
   try {
     await server.start();
   } catch (e) {

@@ -1,0 +1,55 @@
+/**
+ * node-postgres' own pool, beside slonik's, for the one thing slonik cannot say: COPY … FROM STDIN.
+ * Console uploads go through it (builds/log-store.ts): their bytes reach PostgreSQL as they came
+ * off the agent's socket, never joined into one Buffer or copied into a query message. Everything
+ * else uses slonik.
+ */
+import pg from 'pg';
+import type { Logger } from '../log.ts';
+
+export type RawClient = pg.PoolClient;
+
+export interface RawPoolOptions {
+  /** Connections (default 4: uploads are short, one per running build at a time). */
+  max?: number;
+  /**
+   * The server takes COPY FROM STDIN. PGlite behind pglite-socket does not (it drops the
+   * connection), so the embedded PGlite fallback says false and uploads become INSERTs.
+   */
+  copy: boolean;
+  log: Logger;
+}
+
+export class RawPool {
+  readonly copy: boolean;
+  readonly #pool: pg.Pool;
+
+  constructor(url: string, o: RawPoolOptions) {
+    this.copy = o.copy;
+    this.#pool = new pg.Pool({ connectionString: url, max: o.max ?? 4, idleTimeoutMillis: 5000 });
+    // An idle connection that breaks (PostgreSQL restarted) is dropped by the pool; without a
+    // listener the 'error' event would end the process.
+    this.#pool.on('error', (err) => o.log.warn({ err: err.message }, 'PostgreSQL connection lost (raw pool)'));
+  }
+
+  /** Runs `fn` in a transaction: COMMIT when it resolves, ROLLBACK when it throws. */
+  async transaction<T>(fn: (client: RawClient) => Promise<T>): Promise<T> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const value = await fn(client);
+      await client.query('COMMIT');
+      return value;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((e: Error) => void (broken = e));
+      throw err;
+    } finally {
+      client.release(broken); // a connection that could not roll back is closed, not reused
+    }
+  }
+
+  end(): Promise<void> {
+    return this.#pool.end();
+  }
+}
