@@ -12,7 +12,8 @@
  * BENCH_TRIGGER_CONCURRENCY (8), BENCH_SPAWNS (1000), BENCH_CONSOLE_BYTES (200000000),
  * BENCH_RESTARTS (3), BENCH_LOG_DIR (keep the master's and agents' output there),
  * BENCH_MASTER_NODE_OPTIONS and BENCH_AGENT_NODE_OPTIONS (NODE_OPTIONS for those processes, e.g.
- * to try --max-semi-space-size=2; the report names them).
+ * to try --max-semi-space-size=2; the report names them), BENCH_MASTER_NODE_ARGS and
+ * BENCH_AGENT_NODE_ARGS (flags NODE_OPTIONS refuses, e.g. --trace-gc; named too).
  * To find where the time goes: bench/profile.ts (CPU profiles) and bench/timeline.ts.
  */
 import { execFileSync } from 'node:child_process';
@@ -42,8 +43,11 @@ const CONFIG = {
   restarts: num('BENCH_RESTARTS', 3),
   masterNodeOptions: env.BENCH_MASTER_NODE_OPTIONS ?? '',
   agentNodeOptions: env.BENCH_AGENT_NODE_OPTIONS ?? '',
+  /** Flags for node itself, which NODE_OPTIONS refuses (V8's --trace-gc, --optimize-for-size, …). */
+  masterNodeArgs: env.BENCH_MASTER_NODE_ARGS ?? '',
+  agentNodeArgs: env.BENCH_AGENT_NODE_ARGS ?? '',
 };
-const nodeOptions = (o: string) => (o ? { NODE_OPTIONS: o } : undefined);
+const nodeOptions = (o: string, args: string) => (o || args ? { ...(o ? { NODE_OPTIONS: o } : {}), ...(args ? { NODE_ARGS: args } : {}) } : undefined);
 
 const log = (m: string) => console.error(`bench: ${m}`);
 
@@ -85,8 +89,8 @@ async function main(cleanup: Cleanup): Promise<void> {
   // 5a. The first start is timed inside: an empty database, so it migrates.
   const h = await startHarness(cleanup, {
     adminUrl: CONFIG.adminUrl,
-    masterEnv: nodeOptions(CONFIG.masterNodeOptions),
-    agentEnv: nodeOptions(CONFIG.agentNodeOptions),
+    masterEnv: nodeOptions(CONFIG.masterNodeOptions, CONFIG.masterNodeArgs),
+    agentEnv: nodeOptions(CONFIG.agentNodeOptions, CONFIG.agentNodeArgs),
     log,
   });
   const { probe, rss } = h;
@@ -186,7 +190,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   ];
   const s = (x: { p50: number; p99: number }) => `p50 ${f(x.p50)} ms, p99 ${f(x.p99)} ms`;
   const sections: { title: string; rows: [string, string][] }[] = [
-    { title: 'Machine', rows: [['cores', `${facts.cores} × ${facts.cpu}`], ['node', facts.node], ['postgres / redis', `${facts.postgres} / ${facts.redis}`], ['code', facts.code], ...(CONFIG.masterNodeOptions || CONFIG.agentNodeOptions ? [['NODE_OPTIONS master / agents', `${CONFIG.masterNodeOptions || '-'} / ${CONFIG.agentNodeOptions || '-'}`] as [string, string]] : []), ['load average at start', facts.loadAverageAtStart], ['load average at end', loadAtEnd]] },
+    { title: 'Machine', rows: [['cores', `${facts.cores} × ${facts.cpu}`], ['node', facts.node], ['postgres / redis', `${facts.postgres} / ${facts.redis}`], ['code', facts.code], ...(CONFIG.masterNodeOptions || CONFIG.agentNodeOptions ? [['NODE_OPTIONS master / agents', `${CONFIG.masterNodeOptions || '-'} / ${CONFIG.agentNodeOptions || '-'}`] as [string, string]] : []), ...(CONFIG.masterNodeArgs || CONFIG.agentNodeArgs ? [['node flags master / agents', `${CONFIG.masterNodeArgs || '-'} / ${CONFIG.agentNodeArgs || '-'}`] as [string, string]] : []), ['load average at start', facts.loadAverageAtStart], ['load average at end', loadAtEnd]] },
     {
       title: `1. Latency: ${L.builds} sequential \`true\` builds, 1 agent × 2 executors, ${L.warmup} warm-up excluded, ${L.gapMs} ms apart`,
       rows: [
