@@ -6,7 +6,7 @@
 import test from 'ava';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, rm, stat, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -50,8 +50,13 @@ test('npm run dev: hot-reloading UI, API proxied to the master, master restarted
   const setup = await fetch(`${ui}/api/setup`);
   t.deepEqual(await setup.json(), { needsAdmin: true, selfSignup: false }, 'API calls reach the master through the dev server');
 
+  // A save without a change. Its old time is put back afterwards: a source newer than
+  // dist/jonkkins.js makes every later `jonkkins` run from the sources (bin/jonkkins.js).
+  const touched = join(ROOT, 'worker/src/agent.ts');
+  const { atime, mtime } = await stat(touched);
+  t.teardown(() => utimes(touched, atime, mtime));
   const now = new Date();
-  await utimes(join(ROOT, 'worker/src/agent.ts'), now, now); // a save without a change
+  await utimes(touched, now, now);
   await until('the master to restart', () => ready() >= 2, 45_000, 100).catch((err: Error) => {
     throw new Error(`${err.message}\n${output}`);
   });
