@@ -212,7 +212,6 @@ export class AgentBuildsService {
     for (const jobId of new Set(jobIds)) await this.#dispatcher.dispatch(jobId);
   }
 
-  /** Records the agent as alive; turns an expired timeout into an abort. Returns whether to abort. */
   /** Streams one of the job's files to the agent running a build of it. */
   async openJobFile(agentName: string, buildId: number, path: string): Promise<{ size: number; stream: Readable }> {
     checkPath(path);
