@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
-import { AGENT_COOKIE_VAR, agentCookie, findProcessesWithEnv, killProcessesWithEnv } from '../../worker/src/stray-processes.ts';
+import { AGENT_COOKIE_VAR, agentCookie, findProcessesWithEnv, killProcessesWithEnv, newestPid } from '../../worker/src/stray-processes.ts';
 
 /** A detached `sleep 100` (its own session, like a daemonised build process) with extra env. */
 function sleeper(env: Record<string, string>): ChildProcess {
@@ -82,4 +82,24 @@ test('the agent cookie depends on the name and the resolved workdir', (t) => {
   t.is(agentCookie('a', '/x/y'), agentCookie('a', '/x/y/../y'));
   t.not(agentCookie('a', '/x/y'), agentCookie('b', '/x/y'));
   t.not(agentCookie('a', '/x/y'), agentCookie('a', '/x/z'));
+});
+
+test('given the newest pid from before a build, the scan reads only processes started since; once pids wrapped around, all', async (t) => {
+  const cookie = randomUUID();
+  const older = sleeper({ JONKKINS_BUILD_COOKIE: cookie }); // cannot happen for a real build: shows what is skipped
+  await sleep(100);
+  const bornAfter = newestPid();
+  t.true(bornAfter >= older.pid!, `newest pid ${bornAfter}, the older process ${older.pid}`);
+  const newer = sleeper({ JONKKINS_BUILD_COOKIE: cookie });
+  t.teardown(() => {
+    for (const c of [older, newer]) c.kill('SIGKILL');
+  });
+  await sleep(100);
+  const byPid = (pids: number[]) => pids.sort((a, b) => a - b);
+  t.deepEqual(await findProcessesWithEnv('JONKKINS_BUILD_COOKIE', cookie, bornAfter), [newer.pid]);
+  // A floor above the newest pid means pids wrapped around since it was taken.
+  t.deepEqual(byPid(await findProcessesWithEnv('JONKKINS_BUILD_COOKIE', cookie, newestPid() + 1_000_000)), byPid([older.pid!, newer.pid!]));
+  t.deepEqual(byPid(await killProcessesWithEnv('JONKKINS_BUILD_COOKIE', cookie, 0, bornAfter)), [newer.pid]);
+  await exited(newer);
+  process.kill(older.pid!, 0); // spared: older than the floor
 });

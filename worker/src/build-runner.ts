@@ -15,7 +15,7 @@ import { LogShipper, type LogChannel, type LogShipperOptions } from './log-shipp
 import { isRetryable, MasterError } from './master-client.ts';
 import { readPropertiesFiles } from './properties-files.ts';
 import { SecretMasker } from './secret-masker.ts';
-import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv } from './stray-processes.ts';
+import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv, newestPid } from './stray-processes.ts';
 import { runTriggerStep, type TriggerChannel } from './trigger-step.ts';
 import { TriggeredBuilds } from './triggered-builds.ts';
 import { writeIntoWorkspace } from './workspace-files.ts';
@@ -86,6 +86,8 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     shipper.write(masker.flush());
   };
   const buildCookie = randomUUID();
+  // Every process of this build starts after this: the cookie scan at the end reads only those.
+  const bornAfter = newestPid();
   let result: BuildResult = 'SUCCESS';
   let lease: Awaited<ReturnType<Workspaces['acquire']>> | undefined;
   let artifacts: ArtifactContext | undefined;
@@ -160,7 +162,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
   try {
     // Jenkins' ProcessTreeKiller: what escaped the steps' process groups dies with the build
     // (before archiving, so nothing changes the workspace while it is read).
-    await killProcessesWithEnv(BUILD_COOKIE_VAR, buildCookie, host.killGraceMs ?? 5000).catch(() => []);
+    await killProcessesWithEnv(BUILD_COOKIE_VAR, buildCookie, host.killGraceMs ?? 5000, bornAfter).catch(() => []);
     // Post-build actions run whatever the steps' result, but not for an aborted build: it stops now.
     for (const publisher of spec.archive) {
       if (!artifacts || abort.signal.aborted) break;

@@ -26,32 +26,50 @@ export function agentCookie(agentName: string, workdir: string): string {
 }
 
 /** Scan requests not started yet: everyone asking before the scan starts shares it. */
-let nextScan: { wanted: Set<string>; found: Promise<Map<string, number[]>> } | undefined;
+let nextScan: { wanted: Set<string>; bornAfter: number; found: Promise<Map<string, number[]>> } | undefined;
 /** The scan running now (one at a time). */
 let scanning: Promise<unknown> = Promise.resolve();
 
 /**
+ * The pid Linux gave its newest process (the last field of /proc/loadavg), or 0 where there is
+ * none. Linux hands out pids in increasing order until they wrap around at pid_max, so a process
+ * started after this call has a larger pid — unless pids wrapped meanwhile.
+ */
+export function newestPid(): number {
+  try {
+    return Number(readFileSync('/proc/loadavg', 'latin1').trim().split(' ').at(-1)) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * Pids of our processes whose environment has exactly `name=value` (never this process or its parent).
+ * `bornAfter` (a newestPid() taken before any of them was started) spares reading older
+ * processes: a build's scan then reads the environment of what started since the build did, not
+ * of every process on the machine — unless pids wrapped around since, when all are read.
  * Builds ending together share one pass over /proc: a request made while a scan runs waits for
  * the next one, which then answers every request made meanwhile.
  */
-export function findProcessesWithEnv(name: string, value: string): Promise<number[]> {
+export function findProcessesWithEnv(name: string, value: string, bornAfter = 0): Promise<number[]> {
   const key = `${name}=${value}`;
   if (!nextScan) {
     const wanted = new Set<string>();
     const found = scanning.then(() => {
+      const { bornAfter: oldest } = nextScan!;
       nextScan = undefined;
-      return scanProc(wanted);
+      return scanProc(wanted, oldest);
     });
     scanning = found.catch(() => {});
-    nextScan = { wanted, found };
+    nextScan = { wanted, bornAfter, found };
   }
   nextScan.wanted.add(key);
+  nextScan.bornAfter = Math.min(nextScan.bornAfter, bornAfter);
   return nextScan.found.then((found) => found.get(key) ?? []);
 }
 
-/** For each wanted `name=value`, the pids carrying it. */
-async function scanProc(wanted: Set<string>): Promise<Map<string, number[]>> {
+/** For each wanted `name=value`, the pids carrying it, among the processes newer than `bornAfter`. */
+async function scanProc(wanted: Set<string>, bornAfter: number): Promise<Map<string, number[]>> {
   const found = new Map<string, number[]>();
   let entries: string[];
   try {
@@ -59,13 +77,15 @@ async function scanProc(wanted: Set<string>): Promise<Map<string, number[]>> {
   } catch {
     return found;
   }
+  // Pids wrapped around since bornAfter was taken: the newer processes may have any pid.
+  const oldest = newestPid() >= bornAfter ? bornAfter : 0;
   const keys = [...wanted].map((k) => ({ key: k, bytes: Buffer.from(k) }));
   // Most processes carry none of the variables: a search of the raw bytes skips splitting them.
   const names = [...new Set([...wanted].map((k) => k.slice(0, k.indexOf('=') + 1)))].map((n) => Buffer.from(n));
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
-    if (pid === process.pid || pid === process.ppid) continue;
+    if (pid <= oldest || pid === process.pid || pid === process.ppid) continue;
     // Other users' processes give EACCES; exited ones ENOENT; zombies an empty environment.
     const environ = readEnviron(pid);
     if (!environ || environ.length === 0 || !names.some((n) => environ.includes(n))) continue;
@@ -82,12 +102,13 @@ async function scanProc(wanted: Set<string>): Promise<Map<string, number[]>> {
 }
 
 /**
- * Kills every process whose environment has `name=value`: SIGTERM then, after graceMs, SIGKILL to
- * what is left (graceMs 0: SIGKILL at once). Resolves with the pids it signalled, once they are
+ * Kills every process whose environment has `name=value` (among those newer than `bornAfter`, as
+ * in findProcessesWithEnv): SIGTERM then, after graceMs, SIGKILL to what is left (graceMs 0:
+ * SIGKILL at once). Resolves with the pids it signalled, once they are
  * gone (a SIGKILLed process takes a moment to die; at most KILL_WAIT_MS is spent waiting).
  */
-export async function killProcessesWithEnv(name: string, value: string, graceMs = 0): Promise<number[]> {
-  const pids = await findProcessesWithEnv(name, value);
+export async function killProcessesWithEnv(name: string, value: string, graceMs = 0, bornAfter = 0): Promise<number[]> {
+  const pids = await findProcessesWithEnv(name, value, bornAfter);
   if (pids.length === 0) return [];
   for (const pid of pids) signal(pid, graceMs > 0 ? 'SIGTERM' : 'SIGKILL');
   let alive = pids;
