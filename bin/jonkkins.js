@@ -28,11 +28,8 @@ if (major !== 24 || minor < 12 || !process.features.typescript) {
  *    re-executed process removes these from its environment: build steps, PostgreSQL and Redis
  *    must not inherit them.
  */
-const NODE_FLAGS = {
-  master: ['--optimize-for-size', '--heap-growing-percent=5'],
-  start: ['--optimize-for-size', '--heap-growing-percent=5'],
-  agent: ['--max-semi-space-size=4'],
-};
+const MASTER_FLAGS = ['--optimize-for-size', '--heap-growing-percent=5'];
+const NODE_FLAGS = { master: MASTER_FLAGS, start: MASTER_FLAGS, agent: ['--max-semi-space-size=4'] };
 const MALLOC_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '131072' };
 const command = process.argv[2];
 if (process.env.JONKKINS_UNSET_ENV !== undefined) {

@@ -24,14 +24,14 @@ export interface AgentWorkDeps {
  * A request body as the chunks it arrived in, at most `limit` bytes (else 413): log uploads are
  * stored chunk by chunk (log-store.ts), so joining them would only be one more copy to collect.
  */
-async function readChunks(req: IncomingMessage, limit: number): Promise<Buffer[]> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > limit) throw new DomainError(413, 'payload_too_large', `A log upload is at most ${limit} bytes`);
+async function readBodyChunks(req: IncomingMessage, limit: number): Promise<Buffer[]> {
+  const tooLarge = () => new DomainError(413, 'payload_too_large', `A log upload is at most ${limit} bytes`);
+  if (Number(req.headers['content-length']) > limit) throw tooLarge();
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > limit) throw new DomainError(413, 'payload_too_large', `A log upload is at most ${limit} bytes`);
+    if (size > limit) throw tooLarge();
     chunks.push(chunk);
   }
   return chunks;
@@ -72,7 +72,7 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
   r.post('/builds/:id/log', async (ctx) => {
     const offset = Number(ctx.query.offset);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('offset must be a byte offset (a whole number ≥ 0)');
-    const chunks = await readChunks(ctx.req, MAX_LOG_POST);
+    const chunks = await readBodyChunks(ctx.req, MAX_LOG_POST);
     try {
       ctx.body = await deps.builds.appendLog(principalOf(ctx).name, id(ctx.params.id!), offset, chunks);
     } catch (err) {
