@@ -29,14 +29,22 @@ export interface CpuTimes {
   self: number;
   /** user + system of its waited-for children, ms. */
   children: number;
+  /** Minor page faults of the process itself, and of its waited-for children. */
+  faults: number;
+  childFaults: number;
 }
 
 export function cpuTimes(pid: number): CpuTimes | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // after "pid (comm) ": state=0 … utime=11 stime=12 cutime=13 cstime=14
-    return { self: (Number(f[11]) + Number(f[12])) * TICK_MS, children: (Number(f[13]) + Number(f[14])) * TICK_MS };
+    // after "pid (comm) ": state=0 … minflt=7 cminflt=8 … utime=11 stime=12 cutime=13 cstime=14
+    return {
+      self: (Number(f[11]) + Number(f[12])) * TICK_MS,
+      children: (Number(f[13]) + Number(f[14])) * TICK_MS,
+      faults: Number(f[7]),
+      childFaults: Number(f[8]),
+    };
   } catch {
     return undefined;
   }

@@ -183,6 +183,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     ['wall', `${f(u.wallMs / 1000)} s`],
     ['CPU s', Object.entries(u.cpuMs).map(([k, v]) => `${k} ${f(v / 1000)}`).join(', ')],
     [`CPU ms per ${per}`, `${f(Object.values(u.cpuMs).reduce((a, b) => a + b, 0) / count)} (all of the above)`],
+    [`page faults per ${per}`, Object.entries(u.pageFaults).map(([k, v]) => `${k} ${f(v / count)}`).join(', ')],
     ['Redis commands', `${u.redisCommands} (${f(u.redisCommands / count)} per ${per}): ${Object.entries(u.redisTopCommands).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['PostgreSQL transactions', `${u.pgTransactions} (${f(u.pgTransactions / count)} per ${per})`],
     ['RSS MB at start → peak', Object.keys(u.rssPeakMb).map((k) => `${k} ${f(u.rssStartMb[k] ?? Number.NaN)} → ${f(u.rssPeakMb[k]!)}`).join(', ')],
