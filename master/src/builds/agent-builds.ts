@@ -13,15 +13,15 @@ import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-e
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { buildEnvironment, plainParameters, triggerEnvironment } from './build-env.ts';
-import { applyTransition, checkOwned, lockBuild, lockOwnedBuild, type BuildRow } from './build-rows.ts';
+import { applyTransition, BUILD_COLUMNS, BuildRow, checkOwned, lockBuild, lockOwnedBuild } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
-import { checkPath, listById, openById } from '../jobs/job-files.ts';
+import { checkPath, openById } from '../jobs/job-files.ts';
 import type { BuildsService } from './builds.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
 import { abortAwaited } from './awaited.ts';
 import { discardOldBuilds, type ArtifactFiles } from './discarder.ts';
-import { appendAtEnd, appendAtOffset, appendChunks, readChunks } from './log-store.ts';
+import { appendAtEnd, appendChunks, readChunks } from './log-store.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
 import { SecretBox } from './secret-box.ts';
 
@@ -36,9 +36,27 @@ export class LogGapError extends DomainError {
 
 const text = (s: string) => Buffer.from(s, 'utf8');
 
-const FileRow = z.object({ parameter: z.string(), fileName: z.string(), size: z.coerce.number(), sha256: z.string() });
-const filesOf = (tx: DatabaseTransactionConnection, buildId: number) =>
-  tx.any(sql.type(FileRow)`SELECT parameter, file_name AS "fileName", size, sha256 FROM build_files WHERE build_id = ${buildId} ORDER BY parameter`);
+/** A build row locked for its start, with the calling agent's labels and executors (null: no such agent). */
+const StartRow = BuildRow.extend({ agent_labels: z.array(z.string()).nullable(), agent_executors: z.number().nullable() });
+
+/**
+ * What a start reads of the job besides its config: the build's file parameters and the job's
+ * files, as columns of the same statement (a start is on every build's path: each round trip counts).
+ */
+const JobForStart = z.object({
+  config: z.unknown(),
+  next: z.number(),
+  build_files: z.array(z.object({ parameter: z.string(), fileName: z.string(), size: z.number(), sha256: z.string() })),
+  job_files: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string() })),
+});
+/** A build row locked for its finish, with its job's config (its post-build actions and discarder). */
+const FinishRow = BuildRow.extend({ job_config: z.unknown() });
+
+const startFiles = (buildId: number) => sql.fragment`
+  (SELECT coalesce(json_agg(json_build_object('parameter', parameter, 'fileName', file_name, 'size', size, 'sha256', sha256) ORDER BY parameter), '[]')
+     FROM build_files WHERE build_id = ${buildId}) AS build_files,
+  (SELECT coalesce(json_agg(json_build_object('path', path, 'size', size, 'sha256', sha256) ORDER BY path), '[]')
+     FROM job_files WHERE job_id = jobs.id) AS job_files`;
 
 export class AgentBuildsService {
   readonly #pool: DatabasePool;
@@ -70,36 +88,40 @@ export class AgentBuildsService {
   async start(agentName: string, buildId: number, executor: number): Promise<BuildSpec> {
     const publicUrl = await this.#publicUrl();
     const spec = await this.#pool.transaction(async (tx) => {
-      const row = await lockBuild(tx, buildId);
+      const row = await tx.maybeOne(sql.type(StartRow)`
+        SELECT ${BUILD_COLUMNS}, a.labels AS agent_labels, a.executors AS agent_executors
+        FROM builds b JOIN jobs j ON j.id = b.job_id LEFT JOIN agents a ON a.name = ${agentName}
+        WHERE b.id = ${buildId} FOR UPDATE OF b`);
       if (!row) throw new ConflictError(`No build ${buildId}`);
       // The same agent asking again for the same executor lost our first answer: give it again
       // (its console continues at the current end), rather than leave a build nobody runs.
       if (row.state === 'running' && row.agent_name === agentName && row.executor === executor) {
-        const job = await tx.one(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`);
-        return this.#spec(publicUrl, row, Job.parse(job.config), row.number!, row.log_size, [...(await filesOf(tx, row.id))], await listById(tx, row.job_id));
+        const job = await tx.one(sql.type(JobForStart)`SELECT config, next_build_number AS next, ${startFiles(row.id)} FROM jobs WHERE id = ${row.job_id}`);
+        return this.#spec(publicUrl, row, Job.parse(job.config), row.number!, row.log_size, job.build_files, job.job_files);
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
-      const agent = await tx.maybeOne(sql.type(z.object({ labels: z.array(z.string()), executors: z.number() }))`SELECT labels, executors FROM agents WHERE name = ${agentName}`);
-      if (!agent) throw new ForbiddenError('Unknown agent');
-      if (executor >= agent.executors) throw new ConflictError(`Executor ${executor} does not exist on ${agentName}`);
-      if (!matchesLabels(parseLabelExpression(row.label), [...agent.labels, agentName])) {
+      if (row.agent_labels === null || row.agent_executors === null) throw new ForbiddenError('Unknown agent');
+      if (executor >= row.agent_executors) throw new ConflictError(`Executor ${executor} does not exist on ${agentName}`);
+      if (!matchesLabels(parseLabelExpression(row.label), [...row.agent_labels, agentName])) {
         throw new ConflictError(`Agent ${agentName} does not match the label expression '${row.label}'`);
       }
-      const job = await tx.one(sql.type(z.object({ config: z.unknown(), next: z.number() }))`
-        SELECT config, next_build_number AS next FROM jobs WHERE id = ${row.job_id} FOR UPDATE`);
+      // Takes the number and locks the job row; a refusal below rolls the number back.
+      const job = await tx.one(sql.type(JobForStart)`
+        UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ${row.job_id}
+        RETURNING config, next_build_number - 1 AS next, ${startFiles(row.id)}`);
       const config = Job.parse(job.config);
       if (!config.concurrentBuild) {
+        // Its own statement, after the lock: its snapshot sees a build another start just committed.
         const busy = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE job_id = ${row.job_id} AND state = 'running'`);
         if (busy) throw new ConflictError(`${config.name} is already building and does not allow concurrent builds`);
       }
-      await tx.query(sql.unsafe`UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ${row.job_id}`);
       await applyTransition(tx, row, { type: 'start' }, sql.fragment`
         number = ${job.next}, agent_name = ${agentName}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
         timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`);
       const header = describeCauses(row.causes).map((line) => `${line}\n`).join('');
       const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
-      return this.#spec(publicUrl, row, config, job.next, logOffset, [...(await filesOf(tx, row.id))], await listById(tx, row.job_id));
+      return this.#spec(publicUrl, row, config, job.next, logOffset, job.build_files, job.job_files);
     });
     this.#events.publish({ type: 'build.started', job: spec.jobName, queueId: buildId, number: spec.number, agent: agentName, executor });
     this.#events.publish({ type: 'queue.changed' });
@@ -133,37 +155,41 @@ export class AgentBuildsService {
   /** Ends a build once every console byte is stored; repeated calls for a finished build are answered alike. */
   async finish(agentName: string, buildId: number, req: FinishRequest): Promise<{ result: string }> {
     const publicUrl = await this.#publicUrl();
-    const jobId = await this.#pool.transaction(async (tx) => {
-      const row = await lockBuild(tx, buildId);
+    const done = await this.#pool.transaction(async (tx) => {
+      const row = await tx.maybeOne(sql.type(FinishRow)`
+        SELECT ${BUILD_COLUMNS}, j.config AS job_config FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.id = ${buildId} FOR UPDATE OF b`);
       if (!row) throw new NotFoundError(`No build ${buildId}`);
       if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
-      if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true, queued: [], released: [] };
-      let logSize = row.log_size;
-      if (req.log) {
-        const appended = await appendAtOffset(tx, row.id, logSize, req.log.offset, Buffer.from(req.log.data, 'base64'));
-        if (appended.ok) logSize = appended.size;
+      if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true, queued: [], released: [], config: null };
+      // The console's last bytes came with the report: what of them the master lacks (a resend
+      // overlaps) is stored with the footer, in one statement.
+      let tail = Buffer.alloc(0);
+      if (req.log && req.log.offset <= row.log_size) {
+        const sent = Buffer.from(req.log.data, 'base64');
+        tail = sent.subarray(Math.min(sent.length, row.log_size - req.log.offset));
       }
       // The transaction rolls back: what the master has is the size before this call.
-      if (req.logSize !== logSize) throw new LogGapError(row.log_size);
+      if (req.logSize !== row.log_size + tail.length) throw new LogGapError(row.log_size);
       const next = await applyTransition(tx, row, { type: 'finish', reported: req.result });
       let footer = '';
       if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
       else if (row.abort_result) footer += `Aborted by ${row.abort_by ?? 'unknown'}\n`;
       // Build rows before jobs rows (queueing may lock a job), the order start takes them in.
       const released = await abortAwaited(tx, row);
-      const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!, req.properties);
-      const size = await appendAtEnd(tx, row.id, logSize, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`));
-      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued, released };
+      const config = Job.parse(row.job_config);
+      const fired = await this.#fireDownstream(tx, publicUrl, row, config, next.result!, req.properties);
+      const size = await appendAtEnd(tx, row.id, row.log_size, Buffer.concat([tail, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`)]));
+      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued, released, config };
     });
-    await this.#released(jobId.released);
-    for (const q of jobId.queued) await this.#builds.announceQueued(q.stored, q.queueId);
-    if (!jobId.already) {
-      this.#events.publish({ type: 'build.log', buildId, size: jobId.size });
-      this.#events.publish({ type: 'build.finished', job: jobId.job, queueId: buildId, number: jobId.number, result: jobId.result });
-      await this.#dispatcher.dispatch(jobId.jobId);
-      await discardOldBuilds(this.#pool, jobId.jobId, this.#artifacts);
+    await this.#released(done.released);
+    for (const q of done.queued) await this.#builds.announceQueued(q.stored, q.queueId);
+    if (!done.already) {
+      this.#events.publish({ type: 'build.log', buildId, size: done.size });
+      this.#events.publish({ type: 'build.finished', job: done.job, queueId: buildId, number: done.number, result: done.result });
+      await this.#dispatcher.dispatch(done.jobId);
+      await discardOldBuilds(this.#pool, done.jobId, this.#artifacts, done.config ?? undefined);
     }
-    return { result: jobId.result };
+    return { result: done.result };
   }
 
   /** Heartbeat: the agent is alive, and so are its running builds. */
@@ -186,7 +212,8 @@ export class AgentBuildsService {
         if (fresh) return null;
         const next = await applyTransition(tx, row, { type: 'agentLost' });
         released.push(...(await abortAwaited(tx, row)));
-        const fired = await this.#fireDownstream(tx, publicUrl, row, next.result!);
+        const config = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
+        const fired = await this.#fireDownstream(tx, publicUrl, row, config, next.result!);
         const lost = `\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\n`;
         const size = await appendAtEnd(tx, id, row.log_size, text(`${lost}${fired.lines.join('')}Finished: ${next.result}\n`));
         queued.push(...fired.queued);
@@ -230,11 +257,10 @@ export class AgentBuildsService {
   }
 
   /** Post-build triggers of a build that just got its result, in the finishing transaction. */
-  async #fireDownstream(tx: DatabaseTransactionConnection, publicUrl: string, row: BuildRow, result: BuildResult, properties: FinishRequest['properties'] = []): Promise<Fired> {
-    const job = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
+  async #fireDownstream(tx: DatabaseTransactionConnection, publicUrl: string, row: BuildRow, job: Job, result: BuildResult, properties: FinishRequest['properties'] = []): Promise<Fired> {
     const parameters = plainParameters(row, this.#secrets);
     const env = triggerEnvironment({ job, row, parameters, publicUrl });
-    return this.#downstream.fire(tx, row, result, env, parameters, Object.fromEntries((properties ?? []).map((p) => [p.publisher, p.texts])));
+    return this.#downstream.fire(tx, row, job, result, env, parameters, Object.fromEntries((properties ?? []).map((p) => [p.publisher, p.texts])));
   }
 
   #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: BuildSpec['files'], jobFiles: BuildSpec['jobFiles']): BuildSpec {

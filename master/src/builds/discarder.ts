@@ -12,10 +12,14 @@ export interface ArtifactFiles {
   removeBuilds(jobId: number, buildIds: readonly number[]): Promise<void>;
 }
 
-export async function discardOldBuilds(pool: DatabasePool, jobId: number, artifacts: ArtifactFiles): Promise<number> {
-  const config = await pool.maybeOneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${jobId}`);
-  if (config === null) return 0;
-  const rule = Job.parse(config).buildDiscarder;
+/** `job`: the job's config when the caller has it (saves reading it again). */
+export async function discardOldBuilds(pool: DatabasePool, jobId: number, artifacts: ArtifactFiles, job?: Job): Promise<number> {
+  if (!job) {
+    const config = await pool.maybeOneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${jobId}`);
+    if (config === null) return 0;
+    job = Job.parse(config);
+  }
+  const rule = job.buildDiscarder;
   if (!rule || (rule.numToKeep === undefined && rule.daysToKeep === undefined)) return 0;
   const gone = await pool.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
     DELETE FROM builds b

@@ -48,6 +48,20 @@ export class Dispatcher {
     return rows.length;
   }
 
+  /**
+   * A build of `job` was just queued. A concurrent job's build without a quiet period is eligible
+   * at once: it goes on the queue without asking PostgreSQL (a trigger's hot path); anything
+   * else is decided by dispatch.
+   */
+  async queued(job: { id: number; concurrentBuild: boolean; quietPeriod: number; label: string }, buildId: number): Promise<void> {
+    if (!job.concurrentBuild || job.quietPeriod > 0) {
+      await this.dispatch(job.id);
+      return;
+    }
+    await this.#queue.enqueue(buildId, job.label, 0);
+    this.#enqueued.add(buildId);
+  }
+
   /** The periodic safety net (and the start-up refill): all jobs, logging only failures. */
   async sweep(): Promise<void> {
     await this.dispatch().catch((err) => this.#log.warn({ err: (err as Error).message }, 'queue sweep failed'));

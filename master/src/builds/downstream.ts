@@ -81,8 +81,7 @@ export class DownstreamTriggers {
    * Post-build: `env` is the upstream build's environment; `parameters` its parameter values in
    * plain text; `properties[i]` the properties files' texts the agent read for publisher i.
    */
-  async fire(tx: DatabaseTransactionConnection, upstream: BuildRow, result: BuildResult, env: Record<string, string>, parameters: Record<string, string>, properties: Record<number, string[]> = {}): Promise<Fired> {
-    const job = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${upstream.job_id}`));
+  async fire(tx: DatabaseTransactionConnection, upstream: BuildRow, job: Job, result: BuildResult, env: Record<string, string>, parameters: Record<string, string>, properties: Record<number, string[]> = {}): Promise<Fired> {
     const targets: Target[] = [];
     job.publishers.forEach((publisher, i) => {
       if (publisher.type === 'triggerBuilds' && conditionHolds(publisher.condition, result)) {

@@ -13,22 +13,14 @@ import type { RawClient } from '../db/raw-pool.ts';
 /** Appends bytes at the end of the log (caller holds the build row lock); returns the new size. */
 export async function appendAtEnd(tx: DatabaseTransactionConnection, buildId: number, size: number, data: Buffer): Promise<number> {
   if (data.length === 0) return size;
-  await tx.query(sql.unsafe`INSERT INTO build_log_chunks (build_id, start_offset, data) VALUES (${buildId}, ${size}, ${sql.binary(data)})`);
-  await tx.query(sql.unsafe`UPDATE builds SET log_size = ${size + data.length} WHERE id = ${buildId}`);
+  // One statement, one round trip: a build's start and finish each append a few lines.
+  await tx.query(sql.unsafe`
+    WITH chunk AS (INSERT INTO build_log_chunks (build_id, start_offset, data) VALUES (${buildId}, ${size}, ${sql.binary(data)}))
+    UPDATE builds SET log_size = ${size + data.length} WHERE id = ${buildId}`);
   return size + data.length;
 }
 
 export type OffsetAppend = { ok: true; size: number } | { ok: false; size: number };
-
-/**
- * Appends `data` that belongs at `offset`: bytes before the current end are a resend and skipped;
- * an offset past the end is a gap (the sender must resend from `size`).
- */
-export async function appendAtOffset(tx: DatabaseTransactionConnection, buildId: number, size: number, offset: number, data: Buffer): Promise<OffsetAppend> {
-  if (offset > size) return { ok: false, size };
-  const fresh = data.subarray(Math.min(data.length, size - offset));
-  return { ok: true, size: await appendAtEnd(tx, buildId, size, fresh) };
-}
 
 /**
  * An upload's bytes are stored as rows of at most this much: each row is made of the request's
