@@ -7,8 +7,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { accessSync, constants, rmSync, writeFileSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +23,8 @@ export interface ShellStepOptions {
   killGraceMs?: number;         // default 5000
   /** stdout and stderr bytes, merged, byte-exact, in arrival order. Must not throw. */
   onOutput(chunk: Buffer): void;
+  /** The command about to run (interpreter, then the script file), before any output. Must not throw. */
+  onCommand?(argv: string[]): void;
 }
 
 export interface ShellStepResult {
@@ -72,18 +74,27 @@ export async function runShellStep(opts: ShellStepOptions): Promise<ShellStepRes
   const argv = [...interpreter, scriptPath];
   try {
     if (opts.signal.aborted) return { exitCode: null, signal: null, aborted: true, argv: interpreter }; // during the write
+    opts.onCommand?.(argv);
     return await launch(argv, opts);
   } finally {
-    await rm(scriptPath, { force: true }).catch(() => {}); // best effort, like Jenkins' finally
+    try {
+      rmSync(scriptPath, { force: true }); // best effort, like Jenkins' finally
+    } catch {
+      // left for the temp dir's owner
+    }
   }
 }
 
-/** `jonkkins<digits>.sh`, created exclusively with mode 0600: not executable, the interpreter reads it. */
+/**
+ * `jonkkins<digits>.sh`, created exclusively with mode 0600: not executable, the interpreter reads it.
+ * Written synchronously, like the other small files of a step's launch: an async write is three
+ * thread-pool round trips (open, write, close), each dearer than the write itself.
+ */
 async function writeTempScript(dir: string, script: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const path = join(dir, `jonkkins${randomBytes(8).readBigUInt64BE()}.sh`);
     try {
-      await writeFile(path, script, { flag: 'wx', mode: 0o600 });
+      writeFileSync(path, script, { flag: 'wx', mode: 0o600 });
       return path;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 5) throw err;
@@ -235,7 +246,7 @@ async function executableProblem(file: string, path = ''): Promise<string | null
   let denied = false;
   for (const candidate of candidates) {
     try {
-      await access(candidate, constants.X_OK);
+      accessSync(candidate, constants.X_OK);
       return null;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EACCES') denied = true; // exists, not executable
