@@ -4,7 +4,7 @@
  * report. Never throws: an agent-side failure becomes `FATAL: …` in the console and FAILURE.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { FINISH_LOG_BYTES, LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
@@ -94,7 +94,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
   let env: Record<string, string> = {};
   const properties: FinishRequest['properties'] = [];
   try {
-    await mkdir(tmpRoot, { recursive: true });
+    mkdirSync(tmpRoot, { recursive: true }); // one syscall when it exists; async, a thread-pool round trip per build
     lease = await host.workspaces.acquire(spec.jobName);
     say(`Running on ${host.agentName} in ${lease.path}\n`);
     for (const file of spec.files) {

@@ -49,6 +49,8 @@ export function isRetryable(err: unknown): boolean {
 type Payload = { json: unknown } | { parts: readonly Uint8Array[] } | { stream: () => ReadableStream<Uint8Array> } | undefined;
 
 const TIMEOUT_MS = 10_000;
+/** #request's `small`: a JSON answer, read whole (see sendWithNodeHttp). */
+const SMALL_ANSWER = true;
 /** A log batch is up to LOG_BATCH_BYTES (4 MiB): give a slow link more time than the small calls get. */
 const LOG_TIMEOUT_MS = 30_000;
 
@@ -108,7 +110,7 @@ export class MasterClient {
 
   /** Raw console bytes at `offset`, given as parts; a gap throws a MasterError(409) whose body is a LogGap. */
   async sendLog(buildId: number, offset: number, parts: readonly Uint8Array[]): Promise<BuildControl> {
-    const res = await this.#request('POST', AGENT_PATHS.log(buildId, offset), { parts }, LOG_TIMEOUT_MS);
+    const res = await this.#request('POST', AGENT_PATHS.log(buildId, offset), { parts }, LOG_TIMEOUT_MS, undefined, SMALL_ANSWER);
     return BuildControl.parse(await res.json());
   }
 
@@ -142,13 +144,13 @@ export class MasterClient {
 
   /** A trigger step: queue its downstream builds. */
   async triggerBuilds(buildId: number, req: TriggerRequest, signal?: AbortSignal): Promise<TriggerAnswer> {
-    const res = await this.#request('POST', AGENT_PATHS.trigger(buildId), { json: req }, TIMEOUT_MS, signal);
+    const res = await this.#request('POST', AGENT_PATHS.trigger(buildId), { json: req }, TIMEOUT_MS, signal, SMALL_ANSWER);
     return TriggerAnswer.parse(await res.json());
   }
 
   /** Where the builds a blocking trigger step waits for are. */
   async awaitedBuilds(buildId: number, queueIds: number[], signal?: AbortSignal): Promise<AwaitedBuilds> {
-    const res = await this.#request('GET', AGENT_PATHS.awaited(buildId, queueIds), undefined, TIMEOUT_MS, signal);
+    const res = await this.#request('GET', AGENT_PATHS.awaited(buildId, queueIds), undefined, TIMEOUT_MS, signal, SMALL_ANSWER);
     return AwaitedBuilds.parse(await res.json());
   }
 
@@ -164,13 +166,14 @@ export class MasterClient {
 
   /** An authenticated JSON request; a 401 (expired or revoked token) logs in again once and retries. */
   request(method: string, path: string, body?: unknown): Promise<Response> {
-    return this.#request(method, path, body === undefined ? undefined : { json: body }, TIMEOUT_MS);
+    return this.#request(method, path, body === undefined ? undefined : { json: body }, TIMEOUT_MS, undefined, SMALL_ANSWER);
   }
 
-  async #request(method: string, path: string, payload: Payload, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
+  /** `small`: the answer is a small JSON document, read whole before it is returned. */
+  async #request(method: string, path: string, payload: Payload, timeoutMs: number, signal?: AbortSignal, small = false): Promise<Response> {
     if (!this.#token) await this.login();
     const used = this.#token;
-    let res = await this.#send(method, path, payload, timeoutMs, signal);
+    let res = await this.#send(method, path, payload, timeoutMs, signal, small);
     if (res.status === 401) {
       await res.body?.cancel();
       // Another call may have logged in already while this one was on its way.
@@ -180,19 +183,24 @@ export class MasterClient {
       } else if (!this.#token) {
         await this.login();
       }
-      res = await this.#send(method, path, payload, timeoutMs, signal);
+      res = await this.#send(method, path, payload, timeoutMs, signal, small);
     }
     if (!res.ok) throw await toError(res, `${method} ${path}`);
     return res;
   }
 
-  #send(method: string, path: string, payload: Payload, timeoutMs: number, signal?: AbortSignal): Promise<Response> {
+  #send(method: string, path: string, payload: Payload, timeoutMs: number, signal: AbortSignal | undefined, small: boolean): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#token}` };
     const timeout = AbortSignal.timeout(timeoutMs);
     const abort = signal ? AbortSignal.any([timeout, signal]) : timeout;
     if (payload && 'parts' in payload) {
       headers['content-type'] = 'application/octet-stream';
-      return sendParts(method, `${this.#base}${path}`, headers, payload.parts, abort);
+      return sendWithNodeHttp(method, `${this.#base}${path}`, headers, payload.parts, abort, small);
+    }
+    if (small && !(payload && 'stream' in payload)) {
+      // The calls every build makes (start, finish, pings): node:http costs a fraction of fetch's CPU.
+      if (payload) headers['content-type'] = 'application/json';
+      return sendWithNodeHttp(method, `${this.#base}${path}`, headers, payload ? [Buffer.from(JSON.stringify(payload.json))] : [], abort, true);
     }
     let body: string | ReadableStream<Uint8Array> | undefined;
     if (payload && 'json' in payload) {
@@ -214,10 +222,12 @@ export class MasterClient {
 
 /**
  * A request whose body is `parts`, written as they are with node:http — fetch copies a byte body
- * twice on its way out (undici), and console bytes are most of what an agent sends — answered as
- * a fetch Response so callers need not care.
+ * twice on its way out (undici), and console bytes are most of what an agent sends; fetch's
+ * machinery also costs several times the CPU of a plain request — answered as a fetch Response
+ * so callers need not care. `buffered`: the answer is read whole first (a small JSON document)
+ * instead of streamed.
  */
-function sendParts(method: string, url: string, headers: Record<string, string>, parts: readonly Uint8Array[], signal: AbortSignal): Promise<Response> {
+function sendWithNodeHttp(method: string, url: string, headers: Record<string, string>, parts: readonly Uint8Array[], signal: AbortSignal, buffered: boolean): Promise<Response> {
   const length = parts.reduce((n, p) => n + p.byteLength, 0);
   const send = url.startsWith('https:') ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
@@ -227,8 +237,17 @@ function sendParts(method: string, url: string, headers: Record<string, string>,
       for (const [name, value] of Object.entries(res.headers)) {
         for (const v of Array.isArray(value) ? value : value === undefined ? [] : [value]) answer.append(name, v);
       }
-      const body = NULL_BODY_STATUS.has(status) ? (res.resume(), null) : (Readable.toWeb(res) as ReadableStream<Uint8Array>);
-      resolve(new Response(body as BodyInit | null, { status, headers: answer }));
+      if (NULL_BODY_STATUS.has(status)) {
+        res.resume();
+        resolve(new Response(null, { status, headers: answer }));
+      } else if (buffered) {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('error', reject);
+        res.once('end', () => resolve(new Response(Buffer.concat(chunks), { status, headers: answer })));
+      } else {
+        resolve(new Response(Readable.toWeb(res) as ReadableStream<Uint8Array> as BodyInit, { status, headers: answer }));
+      }
     });
     req.once('error', reject);
     req.cork(); // one write of all parts (end() uncorks)

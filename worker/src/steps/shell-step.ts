@@ -146,11 +146,14 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   let aborted = false;
   let killing: Promise<void> | undefined;
   const killGroup = () => (killing ??= terminateGroup(pid, graceMs));
-  const stopDraining = new AbortController();
+  // Waiting for leaked pipes ends at PIPE_DRAIN_MS, or at once on an abort. A plain timer, not
+  // an AbortSignal: aborting one builds a DOMException with a stack trace, on every step.
+  let drainTimer: NodeJS.Timeout | undefined;
+  let stopDraining = () => {};
   const onAbort = () => {
     aborted = true;
     void killGroup();
-    stopDraining.abort(); // matters only once the step has exited and we wait for leaked pipes
+    stopDraining(); // matters only once the step has exited and we wait for leaked pipes
   };
   if (opts.signal.aborted) onAbort();
   else opts.signal.addEventListener('abort', onAbort, { once: true });
@@ -159,7 +162,11 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
     // Strays (`sleep 1000 &`) die with the step, as under Jenkins' ProcessTreeKiller; they would
     // otherwise hold the pipes open and hang the step. Costs one syscall when there are none.
     await killGroup();
-    const giveUp = sleep(PIPE_DRAIN_MS, false, { signal: stopDraining.signal }).catch(() => false);
+    const giveUp = new Promise<false>((resolve) => {
+      stopDraining = () => resolve(false);
+      if (aborted) resolve(false);
+      else drainTimer = setTimeout(resolve, PIPE_DRAIN_MS, false);
+    });
     const allRead = await Promise.race([drained.then(() => true), giveUp]);
     if (!allRead) {
       stdout.destroy();
@@ -167,7 +174,7 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
     }
     return { exitCode, signal, aborted, argv, ...(allRead ? {} : { leakedDescriptors: true }) };
   } finally {
-    stopDraining.abort(); // clears the drain timer, which would otherwise keep the agent's event loop busy
+    clearTimeout(drainTimer); // it would otherwise keep the agent's event loop busy
     opts.signal.removeEventListener('abort', onAbort);
     stdout.off('data', opts.onOutput);
     stderr.off('data', opts.onOutput);
