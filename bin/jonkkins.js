@@ -16,11 +16,11 @@ if (major !== 24 || minor < 12 || !process.features.typescript) {
  * Memory settings for the commands that keep running (bench/README.md has the measurements),
  * applied by replacing this process with one started with them — same pid, so signals and
  * supervisors are unaffected — unless JONKKINS_NODE_FLAGS=0:
- *  - V8, the master (`master`, `start`): --optimize-for-size (among others a 1 MB semi-space),
- *    and a full collection once the heap has grown 5 % past what the last one kept instead of
- *    letting it double: its garbage is short-lived request data and console uploads, and its RSS
- *    otherwise went past 150 MB (to 177–230 MB while 1,000 builds ran, around ~40 MB of live
- *    objects). Costs ~40 % more master CPU under that load (55 instead of 63–69 builds/s).
+ *  - V8, the master (`master`, `start`): a 1 MB semi-space, and a full collection once the heap
+ *    has grown 5 % past what the last one kept instead of letting it double: its garbage is
+ *    short-lived request data and console uploads, and its RSS otherwise went past 150 MB (to
+ *    177–230 MB while 1,000 builds ran, around ~40 MB of live objects). --optimize-for-size
+ *    kept RSS a little lower still, but cost ~15 % more master CPU per build than these two.
  *  - V8, the agent: a 4 MB semi-space (its CPU is spent per build; it holds little).
  *  A flag given to node itself (NODE_OPTIONS, command line) replaces ours of the same name.
  *  - glibc malloc: one arena, and buffers of 128 KiB and more always mapped and unmapped, so the
@@ -28,7 +28,7 @@ if (major !== 24 || minor < 12 || !process.features.typescript) {
  *    re-executed process removes these from its environment: build steps, PostgreSQL and Redis
  *    must not inherit them.
  */
-const MASTER_FLAGS = ['--optimize-for-size', '--heap-growing-percent=5'];
+const MASTER_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=5'];
 const NODE_FLAGS = { master: MASTER_FLAGS, start: MASTER_FLAGS, agent: ['--max-semi-space-size=4'] };
 const MALLOC_ENV = { MALLOC_ARENA_MAX: '1', MALLOC_MMAP_THRESHOLD_: '131072' };
 const command = process.argv[2];
