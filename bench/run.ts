@@ -13,7 +13,8 @@
  * BENCH_RESTARTS (3), BENCH_LOG_DIR (keep the master's and agents' output there),
  * BENCH_MASTER_NODE_OPTIONS and BENCH_AGENT_NODE_OPTIONS (NODE_OPTIONS for those processes, e.g.
  * to try --max-semi-space-size=2; the report names them), BENCH_MASTER_NODE_ARGS and
- * BENCH_AGENT_NODE_ARGS (flags NODE_OPTIONS refuses, e.g. --trace-gc; named too).
+ * BENCH_AGENT_NODE_ARGS (flags NODE_OPTIONS refuses, e.g. --trace-gc; named too), BENCH_MASTER_ENV and
+ * BENCH_AGENT_ENV (`NAME=value …`: more environment, e.g. MALLOC_MMAP_THRESHOLD_=33554432).
  * To find where the time goes: bench/profile.ts (CPU profiles) and bench/timeline.ts.
  */
 import { execFileSync } from 'node:child_process';
@@ -83,14 +84,19 @@ function machine() {
   };
 }
 
+/** BENCH_MASTER_ENV / BENCH_AGENT_ENV: `NAME=value …`, more environment for those processes (e.g. MALLOC_MMAP_THRESHOLD_=…). */
+function extraEnv(spec: string | undefined): Record<string, string> {
+  return Object.fromEntries((spec ?? '').split(/\s+/).filter((p) => p.includes('=')).map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+}
+
 async function main(cleanup: Cleanup): Promise<void> {
   const facts = machine();
   log(`${facts.cores} cores, node ${facts.node}; load ${facts.loadAverageAtStart}`);
   // 5a. The first start is timed inside: an empty database, so it migrates.
   const h = await startHarness(cleanup, {
     adminUrl: CONFIG.adminUrl,
-    masterEnv: nodeOptions(CONFIG.masterNodeOptions, CONFIG.masterNodeArgs),
-    agentEnv: nodeOptions(CONFIG.agentNodeOptions, CONFIG.agentNodeArgs),
+    masterEnv: { ...nodeOptions(CONFIG.masterNodeOptions, CONFIG.masterNodeArgs), ...extraEnv(env.BENCH_MASTER_ENV) },
+    agentEnv: { ...nodeOptions(CONFIG.agentNodeOptions, CONFIG.agentNodeArgs), ...extraEnv(env.BENCH_AGENT_ENV) },
     log,
   });
   const { probe, rss } = h;
