@@ -91,3 +91,25 @@ test('FLUSHALL while the agent’s executors are busy and builds wait: the runni
   for (const id of waiting) results.push((await api.finished('many', await api.numberOf(id))).result);
   t.deepEqual(results, ['SUCCESS', 'SUCCESS', 'SUCCESS', 'SUCCESS']);
 });
+
+test('a queue job lost on its own (not a FLUSHALL) comes back at the next sweep; the sweep does not re-add the jobs that are there', async (t) => {
+  t.timeout(60_000);
+  const { api, client, queue } = await setup(t);
+  await api.job('many', { concurrentBuild: true, steps: [{ type: 'shell', script: 'true' }] });
+  const ids: number[] = [];
+  for (let i = 0; i < 6; i++) ids.push(await api.trigger('many'));
+  t.is(await queue.getWaitingCount(), 6);
+  // Scripts run on Redis: every add of a build to its queue is one (BullMQ's addStandardJob).
+  const scriptCalls = async () => Number(/cmdstat_evalsha:calls=(\d+)/.exec(await client.info('commandstats'))?.[1] ?? 0);
+
+  await queue.remove(`build-${ids[2]}`);
+  t.is(await queue.getWaitingCount(), 5);
+  await until('the sweep to put the lost one back', async () => (await queue.getJob(`build-${ids[2]}`)) !== undefined, 10 * SWEEP_MS, 20);
+  t.is(await queue.getWaitingCount(), 6);
+
+  // Three more sweeps with six builds queued and none lost: re-adding them all would be ≥ 18 scripts.
+  const before = await scriptCalls();
+  await new Promise((r) => setTimeout(r, 3.5 * SWEEP_MS));
+  t.true((await scriptCalls()) - before < 6, 'no sweep re-added the builds that were on the queue');
+  t.is(await queue.getWaitingCount(), 6);
+});

@@ -186,7 +186,8 @@ export class AgentBuildsService {
     if (!done.already) {
       this.#events.publish({ type: 'build.log', buildId, size: done.size });
       this.#events.publish({ type: 'build.finished', job: done.job, queueId: buildId, number: done.number, result: done.result });
-      await this.#dispatcher.dispatch(done.jobId);
+      // A concurrent job's queued builds are on the queue already; a non-concurrent job's next one goes now.
+      if (!done.config?.concurrentBuild) await this.#dispatcher.dispatch(done.jobId);
       await discardOldBuilds(this.#pool, done.jobId, this.#artifacts, done.config ?? undefined);
     }
     return { result: done.result };

@@ -2,7 +2,8 @@
  * Decides which queued builds go on the BullMQ queue. A non-concurrent job lets only its oldest
  * queued build onto the queue, and only while none of its builds runs; the others wait in
  * PostgreSQL (their `why` says so) and are dispatched when the running one ends. The sweep also
- * refills Redis after it lost its data: every eligible queued build is (re-)added, idempotently.
+ * refills Redis after it lost its data, and re-adds builds an agent took and let go: every
+ * eligible queued build whose queue job does not exist is added.
  * Between sweeps, a concurrent job's dispatch (after a trigger, after a build ended) adds only the
  * builds this master has not put on the queue since the last sweep: with N queued builds it would
  * otherwise cost N rows and N Redis calls per trigger and per finished build (N² for a burst of
@@ -39,13 +40,19 @@ export class Dispatcher {
              OR (NOT EXISTS (SELECT 1 FROM builds r WHERE r.job_id = b.job_id AND r.state = 'running')
                  AND b.id = (SELECT min(q.id) FROM builds q WHERE q.job_id = b.job_id AND q.state = 'queued')))
       ORDER BY b.id`);
+    // A sweep adds only what the queue lacks (see the header); the others are known to be there.
+    const lacking = sweep ? new Set(await this.#queue.missing(rows)) : undefined;
     const enqueued = sweep ? new Set<number>() : this.#enqueued;
+    let added = 0;
     for (const row of rows) {
-      await this.#queue.enqueue(row.id, row.label, row.delay_ms);
+      if (!lacking || lacking.has(row.id)) {
+        await this.#queue.enqueue(row.id, row.label, row.delay_ms);
+        added++;
+      }
       enqueued.add(row.id);
     }
     if (sweep) this.#enqueued = enqueued;
-    return rows.length;
+    return added;
   }
 
   /**

@@ -14,10 +14,18 @@ import type { Logger } from '../log.ts';
 export const ANY_QUEUE = 'any';
 
 /** The queue of a label expression: `any`, or a name derived from its canonical form. */
+/** Label expressions seen, with their queue's name: every enqueue asks (parsing and hashing each time showed in profiles). */
+const queueNames = new Map<string, string>();
+const QUEUE_NAMES_KEPT = 10_000;
+
 export function queueNameFor(label: string): string {
+  let name = queueNames.get(label);
+  if (name !== undefined) return name;
   const canonical = formatLabelExpression(parseLabelExpression(label));
-  if (canonical === '') return ANY_QUEUE;
-  return `label-${createHash('sha256').update(canonical).digest('hex').slice(0, 20)}`;
+  name = canonical === '' ? ANY_QUEUE : `label-${createHash('sha256').update(canonical).digest('hex').slice(0, 20)}`;
+  if (queueNames.size >= QUEUE_NAMES_KEPT) queueNames.clear();
+  queueNames.set(label, name);
+  return name;
 }
 
 export class BuildQueue {
@@ -60,6 +68,20 @@ export class BuildQueue {
         removeOnFail: { age: 24 * 3600, count: 1000 },
       },
     );
+  }
+
+  /**
+   * Which of these builds have no job on their queue: never added, taken and let go by an agent,
+   * or lost with Redis's data. One pipeline of EXISTS — cheap next to re-adding every queued build,
+   * which is what a sweep did, every few seconds, for each of up to thousands of builds.
+   */
+  async missing(builds: readonly { id: number; label: string }[]): Promise<number[]> {
+    if (builds.length === 0) return [];
+    const pipeline = this.#connection.pipeline();
+    for (const b of builds) pipeline.exists(this.#queue(queueNameFor(b.label)).toKey(`build-${b.id}`));
+    const answers = (await pipeline.exec()) ?? [];
+    // An answer that is not a plain 1 counts as missing: adding again is always safe (it is idempotent).
+    return builds.filter((_, i) => answers[i]?.[0] !== null || answers[i]?.[1] !== 1).map((b) => b.id);
   }
 
   /** Takes a build off the queue if it is still waiting there (cancelled before an agent took it). */
