@@ -113,16 +113,17 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   let child: ChildProcess;
   try {
     // One stream, as in Jenkins: `exec 2>&1` points stderr at the stdout pipe, so `+ cmd` traces
-    // and output keep their order; `exec "$@"` then replaces the shell (no extra process).
+    // and output keep their order; `exec "$@"` then replaces the shell (no extra process). Until
+    // then stderr is /dev/null: the wrapper writes nothing, and a pipe of its own cost a socket
+    // pair and a stream per step.
     // detached: the step leads a new process group (pgid = pid) that we can signal as a whole.
     child = spawn('/bin/sh', ['-c', 'exec 2>&1; exec "$@"', 'jonkkins-step', file, ...args], {
-      cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'ignore'],
     });
   } catch (err) {
     return failed(err); // e.g. a NUL byte in an argument
   }
   const stdout = child.stdout as Readable;
-  const stderr = child.stderr as Readable;
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.once('exit', (code, sig) => resolve([code, sig]));
   });
@@ -133,14 +134,12 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   });
   if (started !== null || child.pid === undefined) {
     stdout.destroy();
-    stderr.destroy();
     return failed(started ?? new Error('no pid'));
   }
   const pid = child.pid;
-  const drained = Promise.all([closed(stdout), closed(stderr)]);
+  const drained = closed(stdout);
   // Chunks are forwarded as they arrive and never accumulated here.
   stdout.on('data', opts.onOutput);
-  stderr.on('data', opts.onOutput);
 
   const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   let aborted = false;
@@ -170,14 +169,12 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
     const allRead = await Promise.race([drained.then(() => true), giveUp]);
     if (!allRead) {
       stdout.destroy();
-      stderr.destroy();
     }
     return { exitCode, signal, aborted, argv, ...(allRead ? {} : { leakedDescriptors: true }) };
   } finally {
     clearTimeout(drainTimer); // it would otherwise keep the agent's event loop busy
     opts.signal.removeEventListener('abort', onAbort);
     stdout.off('data', opts.onOutput);
-    stderr.off('data', opts.onOutput);
   }
 }
 
