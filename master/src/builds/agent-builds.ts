@@ -13,7 +13,7 @@ import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-e
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { buildEnvironment, plainParameters, triggerEnvironment } from './build-env.ts';
-import { applyTransition, BUILD_COLUMNS, BuildRow, checkOwned, lockBuild, lockOwnedBuild } from './build-rows.ts';
+import { applyTransition, BUILD_COLUMNS, BuildRow, checkOwned, decideTransition, lockBuild, lockOwnedBuild, writeTransition } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { checkPath, openById } from '../jobs/job-files.ts';
 import type { BuildsService } from './builds.ts';
@@ -116,12 +116,14 @@ export class AgentBuildsService {
         const busy = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE job_id = ${row.job_id} AND state = 'running'`);
         if (busy) throw new ConflictError(`${config.name} is already building and does not allow concurrent builds`);
       }
-      await applyTransition(tx, row, { type: 'start' }, sql.fragment`
-        number = ${job.next}, agent_name = ${agentName}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
-        timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`);
-      const header = describeCauses(row.causes).map((line) => `${line}\n`).join('');
-      const logOffset = await appendAtEnd(tx, row.id, row.log_size, text(header));
-      return this.#spec(publicUrl, row, config, job.next, logOffset, job.build_files, job.job_files);
+      const header = text(describeCauses(row.causes).map((line) => `${line}\n`).join(''));
+      await writeTransition(tx, row, decideTransition(row, { type: 'start' }), {
+        extra: sql.fragment`
+          number = ${job.next}, agent_name = ${agentName}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
+          timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`,
+        append: header,
+      });
+      return this.#spec(publicUrl, row, config, job.next, row.log_size + header.length, job.build_files, job.job_files);
     });
     this.#events.publish({ type: 'build.started', job: spec.jobName, queueId: buildId, number: spec.number, agent: agentName, executor });
     this.#events.publish({ type: 'queue.changed' });
@@ -170,7 +172,7 @@ export class AgentBuildsService {
       }
       // The transaction rolls back: what the master has is the size before this call.
       if (req.logSize !== row.log_size + tail.length) throw new LogGapError(row.log_size);
-      const next = await applyTransition(tx, row, { type: 'finish', reported: req.result });
+      const next = decideTransition(row, { type: 'finish', reported: req.result });
       let footer = '';
       if (row.abort_result && row.abort_by === 'timeout') footer += 'Build timed out. Marking the build as failed.\n';
       else if (row.abort_result) footer += `Aborted by ${row.abort_by ?? 'unknown'}\n`;
@@ -178,8 +180,10 @@ export class AgentBuildsService {
       const released = await abortAwaited(tx, row);
       const config = Job.parse(row.job_config);
       const fired = await this.#fireDownstream(tx, publicUrl, row, config, next.result!, req.properties);
-      const size = await appendAtEnd(tx, row.id, row.log_size, Buffer.concat([tail, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`)]));
-      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size, already: false, queued: fired.queued, released, config };
+      // The new state, the console's tail and its footer: one statement (this row is locked already).
+      const append = Buffer.concat([tail, text(`${footer}${fired.lines.join('')}Finished: ${next.result}\n`)]);
+      await writeTransition(tx, row, next, { append });
+      return { jobId: row.job_id, job: row.job_name, number: row.number!, result: next.result!, size: row.log_size + append.length, already: false, queued: fired.queued, released, config };
     });
     await this.#released(done.released);
     for (const q of done.queued) await this.#builds.announceQueued(q.stored, q.queueId);

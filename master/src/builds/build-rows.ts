@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { BuildResult, BuildState, Cause } from '../../../shared/src/build.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { transition, type BuildEvent, type BuildStatus } from './build-transitions.ts';
+import { chunkInsert } from './log-store.ts';
 
 export const BuildRow = z.object({
   id: z.coerce.number(),
@@ -48,19 +49,33 @@ export function checkOwned<R extends Pick<BuildRow, 'agent_name' | 'state'>>(row
   return row;
 }
 
-/**
- * Applies the state machine to a locked row and writes the new status, with `extra` column
- * assignments in the same UPDATE (the row's CHECKs tie some columns to the state). A refused
- * transition is a 409.
- */
-export async function applyTransition(tx: DatabaseTransactionConnection, row: BuildRow, event: BuildEvent, extra?: FragmentSqlToken): Promise<BuildStatus> {
+/** The state machine's answer for a locked row; a refused transition is a 409. */
+export function decideTransition(row: BuildRow, event: BuildEvent): BuildStatus {
   const t = transition({ state: row.state, result: row.result, abortResult: row.abort_result }, event);
   if (!t.ok) throw new ConflictError(`Cannot ${event.type} build: ${t.reason}`);
-  const { state, result, abortResult } = t.next;
+  return t.next;
+}
+
+/**
+ * Writes a decided status, with `extra` column assignments in the same UPDATE (the row's CHECKs
+ * tie some columns to the state) and, with `append`, the console bytes the change adds at the
+ * log's end (chunk and log_size in the same statement).
+ */
+export async function writeTransition(tx: DatabaseTransactionConnection, row: BuildRow, next: BuildStatus, opts: { extra?: FragmentSqlToken; append?: Buffer } = {}): Promise<void> {
+  const { state, result, abortResult } = next;
+  const append = opts.append && opts.append.length > 0 ? opts.append : undefined;
   await tx.query(sql.unsafe`
+    ${append ? sql.fragment`WITH chunk AS (${chunkInsert(row.id, row.log_size, append)})` : sql.fragment``}
     UPDATE builds SET state = ${state}, result = ${result}, abort_result = ${abortResult},
       finished_at = CASE WHEN ${state} IN ('finished', 'cancelled') THEN now() ELSE finished_at END
-      ${extra ? sql.fragment`, ${extra}` : sql.fragment``}
+      ${opts.extra ? sql.fragment`, ${opts.extra}` : sql.fragment``}
+      ${append ? sql.fragment`, log_size = ${row.log_size + append.length}` : sql.fragment``}
     WHERE id = ${row.id}`);
-  return t.next;
+}
+
+/** Applies the state machine to a locked row and writes the new status (decideTransition, then writeTransition). */
+export async function applyTransition(tx: DatabaseTransactionConnection, row: BuildRow, event: BuildEvent, extra?: FragmentSqlToken): Promise<BuildStatus> {
+  const next = decideTransition(row, event);
+  await writeTransition(tx, row, next, { extra });
+  return next;
 }

@@ -10,12 +10,19 @@ import { sql, type DatabaseTransactionConnection, type DatabasePool, type Fragme
 import { z } from 'zod';
 import type { RawClient } from '../db/raw-pool.ts';
 
+/**
+ * The INSERT of one console chunk, for a statement that also sets the build's log_size (as a
+ * data-modifying CTE: one round trip where a build's start and finish each add a few lines).
+ */
+export function chunkInsert(buildId: number, offset: number, data: Buffer): FragmentSqlToken {
+  return sql.fragment`INSERT INTO build_log_chunks (build_id, start_offset, data) VALUES (${buildId}, ${offset}, ${sql.binary(data)})`;
+}
+
 /** Appends bytes at the end of the log (caller holds the build row lock); returns the new size. */
 export async function appendAtEnd(tx: DatabaseTransactionConnection, buildId: number, size: number, data: Buffer): Promise<number> {
   if (data.length === 0) return size;
-  // One statement, one round trip: a build's start and finish each append a few lines.
   await tx.query(sql.unsafe`
-    WITH chunk AS (INSERT INTO build_log_chunks (build_id, start_offset, data) VALUES (${buildId}, ${size}, ${sql.binary(data)}))
+    WITH chunk AS (${chunkInsert(buildId, size, data)})
     UPDATE builds SET log_size = ${size + data.length} WHERE id = ${buildId}`);
   return size + data.length;
 }
