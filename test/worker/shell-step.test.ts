@@ -256,8 +256,25 @@ test('a missing interpreter is a launch error, not a throw', async (t) => {
   t.regex(empty.result.launchError ?? '', /names no interpreter/);
 });
 
-test('stdout and stderr are one stream, in order: sh -x traces sit right before their output', async (t) => {
-  const r = await run(t, 'echo out1\necho err1 >&2\necho out2\necho err2 >&2');
-  t.is(r.result.exitCode, 0);
-  t.is(r.text, '+ echo out1\nout1\n+ echo err1\nerr1\n+ echo out2\nout2\n+ echo err2\nerr2\n');
-});
+for (const merge of ['socket', 'shell'] as const) {
+  test(`stdout and stderr are one stream, in order: sh -x traces sit right before their output (merged by ${merge})`, async (t) => {
+    const r = await run(t, 'echo out1\necho err1 >&2\necho out2\necho err2 >&2', { merge });
+    t.is(r.result.exitCode, 0);
+    t.is(r.text, '+ echo out1\nout1\n+ echo err1\nerr1\n+ echo out2\nout2\n+ echo err2\nerr2\n');
+  });
+
+  test(`exit codes, a missing interpreter and leaked descriptors are the same whichever way the output is merged (${merge})`, async (t) => {
+    t.is((await run(t, 'exit 3', { merge })).result.exitCode, 3);
+    const missing = await run(t, '#!/nonexistent/interp -x\necho hi', { merge });
+    t.regex(missing.result.launchError ?? '', /Cannot run program "\/nonexistent\/interp".*ENOENT/);
+    // A setsid escapee keeps the output open after the step exits: the wait for it ends on abort.
+    const leaked = await run(t, 'setsid sleep 100 &\necho "escapee=$!"', { merge }, async (out, abort) => {
+      await until('the step to print', () => /^escapee=\d+$/m.test(out()), 10_000, 10);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      abort();
+    });
+    const escapee = pidOf(leaked.text, 'escapee');
+    t.teardown(() => process.kill(escapee, 'SIGKILL'));
+    t.like(leaked.result, { exitCode: 0, aborted: true, leakedDescriptors: true });
+  });
+}

@@ -12,6 +12,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { openOutputPair } from './output-socket.ts';
 import { interpreterFor, normaliseScript } from './shebang.ts';
 
 export interface ShellStepOptions {
@@ -25,6 +26,11 @@ export interface ShellStepOptions {
   onOutput(chunk: Buffer): void;
   /** The command about to run (interpreter, then the script file), before any output. Must not throw. */
   onCommand?(argv: string[]): void;
+  /**
+   * How stdout and stderr become one stream: 'socket' (the default where there is one, see
+   * output-socket.ts) or 'shell' (a `sh -c 'exec 2>&1; exec "$@"'` wrapper: elsewhere, and tests).
+   */
+  merge?: 'socket' | 'shell';
 }
 
 export interface ShellStepResult {
@@ -110,20 +116,26 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   });
   const missing = await executableProblem(file, opts.env.PATH);
   if (missing) return failed(new Error(missing));
+  // One stream, as in Jenkins: the step's stdout and stderr are one socket (openOutputPair), so
+  // `+ cmd` traces and output keep their order. Where there is none, a shell wrapper makes it:
+  // `exec 2>&1` points stderr at the stdout pipe, then `exec "$@"` replaces the shell.
+  const pair = opts.merge === 'shell' ? undefined : await openOutputPair();
   let child: ChildProcess;
   try {
-    // One stream, as in Jenkins: `exec 2>&1` points stderr at the stdout pipe, so `+ cmd` traces
-    // and output keep their order; `exec "$@"` then replaces the shell (no extra process). Until
-    // then stderr is /dev/null: the wrapper writes nothing, and a pipe of its own cost a socket
-    // pair and a stream per step.
     // detached: the step leads a new process group (pgid = pid) that we can signal as a whole.
-    child = spawn('/bin/sh', ['-c', 'exec 2>&1; exec "$@"', 'jonkkins-step', file, ...args], {
-      cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'ignore'],
-    });
+    child = pair
+      ? spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', pair.writeEnd, pair.writeEnd] })
+      : spawn('/bin/sh', ['-c', 'exec 2>&1; exec "$@"', 'jonkkins-step', file, ...args], {
+          cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'ignore'],
+        });
   } catch (err) {
+    pair?.writeEnd.destroy();
+    pair?.readEnd.destroy();
     return failed(err); // e.g. a NUL byte in an argument
+  } finally {
+    pair?.writeEnd.destroy(); // the step has its own copy: the output ends when the step's processes close theirs
   }
-  const stdout = child.stdout as Readable;
+  const stdout = pair ? pair.readEnd : (child.stdout as Readable);
   const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
     child.once('exit', (code, sig) => resolve([code, sig]));
   });
@@ -140,6 +152,7 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   const drained = closed(stdout);
   // Chunks are forwarded as they arrive and never accumulated here.
   stdout.on('data', opts.onOutput);
+  stdout.resume();
 
   const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   let aborted = false;
