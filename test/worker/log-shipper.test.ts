@@ -182,3 +182,56 @@ test('giveUp stops the retries', async (t) => {
   await t.throwsAsync(flushed, { message: /gave up/ });
   await s.close();
 });
+
+test('flow control: full while two batches wait and the master takes them, drained once it acknowledged; never full while the master cannot be reached', async (t) => {
+  const d = await dir(t);
+  let answer: ((logSize: number) => void) | undefined;
+  let prompt = false; // after the first answer, the master answers at once
+  const slow = {
+    sendLog: (_id: number, offset: number, parts: readonly Uint8Array[]) =>
+      new Promise<{ logSize: number; abort: boolean }>((resolve) => {
+        const end = offset + parts.reduce((n, p) => n + p.byteLength, 0);
+        if (prompt) resolve({ logSize: end, abort: false });
+        else answer = (logSize) => resolve({ logSize, abort: false });
+      }),
+    ping: async () => ({ logSize: 0, abort: false }),
+  };
+  const shipper = new LogShipper({ channel: slow, buildId: 1, startOffset: 0, spillPath: join(d, 'a.spool'), onAbort: () => {}, warn: () => {}, batchMs: 1, batchBytes: 100 });
+  shipper.write(Buffer.alloc(250, 1));
+  await until(() => answer !== undefined);
+  t.true(shipper.full, '250 bytes wait, the batch is 100');
+  let drained = false;
+  shipper.whenDrained(() => (drained = true));
+  t.false(drained);
+  prompt = true;
+  answer!(100); // the master stored the first batch
+  await until(() => drained);
+  t.false(shipper.full);
+  await shipper.flush();
+  await shipper.close();
+
+  // The master is away: the step must not stall, its output spills instead.
+  const away = {
+    sendLog: async () => {
+      throw new TypeError('fetch failed');
+    },
+    ping: async () => {
+      throw new TypeError('fetch failed');
+    },
+  };
+  const offline = new LogShipper({ channel: away, buildId: 2, startOffset: 0, spillPath: join(d, 'b.spool'), onAbort: () => {}, warn: () => {}, batchMs: 1, batchBytes: 100 });
+  offline.write(Buffer.alloc(1000, 3));
+  await until(() => !offline.full);
+  let resumed = false;
+  offline.whenDrained(() => (resumed = true));
+  t.true(resumed);
+  await offline.close();
+});
+
+async function until(predicate: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(5);
+  }
+}

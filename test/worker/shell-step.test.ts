@@ -267,3 +267,29 @@ for (const merge of ['socket', 'shell'] as const) {
     t.true(leaked.ms < 3000, `took ${leaked.ms} ms`); // instantly on a quiet machine; without the fix: 100 s (the sleep) or 10 s (PIPE_DRAIN_MS)
   });
 }
+
+test('flow control: while the console is full the step is paused on its writes, and all its output arrives once it drained', async (t) => {
+  let full = true;
+  let resume: (() => void) | undefined;
+  const flow = {
+    get full() {
+      return full;
+    },
+    whenDrained(listener: () => void) {
+      resume = listener;
+    },
+  };
+  let got = 0;
+  let done = false;
+  const r = run(t, '#!/bin/sh\nhead -c 5000000 /dev/zero\necho done', { flow, onOutput: (c) => (got += c.length) });
+  void r.then(() => (done = true));
+  await until('the first output', () => got > 0, 10_000, 10);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  t.false(done, 'the step waits on its writes');
+  t.true(got < 5_000_000, `only ${got} bytes read while full`);
+  full = false;
+  resume!();
+  const result = await r;
+  t.is(result.result.exitCode, 0);
+  t.is(got, 5_000_000 + 'done\n'.length);
+});

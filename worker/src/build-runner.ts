@@ -136,6 +136,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
         signal: abort.signal,
         killGraceMs: host.killGraceMs,
         onOutput: output,
+        flow: shipper,
         announce: (line) => say(`${line}\n`),
       });
       shipper.write(masker.flush());

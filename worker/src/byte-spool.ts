@@ -2,8 +2,9 @@
  * A first-in first-out store of console bytes the master has not acknowledged yet. It lives in
  * memory up to `maxMemoryBytes`; beyond that (the master has been unreachable for a while and the
  * build is chatty) new bytes go to a spill file, and are read back in order as the master catches
- * up. We spill rather than pause the step: the step runner pushes output to us and offers no way
- * to stop reading it, and a build must not stall or lose bytes because the master is restarting.
+ * up. While the master takes the console, the step is paused instead once two batches wait
+ * (LogShipper.full); while it cannot be reached we spill rather than pause the step: a build must
+ * not stall or lose bytes because the master is restarting.
  * Only masked bytes ever reach the spool, so no secret is written to disk.
  *
  * File I/O is synchronous on purpose: appends come from a stream 'data' callback and must keep

@@ -66,6 +66,9 @@ export class LogShipper {
   /** A log call or ping is on its way. */
   #busy = false;
   #idleWaiters: Array<() => void> = [];
+  /** The last call to the master failed: we are backing off (bytes then spill, see `full`). */
+  #retrying = false;
+  #drainWaiters: Array<() => void> = [];
   readonly #loop: Promise<void>;
   readonly #warn: (kind: string, message: string) => void;
 
@@ -89,6 +92,30 @@ export class LogShipper {
   /** Bytes the master has not acknowledged yet. */
   get pending(): number {
     return this.#spool.length;
+  }
+
+  /**
+   * Flow control for the step's output: true while two batches wait and the master is taking
+   * them, so the reader should pause the step (it blocks on its next write) rather than let the
+   * agent hold or spill to disk what the master cannot store as fast. While the master cannot be
+   * reached it is false: the step runs on and its output spills, as a master restart must not
+   * stall builds.
+   */
+  get full(): boolean {
+    return !this.#retrying && !this.#failure && !this.#closing && this.#spool.length >= 2 * this.#batchBytes;
+  }
+
+  /** Calls `listener` once the shipper is not `full` any more. */
+  whenDrained(listener: () => void): void {
+    if (!this.full) listener();
+    else this.#drainWaiters.push(listener);
+  }
+
+  #wakeDrainWaiters(): void {
+    if (this.full || this.#drainWaiters.length === 0) return;
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const w of waiters) w();
   }
 
   /** Queues bytes (already masked) for the master. Never throws. */
@@ -151,6 +178,7 @@ export class LogShipper {
   /** Stops the loop (call flush first: bytes still waiting are dropped) and removes any spill file. */
   async close(): Promise<void> {
     this.#closing = true;
+    this.#wakeDrainWaiters();
     this.#kick();
     await this.#loop;
     this.#spool.close();
@@ -174,10 +202,12 @@ export class LogShipper {
           const offset = this.#acked;
           const parts = this.#spool.peekParts(this.#batchBytes);
           const control = await this.#o.channel.sendLog(this.#o.buildId, offset, parts);
+          this.#retrying = false;
           this.#adopt(control.logSize);
           this.#react(control);
         } else {
           this.#react(await this.#o.channel.ping(this.#o.buildId));
+          this.#retrying = false;
         }
         this.#lastContact = Date.now();
         backoff = MIN_BACKOFF_MS;
@@ -198,6 +228,8 @@ export class LogShipper {
         }
         const e = err as MasterError;
         const wait = Math.max(backoff, e.retryAfterMs ?? 0);
+        this.#retrying = true;
+        this.#wakeDrainWaiters(); // the step goes on meanwhile; its output spills
         this.#warn('retry', `build ${this.#o.buildId}: cannot reach the master (${e.message}); ${this.#spool.length} console bytes wait; retrying in ${wait} ms`);
         this.#idle();
         await this.#sleep(wait, true);
@@ -236,6 +268,7 @@ export class LogShipper {
     }
     this.#acked = logSize;
     this.#waitingSince = this.#spool.length === 0 ? undefined : this.#waitingSince ?? Date.now();
+    this.#wakeDrainWaiters();
   }
 
   #react(control: BuildControl): void {
@@ -248,6 +281,7 @@ export class LogShipper {
   #fail(err: Error): void {
     if (this.#failure) return;
     this.#failure = err;
+    this.#wakeDrainWaiters();
     this.#kick();
     this.#o.onFailure?.(err);
   }

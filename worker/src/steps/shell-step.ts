@@ -24,6 +24,11 @@ export interface ShellStepOptions {
   killGraceMs?: number;         // default 5000
   /** stdout and stderr bytes, merged, byte-exact, in arrival order. Must not throw. */
   onOutput(chunk: Buffer): void;
+  /**
+   * Flow control: while `full`, reading the step's output pauses (the step blocks on its writes)
+   * until `whenDrained` calls back. LogShipper has both.
+   */
+  flow?: { readonly full: boolean; whenDrained(resume: () => void): void };
   /** The command about to run (interpreter, then the script file), before any output. Must not throw. */
   onCommand?(argv: string[]): void;
   /**
@@ -151,7 +156,18 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   const pid = child.pid;
   const drained = closed(stdout);
   // Chunks are forwarded as they arrive and never accumulated here.
-  stdout.on('data', opts.onOutput);
+  const { flow } = opts;
+  // Once the step has exited, what is left to read is bounded (the socket's buffer, and leaked
+  // writers): it is read at once, so the drain wait below measures leaks, not a slow master.
+  let stepExited = false;
+  const onData = (chunk: Buffer) => {
+    opts.onOutput(chunk);
+    if (flow?.full && !stepExited && !stdout.isPaused()) {
+      stdout.pause();
+      flow.whenDrained(() => stdout.resume());
+    }
+  };
+  stdout.on('data', onData);
   stdout.resume();
 
   const graceMs = opts.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
@@ -171,6 +187,8 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   else opts.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const [exitCode, signal] = await exited;
+    stepExited = true;
+    stdout.resume();
     // Strays (`sleep 1000 &`) die with the step, as under Jenkins' ProcessTreeKiller; they would
     // otherwise hold the pipes open and hang the step. Costs one syscall when there are none.
     await killGroup();
@@ -187,7 +205,7 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   } finally {
     clearTimeout(drainTimer); // it would otherwise keep the agent's event loop busy
     opts.signal.removeEventListener('abort', onAbort);
-    stdout.off('data', opts.onOutput);
+    stdout.off('data', onData);
   }
 }
 
