@@ -132,6 +132,13 @@ export class RssSampler {
     return max / 1024;
   }
 
+  /** When (performance.now()) the highest sample of `name` was taken. */
+  peakAt(name: string): number | undefined {
+    let best: RssSample | undefined;
+    for (const s of this.samples.get(name) ?? []) if (!best || s.kb > best.kb) best = s;
+    return best?.t;
+  }
+
   latestMb(name: string): number {
     return (this.samples.get(name)?.at(-1)?.kb ?? 0) / 1024;
   }

@@ -111,13 +111,23 @@ async function main(cleanup: Cleanup): Promise<void> {
   // 1. Latency on an idle system: one agent with 2 executors, builds one after the other.
   await h.runAgent('agent-lat', 2, ['lat']);
   log(`latency: ${CONFIG.latencyBuilds} sequential builds (+${CONFIG.latencyWarmup} warm-up)`);
-  const latency = await phase(probe, () =>
+  /** Each measured phase's time window, to say when the master's RSS peaked. */
+  const windows: [string, number, number][] = [];
+  const timed = async <T>(name: string, body: () => Promise<T>): Promise<T> => {
+    const from = performance.now();
+    try {
+      return await body();
+    } finally {
+      windows.push([name, from, performance.now()]);
+    }
+  };
+  const latency = await timed('latency', () => phase(probe, () =>
     measureLatency(probe, { job: 'latency', builds: CONFIG.latencyBuilds, warmup: CONFIG.latencyWarmup, gapMs: CONFIG.latencyGapMs }),
-  );
+  ));
   // 3. Console ingest: one build writing CONFIG.consoleBytes. Measured second, before the
   // throughput runs have grown the master's heap: RSS rarely shrinks once grown.
   log(`console: one build writing ${f(CONFIG.consoleBytes / 1e6)} MB`);
-  const consoleRun = await phase(probe, () => measureConsole(probe, { job: 'console', bytes: CONFIG.consoleBytes, timeoutMs: 10 * 60_000 }));
+  const consoleRun = await timed('console', () => phase(probe, () => measureConsole(probe, { job: 'console', bytes: CONFIG.consoleBytes, timeoutMs: 10 * 60_000 })));
   await h.stopAgent('agent-lat');
 
   // 2. Throughput, next to what this machine can spawn at all.
@@ -127,7 +137,7 @@ async function main(cleanup: Cleanup): Promise<void> {
   // 2b first: the same builds with a shallow queue (at most 2 × executors unfinished), which tells
   // the cost of a deep queue apart from the cost of a build.
   log(`throughput, shallow queue: ${CONFIG.shallowBuilds} builds, at most ${2 * CONFIG.executors} unfinished`);
-  const shallow = await phase(probe, () =>
+  const shallow = await timed('shallow queue', () => phase(probe, () =>
     measureThroughput(probe, {
       job: 'throughput',
       builds: CONFIG.shallowBuilds,
@@ -137,9 +147,9 @@ async function main(cleanup: Cleanup): Promise<void> {
       timeoutMs: 15 * 60_000,
       maxOutstanding: 2 * CONFIG.executors,
     }),
-  );
+  ));
   log(`throughput: ${CONFIG.throughputBuilds} builds on ${CONFIG.executors} executors`);
-  const throughput = await phase(probe, () =>
+  const throughput = await timed('throughput', () => phase(probe, () =>
     measureThroughput(probe, {
       job: 'throughput',
       builds: CONFIG.throughputBuilds,
@@ -148,12 +158,14 @@ async function main(cleanup: Cleanup): Promise<void> {
       warmup: 2 * CONFIG.executors,
       timeoutMs: 15 * 60_000,
     }),
-  );
+  ));
 
   await h.stopAgent('agent-tp');
 
   // 4. Master memory over everything above.
   const peakRssMb = rss.peakMb('master');
+  const peakAt = rss.peakAt('master') ?? 0;
+  const peakWhen = windows.find(([, from, to]) => peakAt >= from && peakAt <= to)?.[0] ?? `between phases, after ${windows.filter(([, , to]) => to < peakAt).at(-1)?.[0] ?? 'start-up'}`;
   const rssSamples = rss.count('master');
   await h.stopMaster();
 
@@ -248,7 +260,7 @@ async function main(cleanup: Cleanup): Promise<void> {
       title: '4. Master memory (VmRSS every 50 ms)',
       rows: [
         ['idle (after start-up and login)', `${f(idleRssMb)} MB`],
-        ['peak (whole run)', `${f(peakRssMb)} MB over ${rssSamples} samples`],
+        ['peak (whole run)', `${f(peakRssMb)} MB over ${rssSamples} samples (${peakWhen})`],
       ],
     },
     {

@@ -163,7 +163,9 @@ export class BuildsService {
       SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id
       WHERE b.job_id = ${id} AND b.number IS NOT NULL AND (${before ?? null}::int IS NULL OR b.number < ${before ?? null}::int)
       ORDER BY b.number DESC LIMIT ${limit}`);
-    return Promise.all(rows.map((r) => this.#present(r)));
+    // One job: one estimate for the page, not one query per build.
+    const estimate = rows.length > 0 ? await estimatedDurationMs(this.#pool, id) : null;
+    return rows.map((r) => presentBuild(r, estimate));
   }
 
   /** The build row behind a number or a permalink name. */
