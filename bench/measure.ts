@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Api, BuildSeen, EventStream } from './api.ts';
 import type { Counters } from './system.ts';
-import { cpuTimes, machineCpu, postgresBackends, postgresDelta, type RssSampler } from './proc.ts';
+import { cpuTimesWithChildren, machineCpu, postgresBackends, postgresDelta, type RssSampler } from './proc.ts';
 import { boundedAll, round, roundSummary, summarize, type Summary } from './stats.ts';
 
 /** What a phase can observe. `pids` may change between phases (agents come and go). */
@@ -49,7 +49,8 @@ export interface PhaseUsage {
 /** Runs `body` and reports the CPU and memory every watched process used meanwhile. */
 export async function phase<T>(p: Probe, body: () => Promise<T>): Promise<{ value: T; usage: PhaseUsage }> {
   const names = [...p.pids.keys()];
-  const before = new Map(names.map((n) => [n, cpuTimes(p.pids.get(n)!)]));
+  // An agent's step launcher (its child) counts as the agent, the steps it reaps as the agent's steps.
+  const before = new Map(names.map((n) => [n, cpuTimesWithChildren(p.pids.get(n)!)]));
   const pgBefore = postgresBackends(p.database);
   p.rss.sample();
   const rssStartMb = Object.fromEntries(names.filter((n) => p.rss.count(n) > 0).map((n) => [n, round(p.rss.latestMb(n))]));
@@ -67,7 +68,7 @@ export async function phase<T>(p: Probe, body: () => Promise<T>): Promise<{ valu
   const rssPeakMb: Record<string, number> = {};
   for (const n of names) {
     const a = before.get(n);
-    const b = cpuTimes(p.pids.get(n)!);
+    const b = cpuTimesWithChildren(p.pids.get(n)!);
     if (a && b) {
       cpuMs[n] = Math.round(b.self - a.self);
       pageFaults[n] = b.faults - a.faults;

@@ -50,6 +50,33 @@ export function cpuTimes(pid: number): CpuTimes | undefined {
   }
 }
 
+/** Pids of the live children of `pid` (an agent's step launcher, say). */
+export function childPids(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * CPU of a process together with its live children (their own, and what they reaped): an agent
+ * starts build steps through a child of its own (the step launcher), which reaps them.
+ */
+export function cpuTimesWithChildren(pid: number): CpuTimes | undefined {
+  const own = cpuTimes(pid);
+  if (!own) return undefined;
+  for (const child of childPids(pid)) {
+    const c = cpuTimes(child);
+    if (!c) continue;
+    own.self += c.self;
+    own.children += c.children;
+    own.faults += c.faults;
+    own.childFaults += c.childFaults;
+  }
+  return own;
+}
+
 /** Busy and total CPU ms of the whole machine so far (all cores, /proc/stat). */
 export function machineCpu(): { busy: number; total: number } {
   const f = readFileSync('/proc/stat', 'latin1').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);

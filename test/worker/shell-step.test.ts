@@ -243,20 +243,30 @@ test('a missing interpreter is a launch error, not a throw', async (t) => {
   t.regex(empty.result.launchError ?? '', /names no interpreter/);
 });
 
-for (const merge of ['socket', 'shell'] as const) {
-  test(`stdout and stderr are one stream, in order: sh -x traces sit right before their output (merged by ${merge})`, async (t) => {
-    const r = await run(t, 'echo out1\necho err1 >&2\necho out2\necho err2 >&2', { merge });
+/** The three ways a step is started: through the step launcher, spawned by the agent with the output socket, behind the shell wrapper. */
+const WAYS = [
+  ['launcher', { merge: 'socket', launcher: true }],
+  ['socket', { merge: 'socket', launcher: false }],
+  ['shell', { merge: 'shell' }],
+] as const;
+for (const [merge, way] of WAYS) {
+  test(`stdout and stderr are one stream, in order: sh -x traces sit right before their output (${merge})`, async (t) => {
+    const r = await run(t, 'echo out1\necho err1 >&2\necho out2\necho err2 >&2', way);
     t.is(r.result.exitCode, 0);
     t.is(r.text, '+ echo out1\nout1\n+ echo err1\nerr1\n+ echo out2\nout2\n+ echo err2\nerr2\n');
   });
 
-  test(`exit codes, a missing interpreter, and a setsid escapee holding the output (an abort stops the wait) are the same whichever way the output is merged (${merge})`, async (t) => {
-    t.is((await run(t, 'exit 3', { merge })).result.exitCode, 3);
-    const missing = await run(t, '#!/nonexistent/interp -x\necho hi', { merge });
+  test(`exit codes, a missing interpreter, and a setsid escapee holding the output (an abort stops the wait) are the same whichever way the step starts (${merge})`, async (t) => {
+    t.is((await run(t, 'exit 3', way)).result.exitCode, 3);
+    t.like((await run(t, '#!/bin/sh\nkill -9 $$', way)).result, { exitCode: null, signal: 'SIGKILL' });
+    const missing = await run(t, '#!/nonexistent/interp -x\necho hi', way);
     t.regex(missing.result.launchError ?? '', /Cannot run program "\/nonexistent\/interp".*ENOENT/);
     // A setsid escapee holds the output open after the step exits. Outside our group, nothing kills
     // it: we wait (PIPE_DRAIN_MS) for it to close the output, or until aborted.
-    const leaked = await run(t, 'setsid sleep 100 &\necho "escapee=$!"', { merge }, async (out, abort) => {
+    // The step ends only once the escapee has left its process group (setsid ran, then sh): ending
+    // sooner, the group kill after the step would catch it before it escaped.
+    const escape = `setsid sh -c 'echo $$ > escapee.pid; exec sleep 100' &\nwhile [ ! -s escapee.pid ]; do sleep 0.01; done\necho "escapee=$(cat escapee.pid)"`;
+    const leaked = await run(t, escape, way, async (out, abort) => {
       await until('the step to print', () => /^escapee=\d+$/m.test(out()), 10_000, 10);
       await new Promise((resolve) => setTimeout(resolve, 200));
       abort();

@@ -12,7 +12,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { openOutputPair } from './output-socket.ts';
+import { openOutputPair, type OutputPair } from './output-socket.ts';
+import { launchStep } from './step-launcher.ts';
 import { interpreterFor, normaliseScript } from './shebang.ts';
 
 export interface ShellStepOptions {
@@ -36,6 +37,8 @@ export interface ShellStepOptions {
    * output-socket.ts) or 'shell' (a `sh -c 'exec 2>&1; exec "$@"'` wrapper: elsewhere, and tests).
    */
   merge?: 'socket' | 'shell';
+  /** With the 'socket' merge: start the step through the agent's step launcher (default true; see step-launcher.ts). */
+  launcher?: boolean;
 }
 
 export interface ShellStepResult {
@@ -125,35 +128,9 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
   // `+ cmd` traces and output keep their order. Where there is none, a shell wrapper makes it:
   // `exec 2>&1` points stderr at the stdout pipe, then `exec "$@"` replaces the shell.
   const pair = opts.merge === 'shell' ? undefined : await openOutputPair();
-  let child: ChildProcess;
-  try {
-    // detached: the step leads a new process group (pgid = pid) that we can signal as a whole.
-    child = pair
-      ? spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', pair.writeEnd, pair.writeEnd] })
-      : spawn('/bin/sh', ['-c', 'exec 2>&1; exec "$@"', 'jonkkins-step', file, ...args], {
-          cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'ignore'],
-        });
-  } catch (err) {
-    pair?.writeEnd.destroy();
-    pair?.readEnd.destroy();
-    return failed(err); // e.g. a NUL byte in an argument
-  } finally {
-    pair?.writeEnd.destroy(); // the step has its own copy: the output ends when the step's processes close theirs
-  }
-  const stdout = pair ? pair.readEnd : (child.stdout as Readable);
-  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
-    child.once('exit', (code, sig) => resolve([code, sig]));
-  });
-  // ENOENT/EACCES on the interpreter or cwd arrive as 'error' instead of 'spawn'.
-  const started = await new Promise<Error | null>((resolve) => {
-    child.once('spawn', () => resolve(null));
-    child.once('error', resolve);
-  });
-  if (started !== null || child.pid === undefined) {
-    stdout.destroy();
-    return failed(started ?? new Error('no pid'));
-  }
-  const pid = child.pid;
+  const started = await startProcess(file, args, opts, pair);
+  if ('error' in started) return failed(started.error);
+  const { pid, exited, stdout } = started;
   const drained = closed(stdout);
   // Chunks are forwarded as they arrive and never accumulated here.
   const { flow } = opts;
@@ -207,6 +184,52 @@ async function launch(argv: string[], opts: ShellStepOptions): Promise<ShellStep
     opts.signal.removeEventListener('abort', onAbort);
     stdout.off('data', onData);
   }
+}
+
+/**
+ * Starts the step in a process group of its own (pgid = pid, which we signal as a whole): through
+ * the agent's step launcher when there is one (with the output pair's write end), else spawned
+ * here — with the pair, or behind the shell wrapper with a pipe. An error is what spawn's 'error'
+ * would have been (e.g. ENOENT for the interpreter or the working directory).
+ */
+async function startProcess(file: string, args: string[], opts: ShellStepOptions, pair: OutputPair | undefined): Promise<{ pid: number; exited: Promise<[number | null, NodeJS.Signals | null]>; stdout: Readable } | { error: unknown }> {
+  if (pair && opts.launcher !== false) {
+    try {
+      const launched = await launchStep(file, args, { cwd: opts.cwd, env: opts.env }, pair.writeEnd);
+      if (launched) return { ...launched, stdout: pair.readEnd };
+    } catch (err) {
+      pair.writeEnd.destroy();
+      pair.readEnd.destroy();
+      return { error: err };
+    }
+  }
+  let child: ChildProcess;
+  try {
+    child = pair
+      ? spawn(file, args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', pair.writeEnd, pair.writeEnd] })
+      : spawn('/bin/sh', ['-c', 'exec 2>&1; exec "$@"', 'jonkkins-step', file, ...args], {
+          cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'ignore'],
+        });
+  } catch (err) {
+    pair?.readEnd.destroy();
+    return { error: err }; // e.g. a NUL byte in an argument
+  } finally {
+    pair?.writeEnd.destroy(); // the step has its own copy: the output ends when the step's processes close theirs
+  }
+  const stdout = pair ? pair.readEnd : (child.stdout as Readable);
+  const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => {
+    child.once('exit', (code, sig) => resolve([code, sig]));
+  });
+  // ENOENT/EACCES on the interpreter or cwd arrive as 'error' instead of 'spawn'.
+  const started = await new Promise<Error | null>((resolve) => {
+    child.once('spawn', () => resolve(null));
+    child.once('error', resolve);
+  });
+  if (started !== null || child.pid === undefined) {
+    stdout.destroy();
+    return { error: started ?? new Error('no pid') };
+  }
+  return { pid: child.pid, exited, stdout };
 }
 
 /**
