@@ -5,6 +5,7 @@ import { basename, dirname, join } from 'node:path';
 import test from 'ava';
 import { interpreterFor, normaliseScript, tokenize } from '../../worker/src/steps/shebang.ts';
 import { commandLine, runShellStep, type ShellStepOptions, type ShellStepResult } from '../../worker/src/steps/shell-step.ts';
+import { launcherPid } from '../../worker/src/steps/step-launcher.ts';
 import { until } from '../helpers/processes.ts';
 
 // ---- pure: the shebang rules -------------------------------------------------------------------
@@ -302,4 +303,20 @@ test('flow control: while the console is full the step is paused on its writes, 
   const result = await r;
   t.is(result.result.exitCode, 0);
   t.is(got, 5_000_000 + 'done\n'.length);
+});
+
+// Serial (ava runs these before the others): killing the launcher would kill other tests' steps too.
+test.serial('the step launcher dies under a running step: the step counts as killed, its group is cleaned up, and the next step gets a new launcher', async (t) => {
+  // Make sure a launcher runs, then start a step that outlives it.
+  t.is((await run(t, 'true', { merge: 'socket', launcher: true })).result.exitCode, 0);
+  const launcher = launcherPid();
+  t.truthy(launcher, 'a launcher runs');
+  const r = await run(t, 'echo "pid=$$"\nexec sleep 100', { merge: 'socket', launcher: true }, async (out) => {
+    await until('the step to start', () => /^pid=\d+$/m.test(out()), 10_000, 10);
+    process.kill(launcher!, 'SIGKILL');
+  });
+  t.like(r.result, { exitCode: null, signal: 'SIGKILL', aborted: false });
+  t.true(gone(pidOf(r.text, 'pid')), 'the orphaned step was killed with its group');
+  t.is((await run(t, 'echo again', { merge: 'socket', launcher: true })).text, '+ echo again\nagain\n');
+  t.not(launcherPid(), launcher);
 });

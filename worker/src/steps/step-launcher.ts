@@ -82,6 +82,11 @@ function start(): { child: ChildProcess; ready: Promise<boolean> } {
   return { child, ready };
 }
 
+/** The launcher's pid while one runs (for tests and diagnostics). */
+export function launcherPid(): number | undefined {
+  return launcher?.child.pid;
+}
+
 /**
  * Starts `file args` in its own process group, with `output` as its stdout and stderr (the socket
  * is handed over: the caller's copy is closed). Undefined: no launcher here, spawn it yourself.
