@@ -60,6 +60,18 @@ test('a 2.5 MiB upload in many parts is stored byte for byte in rows of at most 
   t.true(rows.rows >= 4, `${rows.rows} rows`);
 });
 
+test('console uploads are compressed with lz4 where PostgreSQL has it (else pglz), and read back byte for byte', async (t) => {
+  const { id, offset } = await runningBuild('compressible', 2);
+  const text = Buffer.from('+ make -j2 all\ncompiling src/module.c\n'.repeat(60_000)); // ~2.3 MiB of console-like lines
+  t.is((await agent.sendLog(id, offset, [text])).logSize, offset + text.length);
+  t.true((await storedLog('compressible', offset)).equals(text));
+  const hasLz4 = await m.pool.oneFirst(sql.type(z.object({ lz4: z.boolean() }))`
+    SELECT 'lz4' = ANY(enumvals) AS lz4 FROM pg_settings WHERE name = 'default_toast_compression'`);
+  const methods = await m.pool.anyFirst(sql.type(z.object({ method: z.string().nullable() }))`
+    SELECT DISTINCT pg_column_compression(data) AS method FROM build_log_chunks WHERE build_id = ${id} AND length(data) > 100000`);
+  t.deepEqual(methods, [hasLz4 ? 'lz4' : 'pglz']);
+});
+
 test('an upload past the end is a gap (409 with the size); one over 4 × LOG_BATCH_BYTES is refused with 413; nothing is stored', async (t) => {
   const { id, offset } = await runningBuild('gaps', 1);
   const gap = await agent.sendLog(id, offset + 10, [Buffer.from('later')]).catch((e: unknown) => e);

@@ -30,6 +30,12 @@ export class RawPool {
     // An idle connection that breaks (PostgreSQL restarted) is dropped by the pool; without a
     // listener the 'error' event would end the process.
     this.#pool.on('error', (err) => o.log.warn({ err: err.message }, 'PostgreSQL connection lost (raw pool)'));
+    // Console chunks are compressed with lz4 rather than pglz where the server has it: a third of
+    // PostgreSQL's CPU per stored megabyte less, for about the same size on disk. Queued before any
+    // query of the connection; a server without lz4 refuses the SET and keeps pglz.
+    this.#pool.on('connect', (client) => {
+      client.query(`SET default_toast_compression = 'lz4'`).catch(() => {});
+    });
   }
 
   /** Runs `fn` in a transaction: COMMIT when it resolves, ROLLBACK when it throws. */
