@@ -28,6 +28,7 @@ import { AgentTriggersService } from './builds/agent-triggers.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
+import { logReader } from './builds/log-store.ts';
 import { SecretBox } from './builds/secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
 import { cronRoutes } from './triggers/cron-routes.ts';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
   const downstream = new DownstreamTriggers(jobs, builds);
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
+  const readLog = logReader(deps.pool, deps.raw);
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
 
@@ -136,9 +138,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     userRoutes(users, settings),
     systemSettingsRoutes(settings),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl()),
-    eventRoutes(events, builds, deps.pool),
+    eventRoutes(events, builds, readLog),
     cronRoutes(),
-    jobRoutes(jobs, builds, deps.pool, queue, jobFiles, artifacts, views, events),
+    jobRoutes(jobs, builds, readLog, queue, jobFiles, artifacts, views, events),
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
     agentArtifactRoutes(artifacts),

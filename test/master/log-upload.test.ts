@@ -9,7 +9,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { LOG_BATCH_BYTES } from '../../shared/src/agent-protocol.ts';
 import { RawPool } from '../../master/src/db/raw-pool.ts';
-import { appendChunks, ROW_BYTES } from '../../master/src/builds/log-store.ts';
+import { appendChunks, parseBinaryCopy, ROW_BYTES } from '../../master/src/builds/log-store.ts';
 import { createLogger } from '../../master/src/log.ts';
 import { MasterClient, MasterError } from '../../worker/src/master-client.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
@@ -70,6 +70,21 @@ test('console uploads are compressed with lz4 where PostgreSQL has it (else pglz
   const methods = await m.pool.anyFirst(sql.type(z.object({ method: z.string().nullable() }))`
     SELECT DISTINCT pg_column_compression(data) AS method FROM build_log_chunks WHERE build_id = ${id} AND length(data) > 100000`);
   t.deepEqual(methods, [hasLz4 ? 'lz4' : 'pglz']);
+});
+
+test('the console reader parses PostgreSQL\'s binary COPY: int8, bytea with every byte value, NULLs, and no rows', async (t) => {
+  const raw = new RawPool(m.databaseUrl, { copy: true, log: createLogger('silent') });
+  t.teardown(() => raw.end());
+  const every = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+  const rows = parseBinaryCopy(Buffer.concat(await raw.copyOut(`
+    COPY (SELECT * FROM (VALUES (5::int8, decode('${every.toString('hex')}', 'hex')), (9007199254740991::int8, NULL::bytea)) v) TO STDOUT (FORMAT binary)`)));
+  t.is(rows.length, 2);
+  t.is(Number(rows[0]![0]!.readBigInt64BE(0)), 5);
+  t.true(rows[0]![1]!.equals(every));
+  t.is(Number(rows[1]![0]!.readBigInt64BE(0)), Number.MAX_SAFE_INTEGER);
+  t.is(rows[1]![1], null);
+  t.deepEqual(parseBinaryCopy(Buffer.concat(await raw.copyOut('COPY (SELECT 1 WHERE false) TO STDOUT (FORMAT binary)'))), []);
+  t.throws(() => parseBinaryCopy(Buffer.from('not a copy stream at all')), { message: /not a binary COPY/ });
 });
 
 test('an upload past the end is a gap (409 with the size); one over 4 × LOG_BATCH_BYTES is refused with 413; nothing is stored', async (t) => {

@@ -1,16 +1,18 @@
 /**
- * node-postgres' own pool, beside slonik's, for the one thing slonik cannot say: COPY … FROM STDIN.
- * Console uploads go through it (builds/log-store.ts): their bytes reach PostgreSQL as they came
- * off the agent's socket, never joined into one Buffer or copied into a query message. Everything
- * else uses slonik.
+ * node-postgres' own pool, beside slonik's, for what slonik cannot say: COPY. Console uploads go
+ * through it (builds/log-store.ts: COPY … FROM STDIN, their bytes reaching PostgreSQL as they came
+ * off the agent's socket), and so do console reads (bounded COPY … TO STDOUT in binary, instead of
+ * bytea as hex text). Each holds a connection for one bounded statement. Everything else uses
+ * slonik.
  */
 import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { Logger } from '../log.ts';
 
 export type RawClient = pg.PoolClient;
 
 export interface RawPoolOptions {
-  /** Connections (default 4: uploads are short, one per running build at a time). */
+  /** Connections (default 4: uploads and reads are short statements). */
   max?: number;
   /**
    * The server takes COPY FROM STDIN. PGlite behind pglite-socket does not (it drops the
@@ -52,6 +54,22 @@ export class RawPool {
       throw err;
     } finally {
       client.release(broken); // a connection that could not roll back is closed, not reused
+    }
+  }
+
+  /** The whole output of a `COPY … TO STDOUT` (keep it bounded), as the chunks it came in. */
+  async copyOut(text: string): Promise<Buffer[]> {
+    const client = await this.#pool.connect();
+    let broken: Error | undefined;
+    try {
+      const chunks: Buffer[] = [];
+      for await (const chunk of client.query(copyTo(text))) chunks.push(chunk as Buffer);
+      return chunks;
+    } catch (err) {
+      broken = err as Error;
+      throw err;
+    } finally {
+      client.release(broken);
     }
   }
 

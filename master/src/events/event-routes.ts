@@ -6,15 +6,14 @@
 import Router from '@koa/router';
 import { requireUser } from '../auth/authenticate.ts';
 import type { BuildsService } from '../builds/builds.ts';
-import { readLog } from '../builds/log-store.ts';
-import type { DatabasePool } from '../db/pool.ts';
+import type { LogReader } from '../builds/log-store.ts';
 import { openSse } from '../http/sse.ts';
 import type { EventBus } from './event-bus.ts';
 
 /** The most console bytes in one server-sent event (a character split between two stays whole). */
 const MAX_EVENT_BYTES = 256 * 1024;
 
-export function eventRoutes(bus: EventBus, builds: BuildsService, pool: DatabasePool): Router {
+export function eventRoutes(bus: EventBus, builds: BuildsService, readLog: LogReader): Router {
   const r = new Router({ prefix: '/api' });
   r.use(requireUser);
 
@@ -39,7 +38,7 @@ export function eventRoutes(bus: EventBus, builds: BuildsService, pool: Database
     const catchUp = (to: number) => {
       pending = pending.then(async () => {
         if (to <= sent) return;
-        for await (const chunk of readLog(pool, row.id, sent, to)) {
+        for await (const chunk of readLog(row.id, sent, to)) {
           // Events of at most 256 KiB: a browser parses each in one go, and a 4 MiB one stalls a frame.
           for (let at = 0; at < (chunk as Buffer).length; at += MAX_EVENT_BYTES) {
             if (gone) return; // the viewer left: read no further

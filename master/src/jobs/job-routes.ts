@@ -4,9 +4,8 @@ import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { principalOf, requireUser } from '../auth/authenticate.ts';
 import type { BuildsService } from '../builds/builds.ts';
-import { readLog } from '../builds/log-store.ts';
+import type { LogReader } from '../builds/log-store.ts';
 import { parseTriggerForm } from '../builds/uploads.ts';
-import type { DatabasePool } from '../db/pool.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
@@ -35,7 +34,7 @@ export function isJobFileUpload(ctx: Context): boolean {
   return ctx.method === 'PUT' && /^\/api\/jobs\/[^/]+\/files\/./.test(ctx.path);
 }
 
-export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: DatabasePool, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService, views: ViewsService, events: EventBus): Router {
+export function jobRoutes(jobs: JobsService, builds: BuildsService, readLog: LogReader, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService, views: ViewsService, events: EventBus): Router {
   const r = new Router({ prefix: '/api' });
   // Dashboards follow job definitions live (a new job appears, a disabled one greys out).
   const changed = (job: string) => events.publish({ type: 'job.changed', job });
@@ -135,7 +134,7 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, pool: Databa
     if (row.state === 'queued' || row.state === 'running') ctx.set('X-More-Data', 'true');
     ctx.set('Cache-Control', 'no-store');
     ctx.type = 'text/plain; charset=utf-8';
-    ctx.body = readLog(pool, row.id, from, end);
+    ctx.body = readLog(row.id, from, end);
   });
 
   r.get('/jobs/:name/files', async (ctx) => {
