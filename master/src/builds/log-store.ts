@@ -127,30 +127,14 @@ export type LogReader = (buildId: number, start: number, end: number) => Readabl
  */
 export function logReader(pool: DatabasePool, raw: RawPool): LogReader {
   if (!raw.copy) return (buildId, start, end) => readChunks(pool, sql.fragment`build_log_chunks WHERE build_id = ${buildId}`, end, start);
-  return (buildId, start, end) => {
-    let position = start;
-    return new Readable({
-      async read() {
-        try {
-          if (position >= end) return void this.push(null);
-          const rows = parseBinaryCopy(Buffer.concat(await raw.copyOut(`
-            COPY (SELECT start_offset, data FROM build_log_chunks
-              WHERE build_id = ${int(buildId)} AND start_offset + length(data) > ${int(position)} AND start_offset < ${int(Math.min(end, position + BYTES_PER_READ))}
-              ORDER BY start_offset LIMIT ${CHUNKS_PER_READ}) TO STDOUT (FORMAT binary)`)));
-          if (rows.length === 0) return void this.push(null);
-          for (const [offsetField, data] of rows) {
-            const offset = Number(offsetField!.readBigInt64BE(0));
-            const from = Math.max(0, position - offset);
-            const to = Math.min(data!.length, end - offset);
-            if (to > from) this.push(data!.subarray(from, to));
-            position = offset + to;
-          }
-        } catch (err) {
-          this.destroy(err as Error);
-        }
-      },
+  return (buildId, start, end) =>
+    chunkStream(start, end, async (position, until) => {
+      const rows = parseBinaryCopy(Buffer.concat(await raw.copyOut(`
+        COPY (SELECT start_offset, data FROM build_log_chunks
+          WHERE build_id = ${int(buildId)} AND start_offset + length(data) > ${int(position)} AND start_offset < ${int(until)}
+          ORDER BY start_offset LIMIT ${CHUNKS_PER_READ}) TO STDOUT (FORMAT binary)`)));
+      return rows.map(([offset, data]) => ({ start_offset: Number(offset!.readBigInt64BE(0)), data: data! }));
     });
-  };
 }
 
 /** COPY takes no parameters: numbers go into its text, so they must be plain integers. */
@@ -189,15 +173,25 @@ export function parseBinaryCopy(buf: Buffer): (Buffer | null)[][] {
  * condition that picks one stream's chunks — a few chunks per query.
  */
 export function readChunks(pool: DatabasePool, source: FragmentSqlToken, end: number, start = 0): Readable {
+  return chunkStream(start, end, (position, until) =>
+    pool.any(sql.type(Chunk)`
+      SELECT start_offset, data FROM ${source}
+        AND start_offset + length(data) > ${position} AND start_offset < ${until}
+      ORDER BY start_offset LIMIT ${CHUNKS_PER_READ}`),
+  );
+}
+
+/**
+ * Bytes [start, end) of a stream stored as chunks: `fetch(position, until)` answers, in order, the
+ * next few chunks holding bytes from `position` on and starting before `until` (a read's bound).
+ */
+function chunkStream(start: number, end: number, fetch: (position: number, until: number) => Promise<readonly { start_offset: number; data: Buffer }[]>): Readable {
   let position = start;
   return new Readable({
     async read() {
       try {
         if (position >= end) return void this.push(null);
-        const chunks = await pool.any(sql.type(Chunk)`
-          SELECT start_offset, data FROM ${source}
-            AND start_offset + length(data) > ${position} AND start_offset < ${Math.min(end, position + BYTES_PER_READ)}
-          ORDER BY start_offset LIMIT ${CHUNKS_PER_READ}`);
+        const chunks = await fetch(position, Math.min(end, position + BYTES_PER_READ));
         if (chunks.length === 0) return void this.push(null);
         for (const c of chunks) {
           const from = Math.max(0, position - c.start_offset);
