@@ -72,10 +72,12 @@ export async function openOutputPair(): Promise<OutputPair | undefined> {
   if (!l) return undefined;
   const token = randomBytes(TOKEN_BYTES);
   const key = token.toString('hex');
+  let timer: NodeJS.Timeout | undefined;
   try {
     const claimed = new Promise<Socket>((resolve, reject) => {
       waiting.set(key, resolve);
-      setTimeout(() => reject(new Error('the output socket was not claimed')), CLAIM_TIMEOUT_MS).unref();
+      timer = setTimeout(() => reject(new Error('the output socket was not claimed')), CLAIM_TIMEOUT_MS);
+      timer.unref();
     });
     const writeEnd = await new Promise<Socket>((resolve, reject) => {
       const s = createConnection(l.path, () => resolve(s));
@@ -91,6 +93,7 @@ export async function openOutputPair(): Promise<OutputPair | undefined> {
   } catch {
     return undefined;
   } finally {
+    clearTimeout(timer); // one per step otherwise, alive for CLAIM_TIMEOUT_MS
     waiting.delete(key);
   }
 }
