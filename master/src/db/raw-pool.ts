@@ -25,6 +25,7 @@ export interface RawPoolOptions {
 export class RawPool {
   readonly copy: boolean;
   readonly #pool: pg.Pool;
+  readonly #prepared = new WeakSet<RawClient>();
 
   constructor(url: string, o: RawPoolOptions) {
     this.copy = o.copy;
@@ -32,17 +33,27 @@ export class RawPool {
     // An idle connection that breaks (PostgreSQL restarted) is dropped by the pool; without a
     // listener the 'error' event would end the process.
     this.#pool.on('error', (err) => o.log.warn({ err: err.message }, 'PostgreSQL connection lost (raw pool)'));
-    // Console chunks are compressed with lz4 rather than pglz where the server has it: a third of
-    // PostgreSQL's CPU per stored megabyte less, for about the same size on disk. Queued before any
-    // query of the connection; a server without lz4 refuses the SET and keeps pglz.
-    this.#pool.on('connect', (client) => {
-      client.query(`SET default_toast_compression = 'lz4'`).catch(() => {});
-    });
+
+  }
+
+  /**
+   * A connection of the pool. Its first use sets lz4 for the console chunks it stores (rather than
+   * pglz, where the server has it: a third of PostgreSQL's CPU per stored megabyte less, for about
+   * the same size on disk); a server without lz4 refuses the SET and keeps pglz. Awaited, so no
+   * query of ours ever runs beside it on the connection.
+   */
+  async #connect(): Promise<RawClient> {
+    const client = await this.#pool.connect();
+    if (!this.#prepared.has(client)) {
+      this.#prepared.add(client);
+      await client.query(`SET default_toast_compression = 'lz4'`).catch(() => {});
+    }
+    return client;
   }
 
   /** Runs `fn` in a transaction: COMMIT when it resolves, ROLLBACK when it throws. */
   async transaction<T>(fn: (client: RawClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
+    const client = await this.#connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -59,7 +70,7 @@ export class RawPool {
 
   /** The whole output of a `COPY … TO STDOUT` (keep it bounded), as the chunks it came in. */
   async copyOut(text: string): Promise<Buffer[]> {
-    const client = await this.#pool.connect();
+    const client = await this.#connect();
     let broken: Error | undefined;
     try {
       const chunks: Buffer[] = [];
