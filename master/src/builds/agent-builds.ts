@@ -13,7 +13,7 @@ import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-e
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { buildEnvironment, plainParameters, triggerEnvironment } from './build-env.ts';
-import { applyTransition, BUILD_COLUMNS, BuildRow, checkOwned, decideTransition, lockBuild, lockOwnedBuild, writeTransition } from './build-rows.ts';
+import { applyTransition, BUILD_COLUMNS, BuildRow, checkOwned, decideTransition, lockOwnedBuild, writeTransition } from './build-rows.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { checkPath, openById } from '../jobs/job-files.ts';
 import type { BuildsService } from './builds.ts';
@@ -49,8 +49,10 @@ const JobForStart = z.object({
   build_files: z.array(z.object({ parameter: z.string(), fileName: z.string(), size: z.number(), sha256: z.string() })),
   job_files: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string() })),
 });
-/** A build row locked for its finish, with its job's config (its post-build actions and discarder). */
-const FinishRow = BuildRow.extend({ job_config: z.unknown() });
+/** A build row locked for its end, with its job's config (its post-build actions and discarder). */
+const EndingRow = BuildRow.extend({ job_config: z.unknown() });
+const lockEnding = (tx: DatabaseTransactionConnection, buildId: number) =>
+  tx.maybeOne(sql.type(EndingRow)`SELECT ${BUILD_COLUMNS}, j.config AS job_config FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.id = ${buildId} FOR UPDATE OF b`);
 
 const startFiles = (buildId: number) => sql.fragment`
   (SELECT coalesce(json_agg(json_build_object('parameter', parameter, 'fileName', file_name, 'size', size, 'sha256', sha256) ORDER BY parameter), '[]')
@@ -158,8 +160,7 @@ export class AgentBuildsService {
   async finish(agentName: string, buildId: number, req: FinishRequest): Promise<{ result: string }> {
     const publicUrl = await this.#publicUrl();
     const done = await this.#pool.transaction(async (tx) => {
-      const row = await tx.maybeOne(sql.type(FinishRow)`
-        SELECT ${BUILD_COLUMNS}, j.config AS job_config FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.id = ${buildId} FOR UPDATE OF b`);
+      const row = await lockEnding(tx, buildId);
       if (!row) throw new NotFoundError(`No build ${buildId}`);
       if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
       if (row.state === 'finished') return { jobId: row.job_id, job: row.job_name, number: row.number!, result: row.result!, size: row.log_size, already: true, queued: [], released: [], config: null };
@@ -211,14 +212,13 @@ export class AgentBuildsService {
     const publicUrl = ids.length > 0 ? await this.#publicUrl() : '';
     for (const id of ids) {
       const jobId = await this.#pool.transaction(async (tx) => {
-        const row = await lockBuild(tx, id);
+        const row = await lockEnding(tx, id);
         if (!row || row.state !== 'running') return null;
         const fresh = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE id = ${id} AND agent_seen_at >= now() - make_interval(secs => ${silentForMs / 1000})`);
         if (fresh) return null;
         const next = await applyTransition(tx, row, { type: 'agentLost' });
         released.push(...(await abortAwaited(tx, row)));
-        const config = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
-        const fired = await this.#fireDownstream(tx, publicUrl, row, config, next.result!);
+        const fired = await this.#fireDownstream(tx, publicUrl, row, Job.parse(row.job_config), next.result!);
         const lost = `\nFATAL: agent lost: ${row.agent_name} stopped answering; the build is not run again\n`;
         const size = await appendAtEnd(tx, id, row.log_size, text(`${lost}${fired.lines.join('')}Finished: ${next.result}\n`));
         queued.push(...fired.queued);
