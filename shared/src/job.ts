@@ -153,6 +153,8 @@ const Triggers = z
   })
   .default({});
 
+export const MAX_ENV_ENTRIES = 1000;
+
 const jobFields = {
   name: JobName,
   description: z.string().max(100_000).default(''),
@@ -162,7 +164,12 @@ const jobFields = {
   label: LabelExpressionString.default(''),
   concurrentBuild: z.boolean().default(false),
   quietPeriod: z.number().int().min(0).max(86_400).default(0),
-  env: z.record(VariableName, z.string().max(100_000)).default({}),
+  /** At most MAX_ENV_ENTRIES, counted before each is checked: 50,000 of them took seconds on every read of the job. */
+  env: z
+    .unknown()
+    .refine((v) => typeof v !== 'object' || v === null || Object.keys(v).length <= MAX_ENV_ENTRIES, `must have at most ${MAX_ENV_ENTRIES} variables`)
+    .pipe(z.record(VariableName, z.string().max(100_000)))
+    .default({}),
   /** Abort the build (result FAILURE) after this many minutes; fractions allowed (0.5 = 30 s). */
   timeoutMinutes: z.number().min(0.01).max(7 * 24 * 60).nullable().default(null),
   steps: z.array(BuildStep).max(200).default([]),

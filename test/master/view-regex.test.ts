@@ -38,20 +38,20 @@ for (const [pattern, why] of [
   ['(?<!x)a', /lookahead or lookbehind/],
 ] as const) {
   test(`includeRegex ${pattern} is refused with a 400 saying RE2 has no such feature`, async (t) => {
-    const { result: res, maxDelayMs } = await blockingMs(() => post({ name: 'refused', includeRegex: pattern }));
+    const { result: res, heldMs } = await blockingMs(() => post({ name: 'refused', includeRegex: pattern }));
     t.is(res.status, 400, res.text);
     t.is(res.body.error.details[0].field, 'includeRegex');
     t.regex(res.body.error.message, why);
     t.regex(res.body.error.message, /linear time/);
-    t.true(maxDelayMs <= EVENT_LOOP_BOUND_MS, `event loop held ${maxDelayMs.toFixed(0)} ms`);
+    t.true(heldMs <= EVENT_LOOP_BOUND_MS, `event loop held ${heldMs.toFixed(0)} ms`);
   });
 }
 
 test('a pattern too large once its repetitions are expanded is refused before it is compiled', async (t) => {
-  const { result: res, maxDelayMs } = await blockingMs(() => post({ name: 'huge', includeRegex: '\\p{L}{999}'.repeat(20) }));
+  const { result: res, heldMs } = await blockingMs(() => post({ name: 'huge', includeRegex: '\\p{L}{999}'.repeat(20) }));
   t.is(res.status, 400, res.text);
   t.regex(res.body.error.message, /includeRegex: is too complex/);
-  t.true(maxDelayMs <= EVENT_LOOP_BOUND_MS, `event loop held ${maxDelayMs.toFixed(0)} ms`);
+  t.true(heldMs <= EVENT_LOOP_BOUND_MS, `event loop held ${heldMs.toFixed(0)} ms`);
 });
 
 test.serial('patterns that backtrack exponentially elsewhere match in linear time, and correctly', async (t) => {
@@ -66,20 +66,20 @@ test.serial('patterns that backtrack exponentially elsewhere match in linear tim
   for (const [i, [includeRegex, expected]] of cases.entries()) {
     const created = await post({ name: `fast-${i}`, includeRegex });
     t.is(created.status, 201, created.text);
-    const { result: names, maxDelayMs } = await blockingMs(() => jobsIn(`fast-${i}`));
+    const { result: names, heldMs } = await blockingMs(() => jobsIn(`fast-${i}`));
     t.deepEqual(names, expected, includeRegex);
-    t.true(maxDelayMs <= EVENT_LOOP_BOUND_MS, `${includeRegex}: event loop held ${maxDelayMs.toFixed(0)} ms`);
+    t.true(heldMs <= EVENT_LOOP_BOUND_MS, `${includeRegex}: event loop held ${heldMs.toFixed(0)} ms`);
   }
 });
 
 test.serial('a backreference stored before RE2 matches no job, and neither freezes nor breaks the job list', async (t) => {
   // As an older master accepted it: straight into the table.
   await m.pool.query(sql.unsafe`INSERT INTO views (name, description, include_regex) VALUES ('stored-evil', '', ${'((a+)+)\\2b'})`);
-  const { result: names, maxDelayMs } = await blockingMs(async () => {
+  const { result: names, heldMs } = await blockingMs(async () => {
     const [list, health] = await Promise.all([jobsIn('stored-evil'), call(m.url, 'GET', '/healthz')]);
     t.is(health.status, 200);
     return list;
   });
   t.deepEqual(names, []);
-  t.true(maxDelayMs <= EVENT_LOOP_BOUND_MS, `event loop held ${maxDelayMs.toFixed(0)} ms`);
+  t.true(heldMs <= EVENT_LOOP_BOUND_MS, `event loop held ${heldMs.toFixed(0)} ms`);
 });
