@@ -16,6 +16,7 @@ import { publicLoginRoutes, tokenRenewalRoutes } from './auth/login-routes.ts';
 import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
 import { TokenIssuer } from './auth/tokens.ts';
 import { errorMiddleware } from './http/error-middleware.ts';
+import { refuseUnstorableText } from './http/storable-text.ts';
 import { openApiDocument } from './http/openapi.ts';
 import type { Logger } from './log.ts';
 import { SettingsService } from './settings/settings.ts';
@@ -104,6 +105,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   app.use(securityHeaders);
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
   app.use((ctx, next) => (isJobFileUpload(ctx) || isArtifactUpload(ctx) ? next() : parseJson(ctx, next)));
+  app.use(refuseUnstorableText);
 
   const open = new Router();
   open.get('/healthz', (ctx) => {

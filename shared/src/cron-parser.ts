@@ -350,15 +350,15 @@ class LineParser {
     return { spec: this.#text, bits, dayOfWeek };
   }
 
+  /** `expr := term (',' expr)?`, read as a loop: the grammar's tail recursion once overflowed the stack on a long list. */
   #expr(field: number): bigint {
     const end = field < 4 ? WS : EOF;
-    const lhs = this.#term(field);
-    let rhs = 0n;
-    if (this.#syncOptional(OR, [OR, end])) {
+    let bits = this.#term(field);
+    while (this.#syncOptional(OR, [OR, end])) {
       this.#consume();
-      rhs = this.#expr(field);
+      bits |= this.#term(field);
     }
-    return lhs | rhs;
+    return bits;
   }
 
   #term(field: number): bigint {

@@ -120,8 +120,20 @@ function valuesOf(mask: bigint, lo: number, hi: number): number[] {
   return out;
 }
 
+/**
+ * Bounds of a spec (Jenkins has none): parsing a line and searching its next run cost up to a
+ * millisecond, and a spec is parsed while the master answers other requests.
+ */
+export const MAX_CRON_SPEC_LENGTH = 4096;
+/** Schedule lines (blank, comment and TZ= lines do not count). */
+export const MAX_CRON_LINES = 100;
+
 /** Parses a whole spec (CronTabList.create). Throws CronSyntaxError with Jenkins' message. */
 export function parseCron(spec: string, opts: ParseCronOptions = {}): CronSchedule {
+  if (spec.length > MAX_CRON_SPEC_LENGTH) {
+    const message = `A cron spec must be at most ${MAX_CRON_SPEC_LENGTH} characters, this one has ${spec.length}`;
+    throw new CronSyntaxError(message, 1, null, message, null);
+  }
   const defaultZone = opts.defaultZone ?? 'UTC';
   if (!isKnownTimeZone(defaultZone)) throw new RangeError(`Unknown default time zone '${defaultZone}'`);
   const hash = opts.hash ?? (opts.seed === undefined ? ZERO_HASH : hashFromSeed(opts.seed));
@@ -141,6 +153,10 @@ export function parseCron(spec: string, opts: ParseCronOptions = {}): CronSchedu
       continue;
     }
     if (text.length === 0 || text.startsWith('#')) continue;
+    if (lines.length === MAX_CRON_LINES) {
+      const message = `A cron spec may have at most ${MAX_CRON_LINES} schedule lines`;
+      throw new CronSyntaxError(message, lineNumber, null, message, null);
+    }
     try {
       const parsed = parseCronLine(text, lineNumber, hash);
       lines.push(

@@ -13,7 +13,11 @@ export const JobName = z
   .refine((n) => n.trim() === n, 'must not start or end with a space');
 
 /** Parameter and variable names: what a shell can export. */
-export const VariableName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a shell variable name (letters, digits, "_"; not starting with a digit)');
+export const VariableName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a shell variable name (letters, digits, "_"; not starting with a digit)')
+  // Names become keys of parameter and environment objects, where '__proto__' is no key but the prototype.
+  .refine((n) => n !== '__proto__', "must not be '__proto__'");
 
 const common = { name: VariableName, description: z.string().max(10_000).optional() };
 export const ParameterDefinition = z.discriminatedUnion('type', [
@@ -138,40 +142,60 @@ export const BuildDiscarder = z.strictObject({
   daysToKeep: z.number().int().min(1).optional(),
 });
 
-export const Job = z
+const Triggers = z
   .strictObject({
-    name: JobName,
-    description: z.string().max(100_000).default(''),
-    disabled: z.boolean().default(false),
-    parameters: z.array(ParameterDefinition).max(200).default([]),
-    /** A Jenkins label expression; empty = any agent. */
-    label: LabelExpressionString.default(''),
-    concurrentBuild: z.boolean().default(false),
-    quietPeriod: z.number().int().min(0).max(86_400).default(0),
-    env: z.record(VariableName, z.string().max(100_000)).default({}),
-    /** Abort the build (result FAILURE) after this many minutes; fractions allowed (0.5 = 30 s). */
-    timeoutMinutes: z.number().min(0.01).max(7 * 24 * 60).nullable().default(null),
-    steps: z.array(BuildStep).max(200).default([]),
-    /** Post-build actions, run in order once the build's result is final. */
-    publishers: z.array(Publisher).max(100).default([]),
-    buildDiscarder: BuildDiscarder.nullable().default(null),
-    triggers: z
-      .strictObject({
-        /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
-        remoteToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
-        /** "Build periodically": Jenkins cron syntax (H, H(a-b)/n, @daily…, several lines, TZ= on line 1). */
-        cron: CronSpecString.optional(),
-        /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */
-        upstream: z.strictObject({ projects: Projects, threshold: Threshold.default('SUCCESS') }).optional(),
-      })
-      .default({}),
+    /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
+    remoteToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+    /** "Build periodically": Jenkins cron syntax (H, H(a-b)/n, @daily…, several lines, TZ= on line 1). */
+    cron: CronSpecString.optional(),
+    /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */
+    upstream: z.strictObject({ projects: Projects, threshold: Threshold.default('SUCCESS') }).optional(),
   })
-  .superRefine((job, ctx) => {
-    const seen = new Set<string>();
-    job.parameters.forEach((p, i) => {
-      if (seen.has(p.name)) ctx.addIssue({ code: 'custom', message: `duplicate parameter name '${p.name}'`, path: ['parameters', i, 'name'] });
-      seen.add(p.name);
-    });
+  .default({});
+
+export const MAX_ENV_ENTRIES = 1000;
+
+const jobFields = {
+  name: JobName,
+  description: z.string().max(100_000).default(''),
+  disabled: z.boolean().default(false),
+  parameters: z.array(ParameterDefinition).max(200).default([]),
+  /** A Jenkins label expression; empty = any agent. */
+  label: LabelExpressionString.default(''),
+  concurrentBuild: z.boolean().default(false),
+  quietPeriod: z.number().int().min(0).max(86_400).default(0),
+  /** At most MAX_ENV_ENTRIES, counted before each is checked: 50,000 of them took seconds on every read of the job. */
+  env: z
+    .unknown()
+    .refine((v) => typeof v !== 'object' || v === null || Object.keys(v).length <= MAX_ENV_ENTRIES, `must have at most ${MAX_ENV_ENTRIES} variables`)
+    .pipe(z.record(VariableName, z.string().max(100_000)))
+    .default({}),
+  /** Abort the build (result FAILURE) after this many minutes; fractions allowed (0.5 = 30 s). */
+  timeoutMinutes: z.number().min(0.01).max(7 * 24 * 60).nullable().default(null),
+  steps: z.array(BuildStep).max(200).default([]),
+  /** Post-build actions, run in order once the build's result is final. */
+  publishers: z.array(Publisher).max(100).default([]),
+  buildDiscarder: BuildDiscarder.nullable().default(null),
+  triggers: Triggers,
+};
+
+/** Parameter names are unique. */
+function uniqueParameterNames(job: { parameters: { name: string }[] }, ctx: z.RefinementCtx): void {
+  const seen = new Set<string>();
+  job.parameters.forEach((p, i) => {
+    if (seen.has(p.name)) ctx.addIssue({ code: 'custom', message: `duplicate parameter name '${p.name}'`, path: ['parameters', i, 'name'] });
+    seen.add(p.name);
   });
+}
+
+export const Job = z.strictObject(jobFields).superRefine(uniqueParameterNames);
+/**
+ * A job document as stored: what Job accepted when it was saved. Bounds added since (the size of a
+ * label expression or a cron spec) are not checked again, so such a job still reads and lists;
+ * no agent matches its label (storedExpressionMatches) and the timer skips its spec.
+ */
+export const StoredJobDocument: z.ZodType<Job> = z
+  .strictObject({ ...jobFields, label: z.string().default(''), triggers: Triggers.unwrap().extend({ cron: z.string().optional() }).default({}) })
+  .superRefine(uniqueParameterNames);
 export type Job = z.infer<typeof Job>;
 export type JobInput = z.input<typeof Job>;

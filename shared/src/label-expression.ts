@@ -13,6 +13,12 @@
  *   STRING  := '"' ( '\' any | any but '"' )* '"'
  *
  * An empty expression means "any agent". A node matches against its labels plus its own name.
+ *
+ * Bounds: every function here walks the tree recursively, so the parser refuses what would make
+ * the tree deep: more than MAX_LABEL_EXPRESSION_LENGTH characters, MAX_LABEL_OPERATORS operators
+ * (a tree is at most that deep) or MAX_LABEL_NESTING nested parentheses (each level is a few
+ * frames of the parser). 6,000 `||` terms once passed and then overflowed the stack of every
+ * agent's work config and the queue sweep.
  */
 import { z } from 'zod';
 
@@ -23,11 +29,16 @@ export type LabelExpr =
 
 type BinaryKind = 'and' | 'or' | 'implies' | 'iff';
 
+export const MAX_LABEL_EXPRESSION_LENGTH = 4096;
+export const MAX_LABEL_OPERATORS = 500;
+export const MAX_LABEL_NESTING = 50;
+
 export class LabelExpressionError extends Error {
   /** 0-based character offset of the problem in the expression text. */
   readonly position: number;
   constructor(text: string, problem: string, position: number, hint?: string) {
-    super(`Invalid label expression '${text}': ${problem} at position ${position}${hint ? `; ${hint}` : ''}`);
+    const shown = text.length > 100 ? `${text.slice(0, 100)}…` : text;
+    super(`Invalid label expression '${shown}': ${problem} at position ${position}${hint ? `; ${hint}` : ''}`);
     this.name = 'LabelExpressionError';
     this.position = position;
   }
@@ -97,8 +108,16 @@ function describe(token: Token): string {
 
 /** Parses; '' or whitespace → null (any agent). Throws LabelExpressionError on a syntax error. */
 export function parseLabelExpression(text: string): LabelExpr | null {
+  if (text.length > MAX_LABEL_EXPRESSION_LENGTH) {
+    throw new LabelExpressionError(text, `longer than ${MAX_LABEL_EXPRESSION_LENGTH} characters`, MAX_LABEL_EXPRESSION_LENGTH);
+  }
   const tokens = tokenize(text);
+  const operators = tokens.filter((t) => t.type !== 'atom' && t.type !== '(' && t.type !== ')' && t.type !== 'end');
+  if (operators.length > MAX_LABEL_OPERATORS) {
+    throw new LabelExpressionError(text, `more than ${MAX_LABEL_OPERATORS} operators`, operators[MAX_LABEL_OPERATORS]!.pos);
+  }
   let index = 0;
+  let nesting = 0;
   const peek = (): Token => tokens[index]!; // the 'end' token is always last, and never consumed
   const fail = (token: Token, hint?: string): never => {
     throw new LabelExpressionError(text, describe(token), token.pos, hint);
@@ -120,8 +139,10 @@ export function parseLabelExpression(text: string): LabelExpr | null {
       return { kind: 'atom', name: token.name };
     }
     if (token.type !== '(') return fail(token, token.type === '!' ? "'!' applies to a label or '(…)'" : undefined);
+    if (++nesting > MAX_LABEL_NESTING) throw new LabelExpressionError(text, `parentheses nested deeper than ${MAX_LABEL_NESTING}`, token.pos);
     index++;
     const inner = iff();
+    nesting--;
     if (peek().type !== ')') fail(peek(), `expected ')' to close '(' at position ${token.pos}`);
     index++;
     return inner;
@@ -163,6 +184,19 @@ export function matchesLabels(expr: LabelExpr | null, labels: Iterable<string>):
     }
   };
   return evaluate(expr);
+}
+
+/**
+ * matchesLabels for an expression read back from storage: one that no longer parses (saved before
+ * the parser's bounds) is satisfied by no node, rather than failing whoever asks.
+ */
+export function storedExpressionMatches(text: string, labels: Iterable<string>): boolean {
+  try {
+    return matchesLabels(parseLabelExpression(text), labels);
+  } catch (error) {
+    if (error instanceof LabelExpressionError) return false;
+    throw error;
+  }
 }
 
 /** A label as it must be written: bare when the lexer would read it back as one atom, else quoted. */

@@ -4,15 +4,19 @@
  */
 import { z } from 'zod';
 import { JobName } from './job.ts';
+import { compileLinearRegex } from './linear-regex.ts';
 
 /** The built-in view of every job; no stored view may take its name. */
 export const ALL_VIEW = 'All';
 
-/** A JavaScript regular expression, matched against a job's whole name (as Jenkins does). */
-export const IncludeRegex = z
-  .string()
-  .max(1000, 'must be at most 1000 characters')
-  .refine((s) => compiles(s), 'must be a valid JavaScript regular expression');
+/**
+ * A regular expression in RE2 syntax (close to Java's, which Jenkins uses: no backreferences or
+ * lookarounds), matched against a job's whole name in linear time (see linear-regex.ts).
+ */
+export const IncludeRegex = z.string().superRefine((source, ctx) => {
+  const compiled = compileLinearRegex(source);
+  if (!compiled.ok) ctx.addIssue({ code: 'custom', message: compiled.problem });
+});
 
 export const View = z.strictObject({
   name: JobName.refine((n) => n.toLowerCase() !== ALL_VIEW.toLowerCase(), `"${ALL_VIEW}" is reserved for the view of every job`),
@@ -25,19 +29,12 @@ export const View = z.strictObject({
 export type View = z.infer<typeof View>;
 export type ViewInput = z.input<typeof View>;
 
-/** The whole-name matcher for a view's includeRegex (null when it has none). */
+/**
+ * The whole-name matcher for a view's includeRegex (null when it has none). A stored pattern that
+ * no longer passes IncludeRegex (saved before patterns were matched by RE2) matches no job.
+ */
 export function includeMatcher(includeRegex: string | null): ((jobName: string) => boolean) | null {
   if (includeRegex === null) return null;
-  const re = new RegExp(`^(?:${includeRegex})$`);
-  return (name) => re.test(name);
-}
-
-function compiles(source: string): boolean {
-  try {
-    new RegExp(`^(?:${source})$`);
-    new RegExp(source);
-    return true;
-  } catch {
-    return false;
-  }
+  const compiled = compileLinearRegex(includeRegex);
+  return compiled.ok ? compiled.matches : () => false;
 }

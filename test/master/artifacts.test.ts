@@ -143,7 +143,7 @@ test.serial('the agent running a build uploads its artifacts; people list, downl
   await writeFile(zipFile, zip.body);
   const script = 'import hashlib, json, sys, zipfile\nz = zipfile.ZipFile(sys.argv[1])\nprint(json.dumps({i.filename: hashlib.sha256(z.read(i)).hexdigest() for i in z.infolist()}))';
   const { stdout } = await promisify(execFile)('python3', ['-c', script, zipFile]);
-  t.deepEqual(JSON.parse(stdout), Object.fromEntries(expected.map((e) => [e.path, e.sha256])));
+  t.deepEqual(JSON.parse(stdout), Object.fromEntries(expected.map((e) => [`archive/${e.path}`, e.sha256])), 'under archive/, as in Jenkins');
   await rm(zipFile);
 
   // On disk: <dir>/<job id>/<build id>/<path>, and nothing else but the (empty) incoming folder.

@@ -127,6 +127,23 @@ test.serial('New View: a list view with the job picked by checkbox becomes a tab
   expectNoPageErrors(t, sys.ui);
 });
 
+test.serial('New View by regular expression: the editor and the tab match with RE2; a backreference is refused on the field', async (t) => {
+  const { page } = sys.ui;
+  await page.goto(`${sys.url}/new-view`);
+  await page.fill('#view-name', 'By regex');
+  // Exponential for a backtracking engine against "hello world"; RE2 answers at once, in the page too.
+  await page.fill('#view-regex', '((h|he|hel)*(l|lo)*)+ world');
+  await t.notThrowsAsync(page.getByLabel(JOB).and(page.locator(':checked:disabled')).waitFor({ timeout: 5000 }), 'matched in the editor');
+  await page.fill('#view-regex', '((h+)+)\\2 world');
+  await page.getByRole('button', { name: 'Create' }).click();
+  t.regex(await page.locator('.field-error').innerText(), /backreferences/);
+  await page.fill('#view-regex', '(hello|bye) w.*');
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.waitForURL(/\/view\/By%20regex\/$/);
+  await page.locator('jk-job-table').getByRole('link', { name: JOB }).waitFor();
+  expectNoPageErrors(t, sys.ui);
+});
+
 test.serial('Manage → Nodes → New Node shows the secret once with a command that starts a working agent', async (t) => {
   t.timeout(90_000);
   const { page, shot } = sys.ui;

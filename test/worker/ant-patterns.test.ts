@@ -53,3 +53,26 @@ test('the walk finds regular files, never goes through a link out of the workspa
   await symlink(ws, join(root, 'ws-link'));
   t.deepEqual((await findWorkspaceFiles(join(root, 'ws-link'), ['*.txt'], [], () => {})).map((f) => f.path), ['top.txt']);
 });
+
+test('patterns from job documents match in linear time (RE2): *a*a*a*a*a*a*a*a*b took minutes with a backtracking regex', (t) => {
+  const started = performance.now();
+  t.false(antMatcher([`${'*a'.repeat(12)}b`])('a'.repeat(200)));
+  t.true(antMatcher([`${'*a'.repeat(12)}`])('a'.repeat(200)));
+  t.false(antMatcher([`${'**/a/'.repeat(12)}b`])(`${'a/'.repeat(100)}c`));
+  t.true(performance.now() - started < 1000, `${(performance.now() - started).toFixed(0)} ms`);
+});
+
+test('** is any number of whole segments, also none, in any position', (t) => {
+  const cases: [string, string[], string[]][] = [
+    ['a/**', ['a', 'a/b', 'a/b/c'], ['ab', 'b/a']],
+    ['**/b', ['b', 'x/b', 'x/y/b'], ['xb', 'b/x']],
+    ['a/**/b', ['a/b', 'a/x/b', 'a/x/y/b'], ['a/xb', 'ab']],
+    ['**/**', ['a', 'a/b'], []],
+    ['*.txt', ['new\nline.txt', '.txt'], ['d/a.txt']],
+  ];
+  for (const [pattern, yes, no] of cases) {
+    const m = antMatcher([pattern]);
+    for (const path of yes) t.true(m(path), `${pattern} ~ ${path}`);
+    for (const path of no) t.false(m(path), `${pattern} !~ ${path}`);
+  }
+});

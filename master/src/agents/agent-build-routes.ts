@@ -8,7 +8,7 @@ import { LogGapError, type AgentBuildsService } from '../builds/agent-builds.ts'
 import type { AgentTriggersService } from '../builds/agent-triggers.ts';
 import { DomainError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { ANY_QUEUE, queueNameFor } from '../queue/build-queue.ts';
+import { ANY_QUEUE, servableQueueName } from '../queue/build-queue.ts';
 
 const MAX_LOG_POST = 4 * LOG_BATCH_BYTES;
 
@@ -55,7 +55,10 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
         SELECT coalesce(config ->> 'label', '') AS label FROM jobs
         UNION SELECT label FROM builds WHERE state = 'queued') l`);
     const queues = new Map<string, string>([[ANY_QUEUE, '']]);
-    for (const label of labels) queues.set(queueNameFor(label), label);
+    for (const label of labels) {
+      const name = servableQueueName(label);
+      if (name !== null) queues.set(name, label);
+    }
     ctx.body = {
       redis: deps.redis,
       labels: me.labels,

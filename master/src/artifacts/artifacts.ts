@@ -107,12 +107,17 @@ export class ArtifactsService {
     return { size, stream };
   }
 
-  /** A zip of all the build's artifacts, streamed (each file is opened when its turn comes). */
+  /**
+   * A zip of all the build's artifacts, streamed (each file is opened when its turn comes), under
+   * `archive/` as Jenkins' archive.zip has them. The folder also keeps every legal artifact name
+   * an entry: yazl refuses `C:evil.txt` as a path with a drive (an unzipper on Windows would write
+   * it outside the target folder); `archive/C:evil.txt` is relative everywhere.
+   */
   zip(build: { jobId: number; buildId: number }, artifacts: readonly StoredArtifact[]): Readable {
     const zip = new yazl.ZipFile();
     for (const a of artifacts) {
       const file = this.#fileOf(build.jobId, build.buildId, a.path);
-      zip.addReadStreamLazy(a.path, { size: a.size, mtime: new Date(a.storedAt), compress: true }, (cb) => cb(null, createReadStream(file)));
+      zip.addReadStreamLazy(`archive/${a.path}`, { size: a.size, mtime: new Date(a.storedAt), compress: true }, (cb) => cb(null, createReadStream(file)));
     }
     const out = zip.outputStream as Readable;
     zip.on('error', (err: Error) => {

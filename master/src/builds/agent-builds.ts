@@ -9,7 +9,7 @@ import { z } from 'zod';
 import type { BuildControl, BuildSpec, FinishRequest } from '../../../shared/src/agent-protocol.ts';
 import { describeCauses, type BuildResult } from '../../../shared/src/build.ts';
 import { Job } from '../../../shared/src/job.ts';
-import { matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
+import { storedExpressionMatches } from '../../../shared/src/label-expression.ts';
 import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 import { buildEnvironment, plainParameters, triggerEnvironment } from './build-env.ts';
@@ -105,7 +105,7 @@ export class AgentBuildsService {
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
       if (row.agent_labels === null || row.agent_executors === null) throw new ForbiddenError('Unknown agent');
       if (executor >= row.agent_executors) throw new ConflictError(`Executor ${executor} does not exist on ${agentName}`);
-      if (!matchesLabels(parseLabelExpression(row.label), [...row.agent_labels, agentName])) {
+      if (!storedExpressionMatches(row.label, [...row.agent_labels, agentName])) {
         throw new ConflictError(`Agent ${agentName} does not match the label expression '${row.label}'`);
       }
       // Takes the number and locks the job row; a refusal below rolls the number back.

@@ -15,16 +15,16 @@ import { resolveParameters } from './parameters.ts';
 import { SecretBox } from './secret-box.ts';
 import { storeBuildFile, type UploadedFile } from './uploads.ts';
 
-/** Jenkins' permalinks, each a filter on finished (or any numbered) builds. */
-const PERMALINKS: Record<string, ReturnType<typeof sql.fragment>> = {
-  lastBuild: sql.fragment`b.number IS NOT NULL`,
-  lastCompletedBuild: sql.fragment`b.state = 'finished'`,
-  lastSuccessfulBuild: sql.fragment`b.result = 'SUCCESS'`,
-  lastStableBuild: sql.fragment`b.result = 'SUCCESS'`,
-  lastUnstableBuild: sql.fragment`b.result = 'UNSTABLE'`,
-  lastFailedBuild: sql.fragment`b.result = 'FAILURE'`,
-  lastUnsuccessfulBuild: sql.fragment`b.result IN ('UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED')`,
-};
+/** Jenkins' permalinks, each a filter on finished (or any numbered) builds. A Map: refs come from URLs, and `__proto__` is no permalink. */
+const PERMALINKS = new Map<string, ReturnType<typeof sql.fragment>>([
+  ['lastBuild', sql.fragment`b.number IS NOT NULL`],
+  ['lastCompletedBuild', sql.fragment`b.state = 'finished'`],
+  ['lastSuccessfulBuild', sql.fragment`b.result = 'SUCCESS'`],
+  ['lastStableBuild', sql.fragment`b.result = 'SUCCESS'`],
+  ['lastUnstableBuild', sql.fragment`b.result = 'UNSTABLE'`],
+  ['lastFailedBuild', sql.fragment`b.result = 'FAILURE'`],
+  ['lastUnsuccessfulBuild', sql.fragment`b.result IN ('UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED')`],
+]);
 
 
 export class BuildsService {
@@ -92,7 +92,7 @@ export class BuildsService {
     for (const p of job.parameters) {
       if (p.type !== 'password') continue;
       const v = values[p.name] as string;
-      values[p.name] = given[p.name] === undefined && SecretBox.isSealed(p.default) ? p.default : this.#secrets.seal(v);
+      values[p.name] = !Object.hasOwn(given, p.name) && SecretBox.isSealed(p.default) ? p.default : this.#secrets.seal(v);
     }
     // A trigger arriving while an identical item (same parameters) is still in its quiet period
     // folds into it, as in Jenkins; with no quiet period nothing merges.
@@ -175,7 +175,7 @@ export class BuildsService {
 
   async #resolve(jobName: string, ref: string): Promise<BuildRow> {
     const { id } = await this.#jobs.find(jobName);
-    const filter = /^\d{1,9}$/.test(ref) ? sql.fragment`b.number = ${Number(ref)}` : PERMALINKS[ref];
+    const filter = /^\d{1,9}$/.test(ref) ? sql.fragment`b.number = ${Number(ref)}` : PERMALINKS.get(ref);
     if (!filter) throw new NotFoundError(`No build '${ref}' of '${jobName}' (use a number or a permalink such as lastBuild)`);
     const row = await this.#pool.maybeOne(sql.type(BuildRow)`
       SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id

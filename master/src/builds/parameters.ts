@@ -15,7 +15,7 @@ export function resolveParameters(definitions: ParameterDefinition[], given: Rec
   }
   const values: ParameterValues = {};
   for (const def of definitions) {
-    const raw = given[def.name];
+    const raw = Object.hasOwn(given, def.name) ? given[def.name] : undefined; // a parameter named 'constructor' is not Object's
     const field = `parameters.${def.name}`;
     const bad = (message: string) => new ValidationError(`Invalid value for parameter ${def.name}: ${message}`, [{ field, message }]);
     switch (def.type) {

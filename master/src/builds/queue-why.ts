@@ -1,6 +1,6 @@
 /** Jenkins' `why` for a queue item that waits for an executor (Queue$BuildableItem). */
 import { z } from 'zod';
-import { labelAtoms, matchesLabels, parseLabelExpression } from '../../../shared/src/label-expression.ts';
+import { LabelExpressionError, labelAtoms, matchesLabels, parseLabelExpression, type LabelExpr } from '../../../shared/src/label-expression.ts';
 import type { BusyBuild } from './awaited.ts';
 
 export const QueueAgent = z.object({ name: z.string(), labels: z.array(z.string()), executors: z.number(), online: z.boolean() });
@@ -13,7 +13,14 @@ export type QueueAgent = z.infer<typeof QueueAgent>;
  * never move by itself (A waits for B, and B needs A's executor).
  */
 export function executorWhy(label: string, agents: readonly QueueAgent[], busy: readonly BusyBuild[]): string {
-  const expr = parseLabelExpression(label);
+  let expr: LabelExpr | null;
+  try {
+    expr = parseLabelExpression(label);
+  } catch (error) {
+    // Stored before the parser's bounds: no node can take it, and the queue page says why.
+    if (error instanceof LabelExpressionError) return `No node can run it: ${error.message}`;
+    throw error;
+  }
   const matching = expr ? agents.filter((a) => matchesLabels(expr, [...a.labels, a.name])) : agents;
   const shown = expr ? (labelAtoms(expr).length === 1 ? labelAtoms(expr)[0]! : label) : undefined;
   if (!shown) {

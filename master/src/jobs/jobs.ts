@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
-import { Job, type JobInput } from '../../../shared/src/job.ts';
+import { Job, StoredJobDocument, type JobInput } from '../../../shared/src/job.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { SecretBox } from '../builds/secret-box.ts';
@@ -86,14 +86,14 @@ export class JobsService {
   async find(name: string, conn: CommonQueryMethods = this.#pool): Promise<StoredJob> {
     const row = await conn.maybeOne(sql.type(JobRow)`SELECT id, name, config, next_build_number FROM jobs WHERE lower(name) = lower(${name})`);
     if (!row) throw new NotFoundError(`No job named '${name}'`);
-    return { id: row.id, job: Job.parse(row.config), nextBuildNumber: row.next_build_number };
+    return { id: row.id, job: StoredJobDocument.parse(row.config), nextBuildNumber: row.next_build_number };
   }
 
   /** The job as people see it, with the jobs it triggers and the jobs that trigger it. */
   async get(name: string): Promise<Job & ReturnType<typeof jobRelations>> {
     const job = this.#forDisplay((await this.find(name)).job);
     const all = await this.#pool.anyFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs`);
-    return { ...job, ...jobRelations(job.name, all.map((c) => Job.parse(c))) };
+    return { ...job, ...jobRelations(job.name, all.map((c) => StoredJobDocument.parse(c))) };
   }
 
   /** Every job with its status: last builds, whether it is building, health of the last 5 builds. */

@@ -7,25 +7,42 @@
 import { createHash } from 'node:crypto';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { formatLabelExpression, parseLabelExpression } from '../../../shared/src/label-expression.ts';
+import { LabelExpressionError, formatLabelExpression, parseLabelExpression } from '../../../shared/src/label-expression.ts';
 import { workConfigChannel, type QueueJobData } from '../../../shared/src/agent-protocol.ts';
 import type { Logger } from '../log.ts';
 
 export const ANY_QUEUE = 'any';
 
-/** The queue of a label expression: `any`, or a name derived from its canonical form. */
-/** Label expressions seen, with their queue's name: every enqueue asks (parsing and hashing each time showed in profiles). */
-const queueNames = new Map<string, string>();
+/** Label expressions seen, with their queue: every enqueue asks (parsing and hashing each time showed in profiles). */
+const queueNames = new Map<string, { name: string; servable: boolean }>();
 const QUEUE_NAMES_KEPT = 10_000;
 
-export function queueNameFor(label: string): string {
-  let name = queueNames.get(label);
-  if (name !== undefined) return name;
-  const canonical = formatLabelExpression(parseLabelExpression(label));
-  name = canonical === '' ? ANY_QUEUE : `label-${createHash('sha256').update(canonical).digest('hex').slice(0, 20)}`;
+function queueOf(label: string): { name: string; servable: boolean } {
+  let queue = queueNames.get(label);
+  if (queue !== undefined) return queue;
+  try {
+    const canonical = formatLabelExpression(parseLabelExpression(label));
+    queue = { name: canonical === '' ? ANY_QUEUE : `label-${sha(canonical)}`, servable: true };
+  } catch (error) {
+    if (!(error instanceof LabelExpressionError)) throw error;
+    // Stored before the parser's bounds: its builds keep a queue of their own that no agent is told about.
+    queue = { name: `label-invalid-${sha(label)}`, servable: false };
+  }
   if (queueNames.size >= QUEUE_NAMES_KEPT) queueNames.clear();
-  queueNames.set(label, name);
-  return name;
+  queueNames.set(label, queue);
+  return queue;
+}
+const sha = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 20);
+
+/** The queue of a label expression: `any`, or a name derived from its canonical form. */
+export function queueNameFor(label: string): string {
+  return queueOf(label).name;
+}
+
+/** The queue agents are told about for a label expression; null when no agent can serve it (it does not parse). */
+export function servableQueueName(label: string): string | null {
+  const queue = queueOf(label);
+  return queue.servable ? queue.name : null;
 }
 
 export class BuildQueue {

@@ -7,7 +7,7 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { matches, parseCron, type CronSchedule } from '../../../shared/src/cron.ts';
-import { Job } from '../../../shared/src/job.ts';
+import { StoredJobDocument } from '../../../shared/src/job.ts';
 import type { BuildsService } from '../builds/builds.ts';
 import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
@@ -64,7 +64,7 @@ export class CronScheduler {
       SELECT id, config FROM jobs WHERE coalesce(config -> 'triggers' ->> 'cron', '') <> ''`);
     let fired = 0;
     for (const row of jobs) {
-      const job = Job.parse(row.config);
+      const job = StoredJobDocument.parse(row.config);
       if (job.disabled || !job.triggers.cron) continue;
       let schedule: CronSchedule;
       try {

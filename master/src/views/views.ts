@@ -3,18 +3,11 @@
  * lists jobs by id (so a renamed job stays listed and a deleted one drops out by itself, through
  * the foreign keys) and may add every job whose whole name matches its includeRegex.
  */
-import { setFlagsFromString } from 'node:v8';
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { ALL_VIEW, includeMatcher, View } from '../../../shared/src/view.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
-
-// Anyone logged in may write an includeRegex, and the master matches it against every job name:
-// let V8 switch to its linear-time engine when a match backtracks excessively, so a pattern such
-// as (a+)+b cannot freeze the process (patterns with backreferences or lookarounds stay on the
-// backtracking engine; job names are at most 128 characters).
-setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 
 const ViewRow = z.object({ id: z.coerce.number(), name: z.string(), description: z.string(), include_regex: z.string().nullable(), jobs: z.array(z.string()) });
 type ViewRow = z.infer<typeof ViewRow>;

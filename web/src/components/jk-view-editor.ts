@@ -76,7 +76,7 @@ export class JkViewEditor extends LitElement {
           @change=${(e: Event) => this.#set({ jobs: (e.target as HTMLInputElement).checked ? [...v.jobs, j.name] : v.jobs.filter((n) => n !== j.name) })}> ${j.name}</label>`)}</div>`}
       <div class="field"><label for="view-regex">Use a regular expression to include jobs</label>
         <input id="view-regex" class="mono" .value=${v.includeRegex ?? ''} placeholder="e.g. deploy-.*" @input=${(e: InputEvent) => this.#set({ includeRegex: (e.target as HTMLInputElement).value || null })}>
-        <div class="hint">Matches the whole job name.</div>${fieldError('includeRegex')}</div>
+        <div class="hint">Matches the whole job name. RE2 syntax (as Java's, without backreferences or lookarounds).</div>${fieldError('includeRegex')}</div>
       <div class="row"><button class="primary" type="submit">${this.viewName ? 'Save' : 'Create'}</button>
         ${this.viewName ? html`<span class="spacer"></span><button type="button" class="danger" @click=${this.#delete}>Delete View</button>` : nothing}</div>
     </form>`;
