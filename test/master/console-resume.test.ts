@@ -5,7 +5,8 @@
  * 256 KiB event limit inside a row, and across the 1 MiB row limit inside one upload.
  */
 import test from 'ava';
-import { MasterClient } from '../../worker/src/master-client.ts';
+import type { MasterClient } from '../../worker/src/master-client.ts';
+import { consoleAgent, runningBuild as startBuild } from '../helpers/console-builds.ts';
 import { MAX_EVENT_BYTES } from '../../master/src/console/console-stream.ts';
 import { ROW_BYTES } from '../../master/src/console/console-store.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
@@ -18,19 +19,10 @@ let agent: MasterClient;
 test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
-  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'resume', executors: 4 } });
-  agent = new MasterClient(m.url, { name: 'resume', secret: body.secret });
-  await agent.heartbeat();
+  agent = await consoleAgent(m, admin, 'resume');
 });
 test.after.always(() => m?.close());
-
-/** A running build of a new job: its id and where its console ends. */
-async function runningBuild(name: string, executor: number): Promise<{ id: number; offset: number }> {
-  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name, steps: [{ type: 'shell', script: 'true' }] } });
-  const { body } = await call(m.url, 'POST', `/api/jobs/${name}/builds`, { token: admin, json: {} });
-  const spec = await agent.startBuild(body.queueId, executor);
-  return { id: body.queueId, offset: spec.logOffset };
-}
+const runningBuild = (name: string, executor: number) => startBuild(m, admin, agent, name, executor);
 
 const logText = (events: SseEvent[]) => events.filter((e) => e.event === 'log').map((e) => e.data as string).join('');
 const consoleUrl = (name: string, query = '') => `${m.url}/api/jobs/${name}/builds/1/console${query}`;
