@@ -10,7 +10,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { openEventStream } from '../api/event-stream.ts';
 import { buildPath } from '../api/jobs.ts';
 import { downloadUrl } from '../api/people.ts';
-import { appendLine, terminalStyles } from '../console/console-dom.ts';
+import { appendLines, terminalStyles } from '../console/console-dom.ts';
 import { Terminal, type Line } from '../console/terminal.ts';
 import { bytes } from '../format.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
@@ -47,7 +47,8 @@ export class JkConsole extends LitElement {
   #lines: Line[] = [];
   #linesChars = 0;
   #partial: HTMLSpanElement | null = null;
-  readonly #blockChars = new WeakMap<Element, number>();
+  /** The page's blocks, oldest first, with their lines (drawn again when times are toggled). */
+  #blocks: { el: HTMLDivElement; lines: Line[]; chars: number }[] = [];
   #frame = 0;
   #domChars = 0;
   #follow = true;
@@ -103,7 +104,7 @@ export class JkConsole extends LitElement {
     this.#frame = 0;
     const out = this.renderRoot.querySelector('pre')!;
     this.#partial ??= out.appendChild(document.createElement('span'));
-    for (const piece of this.#skipHead(out, this.#incoming)) {
+    for (const piece of this.#skipHead(this.#incoming)) {
       for (const line of this.#terminal.feed(piece.text, piece.at)) {
         this.#lines.push(line);
         this.#linesChars += line.length + 1;
@@ -115,30 +116,25 @@ export class JkConsole extends LitElement {
       this.#linesChars -= dropped.length + 1;
       this.hiddenBytes += dropped.length + 1;
     }
-    const block = document.createElement('div');
     let chars = 0;
     let taken = 0;
-    while (taken < this.#lines.length && (taken === 0 || chars + this.#lines[taken]!.length < MAX_APPEND_CHARS)) {
-      const line = this.#lines[taken++]!;
-      chars += appendLine(block, line);
-      this.#linesChars -= line.length + 1;
-    }
+    while (taken < this.#lines.length && (taken === 0 || chars + this.#lines[taken]!.length < MAX_APPEND_CHARS)) chars += this.#lines[taken++]!.length + 1;
     if (taken > 0) {
-      this.#lines.splice(0, taken);
-      this.#blockChars.set(block, chars);
-      out.insertBefore(block, this.#partial);
+      const block = { el: document.createElement('div'), lines: this.#lines.splice(0, taken), chars };
+      this.#linesChars -= chars;
+      appendLines(block.el, block.lines, this.timestamps);
+      out.insertBefore(block.el, this.#partial);
+      this.#blocks.push(block);
       this.#domChars += chars;
     }
-    this.#partial.replaceChildren();
-    const partial = this.#terminal.partial();
-    if (partial.length > 0) appendLine(this.#partial, partial);
-    this.#trim(out);
+    this.#drawPartial();
+    this.#trim();
     if (this.#follow) this.#scroller.scrollTop = this.#scroller.scrollHeight;
     if (this.#lines.length > 0) this.#frame = requestAnimationFrame(() => this.#flush());
   }
 
   /** The received pieces, or when they hold more than the page keeps, only their end, from a line start (everything older is skipped). */
-  #skipHead(out: HTMLElement, pieces: { text: string; at: number | null }[]) {
+  #skipHead(pieces: { text: string; at: number | null }[]) {
     let total = 0;
     for (const p of pieces) total += p.text.length;
     if (total <= MAX_DOM_CHARS) return pieces;
@@ -153,20 +149,28 @@ export class JkConsole extends LitElement {
       } else kept.push(p);
     }
     this.hiddenBytes += total - kept.reduce((n, p) => n + p.text.length, 0) + this.#linesChars + this.#domChars;
-    for (const block of [...out.querySelectorAll(':scope > div')]) block.remove();
+    for (const block of this.#blocks) block.el.remove();
+    this.#blocks = [];
     this.#lines = [];
     this.#linesChars = this.#domChars = 0;
     this.#terminal.dropPartial();
     return kept;
   }
 
-  #trim(out: HTMLElement) {
-    while (this.#domChars > MAX_DOM_CHARS && out.firstElementChild && out.firstElementChild !== this.#partial) {
-      const removed = this.#blockChars.get(out.firstElementChild) ?? 0;
-      out.firstElementChild.remove();
-      this.#domChars -= removed;
-      this.hiddenBytes += removed;
+  #trim() {
+    while (this.#domChars > MAX_DOM_CHARS && this.#blocks.length > 0) {
+      const removed = this.#blocks.shift()!;
+      removed.el.remove();
+      this.#domChars -= removed.chars;
+      this.hiddenBytes += removed.chars;
     }
+  }
+
+  /** The line being written, as it shows now. */
+  #drawPartial() {
+    this.#partial!.replaceChildren();
+    const partial = this.#terminal.partial();
+    if (partial.length > 0) appendLines(this.#partial!, [partial], this.timestamps);
   }
 
   #onScroll() {
@@ -177,6 +181,12 @@ export class JkConsole extends LitElement {
   #toggleTimestamps(e: Event) {
     this.timestamps = (e.target as HTMLInputElement).checked;
     localStorage.setItem(TIMESTAMPS_KEY, String(this.timestamps));
+    // Times are drawn only while shown: a plain page stays one text node per block.
+    for (const block of this.#blocks) {
+      block.el.replaceChildren();
+      appendLines(block.el, block.lines, this.timestamps);
+    }
+    if (this.#partial) this.#drawPartial();
   }
 
   async #plainText(e: Event) {
@@ -208,7 +218,7 @@ export class JkConsole extends LitElement {
         <label><input type="checkbox" class="timestamps" .checked=${this.timestamps} @change=${this.#toggleTimestamps} /> Timestamps</label>
         <a href="#" @click=${this.#plainText}>View as plain text</a>
       </div>
-      <div class="scroller" tabindex="0" aria-label="Console output" @scroll=${this.#onScroll}><pre class=${this.timestamps ? 'show-ts' : ''}></pre></div>`;
+      <div class="scroller" tabindex="0" aria-label="Console output" @scroll=${this.#onScroll}><pre></pre></div>`;
   }
 }
 customElements.define('jk-console', JkConsole);

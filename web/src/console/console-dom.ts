@@ -11,42 +11,42 @@ import type { Colour, Line, Style } from './terminal.ts';
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
 
 /**
- * Appends `line` to `parent`: its time (a `.ts` span the page shows on demand), its runs, its
- * newline. Answers the characters it added.
+ * Appends `lines` to `parent`: with `times`, each line's time first (a `.ts` span), then its
+ * runs and its newline. Unstyled text of neighbouring lines becomes one text node, so a plain
+ * log costs the page one node per block, as plain text would.
  */
-export function appendLine(parent: Node, line: Line): number {
-  let chars = line.length;
-  if (line.at !== null) {
-    const ts = document.createElement('span');
-    ts.className = 'ts';
-    ts.textContent = `${clock.format(line.at)} `;
-    chars += ts.textContent.length;
-    parent.appendChild(ts);
-  }
-  appendRuns(parent, line);
-  if (line.newline) {
-    parent.appendChild(document.createTextNode('\n'));
-    chars++;
-  }
-  return chars;
-}
-
-/** Appends the runs of `line` only. */
-export function appendRuns(parent: Node, line: Line): void {
-  for (const run of line.runs) {
-    if (run.style.fg === null && run.style.bg === null && isPlain(run.style)) {
-      parent.appendChild(document.createTextNode(run.text));
-      continue;
+export function appendLines(parent: Node, lines: readonly Line[], times: boolean): void {
+  let text = '';
+  const flush = () => {
+    if (text) parent.appendChild(document.createTextNode(text));
+    text = '';
+  };
+  for (const line of lines) {
+    if (times && line.at !== null) {
+      flush();
+      const ts = document.createElement('span');
+      ts.className = 'ts';
+      ts.textContent = `${clock.format(line.at)} `;
+      parent.appendChild(ts);
     }
-    const span = document.createElement('span');
-    span.textContent = run.text;
-    style(span, run.style);
-    parent.appendChild(span);
+    for (const run of line.runs) {
+      if (isPlain(run.style)) {
+        text += run.text;
+        continue;
+      }
+      flush();
+      const span = document.createElement('span');
+      span.textContent = run.text;
+      style(span, run.style);
+      parent.appendChild(span);
+    }
+    if (line.newline) text += '\n';
   }
+  flush();
 }
 
 function isPlain(s: Style): boolean {
-  return !(s.bold || s.dim || s.italic || s.underline || s.inverse || s.hidden || s.strike);
+  return s.fg === null && s.bg === null && !(s.bold || s.dim || s.italic || s.underline || s.inverse || s.hidden || s.strike);
 }
 
 function style(span: HTMLElement, s: Style) {
@@ -100,6 +100,5 @@ export const terminalStyles = css`
   .sgr-strike { text-decoration: line-through; }
   .sgr-underline.sgr-strike { text-decoration: underline line-through; }
   .sgr-hidden { visibility: hidden; }
-  .ts { display: none; color: #8b98a5; user-select: none; }
-  pre.show-ts .ts { display: inline; }
+  .ts { color: #8b98a5; user-select: none; }
 `;

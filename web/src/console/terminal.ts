@@ -55,7 +55,8 @@ const MAX_ESCAPE = 64;
 const SPECIAL = /[\x1b\r\n\b]/g;
 const CSI = /^\x1b\[([0-?]*)[ -/]*([@-~])/;
 const OSC = /^\x1b\][^\x07\x1b]*(\x07|\x1b\\)/;
-const OTHER_ESCAPE = /^\x1b[ -/]*[0-~]/;
+/** ESC, intermediates, a final byte — not `[` (CSI) or `]` (OSC), whose ends are elsewhere. */
+const OTHER_ESCAPE = /^\x1b[ -/]*[0-Z\\^-~]/;
 
 export class Terminal {
   #style: Style = PLAIN;
