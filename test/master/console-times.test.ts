@@ -5,6 +5,9 @@
  * bytes without the option stay exactly what was sent.
  */
 import test from 'ava';
+import { consoleReader } from '../../master/src/console/console-reader.ts';
+import { RawPool } from '../../master/src/db/raw-pool.ts';
+import { createLogger } from '../../master/src/log.ts';
 import type { MasterClient } from '../../worker/src/master-client.ts';
 import { consoleAgent, runningBuild } from '../helpers/console-builds.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
@@ -126,4 +129,20 @@ test("Timestamper's /timestamps/ listing: clock time in a pattern and zone, elap
   t.is((await get(`/api/jobs/stamper/builds/1/timestamps?time=${'H'.repeat(101)}`)).status, 400);
   t.is((await get('/api/jobs/stamper/builds/1/timestamps?time=HH&timeZone=Mars/Olympus')).status, 400);
   t.is((await get('/api/jobs/stamper/builds/1/timestamps?precision=-1')).status, 400);
+});
+
+test('without COPY (the PGlite fallback) the reader gives the same pieces and times as with it', async (t) => {
+  await threeUploads('readers', 3);
+  const build = (await get('/api/jobs/readers/builds/1')).body;
+  const size = Number((await get('/api/jobs/readers/builds/1/log')).headers.get('x-text-size'));
+  const collect = async (copy: boolean) => {
+    const raw = new RawPool(m.databaseUrl, { copy, log: createLogger('silent') });
+    t.teardown(() => raw.end());
+    const pieces = [];
+    for await (const p of consoleReader(m.pool, raw).pieces(build.queueId, 3, size)) pieces.push({ offset: p.offset, data: p.data.toString(), at: p.at });
+    return pieces;
+  };
+  const viaCopy = await collect(true);
+  t.true(viaCopy.length >= 4 && viaCopy.every((p) => typeof p.at === 'number'), JSON.stringify(viaCopy));
+  t.deepEqual(await collect(false), viaCopy);
 });
