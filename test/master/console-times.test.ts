@@ -129,6 +129,7 @@ test("Timestamper's /timestamps/ listing: clock time in a pattern and zone, elap
   t.is((await get(`/api/jobs/stamper/builds/1/timestamps?time=${'H'.repeat(101)}`)).status, 400);
   t.is((await get('/api/jobs/stamper/builds/1/timestamps?time=HH&timeZone=Mars/Olympus')).status, 400);
   t.is((await get('/api/jobs/stamper/builds/1/timestamps?precision=-1')).status, 400);
+  t.is((await get('/api/jobs/stamper/builds/1/timestamps?startLine=-10&appendLog')).status, 400, 'not silently ignored');
 });
 
 test('without COPY (the PGlite fallback) the reader gives the same pieces and times as with it', async (t) => {

@@ -38,8 +38,9 @@ export function consoleRoutes(consoles: ConsoleService): Router {
 
   r.get('/console', async (ctx) => {
     const { timestamps } = parseInput(LogQuery.pick({ timestamps: true }), ctx.query, 'query');
-    const resumeFrom = Number(ctx.get('Last-Event-ID') || ctx.query.start || 0);
-    await consoles.stream(ctx, ctx.params.name!, ctx.params.ref!, resumeFrom, timestamps);
+    const lastId = ctx.get('Last-Event-ID');
+    const resumeFrom = Number(lastId || ctx.query.start || 0);
+    await consoles.stream(ctx, ctx.params.name!, ctx.params.ref!, resumeFrom, !lastId, timestamps);
   });
   return r;
 }

@@ -24,15 +24,19 @@ export interface ConsoleStreamDeps {
   reader: ConsoleReader;
 }
 
-/** Streams the console of build `ref` of `job` from byte `resumeFrom` (or 0 when out of range) to the request. */
-export async function streamConsole(ctx: Context, deps: ConsoleStreamDeps, job: string, ref: string, resumeFrom: number, times: boolean): Promise<void> {
+/**
+ * Streams the console of build `ref` of `job` from byte `resumeFrom` (or 0 when out of range) to
+ * the request. `resumeFrom` is an event id (a character boundary of ours) or, with `anyOffset`,
+ * any byte offset: one inside a character starts at the next whole one.
+ */
+export async function streamConsole(ctx: Context, deps: ConsoleStreamDeps, job: string, ref: string, resumeFrom: number, anyOffset: boolean, times: boolean): Promise<void> {
   const row = await deps.builds.resolveRow(job, ref);
   /** Bytes whose text went out. */
   let sent = Number.isSafeInteger(resumeFrom) && resumeFrom >= 0 && resumeFrom <= row.log_size ? resumeFrom : 0;
   /** Bytes read past `sent`: the start of a character whose end is not read yet. */
   let held: Buffer = Buffer.alloc(0);
   /** A start inside a character: its tail is skipped (it has no text of its own). */
-  let aligning = sent > 0;
+  let aligning = anyOffset && sent > 0;
   let lastTime: number | null | undefined;
   const sse = openSse(ctx);
   let pending: Promise<void> = Promise.resolve();

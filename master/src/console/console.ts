@@ -52,8 +52,8 @@ export class ConsoleService {
     return Readable.from(prefixLines(this.#reader.pieces(row.id, 0, row.log_size), false, prefix, query.appendLog), { objectMode: false });
   }
 
-  /** The live stream (console-stream.ts). */
-  stream(ctx: Context, job: string, ref: string, resumeFrom: number, times: boolean): Promise<void> {
-    return streamConsole(ctx, { bus: this.#bus, builds: this.#builds, reader: this.#reader }, job, ref, resumeFrom, times);
+  /** The live stream (console-stream.ts) from an event id, or from any offset (`anyOffset`). */
+  stream(ctx: Context, job: string, ref: string, resumeFrom: number, anyOffset: boolean, times: boolean): Promise<void> {
+    return streamConsole(ctx, { bus: this.#bus, builds: this.#builds, reader: this.#reader }, job, ref, resumeFrom, anyOffset, times);
   }
 }

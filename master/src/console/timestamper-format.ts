@@ -3,7 +3,8 @@
  * SimpleDateFormat>` (clock time, in `timeZone`), `elapsed=<DurationFormatUtils>` (since the build
  * started), `precision=N|seconds|milliseconds|…` (elapsed seconds; the default is 3), several of
  * them joined by a space, and `appendLog` (the line after them). Patterns are bounded and only
- * the common letters are known (y M d H h m s S a, text in quotes); others are refused.
+ * the common letters are known (y M d H h m s S a, text in quotes); others are refused, and so
+ * are startLine, endLine, currentTime and locale (a 400 rather than a silently different answer).
  */
 import { ValidationError } from '../errors.ts';
 
@@ -26,6 +27,9 @@ export function parseTimestamperQuery(query: Fields): TimestamperQuery {
     } catch {
       throw new ValidationError(`Unknown timeZone '${zone}'`);
     }
+  }
+  for (const name of ['startLine', 'endLine', 'currentTime', 'locale']) {
+    if (query[name] !== undefined) throw new ValidationError(`Timestamper's ${name} is not supported here`);
   }
   const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
   // The order of the query's parameters is the order of the columns, as in Timestamper.
