@@ -29,7 +29,9 @@ import { AgentTriggersService } from './builds/agent-triggers.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
-import { logReader } from './builds/log-store.ts';
+import { consoleReader } from './console/console-reader.ts';
+import { ConsoleService } from './console/console.ts';
+import { consoleRoutes } from './console/console-routes.ts';
 import { SecretBox } from './builds/secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
 import { cronRoutes } from './triggers/cron-routes.ts';
@@ -97,7 +99,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
   const downstream = new DownstreamTriggers(jobs, builds);
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
-  const readLog = logReader(deps.pool, deps.raw);
+  const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
 
@@ -140,9 +142,10 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     userRoutes(users, settings),
     systemSettingsRoutes(settings),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl()),
-    eventRoutes(events, builds, readLog),
+    eventRoutes(events),
+    consoleRoutes(consoles),
     cronRoutes(),
-    jobRoutes(jobs, builds, readLog, queue, jobFiles, artifacts, views, events),
+    jobRoutes(jobs, builds, queue, jobFiles, artifacts, views, events),
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
     agentArtifactRoutes(artifacts),

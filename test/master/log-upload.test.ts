@@ -9,9 +9,11 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { LOG_BATCH_BYTES } from '../../shared/src/agent-protocol.ts';
 import { RawPool } from '../../master/src/db/raw-pool.ts';
-import { appendChunks, parseBinaryCopy, ROW_BYTES } from '../../master/src/builds/log-store.ts';
+import { appendChunks, ROW_BYTES } from '../../master/src/console/console-store.ts';
+import { parseBinaryCopy } from '../../master/src/console/console-reader.ts';
 import { createLogger } from '../../master/src/log.ts';
-import { MasterClient, MasterError } from '../../worker/src/master-client.ts';
+import { MasterError, type MasterClient } from '../../worker/src/master-client.ts';
+import { consoleAgent, runningBuild as startBuild } from '../helpers/console-builds.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
@@ -21,19 +23,10 @@ let agent: MasterClient;
 test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
-  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'up', executors: 4 } });
-  agent = new MasterClient(m.url, { name: 'up', secret: body.secret });
-  await agent.heartbeat();
+  agent = await consoleAgent(m, admin, 'up');
 });
 test.after.always(() => m?.close());
-
-/** A running build of a new job on executor `executor`: its id and where its console ends. */
-async function runningBuild(name: string, executor: number): Promise<{ id: number; offset: number }> {
-  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name, steps: [{ type: 'shell', script: 'true' }] } });
-  const { body } = await call(m.url, 'POST', `/api/jobs/${name}/builds`, { token: admin, json: {} });
-  const spec = await agent.startBuild(body.queueId, executor);
-  return { id: body.queueId, offset: spec.logOffset };
-}
+const runningBuild = (name: string, executor: number) => startBuild(m, admin, agent, name, executor);
 
 async function storedLog(name: string, start: number): Promise<Buffer> {
   const res = await fetch(`${m.url}/api/jobs/${name}/builds/1/log?start=${start}`, { headers: { authorization: `Bearer ${admin}` } });

@@ -22,7 +22,7 @@ export interface AgentWorkDeps {
 
 /**
  * A request body as the chunks it arrived in, at most `limit` bytes (else 413): log uploads are
- * stored chunk by chunk (log-store.ts), so joining them would only be one more copy to collect.
+ * stored chunk by chunk (console/console-store.ts), so joining them would only be one more copy to collect.
  */
 async function readBodyChunks(req: IncomingMessage, limit: number): Promise<Buffer[]> {
   const tooLarge = () => new DomainError(413, 'payload_too_large', `A log upload is at most ${limit} bytes`);

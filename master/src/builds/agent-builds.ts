@@ -21,7 +21,8 @@ import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
 import { abortAwaited } from './awaited.ts';
 import { discardOldBuilds, type ArtifactFiles } from './discarder.ts';
-import { appendAtEnd, appendChunks, readChunks } from './log-store.ts';
+import { appendAtEnd, appendChunks } from '../console/console-store.ts';
+import { readChunks } from '../db/chunk-stream.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
 import { SecretBox } from './secret-box.ts';
 

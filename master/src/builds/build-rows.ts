@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { BuildResult, BuildState, Cause } from '../../../shared/src/build.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { transition, type BuildEvent, type BuildStatus } from './build-transitions.ts';
-import { chunkInsert } from './log-store.ts';
+import { chunkInsert } from '../console/console-store.ts';
 
 export const BuildRow = z.object({
   id: z.coerce.number(),

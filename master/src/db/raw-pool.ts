@@ -1,6 +1,6 @@
 /**
  * node-postgres' own pool, beside slonik's, for what slonik cannot say: COPY. Console uploads go
- * through it (builds/log-store.ts: COPY … FROM STDIN, their bytes reaching PostgreSQL as they came
+ * through it (console/console-store.ts and console-reader.ts: COPY … FROM STDIN, their bytes reaching PostgreSQL as they came
  * off the agent's socket), and so do console reads (bounded COPY … TO STDOUT in binary, instead of
  * bytea as hex text). Each holds a connection for one bounded statement. Everything else uses
  * slonik.

@@ -127,13 +127,20 @@ const paths = {
   '/api/jobs/{name}/builds/{ref}/log': {
     parameters: [pathParam('name'), pathParam('ref')],
     get: {
-      summary: 'Console from byte ?start= (X-Text-Size: next offset; X-More-Data: true while running)',
-      responses: { 200: { description: 'Bytes', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401, 403, 404) },
+      summary: 'Console from byte ?start= (X-Text-Size: next offset; X-More-Data: true while running); ?timestamps=true puts "[ISO time] " before each line',
+      responses: { 200: { description: 'Bytes', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404) },
+    },
+  },
+  '/api/jobs/{name}/builds/{ref}/timestamps': {
+    parameters: [pathParam('name'), pathParam('ref')],
+    get: {
+      summary: "Each console line's time, as Timestamper's /timestamps/: ?time=<SimpleDateFormat>&timeZone=, ?elapsed=<pattern>, ?precision=, ?appendLog",
+      responses: { 200: { description: 'Lines', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(400, 401, 403, 404) },
     },
   },
   '/api/jobs/{name}/builds/{ref}/console': {
     parameters: [pathParam('name'), pathParam('ref')],
-    get: { summary: 'Console as server-sent events (log, end), resumable with ?start= or Last-Event-ID', responses: { 200: { description: 'text/event-stream' } } },
+    get: { summary: 'Console as server-sent events (log, end; with ?timestamps=true also time), resumable byte-exactly with ?start= or Last-Event-ID', responses: { 200: { description: 'text/event-stream' } } },
   },
   '/api/jobs/{name}/builds/{ref}/artifacts': {
     parameters: [pathParam('name'), pathParam('ref')],

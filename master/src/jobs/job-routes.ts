@@ -4,7 +4,6 @@ import type { Context, Next } from 'koa';
 import { z } from 'zod';
 import { principalOf, requireUser } from '../auth/authenticate.ts';
 import type { BuildsService } from '../builds/builds.ts';
-import type { LogReader } from '../builds/log-store.ts';
 import { parseTriggerForm } from '../builds/uploads.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
@@ -20,10 +19,9 @@ const ListQuery = z.object({
   before: z.coerce.number().int().min(1).optional(),
 });
 const JobsQuery = z.object({ view: z.string().max(200).optional() });
-const LogQuery = z.object({ start: z.coerce.number().int().min(0).default(0) });
 const jobPath = (name: string) => `/api/jobs/${encodeURIComponent(name)}`;
 
-/** Jobs, their builds, the queue and consoles — for people. */
+/** Jobs, their builds and the queue — for people (consoles: console/console-routes.ts). */
 /** "Trigger builds remotely": a build request that carries the job's token instead of a login. */
 export function isRemoteTrigger(ctx: Context): boolean {
   return (ctx.method === 'POST' || ctx.method === 'GET') && /^\/api\/jobs\/[^/]+\/builds$/.test(ctx.path) && typeof ctx.query.token === 'string';
@@ -34,7 +32,7 @@ export function isJobFileUpload(ctx: Context): boolean {
   return ctx.method === 'PUT' && /^\/api\/jobs\/[^/]+\/files\/./.test(ctx.path);
 }
 
-export function jobRoutes(jobs: JobsService, builds: BuildsService, readLog: LogReader, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService, views: ViewsService, events: EventBus): Router {
+export function jobRoutes(jobs: JobsService, builds: BuildsService, queue: BuildQueue, jobFiles: JobFilesService, artifacts: ArtifactsService, views: ViewsService, events: EventBus): Router {
   const r = new Router({ prefix: '/api' });
   // Dashboards follow job definitions live (a new job appears, a disabled one greys out).
   const changed = (job: string) => events.publish({ type: 'job.changed', job });
@@ -122,19 +120,6 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, readLog: Log
     await builds.abort(ctx.params.name!, ctx.params.ref!, principalOf(ctx).name);
     ctx.status = 202;
     ctx.body = { aborting: true };
-  });
-
-  /** Jenkins' progressiveText contract: bytes from `start`, X-Text-Size, X-More-Data while logging. */
-  r.get('/jobs/:name/builds/:ref/log', async (ctx) => {
-    const { start } = parseInput(LogQuery, ctx.query, 'query');
-    const row = await builds.resolveRow(ctx.params.name!, ctx.params.ref!);
-    const end = row.log_size;
-    const from = start > end ? 0 : start; // Jenkins restarts from 0 when start is past the end
-    ctx.set('X-Text-Size', String(end));
-    if (row.state === 'queued' || row.state === 'running') ctx.set('X-More-Data', 'true');
-    ctx.set('Cache-Control', 'no-store');
-    ctx.type = 'text/plain; charset=utf-8';
-    ctx.body = readLog(row.id, from, end);
   });
 
   r.get('/jobs/:name/files', async (ctx) => {

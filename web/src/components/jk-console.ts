@@ -1,14 +1,17 @@
 /**
- * A build's console, live. It streams from the server (SSE, resumable by byte offset) and renders
- * incrementally: text arrives in batches once per frame as plain text nodes (so nothing in a log
- * is ever HTML), whole lines go into blocks of their own, and only the newest MAX_DOM_CHARS stay
- * in the page — a 100 MB log stays smooth; the whole of it is one "plain text" click away. The view
- * follows the tail unless the person scrolls up.
+ * A build's console, live, as a terminal shows it (console/terminal.ts: colours, `\r`
+ * overwrites) with each line's time on demand. It streams from the server (SSE, resumable by byte
+ * offset, with `time` events) and renders incrementally: lines arrive in batches once per frame as
+ * text nodes and spans (console/console-dom.ts; nothing in a log is ever HTML), and only the
+ * newest MAX_DOM_CHARS stay in the page — a 100 MB log stays smooth; the whole of it is one
+ * "plain text" click away. The view follows the tail unless the person scrolls up.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { openEventStream } from '../api/event-stream.ts';
 import { buildPath } from '../api/jobs.ts';
 import { downloadUrl } from '../api/people.ts';
+import { appendLines, terminalStyles } from '../console/console-dom.ts';
+import { Terminal, type Line } from '../console/terminal.ts';
 import { bytes } from '../format.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
@@ -19,26 +22,33 @@ const INITIAL_TAIL_BYTES = 1024 * 1024;
 const MAX_DOM_CHARS = 1024 * 1024;
 /** Characters added to the page per frame, so that no frame does much layout. */
 const MAX_APPEND_CHARS = 64 * 1024; // ~16 ms of text layout per frame here (256 K took 70–90 ms)
-/** A partial line longer than this is shown without waiting for its newline. */
-const MAX_PENDING_LINE = 64 * 1024;
 const FOLLOW_SLACK_PX = 48;
-// Terminal colour/cursor codes: shown as nothing rather than as escape garbage.
-const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+/** Where the timestamps toggle is remembered. */
+const TIMESTAMPS_KEY = 'jonkkins.console.timestamps';
 
 export class JkConsole extends LitElement {
-  static override properties = { job: {}, buildRef: {}, logSize: { type: Number }, hiddenBytes: { state: true }, ended: { state: true } };
+  static override properties = { job: {}, buildRef: {}, logSize: { type: Number }, hiddenBytes: { state: true }, ended: { state: true }, timestamps: { state: true } };
   declare job: string;
   declare buildRef: string;
   /** The log's size when the page opened: where to start when it is large. */
   declare logSize: number;
   declare hiddenBytes: number;
   declare ended: boolean;
+  /** Each line's time is shown (Timestamper's `HH:MM:SS`). */
+  declare timestamps: boolean;
 
   #close: (() => void) | null = null;
-  #incoming: string[] = [];
-  /** Received text not in the page yet (whole lines over this frame's budget, and the line being written). */
-  #queued = '';
-  #partialNode: Text | null = null;
+  /** Received text not parsed yet, with the time its bytes were stored. */
+  #incoming: { text: string; at: number | null }[] = [];
+  /** The time of the text that follows (the stream's `time` events). */
+  #time: number | null = null;
+  readonly #terminal = new Terminal();
+  /** Whole lines not in the page yet (over a frame's budget). */
+  #lines: Line[] = [];
+  #linesChars = 0;
+  #partial: HTMLSpanElement | null = null;
+  /** The page's blocks, oldest first, with their lines (drawn again when times are toggled). */
+  #blocks: { el: HTMLDivElement; lines: Line[]; chars: number }[] = [];
   #frame = 0;
   #domChars = 0;
   #follow = true;
@@ -50,14 +60,16 @@ export class JkConsole extends LitElement {
     this.logSize = 0;
     this.hiddenBytes = 0;
     this.ended = false;
+    this.timestamps = localStorage.getItem(TIMESTAMPS_KEY) === 'true';
   }
 
   override firstUpdated() {
     const start = Math.max(0, this.logSize - INITIAL_TAIL_BYTES);
     this.hiddenBytes = start;
-    this.#close = openEventStream(`${buildPath(this.job, this.buildRef)}/console?start=${start}`, ['log', 'end'], {
+    this.#close = openEventStream(`${buildPath(this.job, this.buildRef)}/console?start=${start}&timestamps=true`, ['log', 'time', 'end'], {
       onEvent: (type, data) => {
         if (type === 'log') this.#receive(data as string);
+        else if (type === 'time') this.#time = data as number | null;
         else {
           this.ended = true;
           this.#close?.(); // the server closed it; EventSource would reconnect
@@ -74,7 +86,7 @@ export class JkConsole extends LitElement {
   }
 
   #receive(text: string) {
-    this.#incoming.push(text);
+    this.#incoming.push({ text, at: this.#time });
     this.#frame ||= requestAnimationFrame(() => this.#flush());
   }
 
@@ -83,57 +95,82 @@ export class JkConsole extends LitElement {
   }
 
   /**
-   * Once per frame: whole lines go into the page as a block of text, at most MAX_APPEND_CHARS a
-   * frame (the rest waits for the next frame). When more is waiting than the page would keep
-   * anyway, the head is skipped without ever touching the DOM.
+   * Once per frame: received text goes through the terminal; whole lines go into the page as a
+   * block, at most MAX_APPEND_CHARS a frame (the rest waits for the next frame), and the line
+   * being written is redrawn. When more is waiting than the page would keep anyway, the head is
+   * skipped without ever touching the DOM.
    */
   #flush() {
     this.#frame = 0;
     const out = this.renderRoot.querySelector('pre')!;
-    let fresh = this.#incoming.join('');
+    this.#partial ??= out.appendChild(document.createElement('span'));
+    for (const piece of this.#skipHead(this.#incoming)) {
+      for (const line of this.#terminal.feed(piece.text, piece.at)) {
+        this.#lines.push(line);
+        this.#linesChars += line.length + 1;
+      }
+    }
     this.#incoming = [];
-    if (fresh.length > MAX_DOM_CHARS) {
-      // More arrived than the page keeps: only its end matters (the ANSI pass then stays small).
-      fresh = this.#keepEnd(out, fresh, this.#queued.length);
-      this.#queued = '';
+    while (this.#linesChars > MAX_DOM_CHARS && this.#lines.length > 0) {
+      const dropped = this.#lines.shift()!;
+      this.#linesChars -= dropped.length + 1;
+      this.hiddenBytes += dropped.length + 1;
     }
-    let text = this.#queued + fresh.replace(ANSI, '');
-    if (text.length > MAX_DOM_CHARS) text = this.#keepEnd(out, text, 0);
-    const window_ = text.slice(0, MAX_APPEND_CHARS);
-    let take = window_.lastIndexOf('\n') + 1;
-    if (take === 0 && window_.length >= MAX_PENDING_LINE) take = window_.length; // a very long line: show it as it comes
-    if (take > 0) this.#append(out, text.slice(0, take));
-    this.#queued = text.slice(take);
-    this.#partialNode ??= out.appendChild(document.createTextNode(''));
-    this.#partialNode.data = this.#queued.includes('\n') ? '' : this.#queued; // the line being written
-    this.#trim(out);
+    let chars = 0;
+    let taken = 0;
+    while (taken < this.#lines.length && (taken === 0 || chars + this.#lines[taken]!.length < MAX_APPEND_CHARS)) chars += this.#lines[taken++]!.length + 1;
+    if (taken > 0) {
+      const block = { el: document.createElement('div'), lines: this.#lines.splice(0, taken), chars };
+      this.#linesChars -= chars;
+      appendLines(block.el, block.lines, this.timestamps);
+      out.insertBefore(block.el, this.#partial);
+      this.#blocks.push(block);
+      this.#domChars += chars;
+    }
+    this.#drawPartial();
+    this.#trim();
     if (this.#follow) this.#scroller.scrollTop = this.#scroller.scrollHeight;
-    if (this.#queued.includes('\n') || this.#queued.length >= MAX_PENDING_LINE) this.#frame = requestAnimationFrame(() => this.#flush());
+    if (this.#lines.length > 0) this.#frame = requestAnimationFrame(() => this.#flush());
   }
 
-  /** The last MAX_DOM_CHARS of `text`, from a line start; everything older (the page's blocks, `older` queued characters) is skipped. */
-  #keepEnd(out: HTMLElement, text: string, older: number): string {
-    const from = text.indexOf('\n', text.length - MAX_DOM_CHARS) + 1 || text.length - MAX_DOM_CHARS;
-    this.hiddenBytes += from + older + this.#domChars;
-    for (const block of [...out.children]) block.remove();
-    this.#domChars = 0;
-    return text.slice(from);
-  }
-
-  #append(out: HTMLElement, text: string) {
-    const block = document.createElement('div');
-    block.textContent = text;
-    out.insertBefore(block, this.#partialNode);
-    this.#domChars += text.length;
-  }
-
-  #trim(out: HTMLElement) {
-    while (this.#domChars > MAX_DOM_CHARS && out.firstElementChild) {
-      const removed = out.firstElementChild.textContent?.length ?? 0;
-      out.firstElementChild.remove();
-      this.#domChars -= removed;
-      this.hiddenBytes += removed;
+  /** The received pieces, or when they hold more than the page keeps, only their end, from a line start (everything older is skipped). */
+  #skipHead(pieces: { text: string; at: number | null }[]) {
+    let total = 0;
+    for (const p of pieces) total += p.text.length;
+    if (total <= MAX_DOM_CHARS) return pieces;
+    let skip = total - MAX_DOM_CHARS;
+    const kept: typeof pieces = [];
+    for (const p of pieces) {
+      if (skip >= p.text.length) skip -= p.text.length;
+      else if (skip > 0) {
+        const from = p.text.indexOf('\n', skip) + 1 || skip;
+        kept.push({ text: p.text.slice(from), at: p.at });
+        skip = 0;
+      } else kept.push(p);
     }
+    this.hiddenBytes += total - kept.reduce((n, p) => n + p.text.length, 0) + this.#linesChars + this.#domChars;
+    for (const block of this.#blocks) block.el.remove();
+    this.#blocks = [];
+    this.#lines = [];
+    this.#linesChars = this.#domChars = 0;
+    this.#terminal.dropPartial();
+    return kept;
+  }
+
+  #trim() {
+    while (this.#domChars > MAX_DOM_CHARS && this.#blocks.length > 0) {
+      const removed = this.#blocks.shift()!;
+      removed.el.remove();
+      this.#domChars -= removed.chars;
+      this.hiddenBytes += removed.chars;
+    }
+  }
+
+  /** The line being written, as it shows now. */
+  #drawPartial() {
+    this.#partial!.replaceChildren();
+    const partial = this.#terminal.partial();
+    if (partial.length > 0) appendLines(this.#partial!, [partial], this.timestamps);
   }
 
   #onScroll() {
@@ -141,10 +178,21 @@ export class JkConsole extends LitElement {
     this.#follow = s.scrollHeight - s.scrollTop - s.clientHeight < FOLLOW_SLACK_PX;
   }
 
+  #toggleTimestamps(e: Event) {
+    this.timestamps = (e.target as HTMLInputElement).checked;
+    localStorage.setItem(TIMESTAMPS_KEY, String(this.timestamps));
+    // Times are drawn only while shown: a plain page stays one text node per block.
+    for (const block of this.#blocks) {
+      block.el.replaceChildren();
+      appendLines(block.el, block.lines, this.timestamps);
+    }
+    if (this.#partial) this.#drawPartial();
+  }
+
   async #plainText(e: Event) {
     e.preventDefault();
     try {
-      window.open(await downloadUrl(`${buildPath(this.job, this.buildRef)}/log`), '_blank', 'noopener');
+      window.open(await downloadUrl(`${buildPath(this.job, this.buildRef)}/log${this.timestamps ? '?timestamps=true' : ''}`), '_blank', 'noopener');
     } catch (err) {
       toast((err as Error).message, 'error');
     }
@@ -152,11 +200,12 @@ export class JkConsole extends LitElement {
 
   static override styles = [
     sharedStyles,
+    terminalStyles,
     css`
       .scroller { background: var(--jk-console-bg); color: var(--jk-console-text); border-radius: var(--jk-radius); height: max(20rem, calc(100vh - 16rem)); overflow: auto; }
       pre { margin: 0; padding: var(--jk-space-3) var(--jk-space-4); white-space: pre-wrap; overflow-wrap: anywhere; line-height: 1.45; }
       pre > div { display: block; }
-      .bar { font-size: var(--jk-text-sm); margin-bottom: var(--jk-space-2); }
+      .bar { font-size: var(--jk-text-sm); margin-bottom: var(--jk-space-2); gap: var(--jk-space-3); }
       .live { color: var(--jk-running); font-weight: 600; }
     `,
   ];
@@ -166,6 +215,7 @@ export class JkConsole extends LitElement {
         <span>${this.ended ? nothing : html`<span class="live" role="status">● Live</span>`}
           ${this.hiddenBytes > 0 ? html`<span class="muted">Skipping about ${bytes(this.hiddenBytes)} of earlier output.</span>` : nothing}</span>
         <span class="spacer"></span>
+        <label><input type="checkbox" class="timestamps" .checked=${this.timestamps} @change=${this.#toggleTimestamps} /> Timestamps</label>
         <a href="#" @click=${this.#plainText}>View as plain text</a>
       </div>
       <div class="scroller" tabindex="0" aria-label="Console output" @scroll=${this.#onScroll}><pre></pre></div>`;
