@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEARTBEAT_INTERVAL_MS, TOKEN_RENEW_INTERVAL_MS, type AgentCredentials } from '../../shared/src/agent-protocol.ts';
-import { MasterClient, MasterError } from './master-client.ts';
+import { isRetryable, MasterClient, MasterError } from './master-client.ts';
 import { AGENT_COOKIE_VAR, agentCookie, killProcessesWithEnv } from './stray-processes.ts';
 import { WorkLoop } from './work-loop.ts';
 
@@ -21,6 +21,8 @@ export interface AgentOptions extends AgentCredentials {
   stopGraceMs?: number;
   /** SIGTERM → SIGKILL grace for a step's processes. */
   killGraceMs?: number;
+  /** The protocol version stated at login: PROTOCOL_VERSION unless a test plays an older agent. */
+  protocolVersion?: number;
 }
 
 export interface RunningAgent {
@@ -31,11 +33,11 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-/** The master refused the agent's name or secret: retrying cannot help, an operator must act. */
+/** The master refused the agent's login (its name or secret, its protocol version): retrying cannot help, an operator must act. */
 export class CredentialsRefusedError extends Error {}
 
 export function startAgent(opts: AgentOptions): RunningAgent {
-  const client = new MasterClient(opts.url, { name: opts.name, secret: opts.secret });
+  const client = new MasterClient(opts.url, { name: opts.name, secret: opts.secret }, opts.protocolVersion);
   const stop = new AbortController();
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
   const renewMs = opts.renewMs ?? TOKEN_RENEW_INTERVAL_MS;
@@ -65,7 +67,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
       try {
         if (!client.loggedIn) {
           await client.login().catch((err: MasterError) => {
-            throw err.status === 401 ? new CredentialsRefusedError(`agent ${opts.name}: ${err.message}`) : err;
+            throw !isRetryable(err) ? new CredentialsRefusedError(`agent ${opts.name}: ${err.message}`) : err;
           });
           lastRenew = Date.now();
           opts.log.info(`agent ${opts.name}: logged in to ${opts.url}`);

@@ -20,7 +20,7 @@ const schemas = {
   RegisterUserRequest: id.RegisterUserRequest,
   UpdateUserRequest: id.UpdateUserRequest,
   LoginRequest: id.LoginRequest,
-  AgentLoginRequest: id.AgentLoginRequest,
+  AgentLoginRequest: protocol.AgentLoginRequest,
   User: id.User,
   RegisterAgentRequest: id.RegisterAgentRequest,
   UpdateAgentRequest: id.UpdateAgentRequest,
