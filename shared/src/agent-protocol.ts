@@ -58,7 +58,7 @@
  */
 import { z } from 'zod';
 import { BuildResult, BuildState } from './build.ts';
-import { Block } from './job.ts';
+import { BuildStep } from './step-kinds.ts';
 
 /** The contract's version: the agent states it at login; the master accepts only its own. */
 export const PROTOCOL_VERSION = 4;
@@ -150,20 +150,8 @@ export const BuildSpec = z.object({
   buildId: z.number(),
   jobName: z.string(),
   number: z.number(),
-  /** Steps as in the job document (shared/src/job.ts). */
-  steps: z.array(
-    z.discriminatedUnion('type', [
-      z.object({ type: z.literal('shell'), script: z.string(), unstableReturn: z.number().optional() }),
-      z.object({
-        type: z.literal('copyArtifacts'),
-        project: z.string(),
-        selector: z.union([z.literal('lastSuccessful'), z.number()]),
-        filter: z.string().optional(),
-        target: z.string().optional(),
-      }),
-      z.object({ type: z.literal('triggerBuilds'), projects: z.string(), propertiesFile: z.string().optional(), block: Block.optional() }),
-    ]),
-  ),
+  /** The job document's steps as stored (job.ts), each validated by its kind's schema (step-kinds.ts). */
+  steps: z.array(BuildStep),
   /** Environment from the master: build, job and parameter variables. The agent adds WORKSPACE,
    * NODE_NAME, NODE_LABELS and EXECUTOR_NUMBER. */
   env: z.record(z.string(), z.string()),
