@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEARTBEAT_INTERVAL_MS, TOKEN_RENEW_INTERVAL_MS, type AgentCredentials } from '../../shared/src/agent-protocol.ts';
+import { Backoff } from '../../shared/src/backoff.ts';
 import { isRetryable, MasterClient, MasterError } from './master-client.ts';
 import { AGENT_COOKIE_VAR, agentCookie, killProcessesWithEnv } from './stray-processes.ts';
 import { WorkLoop } from './work-loop.ts';
@@ -62,6 +63,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
   const loop = (async () => {
     await killLeftovers(opts);
     let failures = 0;
+    const backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
     let lastRenew = Date.now();
     while (!stop.signal.aborted) {
       try {
@@ -80,6 +82,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
         await client.heartbeat();
         if (failures > 0) opts.log.info(`agent ${opts.name}: connected to the master again`);
         failures = 0;
+        backoff.reset();
         await sleep(heartbeatMs, undefined, { signal: stop.signal }).catch(() => {});
       } catch (err) {
         if (stop.signal.aborted) break;
@@ -89,8 +92,8 @@ export function startAgent(opts: AgentOptions): RunningAgent {
         }
         failures++;
         const e = err as MasterError;
-        // Backoff: 1 s, 2 s, 4 s … 30 s, or what the master's Retry-After asks for.
-        const wait = e.retryAfterMs ?? Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+        // 1 s, 2 s, 4 s … 30 s, or longer when the master's Retry-After asks for it.
+        const wait = backoff.next(e.retryAfterMs);
         opts.log.warn(`agent ${opts.name}: ${e.message ?? String(err)}; retrying in ${Math.round(wait / 1000)} s`);
         await sleep(wait, undefined, { signal: stop.signal }).catch(() => {});
       }

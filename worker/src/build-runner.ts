@@ -6,8 +6,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FINISH_LOG_BYTES, LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
+import { Backoff, pause } from '../../shared/src/backoff.ts';
 import { worseResult, type BuildResult } from '../../shared/src/build.ts';
 import { stepKindNames } from '../../shared/src/step-kinds.ts';
 import { archiveArtifacts, type ArtifactChannel, type ArtifactContext } from './artifacts.ts';
@@ -199,7 +199,7 @@ export function agentEnvironment(env: NodeJS.ProcessEnv, secret: string): Record
  */
 async function finish(channel: BuildChannel, shipper: LogShipper, buildId: number, report: Omit<FinishRequest, 'logSize' | 'log'>, host: BuildHost): Promise<boolean> {
   const { result } = report;
-  let backoff = 250;
+  const backoff = new Backoff({ initialMs: 250, maxMs: 5000 });
   let withTail = true;
   for (let gaps = 0; ; ) {
     let tail: { offset: number; bytes: Buffer } | undefined;
@@ -229,8 +229,7 @@ async function finish(channel: BuildChannel, shipper: LogShipper, buildId: numbe
         host.warn(`build ${buildId}: could not report ${result}: ${(err as Error).message}`);
         return false;
       }
-      await sleep(backoff, undefined, { signal: host.giveUp }).catch(() => {});
-      backoff = Math.min(5000, backoff * 2);
+      await pause(backoff.next(), host.giveUp);
     }
   }
 }
