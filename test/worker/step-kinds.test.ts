@@ -39,7 +39,8 @@ async function agentProcess(t: import('ava').ExecutionContext, name: string, mod
     await stopProcess(agent);
     await rm(workdir, { recursive: true, force: true });
   });
-  await until(`agent ${name} to be online`, async () => (await call(m.url, 'GET', `/api/agents/${name}`, { token: admin })).body.online === true);
+  // A process start: tens of seconds on a machine as loaded as the test run makes it.
+  await until(`agent ${name} to be online`, async () => (await call(m.url, 'GET', `/api/agents/${name}`, { token: admin })).body.online === true, 60_000);
   return agent;
 }
 
