@@ -15,6 +15,18 @@ import { createLogger, type Logger } from '../master/src/log.ts';
 const loadMaster = () => import('../master/src/server.ts');
 const loadDatabase = () => Promise.all([import('../master/src/db/pool.ts'), import('../master/src/db/migrate.ts')]);
 
+/** JONKKINS_STEP_MODULES: kinds of step that are not built in (shared/src/step-kind-modules.ts). */
+async function loadStepKinds(forAgent: boolean): Promise<void> {
+  const { loadStepKindModules } = await import('../shared/src/step-kind-modules.ts');
+  const modules = await loadStepKindModules(process.env.JONKKINS_STEP_MODULES);
+  if (!forAgent || modules.length === 0) return;
+  const { registerStepRunner } = await import('../worker/src/steps/step-runners.ts');
+  for (const m of modules) {
+    if (!m.runner) throw new ConfigError(`JONKKINS_STEP_MODULES: the module of step kind '${m.schema.shape.type.value}' has no runner for agents`);
+    registerStepRunner(m.runner as Parameters<typeof registerStepRunner>[0]);
+  }
+}
+
 const EXIT = { ok: 0, failed: 1, usage: 2, config: 78 } as const;
 const LOCAL_AGENT = 'local';
 
@@ -126,6 +138,7 @@ async function runAgent(args: string[]): Promise<number> {
   if (!name) throw new UsageError('--name is required (or JONKKINS_AGENT_NAME)');
   if (!secret) throw new UsageError('--secret or --secret-file is required (or JONKKINS_AGENT_SECRET)');
   const log = createLogger(loadConfig().logLevel, 'jonkkins-agent');
+  await loadStepKinds(true);
   const { CredentialsRefusedError, startAgent } = await import('../worker/src/agent.ts');
   const workdir = v.workdir ?? env.JONKKINS_AGENT_WORKDIR ?? resolve(homedir(), '.jonkkins-agent');
   const agent = startAgent({ url, name, secret, workdir, log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) } });
@@ -163,6 +176,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return EXIT.ok;
   }
+  await loadStepKinds(false);
   if (command === 'master') return runMaster(config, log);
   const executors = Number(v.executors ?? 2);
   if (!Number.isInteger(executors) || executors < 1 || executors > 64) throw new UsageError(`--executors must be a whole number from 1 to 64, got "${v.executors}"`);

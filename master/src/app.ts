@@ -17,7 +17,7 @@ import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
 import { TokenIssuer } from './auth/tokens.ts';
 import { errorMiddleware } from './http/error-middleware.ts';
 import { refuseUnstorableText } from './http/storable-text.ts';
-import { openApiDocument } from './http/openapi.ts';
+import { openApiDocument, routesOf, type Route } from './http/openapi.ts';
 import type { Logger } from './log.ts';
 import { SettingsService } from './settings/settings.ts';
 import { setupRoutes, systemSettingsRoutes } from './settings/settings-routes.ts';
@@ -78,6 +78,8 @@ export interface AppServices {
   /** Pass to discardOldBuilds so discarded builds lose their artifact files too. */
   artifacts: ArtifactsService;
   builds: BuildsService;
+  /** Every route of the app's routers (what /api/openapi.json documents). */
+  routes: Route[];
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
@@ -133,8 +135,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     app.use(mw);
   }
   const api = new Router();
+  let document: object | undefined;
   api.get('/api/openapi.json', (ctx) => {
-    ctx.body = openApiDocument();
+    ctx.body = document ??= openApiDocument(routes);
   });
   const routers = [
     api,
@@ -152,7 +155,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, artifacts, builds } });
+  const routes = routesOf([open, login, setup, ...routers]);
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, artifacts, builds, routes } });
 }
 
 /**

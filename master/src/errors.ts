@@ -50,6 +50,13 @@ export class ConflictError extends DomainError {
   }
 }
 
+/** An agent that speaks another protocol version than the master: asking again cannot help. */
+export class UnsupportedProtocolError extends DomainError {
+  constructor(message: string) {
+    super(400, 'unsupported_protocol', message);
+  }
+}
+
 export class TooManyRequestsError extends DomainError {
   constructor(message: string, retryAfterSeconds: number) {
     super(429, 'too_many_requests', message, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });

@@ -2,10 +2,12 @@
  * The master↔agent contract. Agents are untrusted: the master validates every message here and
  * checks that the agent sending it is the one the build was given to.
  *
- * Lifecycle (protocol version 3):
- *  1. Login: POST /login-slave {name, secret} → a JWS (kind "agent", 15 minutes), as the text/plain
- *     body and in the Authorization header. 401 = wrong credentials (the agent exits); 429 = throttled
- *     (it waits Retry-After). Every HEARTBEAT_INTERVAL_MS: POST /api/agent/heartbeat. Every
+ * Lifecycle (protocol version 4; PROTOCOL_VERSION):
+ *  1. Login: POST /login-slave {name, secret, protocolVersion, agentVersion} → a JWS (kind "agent",
+ *     15 minutes), as the text/plain body and in the Authorization header. 401 = wrong credentials;
+ *     400 with code `unsupported_protocol` = the master does not speak the agent's protocol version
+ *     (its message says which it speaks): the agent prints the message and exits, as for any answer
+ *     that asking again cannot change. 429 = throttled (it waits Retry-After). Every HEARTBEAT_INTERVAL_MS: POST /api/agent/heartbeat. Every
  *     TOKEN_RENEW_INTERVAL_MS: POST /api/token. Any 401 later → log in again.
  *  2. Work: GET /api/agent/work-config → where the queue is (Redis URL and key prefix) and which
  *     queues exist, each with its label expression. The agent works, as a BullMQ worker, the queues
@@ -56,9 +58,12 @@
  */
 import { z } from 'zod';
 import { BuildResult, BuildState } from './build.ts';
-import { Block } from './job.ts';
+import { BuildStep } from './step-kinds.ts';
 
-export const PROTOCOL_VERSION = 3;
+/** The contract's version: the agent states it at login; the master accepts only its own. */
+export const PROTOCOL_VERSION = 4;
+/** Agents before protocol version 4 sent no version at login. */
+export const UNSTATED_PROTOCOL_VERSION = 3;
 export const HEARTBEAT_INTERVAL_MS = 10_000;
 /** Two thirds of the 15-minute token lifetime, leaving room for a slow master. */
 export const TOKEN_RENEW_INTERVAL_MS = 10 * 60_000;
@@ -114,6 +119,17 @@ export const workConfigChannel = (prefix: string) => `${prefix}:work-config`;
 export const AgentCredentials = z.strictObject({ name: z.string().min(1).max(64), secret: z.string().min(1).max(256) });
 export type AgentCredentials = z.infer<typeof AgentCredentials>;
 
+/** POST /login-slave. The versions are optional so that an agent older than them is told why it is refused. */
+export const AgentLoginRequest = z.strictObject({
+  name: z.string().max(64),
+  secret: z.string().max(256),
+  /** The agent's PROTOCOL_VERSION (UNSTATED_PROTOCOL_VERSION when absent). */
+  protocolVersion: z.number().int().min(0).max(1_000_000).optional(),
+  /** The agent's software version (package.json), shown on Manage → Nodes. */
+  agentVersion: z.string().max(64).regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces').optional(),
+});
+export type AgentLoginRequest = z.infer<typeof AgentLoginRequest>;
+
 /** The data of every BullMQ queue job: the build's id and nothing else (the rest comes from start). */
 export const QueueJobData = z.object({ buildId: z.number().int().positive() });
 export type QueueJobData = z.infer<typeof QueueJobData>;
@@ -134,20 +150,8 @@ export const BuildSpec = z.object({
   buildId: z.number(),
   jobName: z.string(),
   number: z.number(),
-  /** Steps as in the job document (shared/src/job.ts). */
-  steps: z.array(
-    z.discriminatedUnion('type', [
-      z.object({ type: z.literal('shell'), script: z.string(), unstableReturn: z.number().optional() }),
-      z.object({
-        type: z.literal('copyArtifacts'),
-        project: z.string(),
-        selector: z.union([z.literal('lastSuccessful'), z.number()]),
-        filter: z.string().optional(),
-        target: z.string().optional(),
-      }),
-      z.object({ type: z.literal('triggerBuilds'), projects: z.string(), propertiesFile: z.string().optional(), block: Block.optional() }),
-    ]),
-  ),
+  /** The job document's steps as stored (job.ts), each validated by its kind's schema (step-kinds.ts). */
+  steps: z.array(BuildStep),
   /** Environment from the master: build, job and parameter variables. The agent adds WORKSPACE,
    * NODE_NAME, NODE_LABELS and EXECUTOR_NUMBER. */
   env: z.record(z.string(), z.string()),

@@ -22,4 +22,5 @@ export type ApiErrorCode =
   | 'payload_too_large' // the body exceeds the limit
   | 'unsupported_media_type' // a body type the endpoint does not take
   | 'too_many_requests' // throttled; see Retry-After
+  | 'unsupported_protocol' // an agent whose protocol version the master does not speak (POST /login-slave)
   | 'internal'; // a fault of ours; the message never carries internals

@@ -45,7 +45,6 @@ export const UpdateUserRequest = z.strictObject({
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 
 export const LoginRequest = z.strictObject({ username: z.string().max(64), password: z.string().max(1024) });
-export const AgentLoginRequest = z.strictObject({ name: z.string().max(64), secret: z.string().max(256) });
 
 /** A user as the API shows it: never the password or its hash. */
 export const User = z.object({
@@ -89,6 +88,10 @@ export const Agent = z.object({
   online: z.boolean(),
   lastSeenAt: z.string().nullable(),
   createdAt: z.string(),
+  /** The protocol version it stated at its last login; null before its first login. */
+  protocolVersion: z.number().nullable(),
+  /** Its software version as it stated it at its last login; null when it never said. */
+  agentVersion: z.string().nullable(),
 });
 export type Agent = z.infer<typeof Agent>;
 

@@ -5,6 +5,16 @@
 import { z } from 'zod';
 import { CronSpecString } from './cron.ts';
 import { LabelExpressionString } from './label-expression.ts';
+import { BuildStep } from './step-kinds.ts';
+import { AntPatterns } from './steps/copy-artifacts-step.ts';
+import { Projects, triggerParameters, TriggerCondition } from './steps/trigger-builds-step.ts';
+
+// The step kinds' schemas live in steps/ and are registered in step-kinds.ts; re-exported here
+// for the code that reads the job document.
+export { BuildStep } from './step-kinds.ts';
+export { CopyArtifactsStep } from './steps/copy-artifacts-step.ts';
+export { ShellStep } from './steps/shell-step.ts';
+export { Block, BlockThreshold, TriggerBuildsStep, TriggerCondition } from './steps/trigger-builds-step.ts';
 
 export const JobName = z
   .string()
@@ -32,88 +42,8 @@ export const ParameterDefinition = z.discriminatedUnion('type', [
 ]);
 export type ParameterDefinition = z.infer<typeof ParameterDefinition>;
 
-export const ShellStep = z.strictObject({
-  type: z.literal('shell'),
-  script: z.string().max(1_000_000),
-  /** An exit code (1–255) that marks the build UNSTABLE and lets later steps run. */
-  unstableReturn: z.number().int().min(1).max(255).optional(),
-});
-/** Ant-style file patterns (`*`, `?`, `**`), comma- or space-separated; `$VAR` / `${VAR}` are expanded from the build's environment. */
-const AntPatterns = z.string().max(10_000);
-
-/** "Copy artifacts from another project" (copyartifact plugin): artifacts of another job's build into the workspace. */
-export const CopyArtifactsStep = z.strictObject({
-  type: z.literal('copyArtifacts'),
-  /** The job to copy from; `$VAR` / `${VAR}` expanded. */
-  project: z.string().min(1, 'name the project to copy from').max(10_000),
-  /** Its latest successful build (SUCCESS or UNSTABLE), or the build with this number. */
-  selector: z.union([z.literal('lastSuccessful'), z.number().int().min(1)]).default('lastSuccessful'),
-  /** Which artifacts (Ant patterns over their paths); all when absent or blank. */
-  filter: AntPatterns.optional(),
-  /** A directory of the workspace to copy into (workspace-relative, `$VAR` expanded); the workspace itself when absent. */
-  target: z.string().max(1024).optional(),
-});
-
-/** Parameterized trigger conditions (Jenkins' ResultCondition), each true for these results. */
-export const TriggerCondition = z.enum([
-  'SUCCESS', // == SUCCESS
-  'UNSTABLE', // == UNSTABLE
-  'FAILED', // == FAILURE
-  'UNSTABLE_OR_BETTER', // SUCCESS or UNSTABLE
-  'FAILED_OR_BETTER', // anything but NOT_BUILT and ABORTED
-  'UNSTABLE_OR_WORSE', // UNSTABLE, FAILURE, NOT_BUILT or ABORTED
-  'ALWAYS', // any result
-]);
-export type TriggerCondition = z.infer<typeof TriggerCondition>;
-
 /** Thresholds of "Build other projects" and "Build after other projects are built": fire when the result is at least this good. */
 export const Threshold = z.enum(['SUCCESS', 'UNSTABLE', 'FAILURE']);
-
-/** Comma-separated job names; `$VAR` / `${VAR}` are expanded from the build's environment. */
-const Projects = z.string().min(1, 'name at least one project').max(10_000);
-
-/** What a parameterized trigger passes on, shared by the post-build action and the build step (later sources win). */
-const triggerParameters = {
-  projects: Projects,
-  /** Pass this build's parameters on (file parameters excepted). */
-  currentParameters: z.boolean().default(false),
-  /** Java-properties lines, `KEY=VALUE`, values expanded from the build's environment. */
-  predefinedParameters: z.string().max(100_000).default(''),
-  /** Comma-separated workspace files in Java-properties syntax (names `$VAR`-expanded), read by the agent; a missing file is reported and skipped. */
-  propertiesFile: z.string().max(10_000).optional(),
-};
-
-/**
- * A blocking trigger step's thresholds (parameterized-trigger's BlockingBehaviour): each compares
- * a downstream result, "worse or equal"; `never` switches it off.
- */
-export const BlockThreshold = z.enum(['never', 'SUCCESS', 'UNSTABLE', 'FAILURE']);
-export type BlockThreshold = z.infer<typeof BlockThreshold>;
-export const Block = z.strictObject({
-  /** At or worse than this, the step fails: the build is FAILURE and later steps are skipped. */
-  buildStepFailureThreshold: BlockThreshold.default('FAILURE'),
-  /** At or worse than this, the build is marked UNSTABLE and goes on. */
-  unstableThreshold: BlockThreshold.default('UNSTABLE'),
-  /** At or worse than this, the build is marked FAILURE (and goes on, unless the step failed). */
-  failureThreshold: BlockThreshold.default('FAILURE'),
-});
-export type Block = z.infer<typeof Block>;
-
-/**
- * "Trigger/call builds on other projects" (parameterized-trigger's TriggerBuilder): queues the
- * downstream builds; with `block`, waits for them and maps their results through the thresholds.
- */
-export const TriggerBuildsStep = z.strictObject({
-  type: z.literal('triggerBuilds'),
-  ...triggerParameters,
-  /** Tested against this build's result so far (SUCCESS or UNSTABLE): a step triggers unless told otherwise. */
-  condition: TriggerCondition.default('ALWAYS'),
-  block: Block.optional(),
-});
-export type TriggerBuildsStep = z.infer<typeof TriggerBuildsStep>;
-
-export const BuildStep = z.discriminatedUnion('type', [ShellStep, CopyArtifactsStep, TriggerBuildsStep]);
-export type BuildStep = z.infer<typeof BuildStep>;
 
 export const Publisher = z.discriminatedUnion('type', [
   /** Trigger parameterized builds on other projects (parameterized-trigger). */

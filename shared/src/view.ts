@@ -38,3 +38,23 @@ export function includeMatcher(includeRegex: string | null): ((jobName: string) 
   const compiled = compileLinearRegex(includeRegex);
   return compiled.ok ? compiled.matches : () => false;
 }
+
+interface Membership {
+  listed: Set<string>;
+  matches: ((jobName: string) => boolean) | null;
+}
+const memberships = new WeakMap<object, Membership>();
+
+/**
+ * Whether a job belongs to a list view — the one place this is decided (the master answers
+ * GET /api/jobs?view= with it, and the UI shows what the master answers). As Jenkins' ListView:
+ * a listed name matches whatever its case (its jobNames is a case-insensitive set; job names are
+ * unique case-insensitively here too), and includeRegex must match the whole name, case and all
+ * (Pattern.matcher(name).matches()). What is derived from the view (the lower-cased names, the
+ * compiled expression) is kept with the view object, so a view is prepared once for many jobs.
+ */
+export function matchesView(view: Pick<View, 'jobs' | 'includeRegex'>, jobName: string): boolean {
+  let m = memberships.get(view);
+  if (!m) memberships.set(view, (m = { listed: new Set(view.jobs.map((n) => n.toLowerCase())), matches: includeMatcher(view.includeRegex) }));
+  return m.listed.has(jobName.toLowerCase()) || (m.matches?.(jobName) ?? false);
+}

@@ -1,4 +1,5 @@
 /** A small fetch wrapper for tests: JSON in, status + headers + parsed body out. */
+import { PROTOCOL_VERSION } from '../../shared/src/agent-protocol.ts';
 export interface Reply<T = any> {
   status: number;
   headers: Headers;
@@ -47,4 +48,9 @@ export async function login(base: string, username: string, password: string): P
   const res = await call(base, 'POST', '/login', { json: { username, password } });
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
   return res.text;
+}
+
+/** The body of an agent's POST /login-slave, stating this build's protocol version as agents do. */
+export function agentLogin(name: string, secret: string): { name: string; secret: string; protocolVersion: number } {
+  return { name, secret, protocolVersion: PROTOCOL_VERSION };
 }

@@ -1,6 +1,6 @@
 /** The trigger build step's agent API (AGENT_PATHS.trigger and .awaited), spoken by the test itself. */
 import test from 'ava';
-import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -11,7 +11,7 @@ test.before(async () => {
   admin = await bootstrapAdmin(m.url);
   for (const name of ['runner', 'other']) {
     const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name, executors: 2, labels: [name] } });
-    agents[name] = (await call(m.url, 'POST', '/login-slave', { json: { name, secret: body.secret } })).text;
+    agents[name] = (await call(m.url, 'POST', '/login-slave', { json: agentLogin(name, body.secret) })).text;
     await call(m.url, 'POST', '/api/agent/heartbeat', { token: agents[name] });
   }
 });

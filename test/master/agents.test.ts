@@ -1,5 +1,5 @@
 import test from 'ava';
-import { bootstrapAdmin, call, claimsOf } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call, claimsOf } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -11,7 +11,7 @@ test.before(async () => {
 test.after.always(() => m?.close());
 
 const register = (json: object) => call(m.url, 'POST', '/api/agents', { token: admin, json });
-const loginSlave = (name: string, secret: string) => call(m.url, 'POST', '/login-slave', { json: { name, secret } });
+const loginSlave = (name: string, secret: string) => call(m.url, 'POST', '/login-slave', { json: agentLogin(name, secret) });
 
 test('an admin registers an agent; its secret is shown once and logs it in', async (t) => {
   const res = await register({ name: 'linux-1', executors: 4, labels: ['linux', 'docker'], description: 'the big one' });

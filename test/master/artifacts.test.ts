@@ -18,7 +18,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { ArtifactsService } from '../../master/src/artifacts/artifacts.ts';
 import { createLogger } from '../../master/src/log.ts';
-import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -31,7 +31,7 @@ test.before(async () => {
   admin = await bootstrapAdmin(m.url);
   for (const name of ['lin', 'other']) {
     const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name, executors: 2 } });
-    agents[name] = (await call(m.url, 'POST', '/login-slave', { json: { name, secret: body.secret } })).text;
+    agents[name] = (await call(m.url, 'POST', '/login-slave', { json: agentLogin(name, body.secret) })).text;
     await call(m.url, 'POST', '/api/agent/heartbeat', { token: agents[name] });
   }
 });

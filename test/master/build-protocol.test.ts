@@ -1,6 +1,6 @@
 /** The build lifecycle through the REST and agent APIs (the test speaks the agent protocol itself). */
 import test from 'ava';
-import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
@@ -12,7 +12,7 @@ test.before(async () => {
   admin = await bootstrapAdmin(m.url);
   for (const [name, labels] of [['lin', ['linux']], ['win', ['windows']]] as const) {
     const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name, executors: 2, labels } });
-    agents[name] = (await call(m.url, 'POST', '/login-slave', { json: { name, secret: body.secret } })).text;
+    agents[name] = (await call(m.url, 'POST', '/login-slave', { json: agentLogin(name, body.secret) })).text;
     await call(m.url, 'POST', '/api/agent/heartbeat', { token: agents[name] });
   }
 });

@@ -1,5 +1,5 @@
 import test from 'ava';
-import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
 import { openSse } from '../helpers/sse.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
@@ -10,7 +10,7 @@ test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
   const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'ev', executors: 2 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: { name: 'ev', secret: body.secret } })).text;
+  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('ev', body.secret) })).text;
 });
 test.after.always(() => m?.close());
 
@@ -21,7 +21,7 @@ test.serial('/api/events pushes agent, queue and build events as they happen', a
   const sse = await openSse(`${m.url}/api/events`, admin);
   t.teardown(() => sse.close());
   const { body: late } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'late', executors: 1 } });
-  await call(m.url, 'POST', '/login-slave', { json: { name: 'late', secret: late.secret } });
+  await call(m.url, 'POST', '/login-slave', { json: agentLogin('late', late.secret) });
   await sse.waitFor((e) => e.event === 'agent.online' && e.data.agent === 'late');
   await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'evjob' } });
   const { body } = await call(m.url, 'POST', '/api/jobs/evjob/builds', { token: admin, json: {} });

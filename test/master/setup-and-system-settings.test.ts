@@ -1,6 +1,6 @@
 /** The login page's first-run facts (anonymous), and Manage Jonkkins → System: the public URL builds get. */
 import test from 'ava';
-import { bootstrapAdmin, call, login } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call, login } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -85,7 +85,7 @@ test.serial('an unknown field is refused', async (t) => {
 test.serial('builds get the saved public URL as JONKKINS_URL, BUILD_URL and JOB_URL at once', async (t) => {
   await call(m.url, 'PUT', '/api/settings/system', { token: admin, json: { publicUrl: 'https://ci.example.com/jk' } });
   const { body: agent } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'a1', executors: 1 } });
-  const agentToken = (await call(m.url, 'POST', '/login-slave', { json: { name: 'a1', secret: agent.secret } })).text;
+  const agentToken = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('a1', agent.secret) })).text;
   await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'url job', steps: [{ type: 'shell', script: 'true' }] } });
   const { body: queued } = await call(m.url, 'POST', '/api/jobs/url%20job/builds', { token: admin, json: {} });
   const spec = await call(m.url, 'POST', `/api/agent/builds/${queued.queueId}/start`, { token: agentToken, json: { executor: 0 } });

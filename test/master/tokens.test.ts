@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import test from 'ava';
 import { SignJWT } from 'jose';
 import { TokenIssuer } from '../../master/src/auth/tokens.ts';
-import { bootstrapAdmin, call, login } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call, login } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -15,7 +15,7 @@ test.before(async () => {
   await call(m.url, 'POST', '/api/users', { token: admin, json: { username: 'ursula', password: 'ursula-password' } });
   userToken = await login(m.url, 'ursula', 'ursula-password');
   const agent = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'builder-1', executors: 2, labels: ['linux'] } });
-  agentToken = (await call(m.url, 'POST', '/login-slave', { json: { name: 'builder-1', secret: agent.body.secret } })).text;
+  agentToken = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('builder-1', agent.body.secret) })).text;
 });
 test.after.always(() => m?.close());
 

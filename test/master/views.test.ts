@@ -138,3 +138,13 @@ test.serial('a catastrophically backtracking regex does not freeze the master', 
   t.deepEqual(jobNames(res), []);
   await a.del(`/api/jobs/${victim}`);
 });
+
+test('the view editor\'s preview: ?includeRegex= answers the jobs a view with it would add, whole name and case-sensitive as Jenkins; a bad one is a 400', async (t) => {
+  const a = as(admin);
+  t.deepEqual(jobNames(await a.get(`/api/jobs?includeRegex=${encodeURIComponent('api-.*')}`)).sort(), ['api-build', 'api-deploy']);
+  t.deepEqual(jobNames(await a.get(`/api/jobs?includeRegex=${encodeURIComponent('docs')}`)), [], 'case-sensitive: "docs" is not "Docs"');
+  t.deepEqual(jobNames(await a.get(`/api/jobs?includeRegex=${encodeURIComponent('build')}`)), [], 'the whole name, not a part');
+  const bad = await a.get(`/api/jobs?includeRegex=${encodeURIComponent('(')}`);
+  t.is(bad.status, 400);
+  t.is(bad.body.error.details[0].field, 'includeRegex');
+});

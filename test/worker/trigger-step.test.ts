@@ -1,7 +1,7 @@
 /** The trigger step on the agent, against a fake master. */
 import test from 'ava';
 import type { AwaitedBuilds, TriggerAnswer, TriggerRequest } from '../../shared/src/agent-protocol.ts';
-import { Block } from '../../shared/src/job.ts';
+import { TriggerBuildsStep } from '../../shared/src/job.ts';
 import { MasterError } from '../../worker/src/master-client.ts';
 import { runTriggerStep, type TriggerChannel, type TriggerContext } from '../../worker/src/trigger-step.ts';
 import { TriggeredBuilds } from '../../worker/src/triggered-builds.ts';
@@ -13,7 +13,7 @@ function context(channel: TriggerChannel, signal = new AbortController().signal)
   return { ctx, lines, env };
 }
 const answer: TriggerAnswer = { lines: [], triggered: [{ job: 'deploy', queueId: 40 }], failed: false };
-const step = { type: 'triggerBuilds' as const, projects: 'deploy', block: Block.parse({}) };
+const step = TriggerBuildsStep.parse({ type: 'triggerBuilds', projects: 'deploy', block: {} });
 
 test('a request the master could not take is resent; only the agent variables a trigger may use are sent', async (t) => {
   const sent: TriggerRequest[] = [];

@@ -5,7 +5,8 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEARTBEAT_INTERVAL_MS, TOKEN_RENEW_INTERVAL_MS, type AgentCredentials } from '../../shared/src/agent-protocol.ts';
-import { MasterClient, MasterError } from './master-client.ts';
+import { Backoff } from '../../shared/src/backoff.ts';
+import { isRetryable, MasterClient, MasterError } from './master-client.ts';
 import { AGENT_COOKIE_VAR, agentCookie, killProcessesWithEnv } from './stray-processes.ts';
 import { WorkLoop } from './work-loop.ts';
 
@@ -21,6 +22,8 @@ export interface AgentOptions extends AgentCredentials {
   stopGraceMs?: number;
   /** SIGTERM → SIGKILL grace for a step's processes. */
   killGraceMs?: number;
+  /** The protocol version stated at login: PROTOCOL_VERSION unless a test plays an older agent. */
+  protocolVersion?: number;
 }
 
 export interface RunningAgent {
@@ -31,11 +34,11 @@ export interface RunningAgent {
   stop(): Promise<void>;
 }
 
-/** The master refused the agent's name or secret: retrying cannot help, an operator must act. */
+/** The master refused the agent's login (its name or secret, its protocol version): retrying cannot help, an operator must act. */
 export class CredentialsRefusedError extends Error {}
 
 export function startAgent(opts: AgentOptions): RunningAgent {
-  const client = new MasterClient(opts.url, { name: opts.name, secret: opts.secret });
+  const client = new MasterClient(opts.url, { name: opts.name, secret: opts.secret }, opts.protocolVersion);
   const stop = new AbortController();
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
   const renewMs = opts.renewMs ?? TOKEN_RENEW_INTERVAL_MS;
@@ -60,12 +63,13 @@ export function startAgent(opts: AgentOptions): RunningAgent {
   const loop = (async () => {
     await killLeftovers(opts);
     let failures = 0;
+    const backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
     let lastRenew = Date.now();
     while (!stop.signal.aborted) {
       try {
         if (!client.loggedIn) {
           await client.login().catch((err: MasterError) => {
-            throw err.status === 401 ? new CredentialsRefusedError(`agent ${opts.name}: ${err.message}`) : err;
+            throw !isRetryable(err) ? new CredentialsRefusedError(`agent ${opts.name}: ${err.message}`) : err;
           });
           lastRenew = Date.now();
           opts.log.info(`agent ${opts.name}: logged in to ${opts.url}`);
@@ -78,6 +82,7 @@ export function startAgent(opts: AgentOptions): RunningAgent {
         await client.heartbeat();
         if (failures > 0) opts.log.info(`agent ${opts.name}: connected to the master again`);
         failures = 0;
+        backoff.reset();
         await sleep(heartbeatMs, undefined, { signal: stop.signal }).catch(() => {});
       } catch (err) {
         if (stop.signal.aborted) break;
@@ -87,8 +92,8 @@ export function startAgent(opts: AgentOptions): RunningAgent {
         }
         failures++;
         const e = err as MasterError;
-        // Backoff: 1 s, 2 s, 4 s … 30 s, or what the master's Retry-After asks for.
-        const wait = e.retryAfterMs ?? Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5));
+        // 1 s, 2 s, 4 s … 30 s, or longer when the master's Retry-After asks for it.
+        const wait = backoff.next(e.retryAfterMs);
         opts.log.warn(`agent ${opts.name}: ${e.message ?? String(err)}; retrying in ${Math.round(wait / 1000)} s`);
         await sleep(wait, undefined, { signal: stop.signal }).catch(() => {});
       }

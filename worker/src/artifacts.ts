@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { ReadableStream } from 'node:stream/web';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { MAX_ARTIFACT_BYTES, type Artifact, type BuildSpec, type CopyArtifactsSource, type CopySelector } from '../../shared/src/agent-protocol.ts';
+import { retry } from '../../shared/src/backoff.ts';
 import { isBetterOrEqual, worseResult, type BuildResult } from '../../shared/src/build.ts';
 import { expandVariables } from '../../shared/src/expand-variables.ts';
 import { workspacePathProblem } from '../../shared/src/workspace-path.ts';
@@ -91,17 +91,14 @@ export async function archiveArtifacts(ctx: ArtifactContext, publisher: ArchiveS
   }
 }
 
-async function uploadWithRetries(ctx: ArtifactContext, file: WorkspaceFile): Promise<void> {
-  let backoff = 500;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await uploadOnce(ctx, file);
-    } catch (err) {
-      if (err instanceof LocalFileError || !isRetryable(err) || attempt >= 5 || ctx.signal.aborted || ctx.giveUp?.aborted) throw err;
-      await sleep(backoff, undefined, { signal: ctx.signal }).catch(() => {});
-      backoff = Math.min(8000, backoff * 2);
-    }
-  }
+/** Five attempts at most: a file the master keeps refusing fails the archiving instead of holding the build. */
+function uploadWithRetries(ctx: ArtifactContext, file: WorkspaceFile): Promise<void> {
+  return retry(() => uploadOnce(ctx, file), {
+    initialMs: 500,
+    maxMs: 8000,
+    signal: ctx.signal,
+    retryable: (err, attempt) => !(err instanceof LocalFileError) && isRetryable(err) && attempt < 5 && !ctx.signal.aborted && !ctx.giveUp?.aborted,
+  });
 }
 
 async function uploadOnce(ctx: ArtifactContext, file: WorkspaceFile): Promise<void> {

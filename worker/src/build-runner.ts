@@ -6,17 +6,18 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { FINISH_LOG_BYTES, LogGap, type BuildSpec, type FinishRequest } from '../../shared/src/agent-protocol.ts';
+import { Backoff, pause } from '../../shared/src/backoff.ts';
 import { worseResult, type BuildResult } from '../../shared/src/build.ts';
-import { runAnnouncedStep } from './announced-step.ts';
-import { archiveArtifacts, copyArtifacts, type ArtifactChannel, type ArtifactContext } from './artifacts.ts';
+import { stepKindNames } from '../../shared/src/step-kinds.ts';
+import { archiveArtifacts, type ArtifactChannel, type ArtifactContext } from './artifacts.ts';
 import { LogShipper, type LogChannel, type LogShipperOptions } from './log-shipper.ts';
 import { isRetryable, MasterError } from './master-client.ts';
 import { readPropertiesFiles } from './properties-files.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv, newestPid } from './stray-processes.ts';
-import { runTriggerStep, type TriggerChannel } from './trigger-step.ts';
+import { stepRunner } from './steps/step-runners.ts';
+import type { TriggerChannel } from './trigger-step.ts';
 import { TriggeredBuilds } from './triggered-builds.ts';
 import { writeIntoWorkspace } from './workspace-files.ts';
 import type { Workspaces } from './workspaces.ts';
@@ -53,10 +54,6 @@ export interface BuildRun {
   /** The master accepted the finish call. */
   reported: boolean;
 }
-
-const STEP_FAILED = "Build step 'Execute shell' marked build as failure\n";
-const TRIGGER_FAILED = "Build step 'Trigger/call builds on other projects' marked build as failure\n";
-const LEAKED = 'Process leaked file descriptors. See https://www.jenkins.io/redirect/troubleshooting/process-leaked-file-descriptors for more information\n';
 
 /** `stopping`: the agent is shutting down; the build is aborted. */
 export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor: number, stopping: AbortSignal, host: BuildHost): Promise<BuildRun> {
@@ -109,52 +106,30 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     }
     env = stepEnvironment(host, spec, lease.path, executor, buildCookie);
     artifacts = { channel, buildId: spec.buildId, workspace: lease.path, env, say, signal: abort.signal, giveUp: host.giveUp };
-    const triggers = { channel, buildId: spec.buildId, workspace: lease.path, env, exports: new TriggeredBuilds(), say, signal: abort.signal };
+    const exports = new TriggeredBuilds();
     for (const [index, step] of spec.steps.entries()) {
       if (abort.signal.aborted) break;
-      if (step.type === 'triggerBuilds') {
-        const outcome = await runTriggerStep(triggers, step, index, result);
-        if (outcome.aborted || abort.signal.aborted) break;
-        result = worseResult(result, outcome.result);
-        if (!outcome.stepFailed) continue;
-        say(TRIGGER_FAILED);
+      const runner = stepRunner(step.type);
+      if (!runner) {
+        say(`FATAL: this agent cannot run steps of type '${step.type}' (it knows ${stepKindNames().join(', ')}): run the master's Jonkkins version and step-kind modules here too\n`);
         result = worseResult(result, 'FAILURE');
         break;
       }
-      if (step.type === 'copyArtifacts') {
-        const copied = await copyArtifacts(artifacts, step);
-        if (abort.signal.aborted) break;
-        if (copied) continue;
-        result = worseResult(result, 'FAILURE');
-        break;
-      }
-      const r = await runAnnouncedStep({
-        script: step.script,
-        cwd: lease.path,
-        env,
+      const outcome = await runner.run(step, {
+        ...artifacts,
+        channel,
+        index,
+        resultSoFar: result,
+        exports,
         tmpRoot,
-        signal: abort.signal,
-        killGraceMs: host.killGraceMs,
-        onOutput: output,
+        output,
+        endOutput: () => shipper.write(masker.flush()),
         flow: shipper,
-        announce: (line) => say(`${line}\n`),
+        killGraceMs: host.killGraceMs,
       });
-      shipper.write(masker.flush());
-      if (r.leakedDescriptors && !r.aborted) say(LEAKED); // an abort stops reading at once: no leak
-      if (r.aborted || abort.signal.aborted) break;
-      if (r.launchError !== undefined) {
-        say(`command execution failed: ${r.launchError}\n${STEP_FAILED}`);
-        result = worseResult(result, 'FAILURE');
-        break;
-      }
-      if (r.exitCode === 0) continue;
-      if (step.unstableReturn !== undefined && r.exitCode === step.unstableReturn) {
-        result = worseResult(result, 'UNSTABLE');
-        continue;
-      }
-      say(STEP_FAILED);
-      result = worseResult(result, 'FAILURE');
-      break;
+      if (abort.signal.aborted) break; // the abort decides the result
+      result = worseResult(result, outcome.mark);
+      if (outcome.stop) break;
     }
   } catch (err) {
     say(`FATAL: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -224,7 +199,7 @@ export function agentEnvironment(env: NodeJS.ProcessEnv, secret: string): Record
  */
 async function finish(channel: BuildChannel, shipper: LogShipper, buildId: number, report: Omit<FinishRequest, 'logSize' | 'log'>, host: BuildHost): Promise<boolean> {
   const { result } = report;
-  let backoff = 250;
+  const backoff = new Backoff({ initialMs: 250, maxMs: 5000 });
   let withTail = true;
   for (let gaps = 0; ; ) {
     let tail: { offset: number; bytes: Buffer } | undefined;
@@ -254,8 +229,7 @@ async function finish(channel: BuildChannel, shipper: LogShipper, buildId: numbe
         host.warn(`build ${buildId}: could not report ${result}: ${(err as Error).message}`);
         return false;
       }
-      await sleep(backoff, undefined, { signal: host.giveUp }).catch(() => {});
-      backoff = Math.min(5000, backoff * 2);
+      await pause(backoff.next(), host.giveUp);
     }
   }
 }

@@ -11,6 +11,7 @@
  * many were lost and carries on from the master's size, so the build can still finish.
  */
 import { BUILD_PING_MS, LOG_BATCH_BYTES, LOG_BATCH_MS, LogGap, type BuildControl } from '../../shared/src/agent-protocol.ts';
+import { Backoff } from '../../shared/src/backoff.ts';
 import { ByteSpool, DEFAULT_MAX_MEMORY_BYTES } from './byte-spool.ts';
 import { isRetryable, MasterError } from './master-client.ts';
 import { quietWarnings } from './quiet-warnings.ts';
@@ -42,8 +43,7 @@ export interface LogShipperOptions {
   maxMemoryBytes?: number;
 }
 
-const MIN_BACKOFF_MS = 250;
-const MAX_BACKOFF_MS = 5000;
+const RETRY_BACKOFF = { initialMs: 250, maxMs: 5000 };
 
 export class LogShipper {
   readonly #o: LogShipperOptions;
@@ -185,7 +185,7 @@ export class LogShipper {
   }
 
   async #run(): Promise<void> {
-    let backoff = MIN_BACKOFF_MS;
+    const backoff = new Backoff(RETRY_BACKOFF);
     let gaps = 0;
     while (!this.#failure && !this.#closing) {
       const now = Date.now();
@@ -210,7 +210,7 @@ export class LogShipper {
           this.#retrying = false;
         }
         this.#lastContact = Date.now();
-        backoff = MIN_BACKOFF_MS;
+        backoff.reset();
         gaps = 0;
       } catch (err) {
         const gap = err instanceof MasterError && err.status === 409 ? LogGap.safeParse(err.body) : undefined;
@@ -227,13 +227,12 @@ export class LogShipper {
           break;
         }
         const e = err as MasterError;
-        const wait = Math.max(backoff, e.retryAfterMs ?? 0);
+        const wait = backoff.next(e.retryAfterMs);
         this.#retrying = true;
         this.#wakeDrainWaiters(); // the step goes on meanwhile; its output spills
         this.#warn('retry', `build ${this.#o.buildId}: cannot reach the master (${e.message}); ${this.#spool.length} console bytes wait; retrying in ${wait} ms`);
         this.#idle();
         await this.#sleep(wait, true);
-        backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
       } finally {
         this.#idle();
       }

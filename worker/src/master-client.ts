@@ -1,6 +1,6 @@
 /**
  * The agent's HTTP client for the master: holds the token, logs in again on a 401, and speaks the
- * build calls of protocol version 3 (shared/src/agent-protocol.ts). Errors from the master are
+ * build calls of PROTOCOL_VERSION (shared/src/agent-protocol.ts), which it states at login. Errors from the master are
  * MasterErrors carrying the status and the parsed body (a 409's LogGap, say); network failures and
  * timeouts stay the errors fetch throws. `isRetryable` tells the two kinds of trouble apart.
  */
@@ -15,13 +15,16 @@ import {
   BuildSpec,
   CopyArtifactsSource,
   AwaitedBuilds,
+  PROTOCOL_VERSION,
   TriggerAnswer,
   WorkConfig,
   type AgentCredentials,
+  type AgentLoginRequest,
   type CopySelector,
   type FinishRequest,
   type TriggerRequest,
 } from '../../shared/src/agent-protocol.ts';
+import { AGENT_VERSION } from './agent-version.ts';
 
 export class MasterError extends Error {
   readonly status: number;
@@ -61,9 +64,13 @@ export class MasterClient {
   /** One login at a time: concurrent 401s (heartbeat and several builds) share it. */
   #loggingIn: Promise<void> | undefined;
 
-  constructor(baseUrl: string, credentials: AgentCredentials) {
+  /** PROTOCOL_VERSION, unless a test plays an agent of another version. */
+  readonly #protocolVersion: number;
+
+  constructor(baseUrl: string, credentials: AgentCredentials, protocolVersion = PROTOCOL_VERSION) {
     this.#base = baseUrl.replace(/\/+$/, '');
     this.#credentials = credentials;
+    this.#protocolVersion = protocolVersion;
   }
 
   get loggedIn(): boolean {
@@ -78,10 +85,11 @@ export class MasterClient {
   }
 
   async #login(): Promise<void> {
+    const login: AgentLoginRequest = { ...this.#credentials, protocolVersion: this.#protocolVersion, agentVersion: AGENT_VERSION };
     const res = await fetch(`${this.#base}${AGENT_PATHS.login}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(this.#credentials),
+      body: JSON.stringify(login),
       signal: AbortSignal.timeout(TIMEOUT_MS),
     });
     if (!res.ok) throw await toError(res, 'login');

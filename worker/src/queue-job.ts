@@ -3,9 +3,9 @@
  * run it if the master says so, drop it if not. The master's answer is the only word on whether
  * the build runs: a 409 (cancelled, taken, not yet due) means run nothing.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { ZodError } from 'zod';
 import { QueueJobData, type BuildSpec } from '../../shared/src/agent-protocol.ts';
+import { retry } from '../../shared/src/backoff.ts';
 import type { BuildChannel, BuildRun } from './build-runner.ts';
 import type { PoolTask, TaskOutcome } from './executor-pool.ts';
 import { isRetryable, MasterError } from './master-client.ts';
@@ -33,28 +33,32 @@ export async function workQueueJob(task: PoolTask, host: QueueJobHost): Promise<
 
 /** The spec, or what to do with the queue job when there is no build to run. */
 async function start(task: PoolTask, buildId: number, host: QueueJobHost): Promise<BuildSpec | 'drop' | 'requeue'> {
-  let backoff = 250;
-  for (;;) {
-    try {
-      return await host.channel.startBuild(buildId, task.executor);
-    } catch (err) {
-      if (err instanceof MasterError && err.status === 409) return 'drop';
-      if (err instanceof ZodError) {
-        await refuseSpec(host.channel, buildId, err);
-        return 'drop';
-      }
-      if (!isRetryable(err)) {
-        host.warn(`build ${buildId}: the master refused to start it: ${(err as Error).message}`);
-        return 'drop';
-      }
-      // The master is unreachable or restarting. Keep the queue job (its lock is renewed) and retry;
-      // if the agent stops meanwhile, give it back for another agent.
-      if (task.stopping.aborted) return 'requeue';
-      host.warn(`build ${buildId}: cannot start it yet (${(err as Error).message}); retrying in ${backoff} ms`);
-      await sleep(backoff, undefined, { signal: task.stopping }).catch(() => {});
-      if (task.stopping.aborted) return 'requeue';
-      backoff = Math.min(5000, backoff * 2);
+  const stopped = new Error('the agent is stopping');
+  try {
+    // While the master is unreachable or restarting, keep the queue job (its lock is renewed) and
+    // try again; if the agent stops meanwhile, give it back for another agent.
+    return await retry(
+      async () => {
+        if (task.stopping.aborted) throw stopped;
+        return await host.channel.startBuild(buildId, task.executor);
+      },
+      {
+        initialMs: 250,
+        maxMs: 5000,
+        signal: task.stopping,
+        retryable: (err) => err !== stopped && !(err instanceof ZodError) && isRetryable(err),
+        onRetry: (err, wait) => host.warn(`build ${buildId}: cannot start it yet (${(err as Error).message}); retrying in ${wait} ms`),
+      },
+    );
+  } catch (err) {
+    if (err === stopped) return 'requeue';
+    if (err instanceof MasterError && err.status === 409) return 'drop';
+    if (err instanceof ZodError) {
+      await refuseSpec(host.channel, buildId, err);
+      return 'drop';
     }
+    host.warn(`build ${buildId}: the master refused to start it: ${(err as Error).message}`);
+    return 'drop';
   }
 }
 

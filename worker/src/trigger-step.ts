@@ -5,8 +5,8 @@
  * Result was R") and maps its result through the step's thresholds. Later steps see the
  * TRIGGERED_* variables. An abort ends the waiting at once.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AWAIT_POLL_MS, TRIGGER_ENV, type AwaitedBuilds, type BuildSpec, type TriggerAnswer, type TriggerRequest } from '../../shared/src/agent-protocol.ts';
+import { pause, retry } from '../../shared/src/backoff.ts';
 import { worseResult, type BuildResult } from '../../shared/src/build.ts';
 import { mapDownstreamResult } from './block-thresholds.ts';
 import { isRetryable } from './master-client.ts';
@@ -84,7 +84,7 @@ export async function runTriggerStep(ctx: TriggerContext, step: TriggerStepSpec,
         }
         break;
       }
-      await sleep(ctx.pollMs ?? AWAIT_POLL_MS, undefined, { signal: ctx.signal }).catch(() => {});
+      await pause(ctx.pollMs ?? AWAIT_POLL_MS, ctx.signal);
     }
   }
   Object.assign(ctx.env, ctx.exports.environment());
@@ -96,14 +96,16 @@ export async function runTriggerStep(ctx: TriggerContext, step: TriggerStepSpec,
  * resent request as it answered the first); undefined once the build is aborted.
  */
 async function askToTrigger(ctx: TriggerContext, req: TriggerRequest): Promise<TriggerAnswer | undefined> {
-  for (let backoff = 250; ; backoff = Math.min(5000, backoff * 2)) {
-    try {
-      return await ctx.channel.triggerBuilds(ctx.buildId, req, ctx.signal);
-    } catch (err) {
-      if (ctx.signal.aborted) return undefined;
-      if (!isRetryable(err)) throw err;
-      await sleep(backoff, undefined, { signal: ctx.signal }).catch(() => {});
-    }
+  try {
+    return await retry(() => ctx.channel.triggerBuilds(ctx.buildId, req, ctx.signal), {
+      initialMs: 250,
+      maxMs: 5000,
+      signal: ctx.signal,
+      retryable: (err) => !ctx.signal.aborted && isRetryable(err),
+    });
+  } catch (err) {
+    if (ctx.signal.aborted) return undefined;
+    throw err;
   }
 }
 

@@ -18,9 +18,11 @@ const AgentRow = z.object({
   created_at: z.number(),
   last_seen_at: z.number().nullable(),
   online: z.boolean(),
+  protocol_version: z.number().nullable(),
+  agent_version: z.string().nullable(),
 });
 type AgentRow = z.infer<typeof AgentRow>;
-const AGENT_COLUMNS = sql.fragment`id, name, description, executors, labels, secret_version, created_at, last_seen_at,
+const AGENT_COLUMNS = sql.fragment`id, name, description, executors, labels, secret_version, created_at, last_seen_at, protocol_version, agent_version,
   coalesce(last_seen_at > now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS}), false) AS online`;
 
 function toAgent(row: AgentRow): Agent {
@@ -32,7 +34,16 @@ function toAgent(row: AgentRow): Agent {
     online: row.online,
     lastSeenAt: row.last_seen_at === null ? null : new Date(row.last_seen_at).toISOString(),
     createdAt: new Date(row.created_at).toISOString(),
+    protocolVersion: row.protocol_version,
+    agentVersion: row.agent_version,
   };
+}
+
+/** What an agent states about itself at login. */
+export interface AgentVersions {
+  protocolVersion: number;
+  /** Null for an agent that did not say. */
+  agentVersion: string | null;
 }
 
 export class AgentsService {
@@ -94,12 +105,19 @@ export class AgentsService {
     if (gone.rowCount === 0) throw new NotFoundError(`No agent named '${name}'`);
   }
 
-  /** Checks an agent's name and secret; the same error for an unknown agent and a wrong secret. */
-  async authenticate(name: string, secret: string): Promise<{ name: string; secretVersion: number; cameOnline: boolean }> {
+  /**
+   * Checks an agent's name and secret; the same error for an unknown agent and a wrong secret.
+   * On success the versions it stated are recorded (Manage → Nodes shows them).
+   */
+  async authenticate(name: string, secret: string, versions?: AgentVersions): Promise<{ name: string; secretVersion: number; cameOnline: boolean }> {
     const row = await this.#pool.maybeOne(sql.type(z.object({ name: z.string(), secret_hash: z.string(), secret_version: z.number() }))`
       SELECT name, secret_hash, secret_version FROM agents WHERE lower(name) = lower(${name})`);
     const ok = row ? await verifySecret(row.secret_hash, secret) : await verifyAgainstDecoy(secret);
     if (!row || !ok) throw new UnauthorizedError('Invalid agent name or secret');
+    if (versions) {
+      await this.#pool.query(sql.unsafe`
+        UPDATE agents SET protocol_version = ${versions.protocolVersion}, agent_version = ${versions.agentVersion} WHERE name = ${row.name}`);
+    }
     const cameOnline = await this.heartbeat(row.name);
     return { name: row.name, secretVersion: row.secret_version, cameOnline };
   }

@@ -4,8 +4,10 @@
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
-import { AgentLoginRequest, LoginRequest } from '../../../shared/src/identity.ts';
+import { AgentLoginRequest, PROTOCOL_VERSION, UNSTATED_PROTOCOL_VERSION } from '../../../shared/src/agent-protocol.ts';
+import { LoginRequest } from '../../../shared/src/identity.ts';
 import type { AgentsService } from '../agents/agents.ts';
+import { UnsupportedProtocolError } from '../errors.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { parseInput } from '../http/validate.ts';
 import type { UsersService } from '../users/users.ts';
@@ -54,13 +56,26 @@ export function publicLoginRoutes(deps: LoginDeps): Router {
   });
 
   router.post('/login-slave', async (ctx) => {
-    const { name, secret } = parseInput(AgentLoginRequest, ctx.request.body);
-    const agent = await throttled(deps, 'agent', name, ctx, () => deps.agents.authenticate(name, secret));
+    const { name, secret, protocolVersion = UNSTATED_PROTOCOL_VERSION, agentVersion = null } = parseInput(AgentLoginRequest, ctx.request.body);
+    checkProtocolVersion(protocolVersion);
+    const agent = await throttled(deps, 'agent', name, ctx, () => deps.agents.authenticate(name, secret, { protocolVersion, agentVersion }));
     if (agent.cameOnline) deps.events.publish({ type: 'agent.online', agent: agent.name });
     const { token } = await deps.tokens.issue({ sub: agent.name, kind: 'agent', role: null, authTime: nowSeconds(), ver: agent.secretVersion });
     sendToken(ctx, token);
   });
   return router;
+}
+
+/**
+ * Refused before the credentials are checked: the agent cannot speak to this master whoever it is
+ * (so it is not marked online), and the message is all it prints before it exits.
+ */
+function checkProtocolVersion(stated: number): void {
+  if (stated === PROTOCOL_VERSION) return;
+  throw new UnsupportedProtocolError(
+    `this agent speaks agent protocol version ${stated}, this master speaks version ${PROTOCOL_VERSION}: ` +
+      `run the same Jonkkins version on the agent as on the master`,
+  );
 }
 
 /** Authenticated: a fresh 15-minute token for the same session (same auth_time), people and agents alike. */

@@ -1,6 +1,7 @@
 /** The builds service for people: trigger, queue, history, abort. Agents use agent-builds.ts. */
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import type { Build } from '../../../shared/src/api-responses.ts';
 import { describeCause, describeCauses, type Cause } from '../../../shared/src/build.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import type { JobsService, StoredJob } from '../jobs/jobs.ts';
@@ -231,7 +232,7 @@ export class BuildsService {
   }
 }
 
-export function presentBuild(row: BuildRow, estimatedDurationMs: number | null) {
+export function presentBuild(row: BuildRow, estimatedDurationMs: number | null): Build {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     number: row.number,
@@ -244,7 +245,7 @@ export function presentBuild(row: BuildRow, estimatedDurationMs: number | null) 
     parameters: visibleParameters(row),
     agent: row.agent_name,
     executor: row.executor,
-    queuedAt: iso(row.queued_at),
+    queuedAt: new Date(row.queued_at).toISOString(),
     startedAt: iso(row.started_at),
     finishedAt: row.state === 'finished' ? iso(row.finished_at) : null,
     durationMs: row.started_at && row.finished_at && row.state === 'finished' ? Math.round(row.finished_at - row.started_at) : null,

@@ -1,11 +1,19 @@
 /**
- * The OpenAPI 3.1 document served at /api/openapi.json. Request and response schemas come from
- * the same zod schemas the API validates with, so the document cannot drift from the code.
+ * The OpenAPI 3.1 document served at /api/openapi.json. Its paths are the routes the app's
+ * routers really have (routesOf), each described by its entry below; request and response
+ * schemas are the shared zod schemas the API validates and answers with (the step kinds' from
+ * their registry), so the document cannot drift from the code: test/master/openapi.test.ts fails
+ * when a route has no entry or an entry no route.
  */
+import type Router from '@koa/router';
 import { z } from 'zod';
 import * as protocol from '../../../shared/src/agent-protocol.ts';
+import * as api from '../../../shared/src/api-responses.ts';
 import * as id from '../../../shared/src/identity.ts';
 import { Job } from '../../../shared/src/job.ts';
+import { SetupInfo, SystemSettings } from '../../../shared/src/settings.ts';
+import { BuildStep, buildStepJsonSchema } from '../../../shared/src/step-kinds.ts';
+import { View } from '../../../shared/src/view.ts';
 
 const ErrorBody = z.object({
   error: z.object({
@@ -20,7 +28,7 @@ const schemas = {
   RegisterUserRequest: id.RegisterUserRequest,
   UpdateUserRequest: id.UpdateUserRequest,
   LoginRequest: id.LoginRequest,
-  AgentLoginRequest: id.AgentLoginRequest,
+  AgentLoginRequest: protocol.AgentLoginRequest,
   User: id.User,
   RegisterAgentRequest: id.RegisterAgentRequest,
   UpdateAgentRequest: id.UpdateAgentRequest,
@@ -29,12 +37,14 @@ const schemas = {
   SecuritySettings: id.SecuritySettings,
   WhoAmI: id.WhoAmI,
   Job,
-  JobDetails: z.intersection(Job, z.object({
-    /** Jobs that trigger this one: their triggerBuilds / buildOtherProjects publishers or trigger steps name it, or its triggers.upstream names them. */
-    upstreamProjects: z.array(z.string()),
-    /** Jobs this one triggers, by the same relations the other way round. */
-    downstreamProjects: z.array(z.string()),
-  })),
+  JobDetails: api.JobDetails,
+  JobSummary: api.JobSummary,
+  Build: api.Build,
+  QueueItem: api.QueueItem,
+  AgentWithExecutors: api.AgentWithExecutors,
+  View,
+  SetupInfo,
+  SystemSettings,
   TriggerRequest: z.object({ parameters: z.record(z.string(), z.unknown()).optional() }),
   WorkConfig: protocol.WorkConfig,
   StartRequest: protocol.StartRequest,
@@ -62,7 +72,8 @@ const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, {
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const anonymous = { security: [] };
 
-const paths = {
+/** What each route does, by OpenAPI path and method. */
+const operations: Record<string, Record<string, unknown>> = {
   '/healthz': { get: { summary: 'Liveness', ...anonymous, responses: { 200: { description: 'OK' } } } },
   '/login': { post: { summary: 'Log in a person', ...anonymous, requestBody: json('LoginRequest'), responses: { 200: tokenAnswer, ...errors(400, 401, 429) } } },
   '/login-slave': { post: { summary: 'Log in an agent', ...anonymous, requestBody: json('AgentLoginRequest'), responses: { 200: tokenAnswer, ...errors(400, 401, 429) } } },
@@ -88,7 +99,7 @@ const paths = {
     put: { summary: 'Change security settings (admin)', requestBody: json('SecuritySettings'), responses: { 200: { description: 'OK', ...json('SecuritySettings') }, ...errors(400, 401, 403) } },
   },
   '/api/agents': {
-    get: { summary: 'Agents with their status', responses: { 200: { description: 'OK', ...list('agents', 'Agent') }, ...errors(401, 403) } },
+    get: { summary: 'Agents with their status and executors', responses: { 200: { description: 'OK', ...list('agents', 'AgentWithExecutors') }, ...errors(401, 403) } },
     post: { summary: 'Register an agent (admin); the secret is shown only here', requestBody: json('RegisterAgentRequest'), responses: { 201: { description: 'Created', ...json('RegisteredAgent') }, ...errors(400, 401, 403, 409) } },
   },
   '/api/agents/{name}': {
@@ -101,10 +112,45 @@ const paths = {
     parameters: [pathParam('name')],
     post: { summary: 'Regenerate the secret (admin); the old one stops working', responses: { 200: { description: 'OK', ...json('RegisteredAgent') }, ...errors(401, 403, 404) } },
   },
+  '/api/setup': { get: { summary: 'What the login page needs: whether the first admin is still to be created, whether self sign-up is on', ...anonymous, responses: { 200: { description: 'OK', ...json('SetupInfo') } } } },
+  '/api/settings/system': {
+    get: { summary: 'System settings: the public URL (admin)', responses: { 200: { description: 'OK', ...json('SystemSettings') }, ...errors(401, 403) } },
+    put: { summary: 'Change the system settings (admin)', requestBody: json('SystemSettings'), responses: { 200: { description: 'OK', ...json('SystemSettings') }, ...errors(400, 401, 403) } },
+  },
+  '/api/cron/preview': {
+    get: {
+      summary: "A cron spec's previous and next run for a job (?spec=, ?job=): Jenkins' \"would last have run / would next run\"",
+      responses: { 200: { description: 'OK' }, ...errors(400, 401) },
+    },
+  },
+  '/api/views': {
+    get: { summary: 'List views', responses: { 200: { description: 'OK', ...list('views', 'View') }, ...errors(401, 403) } },
+    post: { summary: 'Create a list view', requestBody: json('View'), responses: { 201: { description: 'Created', ...json('View') }, ...errors(400, 401, 403, 409) } },
+  },
+  '/api/views/{name}': {
+    get: { summary: 'One view', responses: { 200: { description: 'OK', ...json('View') }, ...errors(401, 403, 404) } },
+    put: { summary: 'Replace a view (may rename it)', requestBody: json('View'), responses: { 200: { description: 'OK', ...json('View') }, ...errors(400, 401, 403, 404, 409) } },
+    delete: { summary: 'Delete a view', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
+  },
+  '/api/jobs/{name}/files': { get: { summary: "The job's files (copied into every build's workspace): path, size, sha256", responses: { 200: { description: 'OK' }, ...errors(401, 403, 404) } } },
+  '/api/jobs/{name}/files/{path}': {
+    get: { summary: "One of the job's files (bytes)", responses: { 200: { description: 'Bytes', content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } }, ...errors(401, 403, 404) } },
+    put: {
+      summary: "Store one of the job's files (raw bytes): 201 when new, 200 when replaced",
+      requestBody: { content: { 'application/octet-stream': { schema: { type: 'string', format: 'binary' } } } },
+      responses: { 200: { description: 'Replaced' }, 201: { description: 'Created' }, ...errors(400, 401, 403, 404, 413) },
+    },
+    delete: { summary: "Delete one of the job's files", responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
+  },
+  '/api/agent/builds/{id}/files/{parameter}': { get: { summary: "Agent: a file parameter's file of the build it runs (bytes)", responses: { 200: { description: 'Bytes' }, ...errors(403, 404, 409) } } },
+  '/api/agent/builds/{id}/job-files/{path}': { get: { summary: "Agent: one of the job's files, for the build it runs (bytes)", responses: { 200: { description: 'Bytes' }, ...errors(403, 404, 409) } } },
   '/api/agent/heartbeat': { post: { summary: 'Agent heartbeat (agent token)', responses: { 204: { description: 'Recorded' }, ...errors(401, 403) } } },
   '/api/openapi.json': { get: { summary: 'This document', responses: { 200: { description: 'OK' } } } },
   '/api/jobs': {
-    get: { summary: 'Jobs with status, last builds and health', responses: { 200: { description: 'OK' }, ...errors(401, 403) } },
+    get: {
+      summary: 'Jobs with status, last builds and health (?view=: only a view\'s; ?includeRegex=: only those a view with it would add)',
+      responses: { 200: { description: 'OK', ...list('jobs', 'JobSummary') }, ...errors(400, 401, 403, 404) },
+    },
     post: { summary: 'Create a freestyle job', requestBody: json('Job'), responses: { 201: { description: 'Created', ...json('Job') }, ...errors(400, 401, 403, 409) } },
   },
   '/api/jobs/{name}': {
@@ -117,12 +163,12 @@ const paths = {
   '/api/jobs/{name}/disable': { parameters: [pathParam('name')], post: { summary: 'Disable', responses: { 200: { description: 'OK', ...json('Job') } } } },
   '/api/jobs/{name}/builds': {
     parameters: [pathParam('name')],
-    get: { summary: 'Builds, newest first (?limit=1..500, default 50; ?before=<number>)', responses: { 200: { description: 'OK' }, ...errors(400, 401, 403, 404) } },
+    get: { summary: 'Builds, newest first (?limit=1..500, default 50; ?before=<number>)', responses: { 200: { description: 'OK', ...list('builds', 'Build') }, ...errors(400, 401, 403, 404) } },
     post: { summary: 'Trigger a build: 201, Location of the queue item, {queueId}', requestBody: json('TriggerRequest'), responses: { 201: { description: 'Queued' }, ...errors(400, 401, 403, 404, 409) } },
   },
   '/api/jobs/{name}/builds/{ref}': {
     parameters: [pathParam('name'), pathParam('ref')],
-    get: { summary: 'One build by number or permalink (lastBuild, lastSuccessfulBuild, lastFailedBuild, lastCompletedBuild, …)', responses: { 200: { description: 'OK' }, ...errors(401, 403, 404) } },
+    get: { summary: 'One build by number or permalink (lastBuild, lastSuccessfulBuild, lastFailedBuild, lastCompletedBuild, …)', responses: { 200: { description: 'OK', ...json('Build') }, ...errors(401, 403, 404) } },
   },
   '/api/jobs/{name}/builds/{ref}/log': {
     parameters: [pathParam('name'), pathParam('ref')],
@@ -158,7 +204,7 @@ const paths = {
     parameters: [pathParam('name'), pathParam('ref')],
     post: { summary: 'Abort a running build (or cancel a queued one)', responses: { 202: { description: 'Aborting' }, ...errors(401, 403, 404, 409) } },
   },
-  '/api/queue': { get: { summary: "The queue, each item with Jenkins' why", responses: { 200: { description: 'OK' } } } },
+  '/api/queue': { get: { summary: "The queue, each item with Jenkins' why", responses: { 200: { description: 'OK', ...list('items', 'QueueItem') } } } },
   '/api/queue/{id}': {
     parameters: [pathParam('id')],
     get: { summary: 'A queue item; once it left the queue, its build number or that it was cancelled', responses: { 200: { description: 'OK' }, ...errors(404) } },
@@ -213,18 +259,67 @@ const paths = {
   },
 };
 
-let cached: object | undefined;
+export interface Route {
+  /** Lower case, as OpenAPI spells it. */
+  method: string;
+  /** OpenAPI style: `/api/jobs/{name}`. */
+  path: string;
+}
 
-export function openApiDocument(): object {
-  cached ??= {
+/** Every route of these routers (HEAD excepted: it answers with GET). */
+export function routesOf(routers: readonly Router[]): Route[] {
+  return routers.flatMap((router) =>
+    router.stack.flatMap((layer) =>
+      layer.methods.filter((m) => m !== 'HEAD').map((m) => ({ method: m.toLowerCase(), path: String(layer.path).replace(/[:*](\w+)/g, '{$1}') })),
+    ),
+  );
+}
+
+const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
+
+/** Routes without an entry in the table, and entries without a route: both must be empty. */
+export function documentationGaps(routes: readonly Route[]): { undocumented: Route[]; unrouted: Route[] } {
+  const routed = new Set(routes.map((r) => `${r.method} ${r.path}`));
+  const documented = Object.entries(operations).flatMap(([path, ops]) => METHODS.filter((m) => m in ops).map((method) => ({ method, path })));
+  return {
+    undocumented: routes.filter((r) => !operations[r.path]?.[r.method]),
+    unrouted: documented.filter((d) => !routed.has(`${d.method} ${d.path}`)),
+  };
+}
+
+/** Path parameters named by a path, for entries that do not describe their own. */
+const pathParameters = (path: string) => [...path.matchAll(/\{(\w+)\}/g)].map((m) => pathParam(m[1]!));
+
+/** The step kinds are looked up when a step is parsed: their JSON Schema comes from the registry. */
+function jsonSchemaOf(schema: z.ZodType): unknown {
+  return z.toJSONSchema(schema, {
+    io: 'input',
+    unrepresentable: 'any',
+    override: (ctx) => {
+      if (ctx.zodSchema !== (BuildStep as unknown)) return;
+      for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as Record<string, unknown>)[key];
+      Object.assign(ctx.jsonSchema, buildStepJsonSchema('input'));
+    },
+  });
+}
+
+/** The document for these routes; an undocumented route is listed with `x-undocumented` (a test keeps that from happening). */
+export function openApiDocument(routes: readonly Route[]): object {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const { method, path } of routes) {
+    const entry = operations[path];
+    paths[path] ??= { parameters: (entry?.parameters as unknown[] | undefined) ?? pathParameters(path) };
+    paths[path]![method] = entry?.[method] ?? { summary: '(undocumented)', 'x-undocumented': true, responses: { default: { description: 'See the source' } } };
+  }
+  for (const item of Object.values(paths)) if ((item.parameters as unknown[]).length === 0) delete item.parameters;
+  return {
     openapi: '3.1.0',
     info: { title: 'Jonkkins', version: '0.1.0', description: 'REST API of the Jonkkins CI/CD server. Errors are `{error: {code, message, details}}`.' },
     security: [{ bearer: [] }],
     paths,
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
-      schemas: Object.fromEntries(Object.entries(schemas).map(([k, s]) => [k, z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' })])),
+      schemas: Object.fromEntries(Object.entries(schemas).map(([k, s]) => [k, jsonSchemaOf(s)])),
     },
   };
-  return cached;
 }

@@ -7,6 +7,7 @@ import type { BuildsService } from '../builds/builds.ts';
 import { parseTriggerForm } from '../builds/uploads.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { ForbiddenError, ValidationError } from '../errors.ts';
+import { IncludeRegex, matchesView } from '../../../shared/src/view.ts';
 import { parseInput } from '../http/validate.ts';
 import type { BuildQueue } from '../queue/build-queue.ts';
 import type { JobFilesService } from './job-files.ts';
@@ -18,7 +19,8 @@ const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.number().int().min(1).optional(),
 });
-const JobsQuery = z.object({ view: z.string().max(200).optional() });
+/** `includeRegex`: the jobs a view with this expression would add (the view editor's preview). */
+const JobsQuery = z.object({ view: z.string().max(200).optional(), includeRegex: IncludeRegex.optional() });
 const jobPath = (name: string) => `/api/jobs/${encodeURIComponent(name)}`;
 
 /** Jobs, their builds and the queue — for people (consoles: console/console-routes.ts). */
@@ -63,10 +65,11 @@ export function jobRoutes(jobs: JobsService, builds: BuildsService, queue: Build
   });
   /** `?view=NAME`: only the view's members ("All" is every job). */
   r.get('/jobs', async (ctx) => {
-    const { view } = parseInput(JobsQuery, ctx.query, 'query');
+    const { view, includeRegex } = parseInput(JobsQuery, ctx.query, 'query');
     const inView = view === undefined ? undefined : await views.membership(view);
+    const matched = includeRegex === undefined ? undefined : { jobs: [], includeRegex };
     const all = await jobs.list();
-    ctx.body = { jobs: inView ? all.filter((j) => inView(j.name)) : all };
+    ctx.body = { jobs: all.filter((j) => (inView?.(j.name) ?? true) && (matched ? matchesView(matched, j.name) : true)) };
   });
   r.get('/jobs/:name', async (ctx) => {
     ctx.body = await jobs.get(ctx.params.name!);

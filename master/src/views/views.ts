@@ -5,7 +5,7 @@
  */
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
-import { ALL_VIEW, includeMatcher, View } from '../../../shared/src/view.ts';
+import { ALL_VIEW, matchesView, View } from '../../../shared/src/view.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 
@@ -72,9 +72,7 @@ export class ViewsService {
   async membership(name: string): Promise<(jobName: string) => boolean> {
     if (name.toLowerCase() === ALL_VIEW.toLowerCase()) return () => true;
     const view = await this.get(name);
-    const listed = new Set(view.jobs);
-    const matches = includeMatcher(view.includeRegex);
-    return (jobName) => listed.has(jobName) || (matches?.(jobName) ?? false);
+    return (jobName) => matchesView(view, jobName);
   }
 
   async #row(conn: Pick<DatabasePool, 'maybeOne'>, name: string, lock = false): Promise<ViewRow> {

@@ -3,6 +3,7 @@
  * in the main area. Everything follows the live event stream.
  */
 import { LitElement, css, html, nothing } from 'lit';
+import { ApiError } from '../api/http.ts';
 import { listJobs } from '../api/jobs.ts';
 import { listViews } from '../api/people.ts';
 import { session } from '../api/session.ts';
@@ -11,7 +12,6 @@ import { coalesce, LiveEventsController } from '../controllers/live-events.ts';
 import { viewUrl } from '../router.ts';
 import { icons } from '../styles/icons.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
-import { jobsInView } from '../views.ts';
 import './jk-build-queue.ts';
 import './jk-executor-status.ts';
 import './jk-job-table.ts';
@@ -35,10 +35,25 @@ export class JkHomePage extends LitElement {
     }, { loadNow: true });
   }
 
+  override willUpdate(changed: Map<string, unknown>) {
+    if (changed.has('viewName') && this.hasUpdated) {
+      this.jobs = null;
+      void this.#load();
+    }
+  }
+
   async #load() {
+    const viewName = this.viewName;
     try {
       const views = listViews().catch(() => this.views); // the dashboard works without its tabs
-      [this.jobs, this.views] = await Promise.all([listJobs(), views]);
+      // A view's jobs come from the master; an unknown view holds none (the page says so).
+      const jobs = listJobs(viewName ? { view: viewName } : {}).catch((err: unknown) => {
+        if (viewName && err instanceof ApiError && err.status === 404) return [];
+        throw err;
+      });
+      const [shown, known] = await Promise.all([jobs, views]);
+      if (viewName !== this.viewName) return; // another tab was picked meanwhile
+      [this.jobs, this.views] = [shown, known];
       this.error = '';
     } catch (err) {
       this.error = (err as Error).message;
@@ -66,7 +81,7 @@ export class JkHomePage extends LitElement {
 
   override render() {
     const view = this.viewName ? this.views.find((v) => v.name.toLowerCase() === this.viewName!.toLowerCase()) : undefined;
-    const shown = this.jobs && (view ? jobsInView(view, this.jobs) : this.jobs);
+    const shown = this.jobs;
     return html`<div class="layout">
       <aside>
         <nav class="panel" aria-label="Tasks"><ul class="tasks">

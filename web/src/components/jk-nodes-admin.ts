@@ -95,14 +95,21 @@ export class JkNodesAdmin extends LitElement {
           <div class="field"><label for="node-description">Description</label><input id="node-description" name="description"></div>
           <button class="primary" type="submit">Create</button></form>` : nothing}
         ${this.agents === null ? html`<p class="muted">Loading…</p>` : this.agents.length === 0 ? html`<p class="empty">No agents yet — add one with New Node.</p>` : html`<div class="wrap"><table>
-          <thead><tr><th>Name</th><th>Status</th><th>Labels</th><th class="num">Executors</th><th>Last seen</th><th></th></tr></thead>
+          <thead><tr><th>Name</th><th>Status</th><th>Labels</th><th class="num">Executors</th><th>Version</th><th>Last seen</th><th></th></tr></thead>
           <tbody>${this.agents.map((a) => html`<tr data-agent=${a.name}><td><strong>${a.name}</strong><div class="muted">${a.description}</div></td>
             <td class=${a.online ? 'online' : 'offline'}>${a.online ? 'online' : 'offline'}</td>
             <td class="labels">${a.labels.map((l) => html`<span>${l}</span>`)}</td>
             <td class="num">${a.executorStatus.filter((x) => !x.idle).length} / ${a.executors} busy</td>
+            <td data-testid="agent-version">${versionOf(a)}</td>
             <td>${a.lastSeenAt ? ago(a.lastSeenAt) : 'never'}</td>
             <td class="row"><button @click=${() => this.#regenerate(a.name)}>New secret</button><button class="danger" @click=${() => this.#delete(a.name)}>Delete</button></td></tr>`)}</tbody></table></div>`}
       </section>`;
   }
 }
+/** "0.1.0 (protocol 4)" as the agent stated at its last login; "—" before its first. */
+function versionOf(a: AgentWithExecutors): string {
+  if (a.protocolVersion === null) return '—';
+  return `${a.agentVersion ?? 'unknown'} (protocol ${a.protocolVersion})`;
+}
+
 customElements.define('jk-nodes-admin', JkNodesAdmin);

@@ -6,14 +6,16 @@ import { createView, deleteView, getView, saveView } from '../api/people.ts';
 import type { JobSummary, View } from '../api/types.ts';
 import { navigate, viewUrl } from '../router.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
-import { jobsInView } from '../views.ts';
 import { toast } from './jk-toast.ts';
 
 export class JkViewEditor extends LitElement {
-  static override properties = { viewName: {}, view: { state: true }, jobs: { state: true }, error: { state: true } };
+  static override properties = { viewName: {}, view: { state: true }, jobs: { state: true }, matched: { state: true }, error: { state: true } };
   declare viewName: string | null;
   declare view: View | null;
   declare jobs: JobSummary[];
+  /** The jobs the includeRegex being edited adds, as the master matches it. */
+  declare matched: Set<string>;
+  #previewOf: string | null = null;
   declare error: ApiError | Error | null;
 
   constructor() {
@@ -21,18 +23,27 @@ export class JkViewEditor extends LitElement {
     this.viewName = null;
     this.view = null;
     this.jobs = [];
+    this.matched = new Set();
     this.error = null;
   }
 
   override willUpdate(changed: Map<string, unknown>) {
     if (!changed.has('viewName')) return;
     void listJobs().then((j) => (this.jobs = j));
-    if (this.viewName) getView(this.viewName).then((v) => (this.view = v), (err: Error) => (this.error = err));
-    else this.view = { name: '', description: '', jobs: [], includeRegex: null };
+    if (this.viewName) getView(this.viewName).then((v) => this.#set(v), (err: Error) => (this.error = err));
+    else this.#set({ name: '', description: '', jobs: [], includeRegex: null });
   }
 
   #set(patch: Partial<View>) {
     this.view = { ...this.view!, ...patch };
+    if (this.view.includeRegex !== this.#previewOf) void this.#preview(this.view.includeRegex);
+  }
+
+  /** Asks the master which jobs the expression adds; an invalid one adds none (saving says why). */
+  async #preview(includeRegex: string | null) {
+    this.#previewOf = includeRegex;
+    const jobs = includeRegex === null ? [] : await listJobs({ includeRegex }).catch(() => []);
+    if (this.#previewOf === includeRegex) this.matched = new Set(jobs.map((j) => j.name));
   }
 
   async #submit(e: SubmitEvent) {
@@ -61,7 +72,7 @@ export class JkViewEditor extends LitElement {
     const v = this.view;
     if (!v) return this.error ? html`<p class="banner error" role="alert">${this.error.message}</p>` : html`<p class="muted">Loading…</p>`;
     const err = (field: string) => (this.error instanceof ApiError ? this.error.fieldMessage(field) : undefined);
-    const matched = new Set(jobsInView({ ...v, jobs: [] }, this.jobs).map((j) => j.name));
+    const matched = this.matched;
     const fieldError = (field: string) => (err(field) ? html`<div class="field-error" role="alert">${err(field)}</div>` : nothing);
     return html`<form class="panel" @submit=${this.#submit}>
       <h1>${this.viewName ? `Edit View ${this.viewName}` : 'New View'}</h1>

@@ -23,7 +23,7 @@ export const statusStyles = css`
   .weather { display: inline-flex; width: 1.6em; justify-content: center; vertical-align: middle; }
 `;
 
-export function statusBall(result: BuildResult | null, options: { building?: boolean; disabled?: boolean; queued?: boolean } = {}) {
+export function statusBall(result: BuildResult | 'disabled' | null, options: { building?: boolean; disabled?: boolean; queued?: boolean } = {}) {
   const key = options.disabled ? 'disabled' : (result ?? (options.queued ? 'queued' : 'none'));
   const label = `${LABELS[key] ?? key}${options.building ? ', building now' : ''}`;
   return html`<span class="ball ${key} ${options.building ? 'building' : ''}" role="img" aria-label=${label} title=${label}></span>`;

@@ -1,0 +1,98 @@
+/**
+ * The REST API's response shapes that are not a stored document (jobs and views are job.ts and
+ * view.ts): one zod schema each, which the OpenAPI document shows and from which the UI's types
+ * are inferred (web/src/api/types.ts), so the UI cannot drift from what the master sends.
+ */
+import { z } from 'zod';
+import { Artifact } from './agent-protocol.ts';
+import { BuildResult, BuildState } from './build.ts';
+import { Agent } from './identity.ts';
+import { Job } from './job.ts';
+
+/** A build as a job's summary names it (last build, last success, last failure). */
+export const BuildRef = z.object({ number: z.number(), result: BuildResult.nullable(), startedAt: z.string().nullable(), durationMs: z.number().nullable() });
+export type BuildRef = z.infer<typeof BuildRef>;
+
+/** One row of GET /api/jobs. */
+export const JobSummary = z.object({
+  name: z.string(),
+  description: z.string(),
+  disabled: z.boolean(),
+  parameterized: z.boolean(),
+  /** The last build's result; NOT_BUILT without builds, 'disabled' for a disabled job, null while its first build runs. */
+  status: z.union([BuildResult, z.literal('disabled')]).nullable(),
+  building: z.boolean(),
+  inQueue: z.boolean(),
+  lastBuild: BuildRef.nullable(),
+  lastSuccessfulBuild: BuildRef.nullable(),
+  lastFailedBuild: BuildRef.nullable(),
+  lastDurationMs: z.number().nullable(),
+  /** 0–100: the share of the last 5 builds that succeeded; null without builds. */
+  health: z.number().nullable(),
+});
+export type JobSummary = z.infer<typeof JobSummary>;
+
+/** GET /api/jobs/:name: the job with its upstream and downstream projects. */
+export const JobDetails = z.intersection(
+  Job,
+  z.object({
+    /** Jobs that trigger this one: their triggerBuilds / buildOtherProjects publishers or trigger steps name it, or its triggers.upstream names them. */
+    upstreamProjects: z.array(z.string()).optional(),
+    /** Jobs this one triggers, by the same relations the other way round. */
+    downstreamProjects: z.array(z.string()).optional(),
+  }),
+);
+export type JobDetails = z.infer<typeof JobDetails>;
+
+export const Cause = z.object({ kind: z.string(), description: z.string(), job: z.string().optional(), number: z.number().optional() });
+export type Cause = z.infer<typeof Cause>;
+
+/** An upstream or downstream build of a build. */
+export const LinkedBuild = z.object({ job: z.string(), number: z.number().nullable(), queueId: z.number().optional(), result: BuildResult.nullable().optional() });
+export type LinkedBuild = z.infer<typeof LinkedBuild>;
+
+export const Build = z.object({
+  number: z.number().nullable(),
+  queueId: z.number(),
+  job: z.string(),
+  result: BuildResult.nullable(),
+  building: z.boolean(),
+  state: BuildState,
+  causes: z.array(Cause),
+  /** Values as given (a boolean parameter's is a boolean); a password's is ****. */
+  parameters: z.record(z.string(), z.union([z.string(), z.boolean()])),
+  agent: z.string().nullable(),
+  executor: z.number().nullable(),
+  queuedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  durationMs: z.number().nullable(),
+  estimatedDurationMs: z.number().nullable(),
+  abortedBy: z.string().nullable(),
+  logSize: z.number(),
+  upstream: z.array(LinkedBuild).optional(),
+  downstream: z.array(LinkedBuild).optional(),
+  artifacts: z.array(Artifact).optional(),
+});
+export type Build = z.infer<typeof Build>;
+
+/** One item of GET /api/queue, with Jenkins' "why". */
+export const QueueItem = z.object({
+  id: z.number(),
+  job: z.string(),
+  queuedAt: z.string(),
+  why: z.string(),
+  causes: z.array(z.string()),
+  parameters: z.record(z.string(), z.union([z.string(), z.boolean()])),
+});
+export type QueueItem = z.infer<typeof QueueItem>;
+
+export const ExecutorStatus = z.discriminatedUnion('idle', [
+  z.object({ number: z.number(), idle: z.literal(true) }),
+  z.object({ number: z.number(), idle: z.literal(false), job: z.string(), build: z.number(), startedAt: z.string(), estimatedDurationMs: z.number().nullable() }),
+]);
+export type ExecutorStatus = z.infer<typeof ExecutorStatus>;
+
+/** One row of GET /api/agents: the agent and what each of its executors does. */
+export const AgentWithExecutors = Agent.extend({ executorStatus: z.array(ExecutorStatus) });
+export type AgentWithExecutors = z.infer<typeof AgentWithExecutors>;
