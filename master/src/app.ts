@@ -15,6 +15,8 @@ import { authenticate } from './auth/authenticate.ts';
 import { publicLoginRoutes, tokenRenewalRoutes } from './auth/login-routes.ts';
 import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
 import { TokenIssuer } from './auth/tokens.ts';
+import { downloadTicketRoutes, isTicketRequest, redeemDownloadTicket } from './downloads/download-ticket-routes.ts';
+import { DownloadTickets } from './downloads/download-tickets.ts';
 import { errorMiddleware } from './http/error-middleware.ts';
 import { refuseUnstorableText } from './http/storable-text.ts';
 import { openApiDocument } from './http/openapi.ts';
@@ -98,6 +100,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const downstream = new DownstreamTriggers(jobs, builds);
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
   const readLog = logReader(deps.pool, deps.raw);
+  const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
 
@@ -119,14 +122,16 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const setup = setupRoutes(users, settings);
   app.use(setup.routes()).use(setup.allowedMethods());
 
+  // A download link (`?ticket=`) stands in for the token on the one GET it was issued for.
+  app.use(redeemDownloadTicket(downloadTickets, users, now));
   // Everything below needs a valid token, except registering a user (first user / self sign-up).
   for (const mw of authenticate({
     key: deps.signingKey,
     pool: deps.pool,
     sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds,
     now,
-    // Registering a user (first user, self sign-up), and triggering a build with its remote token.
-    allowAnonymous: (ctx) => (ctx.method === 'POST' && ctx.path === '/api/users') || isRemoteTrigger(ctx),
+    // Registering a user (first user, self sign-up), triggering a build with its remote token, and a download link (its ticket was redeemed above).
+    allowAnonymous: (ctx) => (ctx.method === 'POST' && ctx.path === '/api/users') || isRemoteTrigger(ctx) || isTicketRequest(ctx),
   })) {
     app.use(mw);
   }
@@ -145,6 +150,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     jobRoutes(jobs, builds, readLog, queue, jobFiles, artifacts, views, events),
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
+    downloadTicketRoutes(downloadTickets, builds),
     agentArtifactRoutes(artifacts),
     agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
