@@ -17,6 +17,7 @@ import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
 import { TokenIssuer } from './auth/tokens.ts';
 import { downloadTicketRoutes, isTicketRequest, redeemDownloadTicket } from './downloads/download-ticket-routes.ts';
 import { DownloadTickets } from './downloads/download-tickets.ts';
+import { NotFoundError } from './errors.ts';
 import { errorMiddleware } from './http/error-middleware.ts';
 import { refuseUnstorableText } from './http/storable-text.ts';
 import { openApiDocument } from './http/openapi.ts';
@@ -160,8 +161,10 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
 
 /**
  * The web UI for GET/HEAD outside the API: hashed assets cached for a year, everything else
- * revalidated, and any other path answered with index.html (the UI routes it). koa-send refuses
- * paths that leave the folder.
+ * revalidated, and any other path answered with index.html (the UI routes it, whatever its name
+ * holds: `/job/release.v1`, `/job/a..b/`). Only a missing file under /assets/ stays 404 (a script
+ * answered with HTML would fail obscurely). GET /login is the login page: logging in is POST.
+ * koa-send refuses paths that leave the folder.
  */
 function staticFiles(dir: string): Koa.Middleware {
   const serve = serveStatic(dir, {
@@ -171,17 +174,16 @@ function staticFiles(dir: string): Koa.Middleware {
   });
   const indexHtml = serveStatic(dir, { index: 'index.html', setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
   return async (ctx, next) => {
-    const api = ctx.path.startsWith('/api/') || ctx.path === '/login' || ctx.path === '/login-slave';
+    const api = ctx.path.startsWith('/api/') || ctx.path === '/login-slave' || ctx.path === '/healthz';
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || api) return next();
-    await serve(ctx, async () => {});
-    // A UI route (no file by that name, no extension): the app's page. Missing files stay 404.
-    if (ctx.status === 404 && ctx.body == null && !/\.[A-Za-z0-9]+$/.test(ctx.path) && !ctx.path.includes('..')) {
+    if (ctx.path !== '/login') await serve(ctx, async () => {});
+    if (ctx.status === 404 && ctx.body == null && !ctx.path.startsWith('/assets/')) {
       const path = ctx.path;
       ctx.path = '/';
       await indexHtml(ctx, async () => {});
       ctx.path = path;
     }
-    if (ctx.status === 404 && ctx.body == null) return next();
+    if (ctx.status === 404 && ctx.body == null) throw new NotFoundError(`No file ${ctx.path}`);
   };
 }
 

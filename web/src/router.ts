@@ -8,7 +8,8 @@ export interface Route {
   params: Record<string, string>;
 }
 
-const ROUTES: [RegExp, string, string[]][] = [
+/** Every page of the UI: path pattern, page, names of the captured parameters. */
+export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/$/, 'home', []],
   [/^\/view\/([^/]+)\/?$/, 'home', ['view']],
   [/^\/view\/([^/]+)\/configure\/?$/, 'view-editor', ['view']],
