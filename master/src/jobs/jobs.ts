@@ -45,10 +45,9 @@ export class JobsService {
   async create(input: unknown): Promise<Job> {
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, undefined);
-    const taken = await this.#pool.exists(sql.unsafe`SELECT 1 FROM jobs WHERE lower(name) = lower(${job.name})`);
-    if (taken) throw new ConflictError(`A job named '${job.name}' already exists`);
-    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${job.name}, ${sql.jsonb(stored as never)})`).catch((err) => {
-      if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') throw new ConflictError(`A job named '${job.name}' already exists`);
+    await this.#refuseTaken(job.name);
+    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${job.name}, ${sql.jsonb(stored as never)})`).catch(async (err) => {
+      if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(job.name); // created meanwhile
       throw err;
     });
     return this.#forDisplay(stored);
@@ -60,12 +59,16 @@ export class JobsService {
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, current.job);
     if (job.name.toLowerCase() !== current.job.name.toLowerCase()) {
-      if (await this.#pool.exists(sql.unsafe`SELECT 1 FROM jobs WHERE lower(name) = lower(${job.name})`)) {
-        throw new ConflictError(`A job named '${job.name}' already exists`);
-      }
+      await this.#refuseTaken(job.name);
     }
     await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
     return this.#forDisplay(stored);
+  }
+
+  /** Names are unique case-insensitively: a clash names the existing job as it is spelled. */
+  async #refuseTaken(name: string): Promise<void> {
+    const existing = await this.#pool.maybeOneFirst(sql.type(z.object({ name: z.string() }))`SELECT name FROM jobs WHERE lower(name) = lower(${name})`);
+    if (existing !== null) throw new ConflictError(`A job named '${existing}' already exists`);
   }
 
   async setDisabled(name: string, disabled: boolean): Promise<Job> {
