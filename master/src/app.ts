@@ -29,6 +29,7 @@ import { agentArtifactRoutes, artifactRoutes, isArtifactUpload } from './artifac
 import { ArtifactsService } from './artifacts/artifacts.ts';
 import { AgentBuildsService } from './builds/agent-builds.ts';
 import { AgentTriggersService } from './builds/agent-triggers.ts';
+import { buildHistoryRoutes } from './builds/build-history.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
@@ -152,6 +153,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
     downloadTicketRoutes(downloadTickets, builds),
+    buildHistoryRoutes(deps.pool),
     agentArtifactRoutes(artifacts),
     agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
