@@ -26,8 +26,10 @@ export interface JobSummary {
   lastSuccessfulBuild: BuildRef | null;
   lastFailedBuild: BuildRef | null;
   lastDurationMs: number | null;
-  /** 0–100: the share of the last 5 builds that succeeded; null without builds. */
+  /** 0–100: Jenkins' build stability over the last up to 5 conclusive builds; null without one. */
   health: number | null;
+  /** "Build stability: 1 out of the last 3 builds failed." */
+  healthDescription: string | null;
 }
 
 export interface Cause {
@@ -95,7 +97,11 @@ export interface View {
   includeRegex: string | null;
 }
 
+/** Jenkins' permalinks of a job: the build number each names, or null where no build qualifies. */
+export type Permalinks = Record<'lastBuild' | 'lastCompletedBuild' | 'lastSuccessfulBuild' | 'lastStableBuild' | 'lastUnstableBuild' | 'lastFailedBuild' | 'lastUnsuccessfulBuild', number | null>;
+
 export interface JobDetails extends Job {
   upstreamProjects?: string[];
   downstreamProjects?: string[];
+  permalinks?: Permalinks;
 }
