@@ -23,7 +23,7 @@ const SAMPLES = [
   ...['nodes', 'users', 'security', 'system'].map((s) => `/manage/${s}`),
   ...NAMES.flatMap((n) => [`/view/${n}/`, `/view/${n}`, `/view/${n}/configure`]),
   ...NAMES.flatMap((n) => [`/job/${n}/`, `/job/${n}`, `/job/${n}/configure`, `/job/${n}/build/`]),
-  ...['12', 'lastBuild', 'lastSuccessfulBuild', 'lastFailedBuild', 'lastCompletedBuild'].flatMap((r) => [`/job/release.v1/${r}/`, `/job/a..b/${r}`, `/job/hello/${r}/console`]),
+  ...['12', 'lastBuild', 'lastCompletedBuild', 'lastSuccessfulBuild', 'lastStableBuild', 'lastUnstableBuild', 'lastFailedBuild', 'lastUnsuccessfulBuild'].flatMap((r) => [`/job/release.v1/${r}/`, `/job/a..b/${r}`, `/job/hello/${r}/console`]),
 ];
 
 test('every route of the router has a sample here (a new page must be added to this test)', (t) => {

@@ -23,7 +23,7 @@ export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/job\/([^/]+)\/?$/, 'job', ['job']],
   [/^\/job\/([^/]+)\/configure\/?$/, 'configure', ['job']],
   [/^\/job\/([^/]+)\/build\/?$/, 'build-form', ['job']],
-  [/^\/job\/([^/]+)\/(\d+|lastBuild|lastSuccessfulBuild|lastFailedBuild|lastCompletedBuild)(?:\/console)?\/?$/, 'build', ['job', 'number']],
+  [/^\/job\/([^/]+)\/(\d+|lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastUnstableBuild|lastFailedBuild|lastUnsuccessfulBuild)(?:\/console)?\/?$/, 'build', ['job', 'number']],
 ];
 
 export function match(pathname: string): Route {

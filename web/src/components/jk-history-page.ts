@@ -1,5 +1,5 @@
 /** Build History: every build of every job, running and finished, newest first, paged back. */
-import { LitElement, html, nothing } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { listAllBuilds } from '../api/jobs.ts';
 import type { Build } from '../api/types.ts';
 import { coalesce, LiveEventsController } from '../controllers/live-events.ts';
@@ -41,7 +41,7 @@ export class JkHistoryPage extends LitElement {
     this.hasOlder = more.length === PAGE;
   }
 
-  static override styles = [sharedStyles, statusStyles];
+  static override styles = [sharedStyles, statusStyles, css`th:first-child, td:first-child { width: 2rem; }`];
 
   override render() {
     const builds = this.builds;

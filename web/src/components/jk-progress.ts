@@ -25,6 +25,7 @@ export class JkProgress extends LitElement {
     .bar.late { background: var(--jk-unstable); }
     .bar.unknown { width: 30%; animation: slide 1.4s ease-in-out infinite; }
     @keyframes slide { from { transform: translateX(-100%); } to { transform: translateX(330%); } }
+    @media (prefers-reduced-motion: reduce) { .bar { transition: none; } .bar.unknown { animation: none; width: 100%; opacity: 0.3; } }
   `;
   #percent(): number | null {
     if (!this.estimatedMs) return null;
