@@ -15,6 +15,9 @@ import { authenticate } from './auth/authenticate.ts';
 import { publicLoginRoutes, tokenRenewalRoutes } from './auth/login-routes.ts';
 import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
 import { TokenIssuer } from './auth/tokens.ts';
+import { downloadTicketRoutes, isTicketRequest, redeemDownloadTicket } from './downloads/download-ticket-routes.ts';
+import { DownloadTickets } from './downloads/download-tickets.ts';
+import { NotFoundError } from './errors.ts';
 import { errorMiddleware } from './http/error-middleware.ts';
 import { refuseUnstorableText } from './http/storable-text.ts';
 import { openApiDocument, routesOf, type Route } from './http/openapi.ts';
@@ -26,6 +29,7 @@ import { agentArtifactRoutes, artifactRoutes, isArtifactUpload } from './artifac
 import { ArtifactsService } from './artifacts/artifacts.ts';
 import { AgentBuildsService } from './builds/agent-builds.ts';
 import { AgentTriggersService } from './builds/agent-triggers.ts';
+import { buildHistoryRoutes } from './builds/build-history.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
@@ -102,6 +106,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const downstream = new DownstreamTriggers(jobs, builds);
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
+  const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
 
@@ -123,14 +128,16 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const setup = setupRoutes(users, settings);
   app.use(setup.routes()).use(setup.allowedMethods());
 
+  // A download link (`?ticket=`) stands in for the token on the one GET it was issued for.
+  app.use(redeemDownloadTicket(downloadTickets, users, now));
   // Everything below needs a valid token, except registering a user (first user / self sign-up).
   for (const mw of authenticate({
     key: deps.signingKey,
     pool: deps.pool,
     sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds,
     now,
-    // Registering a user (first user, self sign-up), and triggering a build with its remote token.
-    allowAnonymous: (ctx) => (ctx.method === 'POST' && ctx.path === '/api/users') || isRemoteTrigger(ctx),
+    // Registering a user (first user, self sign-up), triggering a build with its remote token, and a download link (its ticket was redeemed above).
+    allowAnonymous: (ctx) => (ctx.method === 'POST' && ctx.path === '/api/users') || isRemoteTrigger(ctx) || isTicketRequest(ctx),
   })) {
     app.use(mw);
   }
@@ -151,6 +158,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     jobRoutes(jobs, builds, queue, jobFiles, artifacts, views, events),
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
+    downloadTicketRoutes(downloadTickets, builds),
+    buildHistoryRoutes(deps.pool),
     agentArtifactRoutes(artifacts),
     agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
@@ -161,8 +170,10 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
 
 /**
  * The web UI for GET/HEAD outside the API: hashed assets cached for a year, everything else
- * revalidated, and any other path answered with index.html (the UI routes it). koa-send refuses
- * paths that leave the folder.
+ * revalidated, and any other path answered with index.html (the UI routes it, whatever its name
+ * holds: `/job/release.v1`, `/job/a..b/`). Only a missing file under /assets/ stays 404 (a script
+ * answered with HTML would fail obscurely). GET /login is the login page: logging in is POST.
+ * koa-send refuses paths that leave the folder.
  */
 function staticFiles(dir: string): Koa.Middleware {
   const serve = serveStatic(dir, {
@@ -172,17 +183,16 @@ function staticFiles(dir: string): Koa.Middleware {
   });
   const indexHtml = serveStatic(dir, { index: 'index.html', setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
   return async (ctx, next) => {
-    const api = ctx.path.startsWith('/api/') || ctx.path === '/login' || ctx.path === '/login-slave';
+    const api = ctx.path.startsWith('/api/') || ctx.path === '/login-slave' || ctx.path === '/healthz';
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || api) return next();
-    await serve(ctx, async () => {});
-    // A UI route (no file by that name, no extension): the app's page. Missing files stay 404.
-    if (ctx.status === 404 && ctx.body == null && !/\.[A-Za-z0-9]+$/.test(ctx.path) && !ctx.path.includes('..')) {
+    if (ctx.path !== '/login') await serve(ctx, async () => {});
+    if (ctx.status === 404 && ctx.body == null && !ctx.path.startsWith('/assets/')) {
       const path = ctx.path;
       ctx.path = '/';
       await indexHtml(ctx, async () => {});
       ctx.path = path;
     }
-    if (ctx.status === 404 && ctx.body == null) return next();
+    if (ctx.status === 404 && ctx.body == null) throw new NotFoundError(`No file ${ctx.path}`);
   };
 }
 

@@ -19,7 +19,7 @@ export const JobSummary = z.object({
   description: z.string(),
   disabled: z.boolean(),
   parameterized: z.boolean(),
-  /** The last build's result; NOT_BUILT without builds, 'disabled' for a disabled job, null while its first build runs. */
+  /** The last completed build's result; NOT_BUILT without builds, 'disabled' for a disabled job, null while its first build runs. */
   status: z.union([BuildResult, z.literal('disabled')]).nullable(),
   building: z.boolean(),
   inQueue: z.boolean(),
@@ -27,12 +27,21 @@ export const JobSummary = z.object({
   lastSuccessfulBuild: BuildRef.nullable(),
   lastFailedBuild: BuildRef.nullable(),
   lastDurationMs: z.number().nullable(),
-  /** 0–100: the share of the last 5 builds that succeeded; null without builds. */
+  /** 0–100: Jenkins' build stability over the last up to 5 conclusive builds; null without one. */
   health: z.number().nullable(),
+  /** "Build stability: 1 out of the last 3 builds failed." */
+  healthDescription: z.string().nullable(),
 });
 export type JobSummary = z.infer<typeof JobSummary>;
 
-/** GET /api/jobs/:name: the job with its upstream and downstream projects. */
+/** Jenkins' permalinks of a job: the build number each names, or null where no build qualifies. */
+export const Permalinks = z.record(
+  z.enum(['lastBuild', 'lastCompletedBuild', 'lastSuccessfulBuild', 'lastStableBuild', 'lastUnstableBuild', 'lastFailedBuild', 'lastUnsuccessfulBuild']),
+  z.number().nullable(),
+);
+export type Permalinks = z.infer<typeof Permalinks>;
+
+/** GET /api/jobs/:name: the job with its upstream and downstream projects and its permalinks. */
 export const JobDetails = z.intersection(
   Job,
   z.object({
@@ -40,6 +49,7 @@ export const JobDetails = z.intersection(
     upstreamProjects: z.array(z.string()).optional(),
     /** Jobs this one triggers, by the same relations the other way round. */
     downstreamProjects: z.array(z.string()).optional(),
+    permalinks: Permalinks.optional(),
   }),
 );
 export type JobDetails = z.infer<typeof JobDetails>;

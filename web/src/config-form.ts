@@ -107,7 +107,8 @@ export class DraftForm {
       ${hint ? html`<div class="hint">${hint}</div>` : nothing}${this.#error(path)}</div>`;
   }
 
-  select(path: Path, label: string, choices: readonly string[], options: { optional?: boolean } = {}) {
+  /** A drop-down; a choice is a value, or a value and the words people see for it. */
+  select(path: Path, label: string, choices: readonly (string | readonly [value: string, text: string])[], options: { optional?: boolean } = {}) {
     const id = this.#id(path);
     const value = this.get(path);
     return html`<div class="field"><label for=${id}>${label}</label>
@@ -116,7 +117,7 @@ export class DraftForm {
         this.set(path, v === '' ? undefined : v);
       }}>
         ${options.optional ? html`<option value="" ?selected=${value === undefined}>—</option>` : nothing}
-        ${choices.map((c) => html`<option .value=${c} ?selected=${c === value}>${c}</option>`)}
+        ${choices.map((c) => (typeof c === 'string' ? [c, c] : c)).map(([v, text]) => html`<option .value=${v} ?selected=${v === value}>${text}</option>`)}
       </select>${this.#error(path)}</div>`;
   }
 

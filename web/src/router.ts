@@ -8,7 +8,8 @@ export interface Route {
   params: Record<string, string>;
 }
 
-const ROUTES: [RegExp, string, string[]][] = [
+/** Every page of the UI: path pattern, page, names of the captured parameters. */
+export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/$/, 'home', []],
   [/^\/view\/([^/]+)\/?$/, 'home', ['view']],
   [/^\/view\/([^/]+)\/configure\/?$/, 'view-editor', ['view']],
@@ -22,7 +23,7 @@ const ROUTES: [RegExp, string, string[]][] = [
   [/^\/job\/([^/]+)\/?$/, 'job', ['job']],
   [/^\/job\/([^/]+)\/configure\/?$/, 'configure', ['job']],
   [/^\/job\/([^/]+)\/build\/?$/, 'build-form', ['job']],
-  [/^\/job\/([^/]+)\/(\d+|lastBuild|lastSuccessfulBuild|lastFailedBuild|lastCompletedBuild)(?:\/console)?\/?$/, 'build', ['job', 'number']],
+  [/^\/job\/([^/]+)\/(\d+|lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastUnstableBuild|lastFailedBuild|lastUnsuccessfulBuild)(?:\/console)?\/?$/, 'build', ['job', 'number']],
 ];
 
 export function match(pathname: string): Route {

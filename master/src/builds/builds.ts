@@ -9,24 +9,13 @@ import type { BuildQueue } from '../queue/build-queue.ts';
 import { applyTransition, BUILD_COLUMNS, BuildRow, lockBuild } from './build-rows.ts';
 import { busyBuilds } from './awaited.ts';
 import { estimatedDurationMs } from './estimates.ts';
+import { PERMALINKS } from './permalinks.ts';
 import { executorWhy, QueueAgent } from './queue-why.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import { resolveParameters } from './parameters.ts';
 import { SecretBox } from './secret-box.ts';
 import { storeBuildFile, type UploadedFile } from './uploads.ts';
-
-/** Jenkins' permalinks, each a filter on finished (or any numbered) builds. A Map: refs come from URLs, and `__proto__` is no permalink. */
-const PERMALINKS = new Map<string, ReturnType<typeof sql.fragment>>([
-  ['lastBuild', sql.fragment`b.number IS NOT NULL`],
-  ['lastCompletedBuild', sql.fragment`b.state = 'finished'`],
-  ['lastSuccessfulBuild', sql.fragment`b.result = 'SUCCESS'`],
-  ['lastStableBuild', sql.fragment`b.result = 'SUCCESS'`],
-  ['lastUnstableBuild', sql.fragment`b.result = 'UNSTABLE'`],
-  ['lastFailedBuild', sql.fragment`b.result = 'FAILURE'`],
-  ['lastUnsuccessfulBuild', sql.fragment`b.result IN ('UNSTABLE', 'FAILURE', 'NOT_BUILT', 'ABORTED')`],
-]);
-
 
 export class BuildsService {
   readonly #pool: DatabasePool;

@@ -20,15 +20,17 @@ export function resolveParameters(definitions: ParameterDefinition[], given: Rec
     const bad = (message: string) => new ValidationError(`Invalid value for parameter ${def.name}: ${message}`, [{ field, message }]);
     switch (def.type) {
       case 'boolean':
+        // "true"/"false" in any case (forms, query strings, properties files); anything else is
+        // refused rather than read as false, as Java's Boolean.parseBoolean would.
         if (raw === undefined) values[def.name] = def.default ?? false;
         else if (typeof raw === 'boolean') values[def.name] = raw;
-        else if (typeof raw === 'string') values[def.name] = raw.toLowerCase() === 'true'; // Java's Boolean.parseBoolean
-        else throw bad('must be true or false');
+        else if (typeof raw === 'string' && /^(true|false)$/i.test(raw)) values[def.name] = raw.toLowerCase() === 'true';
+        else throw bad(`must be true or false, got ${shown(raw)}`);
         break;
       case 'choice': {
         const value = raw === undefined ? (def.default ?? def.choices[0]!) : raw;
         if (typeof value !== 'string' || !def.choices.includes(value)) {
-          throw bad(`Illegal choice for parameter ${def.name}: ${String(value)}`);
+          throw bad(`${shown(value)} is not one of its choices: ${listed(def.choices)}`);
         }
         values[def.name] = value;
         break;
@@ -46,4 +48,16 @@ export function resolveParameters(definitions: ParameterDefinition[], given: Rec
     }
   }
   return values;
+}
+
+/** A value as the caller sent it, quoted if a string, cut to 100 characters. */
+function shown(value: unknown): string {
+  const text = typeof value === 'string' ? `'${value}'` : (JSON.stringify(value) ?? String(value));
+  return text.length > 100 ? `${text.slice(0, 100)}…` : text;
+}
+
+/** The valid choices, quoted; a long list is cut after 20. */
+function listed(choices: string[]): string {
+  const some = choices.slice(0, 20).map((c) => shown(c));
+  return choices.length > 20 ? `${some.join(', ')} … (${choices.length - 20} more)` : some.join(', ');
 }

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
 import { Job, StoredJobDocument, type JobInput } from '../../../shared/src/job.ts';
 import type { JobSummary } from '../../../shared/src/api-responses.ts';
+import { permalinksOf, type Permalinks } from '../builds/permalinks.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { SecretBox } from '../builds/secret-box.ts';
@@ -32,6 +33,7 @@ const JobSummaryRow = z.object({
   last_build: BuildSummary,
   last_success: BuildSummary,
   last_failure: BuildSummary,
+  last_result: BuildResult.nullable(),
   recent: z.array(z.string()),
 });
 
@@ -46,10 +48,9 @@ export class JobsService {
   async create(input: unknown): Promise<Job> {
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, undefined);
-    const taken = await this.#pool.exists(sql.unsafe`SELECT 1 FROM jobs WHERE lower(name) = lower(${job.name})`);
-    if (taken) throw new ConflictError(`A job named '${job.name}' already exists`);
-    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${job.name}, ${sql.jsonb(stored as never)})`).catch((err) => {
-      if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') throw new ConflictError(`A job named '${job.name}' already exists`);
+    await this.#refuseTaken(job.name);
+    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${job.name}, ${sql.jsonb(stored as never)})`).catch(async (err) => {
+      if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(job.name); // created meanwhile
       throw err;
     });
     return this.#forDisplay(stored);
@@ -61,12 +62,16 @@ export class JobsService {
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, current.job);
     if (job.name.toLowerCase() !== current.job.name.toLowerCase()) {
-      if (await this.#pool.exists(sql.unsafe`SELECT 1 FROM jobs WHERE lower(name) = lower(${job.name})`)) {
-        throw new ConflictError(`A job named '${job.name}' already exists`);
-      }
+      await this.#refuseTaken(job.name);
     }
     await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
     return this.#forDisplay(stored);
+  }
+
+  /** Names are unique case-insensitively: a clash names the existing job as it is spelled. */
+  async #refuseTaken(name: string): Promise<void> {
+    const existing = await this.#pool.maybeOneFirst(sql.type(z.object({ name: z.string() }))`SELECT name FROM jobs WHERE lower(name) = lower(${name})`);
+    if (existing !== null) throw new ConflictError(`A job named '${existing}' already exists`);
   }
 
   async setDisabled(name: string, disabled: boolean): Promise<Job> {
@@ -91,10 +96,12 @@ export class JobsService {
   }
 
   /** The job as people see it, with the jobs it triggers and the jobs that trigger it. */
-  async get(name: string): Promise<Job & ReturnType<typeof jobRelations>> {
-    const job = this.#forDisplay((await this.find(name)).job);
+  /** The job's document, its relations and its permalinks (the build number each names, or null). */
+  async get(name: string): Promise<Job & ReturnType<typeof jobRelations> & { permalinks: Permalinks }> {
+    const stored = await this.find(name);
+    const job = this.#forDisplay(stored.job);
     const all = await this.#pool.anyFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs`);
-    return { ...job, ...jobRelations(job.name, all.map((c) => StoredJobDocument.parse(c))) };
+    return { ...job, ...jobRelations(job.name, all.map((c) => StoredJobDocument.parse(c))), permalinks: await permalinksOf(this.#pool, stored.id) };
   }
 
   /** Every job with its status: last builds, whether it is building, health of the last 5 builds. */
@@ -115,28 +122,32 @@ export class JobsService {
            FROM builds b WHERE b.job_id = j.id AND b.result = 'SUCCESS' ORDER BY number DESC LIMIT 1) x) AS last_success,
         (SELECT to_jsonb(x) FROM (SELECT number, result, (extract(epoch FROM started_at) * 1000)::float8 AS started_at, (extract(epoch FROM finished_at) * 1000)::float8 AS finished_at
            FROM builds b WHERE b.job_id = j.id AND b.result = 'FAILURE' ORDER BY number DESC LIMIT 1) x) AS last_failure,
+        (SELECT result FROM builds b WHERE b.job_id = j.id AND b.state = 'finished' ORDER BY number DESC LIMIT 1) AS last_result,
         coalesce((SELECT array_agg(result ORDER BY number DESC) FROM (SELECT number, result FROM builds b
-           WHERE b.job_id = j.id AND b.state = 'finished' ORDER BY number DESC LIMIT 5) r), '{}') AS recent
+           WHERE b.job_id = j.id AND b.result IN ('SUCCESS', 'UNSTABLE', 'FAILURE') ORDER BY number DESC LIMIT 5) r), '{}') AS recent
       FROM jobs j ORDER BY lower(j.name)`);
     });
     return rows.map((r) => {
       const summary = (b: z.infer<typeof BuildSummary>) =>
         b && { number: b.number, result: b.result, startedAt: iso(b.started_at), durationMs: b.finished_at && b.started_at ? Math.round(b.finished_at - b.started_at) : null };
-      const good = r.recent.filter((x) => x === 'SUCCESS').length;
+      const report = buildStability(r.recent);
       return {
         name: r.name,
         description: r.description ?? '',
         disabled: r.disabled,
         parameterized: r.parameterized,
-        status: r.disabled ? 'disabled' : (r.last_build?.result ?? (r.building ? null : 'NOT_BUILT')),
+        // The last completed build's result (a running build has none yet); NOT_BUILT: never built.
+        status: r.disabled ? 'disabled' : (r.last_result ?? (r.building ? null : 'NOT_BUILT')),
         building: r.building,
         inQueue: r.queued,
         lastBuild: summary(r.last_build),
         lastSuccessfulBuild: summary(r.last_success),
         lastFailedBuild: summary(r.last_failure),
         lastDurationMs: summary(r.last_build)?.durationMs ?? null,
-        /** Share of successful builds among the last 5 finished ones, 0–100 (Jenkins' weather); null without builds. */
-        health: r.recent.length ? Math.round((good / r.recent.length) * 100) : null,
+        /** Jenkins' weather, 0–100 (see buildStability); null without a conclusive build. */
+        health: report?.score ?? null,
+        /** "Build stability: 1 out of the last 3 builds failed." */
+        healthDescription: report?.description ?? null,
       };
     });
   }
@@ -175,3 +186,16 @@ export class JobsService {
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/**
+ * Jenkins' build stability (Job.getBuildStabilityHealthReport): over the last up to 5 builds that
+ * ended SUCCESS, UNSTABLE or FAILURE (aborted and not-built ones say nothing), the share that did
+ * not fail, and a sentence that counts the builds actually looked at.
+ */
+export function buildStability(recent: string[]): { score: number; description: string } | null {
+  const total = recent.length;
+  if (total === 0) return null;
+  const failed = recent.filter((r) => r === 'FAILURE').length;
+  const said = failed === 0 ? 'No recent builds failed.' : failed === total ? 'All recent builds failed.' : `${failed} out of the last ${total} builds failed.`;
+  return { score: Math.floor((100 * (total - failed)) / total), description: `Build stability: ${said}` };
+}

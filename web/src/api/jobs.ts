@@ -33,6 +33,14 @@ export async function listBuilds(name: string, options: { limit?: number; before
   return (await requestJson<{ builds: Build[] }>('GET', `${jobPath(name)}/builds${qs}`)).builds;
 }
 
+/** Build History: every job's builds, newest first; `before` (a queue id) pages back. */
+export async function listAllBuilds(options: { limit?: number; before?: number } = {}): Promise<Build[]> {
+  const query = new URLSearchParams();
+  if (options.limit) query.set('limit', String(options.limit));
+  if (options.before) query.set('before', String(options.before));
+  return (await requestJson<{ builds: Build[] }>('GET', `/api/builds${query.size ? `?${query}` : ''}`)).builds;
+}
+
 export const buildPath = (job: string, ref: number | string) => `${jobPath(job)}/builds/${seg(ref)}`;
 export const getBuild = (job: string, ref: number | string) => requestJson<Build>('GET', buildPath(job, ref));
 export const abortBuild = (job: string, ref: number | string) => requestJson<unknown>('POST', `${buildPath(job, ref)}/abort`);

@@ -101,7 +101,7 @@ export class JkBuildPage extends LitElement {
           <dt>Queued</dt><dd>${dateTime(b.queuedAt)}</dd>
           <dt>Started</dt><dd>${dateTime(b.startedAt)}</dd>
           <dt>Duration</dt><dd>${duration(elapsed)}${b.building && b.startedAt ? html`<jk-progress .startedAt=${b.startedAt} .estimatedMs=${b.estimatedDurationMs}></jk-progress>` : nothing}</dd>
-          ${b.estimatedDurationMs ? html`<dt>Estimated</dt><dd>${duration(b.estimatedDurationMs)}</dd>` : nothing}
+          ${b.building && b.estimatedDurationMs ? html`<dt>Estimated</dt><dd>${duration(b.estimatedDurationMs)}</dd>` : nothing}
           ${b.abortedBy ? html`<dt>Aborted by</dt><dd>${b.abortedBy}</dd>` : nothing}
         </dl></section>
         ${Object.keys(b.parameters).length ? html`<section class="panel"><h3>Parameters</h3><table><tbody>

@@ -13,11 +13,19 @@ import { jobUrl, navigate } from '../router.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
 
-const PARAMETER_TYPES = ['string', 'text', 'boolean', 'choice', 'password', 'file'] as const;
-const CONDITIONS = ['SUCCESS', 'UNSTABLE', 'FAILED', 'UNSTABLE_OR_BETTER', 'FAILED_OR_BETTER', 'UNSTABLE_OR_WORSE', 'ALWAYS'];
-const THRESHOLDS = ['SUCCESS', 'UNSTABLE', 'FAILURE'];
+/** Jenkins' names for what people pick; the values are the job document's. */
+const PARAMETER_TYPES: Record<string, string> = {
+  string: 'String Parameter', text: 'Multi-line String Parameter', boolean: 'Boolean Parameter', choice: 'Choice Parameter', password: 'Password Parameter', file: 'File Parameter',
+};
+/** The parameterized-trigger plugin's ResultCondition display names. */
+const CONDITIONS = [
+  ['SUCCESS', 'Stable'], ['UNSTABLE', 'Unstable'], ['UNSTABLE_OR_BETTER', 'Stable or unstable but not failed'], ['UNSTABLE_OR_WORSE', 'Unstable or Failed but not stable'],
+  ['FAILED', 'Failed'], ['FAILED_OR_BETTER', 'Stable, unstable or failed, but not aborted'], ['ALWAYS', 'Complete (always trigger)'],
+] as const;
+/** Jenkins core's "Build other projects" / "Build after other projects are built" choices. */
+const THRESHOLDS = [['SUCCESS', 'Trigger only if build is stable'], ['UNSTABLE', 'Trigger even if the build is unstable'], ['FAILURE', 'Trigger even if the build fails']] as const;
 /** A blocking step's thresholds: "this result or worse"; never = off. */
-const BLOCK_THRESHOLDS = ['never', ...THRESHOLDS];
+const BLOCK_THRESHOLDS = ['never', 'SUCCESS', 'UNSTABLE', 'FAILURE'];
 const STEP_KINDS: Record<string, [string, () => object]> = {
   shell: ['Execute shell', () => ({ type: 'shell', script: '' })],
   copyArtifacts: ['Copy artifacts from another project', () => ({ type: 'copyArtifacts', project: '', selector: 'lastSuccessful' })],
@@ -54,7 +62,7 @@ export class JkJobConfigPage extends LitElement {
     if (!changed.has('jobName')) return;
     getJob(this.jobName).then(
       (job) => {
-        const { upstreamProjects: _u, downstreamProjects: _d, ...config } = job;
+        const { upstreamProjects: _u, downstreamProjects: _d, permalinks: _p, ...config } = job;
         this.form = new DraftForm(structuredClone(config) as Record<string, unknown>, () => this.#edited());
         this.#previewCron();
       },
@@ -135,9 +143,9 @@ export class JkJobConfigPage extends LitElement {
             ${f.textarea(['description'], 'Description', { hint: 'Markdown: **bold**, _italic_, `code`, lists and links. No HTML.' })}
             ${f.check(['disabled'], 'Disable this project', 'No new builds start while disabled.')}
             <h3>This project is parameterized</h3>
-            ${this.#list(['parameters'], (i) => this.#parameter(i), (i) => `${String(f.get(['parameters', i, 'type']))} parameter`)}
+            ${this.#list(['parameters'], (i) => this.#parameter(i), (i) => PARAMETER_TYPES[String(f.get(['parameters', i, 'type']))] ?? 'Parameter')}
             <div class="add"><label class="visually-hidden" for="add-param">Parameter type</label>
-              <select id="add-param">${PARAMETER_TYPES.map((t) => html`<option value=${t}>${t}</option>`)}</select>
+              <select id="add-param">${Object.entries(PARAMETER_TYPES).map(([t, text]) => html`<option value=${t}>${text}</option>`)}</select>
               <button type="button" @click=${() => f.add(['parameters'], { type: this.#picked('add-param'), name: '' })}>Add Parameter</button></div>
             <h3>Where and how</h3>
             <div class="inline">
@@ -158,7 +166,7 @@ export class JkJobConfigPage extends LitElement {
             <h3>Build after other projects are built</h3>
             <div class="inline">
               ${f.text(['triggers', 'upstream', 'projects'], 'Projects to watch', { hint: 'Comma-separated' })}
-              ${f.select(['triggers', 'upstream', 'threshold'], 'Trigger when their result is at least', THRESHOLDS)}
+              ${f.select(['triggers', 'upstream', 'threshold'], 'When', THRESHOLDS)}
             </div>
           </section>
           <section class="panel" id="Environment"><h2>Environment</h2>${this.#env()}</section>
@@ -256,7 +264,7 @@ export class JkJobConfigPage extends LitElement {
           ${f.check([...p, 'onlyIfSuccessful'], 'Archive artifacts only if the build is successful')}`;
       case 'buildOtherProjects':
         return html`<div class="inline">${f.text([...p, 'projects'], 'Projects to build', { hint: 'Comma-separated' })}
-          ${f.select([...p, 'threshold'], 'Trigger when the result is at least', THRESHOLDS)}</div>`;
+          ${f.select([...p, 'threshold'], 'When', THRESHOLDS)}</div>`;
       case 'triggerBuilds':
         return this.#trigger(p);
       default:

@@ -5,7 +5,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { deleteJob, getBuild, getJob, listBuilds, setJobEnabled, triggerBuild } from '../api/jobs.ts';
-import type { Build, JobDetails } from '../api/types.ts';
+import type { Build, JobDetails, Permalinks } from '../api/types.ts';
 import { coalesce, LiveEventsController } from '../controllers/live-events.ts';
 import { ago, duration } from '../format.ts';
 import { buildUrl, jobUrl, navigate } from '../router.ts';
@@ -17,8 +17,10 @@ import './jk-markdown.ts';
 import { toast } from './jk-toast.ts';
 
 const PAGE = 25;
-const PERMALINKS: [string, string][] = [
-  ['lastBuild', 'Last build'], ['lastSuccessfulBuild', 'Last successful build'], ['lastFailedBuild', 'Last failed build'], ['lastCompletedBuild', 'Last completed build'],
+/** Jenkins' permalinks with its wording; only those that name a build are listed. */
+const PERMALINKS: [keyof Permalinks, string][] = [
+  ['lastBuild', 'Last build'], ['lastStableBuild', 'Last stable build'], ['lastSuccessfulBuild', 'Last successful build'], ['lastFailedBuild', 'Last failed build'],
+  ['lastUnstableBuild', 'Last unstable build'], ['lastUnsuccessfulBuild', 'Last unsuccessful build'], ['lastCompletedBuild', 'Last completed build'],
 ];
 
 export class JkJobPage extends LitElement {
@@ -56,7 +58,8 @@ export class JkJobPage extends LitElement {
       this.job = job;
       this.builds = builds;
       this.hasOlder = builds.length >= PAGE && builds.at(-1)?.number !== 1;
-      this.lastSuccess = await getBuild(this.jobName, 'lastSuccessfulBuild').catch(() => null);
+      // Asked only when it exists: a page makes no request that is bound to fail.
+      this.lastSuccess = job.permalinks?.lastSuccessfulBuild ? await getBuild(this.jobName, job.permalinks.lastSuccessfulBuild) : null;
       this.error = '';
     } catch (err) {
       this.error = (err as Error).message;
@@ -132,13 +135,12 @@ export class JkJobPage extends LitElement {
       </nav>
       <div>
         <section class="panel">
-          <h1>${statusBall(this.builds.find((b) => !b.building)?.result ?? null, { building, disabled: job.disabled })} <span>Project ${job.name}</span></h1>
+          <h1>${statusBall(this.builds.find((b) => b.state === 'finished')?.result ?? null, { building, disabled: job.disabled })} <span>Project ${job.name}</span></h1>
           ${job.disabled ? html`<p class="banner info">This project is disabled: it cannot be built.</p>` : nothing}
           ${job.description ? html`<jk-markdown .source=${job.description}></jk-markdown>` : html`<p class="muted">No description.</p>`}
         </section>
         <div class="grid2">
-          <section class="panel"><h3>Permalinks</h3><ul class="plain">
-            ${PERMALINKS.map(([ref, text]) => html`<li><a href=${buildUrl(job.name, ref)}>${text}</a></li>`)}</ul></section>
+          <section class="panel"><h3>Permalinks</h3>${this.#permalinks(job)}</section>
           <section class="panel"><h3>Related projects</h3>
             ${this.#projects('Upstream Projects', job.upstreamProjects)}${this.#projects('Downstream Projects', job.downstreamProjects)}</section>
           <section class="panel"><h3>Last Successful Artifacts</h3>
@@ -167,6 +169,12 @@ export class JkJobPage extends LitElement {
           <button class="danger" value="delete" @click=${this.#delete}>Delete</button></form>
       </dialog>
     </div>`;
+  }
+
+  #permalinks(job: JobDetails) {
+    const links = PERMALINKS.flatMap(([ref, text]) => (job.permalinks?.[ref] ? [[ref, text, job.permalinks[ref]] as const] : []));
+    if (links.length === 0) return html`<p class="muted">None: no builds yet.</p>`;
+    return html`<ul class="plain">${links.map(([ref, text, n]) => html`<li><a href=${buildUrl(job.name, ref)}>${text} (#${n})</a></li>`)}</ul>`;
   }
 
   #projects(title: string, names: string[] | undefined) {

@@ -61,7 +61,7 @@ export class JkJobTable extends LitElement {
       <div class="body" role="rowgroup">${repeat(this.jobs, (j) => j.name, (j) => html`
         <div class="row ${j.disabled ? 'disabled' : ''}" role="row">
           <span class="icon" role="cell">${statusBall(j.status, { building: j.building, disabled: j.disabled, queued: j.inQueue })}</span>
-          <span class="icon" role="cell">${weather(j.health)}</span>
+          <span class="icon" role="cell">${weather(j.health, j.healthDescription)}</span>
           <span class="name" role="cell"><a href=${jobUrl(j.name)}>${j.name}</a></span>
           <span class="wide" role="cell">${j.lastSuccessfulBuild ? html`${ago(j.lastSuccessfulBuild.startedAt)} — <a href=${buildUrl(j.name, j.lastSuccessfulBuild.number)}>#${j.lastSuccessfulBuild.number}</a>` : 'N/A'}</span>
           <span class="wide" role="cell">${j.lastFailedBuild ? html`${ago(j.lastFailedBuild.startedAt)} — <a href=${buildUrl(j.name, j.lastFailedBuild.number)}>#${j.lastFailedBuild.number}</a>` : 'N/A'}</span>

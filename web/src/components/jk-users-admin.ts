@@ -52,6 +52,18 @@ export class JkUsersAdmin extends LitElement {
     }
   }
 
+  /** A refused change (the only admin cannot be demoted) puts the drop-down back to the role the user has. */
+  async #changeRole(u: User, select: HTMLSelectElement) {
+    try {
+      await updateUser(u.username, { role: select.value as User['role'] });
+      toast(`Role of ${u.username} changed`);
+    } catch (err) {
+      select.value = u.role;
+      toast((err as Error).message, 'error');
+    }
+    await this.#load();
+  }
+
   #resetPassword(u: User) {
     const password = prompt(`New password for ${u.username} (at least 8 characters)`);
     if (password) void this.#act(() => updateUser(u.username, { password }), `Password of ${u.username} changed`);
@@ -66,7 +78,7 @@ export class JkUsersAdmin extends LitElement {
       ${this.users === null ? html`<p class="muted">Loading…</p>` : html`<table>
         <thead><tr><th>User</th><th>Name</th><th>Role</th><th>Last login</th><th></th></tr></thead>
         <tbody>${this.users.map((u) => html`<tr><td>${u.username}</td><td>${u.fullName}</td>
-          <td><select aria-label=${`Role of ${u.username}`} @change=${(e: Event) => this.#act(() => updateUser(u.username, { role: (e.target as HTMLSelectElement).value as 'admin' | 'user' }), `Role of ${u.username} changed`)}>
+          <td><select aria-label=${`Role of ${u.username}`} @change=${(e: Event) => this.#changeRole(u, e.target as HTMLSelectElement)}>
             ${['user', 'admin'].map((r) => html`<option .value=${r} ?selected=${u.role === r}>${r}</option>`)}</select></td>
           <td>${u.lastLoginAt ? ago(u.lastLoginAt) : 'never'}</td>
           <td class="row"><button @click=${() => this.#resetPassword(u)}>Reset password</button>

@@ -8,6 +8,7 @@ import { icons } from './icons.ts';
 
 const LABELS: Record<string, string> = {
   SUCCESS: 'Success', UNSTABLE: 'Unstable', FAILURE: 'Failed', NOT_BUILT: 'Not built', ABORTED: 'Aborted', none: 'Never built', disabled: 'Disabled', queued: 'In the queue',
+  running: 'In progress',
 };
 
 export const statusStyles = css`
@@ -17,21 +18,27 @@ export const statusStyles = css`
   .ball.FAILURE { background: var(--jk-failure); }
   .ball.ABORTED, .ball.disabled { background: var(--jk-aborted); }
   .ball.none, .ball.queued { background: transparent; border-color: var(--jk-not-built); }
+  .ball.running { background: var(--jk-running); }
   .ball.building { animation: jk-pulse 1.2s ease-in-out infinite; border-color: var(--jk-running); }
   @keyframes jk-pulse { 50% { opacity: 0.3; } }
   @media (prefers-reduced-motion: reduce) { .ball.building { animation: none; } }
   .weather { display: inline-flex; width: 1.6em; justify-content: center; vertical-align: middle; }
 `;
 
+/**
+ * `result` is the last completed build's (null: none); `building` animates it. A first build that
+ * is running has no result yet: it is "In progress", not "Never built".
+ */
 export function statusBall(result: BuildResult | 'disabled' | null, options: { building?: boolean; disabled?: boolean; queued?: boolean } = {}) {
-  const key = options.disabled ? 'disabled' : (result ?? (options.queued ? 'queued' : 'none'));
-  const label = `${LABELS[key] ?? key}${options.building ? ', building now' : ''}`;
+  const key = options.disabled ? 'disabled' : (result ?? (options.building ? 'running' : options.queued ? 'queued' : 'none'));
+  const label = key === 'running' ? LABELS.running! : `${LABELS[key] ?? key}${options.building ? ', building now' : ''}`;
   return html`<span class="ball ${key} ${options.building ? 'building' : ''}" role="img" aria-label=${label} title=${label}></span>`;
 }
 
-export function weather(health: number | null) {
+/** Jenkins' weather: the score picks the icon, the server's sentence says how many builds it counted. */
+export function weather(health: number | null, description: string | null) {
   if (health === null) return html`<span class="weather muted" role="img" aria-label="No builds yet" title="No builds yet">–</span>`;
   const [icon, word] = health > 80 ? [icons.sun, 'Sunny'] : health > 60 ? [icons.partlySunny, 'Partly sunny'] : health > 40 ? [icons.cloudy, 'Cloudy'] : health > 20 ? [icons.rain, 'Rain'] : [icons.storm, 'Storm'];
-  const label = `${word}: ${health}% of the last 5 builds succeeded`;
+  const label = `${word}: ${description ?? `${health}%`}`;
   return html`<span class="weather" role="img" aria-label=${label} title=${label}>${icon}</span>`;
 }
