@@ -29,6 +29,8 @@ import { AgentTriggersService } from './builds/agent-triggers.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
+import { BuildLifecycle } from './builds/lifecycle.ts';
+import { BuildQueueing } from './builds/queueing.ts';
 import { logReader } from './builds/log-store.ts';
 import { SecretBox } from './builds/secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
@@ -94,12 +96,16 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const views = new ViewsService(deps.pool);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
-  const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
-  const downstream = new DownstreamTriggers(jobs, builds);
-  const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
+  const publicUrl = () => settings.publicUrl();
+  const queueing = new BuildQueueing(secrets);
+  const downstream = new DownstreamTriggers(jobs, queueing);
+  // The copy check is the agent builds service's (it knows the build's spec); it is made below.
+  const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts });
+  const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
   const readLog = logReader(deps.pool, deps.raw);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
-  const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs });
+  const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
@@ -113,7 +119,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   });
   app.use(open.routes());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
-  const login = publicLoginRoutes({ users, agents, tokens, throttle, now, events });
+  const login = publicLoginRoutes({ users, agents, tokens, throttle, now, events, sessionStarted: async (agent, sid) => void (await agentBuilds.sessionStarted(agent, sid)) });
   app.use(login.routes()).use(login.allowedMethods());
   // Before authentication: the login page asks it, possibly still holding an expired token.
   const setup = setupRoutes(users, settings);
@@ -146,7 +152,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
     agentArtifactRoutes(artifacts),
-    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
+    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, artifacts, builds } });

@@ -45,7 +45,12 @@ export const UpdateUserRequest = z.strictObject({
 export type UpdateUserRequest = z.infer<typeof UpdateUserRequest>;
 
 export const LoginRequest = z.strictObject({ username: z.string().max(64), password: z.string().max(1024) });
-export const AgentLoginRequest = z.strictObject({ name: z.string().max(64), secret: z.string().max(256) });
+export const AgentLoginRequest = z.strictObject({
+  name: z.string().max(64),
+  secret: z.string().max(256),
+  /** The agent process's session (a UUID it picks at start-up); builds belong to a session, not to a name. */
+  session: z.uuid().optional(),
+});
 
 /** A user as the API shows it: never the password or its hash. */
 export const User = z.object({

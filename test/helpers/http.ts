@@ -48,3 +48,8 @@ export async function login(base: string, username: string, password: string): P
   if (res.status !== 200) throw new Error(`login ${username}: ${res.status} ${res.text}`);
   return res.text;
 }
+
+/** The agent session an agent token carries (its `sid` claim): builds belong to it. */
+export function sessionOf(token: string): string {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).sid;
+}

@@ -89,6 +89,22 @@ export class JobsService {
     return { id: row.id, job: StoredJobDocument.parse(row.config), nextBuildNumber: row.next_build_number };
   }
 
+  /** A job's stored config by id (inside a transaction: `conn`). */
+  async findById(conn: CommonQueryMethods, id: number): Promise<{ config: unknown }> {
+    const config = await conn.maybeOneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${id}`);
+    if (config === null) throw new NotFoundError(`No job ${id}`);
+    return { config };
+  }
+
+  /**
+   * A build of the job starts: takes the next build number, and locks the job row until the
+   * transaction ends (a refused start rolls the number back). Answers the number and the config.
+   */
+  async takeBuildNumber(tx: CommonQueryMethods, jobId: number): Promise<{ number: number; config: unknown }> {
+    return tx.one(sql.type(z.object({ number: z.number(), config: z.unknown() }))`
+      UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ${jobId} RETURNING next_build_number - 1 AS number, config`);
+  }
+
   /** The job as people see it, with the jobs it triggers and the jobs that trigger it. */
   async get(name: string): Promise<Job & ReturnType<typeof jobRelations>> {
     const job = this.#forDisplay((await this.find(name)).job);
