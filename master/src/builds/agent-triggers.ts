@@ -7,7 +7,7 @@ import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { TRIGGER_ENV, TriggerAnswer, type AwaitedBuilds, type TriggerRequest } from '../../../shared/src/agent-protocol.ts';
 import { Job } from '../../../shared/src/job.ts';
-import { ConflictError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import { awaitedBuilds } from './awaited.ts';
 import { plainParameters, triggerEnvironment } from './build-env.ts';
 import { lockOwnedBuild, type AgentRef } from './build-rows.ts';
@@ -43,6 +43,10 @@ export class AgentTriggersService {
       const job = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
       const step = job.steps[req.step];
       if (step?.type !== 'triggerBuilds') throw new ConflictError(`Step ${req.step + 1} of ${job.name} is not a trigger step (the job changed while the build ran)`);
+      // Only what the step asks the agent for: properties files' texts when it names files, and a
+      // result so far that lets a build step run at all.
+      if (req.properties.length > 0 && !step.propertiesFile?.trim()) throw new ValidationError(`Step ${req.step + 1} of ${job.name} reads no properties file: properties are not taken`, [{ field: 'properties', message: 'not asked for' }]);
+      if (req.resultSoFar !== 'SUCCESS' && req.resultSoFar !== 'UNSTABLE') throw new ValidationError(`resultSoFar must be SUCCESS or UNSTABLE (a build step runs only then), got ${req.resultSoFar}`, [{ field: 'resultSoFar', message: 'SUCCESS or UNSTABLE' }]);
       const parameters = plainParameters(row, this.#secrets);
       const agentEnv = Object.fromEntries(Object.entries(req.env).filter(([k]) => TRIGGER_ENV.test(k)));
       const env = { ...triggerEnvironment({ job, row, parameters, publicUrl }), ...agentEnv };
