@@ -127,6 +127,7 @@ export class AgentBuildsService {
           number = ${number}, agent_name = ${agent.name}, agent_session = ${agent.session}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
           timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`,
         written: { number, agent_name: agent.name, executor },
+        publicUrl,
         append: header,
       });
       return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files), after: applied.after };
@@ -169,6 +170,7 @@ export class AgentBuildsService {
 
   /** Ends a build once every console byte is stored; repeated calls for a finished build are answered alike. */
   async finish(agent: AgentRef, buildId: number, req: FinishRequest): Promise<{ result: string }> {
+    const publicUrl = await this.#publicUrl();
     const done = await this.#pool.transaction(async (tx) => {
       const locked = await lockWithJob(tx, buildId);
       if (!locked) throw new NotFoundError(`No build ${buildId}`);
@@ -185,7 +187,7 @@ export class AgentBuildsService {
       }
       // The transaction rolls back: what the master has is the size before this call.
       if (req.logSize !== row.log_size + tail.length) throw new LogGapError(row.log_size);
-      const applied = await this.#lifecycle.applyIn(tx, locked, { type: 'finish', reported: req.result }, { tail, properties: req.properties });
+      const applied = await this.#lifecycle.applyIn(tx, locked, { type: 'finish', reported: req.result }, { tail, properties: req.properties, publicUrl });
       return { result: applied.next.result!, after: applied.after };
     });
     await settle(done.after);

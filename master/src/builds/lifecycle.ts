@@ -31,6 +31,11 @@ export interface Applied {
 }
 
 export interface ChangeOptions {
+  /**
+   * The public URL (downstream triggers expand with it), read before the transaction: reading
+   * it may query, and nothing inside the transaction may use another connection.
+   */
+  publicUrl: string;
   /** More column assignments in the state's UPDATE (a start's number, agent, executor…). */
   extra?: FragmentSqlToken;
   /** The values `extra` writes that the after-commit news tell (a start's number, agent, executor). */
@@ -70,11 +75,12 @@ export class BuildLifecycle {
    * lock) may throw, or answer false to leave the build as it is (the change returns null).
    */
   async change(buildId: number, event: BuildEvent | ((row: BuildRow) => BuildEvent), check?: (tx: DatabaseTransactionConnection, locked: LockedBuild) => Promise<boolean> | boolean): Promise<BuildStatus | null> {
+    const publicUrl = await this.#publicUrl();
     const applied = await this.#pool.transaction(async (tx) => {
       const locked = await lockWithJob(tx, buildId);
       if (!locked) throw new NotFoundError(`No build ${buildId}`);
       if (check && !(await check(tx, locked))) return null;
-      return this.applyIn(tx, locked, typeof event === 'function' ? event(locked.row) : event);
+      return this.applyIn(tx, locked, typeof event === 'function' ? event(locked.row) : event, { publicUrl });
     });
     if (!applied) return null;
     await settle(applied.after);
@@ -85,7 +91,7 @@ export class BuildLifecycle {
    * In the caller's transaction, the row locked: decides (a refused change is a 409), runs the
    * database effects and writes the status. The caller commits, then calls `settle(after)`.
    */
-  async applyIn(tx: DatabaseTransactionConnection, { row, job }: LockedBuild, event: BuildEvent, opts: ChangeOptions = {}): Promise<Applied> {
+  async applyIn(tx: DatabaseTransactionConnection, { row, job }: LockedBuild, event: BuildEvent, opts: ChangeOptions): Promise<Applied> {
     const t = transition(statusOf(row), event);
     if (!t.ok) throw new ConflictError(`Cannot ${event.type} build: ${t.reason}`);
     const mine: AfterCommit = [];
@@ -98,9 +104,9 @@ export class BuildLifecycle {
         mine.push(() => this.#afterCommit(effect, { ...row, ...opts.written }, job, t.next, () => logSize));
         continue;
       }
-      if (effect.type === 'endAwaited') consequences.push(...(await this.#endAwaited(tx, row)));
+      if (effect.type === 'endAwaited') consequences.push(...(await this.#endAwaited(tx, row, opts.publicUrl)));
       if (effect.type === 'fireDownstream') {
-        const fired = await this.#fireDownstream(tx, row, job, effect, opts.properties);
+        const fired = await this.#fireDownstream(tx, row, job, effect, opts.publicUrl, opts.properties);
         downstreamLines = fired.lines;
         for (const q of fired.queued) consequences.push(...this.queued(q.stored, q.queueId));
       }
@@ -170,7 +176,7 @@ export class BuildLifecycle {
    * As Jenkins does when a blocking trigger is interrupted: the builds `waiter` still awaits are
    * aborted (running) or cancelled (queued), each through its own transition.
    */
-  async #endAwaited(tx: DatabaseTransactionConnection, waiter: BuildRow): Promise<AfterCommit> {
+  async #endAwaited(tx: DatabaseTransactionConnection, waiter: BuildRow, publicUrl: string): Promise<AfterCommit> {
     const ids = await tx.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
       SELECT id FROM builds WHERE awaited_by = ${waiter.id} AND state IN ('queued', 'running') ORDER BY id`);
     const by = `upstream project ‘${waiter.job_name}’ build number ${waiter.number}`;
@@ -178,14 +184,14 @@ export class BuildLifecycle {
     for (const id of ids) {
       const locked = await lockWithJob(tx, id);
       if (!locked || (locked.row.state !== 'queued' && locked.row.state !== 'running')) continue;
-      after.push(...(await this.applyIn(tx, locked, { type: 'abort', by })).after);
+      after.push(...(await this.applyIn(tx, locked, { type: 'abort', by }, { publicUrl })).after);
     }
     return after;
   }
 
-  async #fireDownstream(tx: DatabaseTransactionConnection, row: BuildRow, job: Job, effect: BuildEffect & { type: 'fireDownstream' }, properties: FinishRequest['properties'] = []): Promise<Fired> {
+  async #fireDownstream(tx: DatabaseTransactionConnection, row: BuildRow, job: Job, effect: BuildEffect & { type: 'fireDownstream' }, publicUrl: string, properties: FinishRequest['properties'] = []): Promise<Fired> {
     const parameters = plainParameters(row, this.#secrets);
-    const env = triggerEnvironment({ job, row, parameters, publicUrl: await this.#publicUrl() });
+    const env = triggerEnvironment({ job, row, parameters, publicUrl });
     return this.#downstream.fire(tx, row, job, effect.result, env, parameters, Object.fromEntries((properties ?? []).map((p) => [p.publisher, p.texts])));
   }
 }
