@@ -32,12 +32,15 @@ import { DownstreamTriggers } from './builds/downstream.ts';
 import { BuildLifecycle } from './builds/lifecycle.ts';
 import { BuildQueueing } from './builds/queueing.ts';
 import { logReader } from './builds/log-store.ts';
-import { SecretBox } from './builds/secret-box.ts';
+import { SecretBox } from './secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
 import { cronRoutes } from './triggers/cron-routes.ts';
 import { eventRoutes } from './events/event-routes.ts';
 import { JobFilesService } from './jobs/job-files.ts';
-import { isJobFileUpload, isRemoteTrigger, jobRoutes } from './jobs/job-routes.ts';
+import { jobRoutes } from './jobs/job-routes.ts';
+import { isJobFileUpload, jobFileRoutes } from './jobs/job-file-routes.ts';
+import { buildRoutes, isRemoteTrigger } from './builds/build-routes.ts';
+import { queueRoutes } from './builds/queue-routes.ts';
 import { JobsService } from './jobs/jobs.ts';
 import { BuildQueue } from './queue/build-queue.ts';
 import { userRoutes } from './users/user-routes.ts';
@@ -91,7 +94,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
   const secrets = new SecretBox(deps.signingKey);
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
-  const jobs = new JobsService(deps.pool, secrets);
+  // The artifacts service is made below (it needs the agent builds service): called once built.
+  const jobs = new JobsService(deps.pool, secrets, { events, workConfigChanged: () => queue.announceWorkConfigChange(), removeArtifacts: (id) => artifacts.removeJob(id) });
   const jobFiles = new JobFilesService(deps.pool, jobs);
   const views = new ViewsService(deps.pool);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
@@ -148,7 +152,10 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl()),
     eventRoutes(events, builds, readLog),
     cronRoutes(),
-    jobRoutes(jobs, builds, readLog, queue, jobFiles, artifacts, views, events),
+    jobRoutes(jobs, views),
+    buildRoutes({ builds, jobs, artifacts, readLog }),
+    queueRoutes(builds),
+    jobFileRoutes(jobFiles),
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
     agentArtifactRoutes(artifacts),

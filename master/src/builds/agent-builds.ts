@@ -20,9 +20,10 @@ import { BUILD_COLUMNS, BuildRow, checkOwned, lockOwnedBuild, lockWithJob, owned
 import { checkPath, openById } from '../jobs/job-files.ts';
 import type { JobsService } from '../jobs/jobs.ts';
 import { settle, type BuildLifecycle } from './lifecycle.ts';
-import { appendChunks, readChunks } from './log-store.ts';
+import { appendChunks } from './log-store.ts';
+import { readChunks } from '../db/chunk-stream.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secret-box.ts';
 
 export type { AgentRef } from './build-rows.ts';
 

@@ -13,7 +13,7 @@ import { plainParameters, triggerEnvironment } from './build-env.ts';
 import { lockOwnedBuild, type AgentRef } from './build-rows.ts';
 import { settle, type BuildLifecycle } from './lifecycle.ts';
 import type { DownstreamTriggers } from './downstream.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secret-box.ts';
 
 export class AgentTriggersService {
   readonly #pool: DatabasePool;

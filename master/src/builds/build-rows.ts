@@ -145,3 +145,20 @@ export async function touchBuild(client: RawClient, buildId: number, logSize: nu
   const row = r.rows[0]!;
   return { aborting: row.aborting, timedOut: row.timed_out === true };
 }
+
+/**
+ * The build discarder's delete (discarder.ts decides when): finished builds past `numToKeep` or
+ * older than `daysToKeep`, never the last successful one. Returns the ids deleted.
+ */
+export async function deleteDiscarded(db: CommonQueryMethods, jobId: number, rule: { numToKeep?: number | undefined; daysToKeep?: number | undefined }): Promise<readonly number[]> {
+  return db.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
+    DELETE FROM builds b
+    WHERE b.job_id = ${jobId} AND b.state = 'finished'
+      AND b.id IS DISTINCT FROM (SELECT id FROM builds WHERE job_id = ${jobId} AND result = 'SUCCESS' ORDER BY number DESC LIMIT 1)
+      AND (
+        (${rule.numToKeep ?? null}::int IS NOT NULL AND b.number <= coalesce((
+          SELECT number FROM builds WHERE job_id = ${jobId} AND number IS NOT NULL ORDER BY number DESC OFFSET ${rule.numToKeep ?? 0} LIMIT 1), 0))
+        OR (${rule.daysToKeep ?? null}::int IS NOT NULL AND b.finished_at < now() - make_interval(days => ${rule.daysToKeep ?? 0}))
+      )
+    RETURNING b.id`);
+}

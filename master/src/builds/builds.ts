@@ -10,7 +10,7 @@ import { estimatedDurationMs } from './estimates.ts';
 import { executorWhy, QueueAgent } from './queue-why.ts';
 import { settle, type BuildLifecycle } from './lifecycle.ts';
 import type { BuildQueueing } from './queueing.ts';
-import { SecretBox } from './secret-box.ts';
+import { SecretBox } from '../secret-box.ts';
 import type { UploadedFile } from './uploads.ts';
 
 /** Jenkins' permalinks, each a filter on finished (or any numbered) builds. A Map: refs come from URLs, and `__proto__` is no permalink. */

@@ -19,7 +19,7 @@ import { IN_TRANSACTION, transition, type BuildEffect, type BuildEvent, type Bui
 import { discardOldBuilds, type ArtifactFiles } from './discarder.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
-import type { SecretBox } from './secret-box.ts';
+import type { SecretBox } from '../secret-box.ts';
 
 /** What runs once the transaction committed, in order. */
 export type AfterCommit = (() => Promise<void>)[];

@@ -10,7 +10,7 @@ import { ConflictError, ValidationError } from '../errors.ts';
 import type { StoredJob } from '../jobs/jobs.ts';
 import { addCause, insertQueued } from './build-rows.ts';
 import { resolveParameters } from './parameters.ts';
-import { SecretBox } from './secret-box.ts';
+import { SecretBox } from '../secret-box.ts';
 import { storeBuildFile, type UploadedFile } from './uploads.ts';
 
 export class BuildQueueing {

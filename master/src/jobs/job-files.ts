@@ -5,7 +5,7 @@ import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { workspacePathProblem } from '../../../shared/src/workspace-path.ts';
 import { DomainError, NotFoundError, ValidationError } from '../errors.ts';
-import { readChunks } from '../builds/log-store.ts';
+import { readChunks } from '../db/chunk-stream.ts';
 import type { JobsService } from './jobs.ts';
 
 export const MAX_JOB_FILE_BYTES = 1024 ** 3;
