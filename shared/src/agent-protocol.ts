@@ -6,7 +6,9 @@
  *  1. Login: POST /login-slave {name, secret} → a JWS (kind "agent", 15 minutes), as the text/plain
  *     body and in the Authorization header. 401 = wrong credentials (the agent exits); 429 = throttled
  *     (it waits Retry-After). Every HEARTBEAT_INTERVAL_MS: POST /api/agent/heartbeat. Every
- *     TOKEN_RENEW_INTERVAL_MS: POST /api/token. Any 401 later → log in again.
+ *     TOKEN_RENEW_INTERVAL_MS: POST /api/token. Any 401 later → log in again. The login's `session`
+ *     (a UUID the agent process picks at start-up) is carried in the token: builds belong to the
+ *     session that started them, and a login with another session ends them FAILURE ("agent lost").
  *  2. Work: GET /api/agent/work-config → where the queue is (Redis URL and key prefix) and which
  *     queues exist, each with its label expression. The agent works, as a BullMQ worker, the queues
  *     whose expression its labels plus its own name satisfy (queue "any" always), never holding a
@@ -32,7 +34,8 @@
  *     Only the agent running the build may upload, and only before finish. A copyArtifacts step asks
  *     AGENT_PATHS.copyArtifacts for another job's build (answer: a CopyArtifactsSource) and fetches
  *     each file from AGENT_PATHS.copyArtifact, which the master serves only to the agent running
- *     this build; it writes them into the workspace as it writes job files.
+ *     this build, and only from a project a copyArtifacts step of its job names; it writes them
+ *     into the workspace as it writes job files.
  *     A triggerBuilds step ("Trigger/call builds on other projects") reads its properties files in
  *     the workspace and POSTs AGENT_PATHS.trigger (a TriggerRequest naming the step by its index):
  *     the master queues the downstream builds with an upstream cause and answers a TriggerAnswer;
