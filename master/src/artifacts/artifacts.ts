@@ -11,13 +11,13 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
+import { sql, type DatabasePool } from 'slonik';
 import yazl from 'yazl';
 import { z } from 'zod';
 import { MAX_ARTIFACT_BYTES, type Artifact, type CopyArtifactsSource, type CopySelector } from '../../../shared/src/agent-protocol.ts';
 import { workspacePathProblem } from '../../../shared/src/workspace-path.ts';
 import { lockOwnedBuild, type AgentRef } from '../builds/build-rows.ts';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 const ArtifactRow = z.object({ path: z.string(), size: z.coerce.number(), sha256: z.string(), storedAt: z.number() });
