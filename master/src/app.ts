@@ -36,12 +36,17 @@ import { DownstreamTriggers } from './builds/downstream.ts';
 import { consoleReader } from './console/console-reader.ts';
 import { ConsoleService } from './console/console.ts';
 import { consoleRoutes } from './console/console-routes.ts';
-import { SecretBox } from './builds/secret-box.ts';
+import { BuildLifecycle } from './builds/lifecycle.ts';
+import { BuildQueueing } from './builds/queueing.ts';
+import { SecretBox } from './secret-box.ts';
 import { EventBus } from './events/event-bus.ts';
 import { cronRoutes } from './triggers/cron-routes.ts';
 import { eventRoutes } from './events/event-routes.ts';
 import { JobFilesService } from './jobs/job-files.ts';
-import { isJobFileUpload, isRemoteTrigger, jobRoutes } from './jobs/job-routes.ts';
+import { jobRoutes } from './jobs/job-routes.ts';
+import { isJobFileUpload, jobFileRoutes } from './jobs/job-file-routes.ts';
+import { buildRoutes, isRemoteTrigger } from './builds/build-routes.ts';
+import { queueRoutes } from './builds/queue-routes.ts';
 import { JobsService } from './jobs/jobs.ts';
 import { BuildQueue } from './queue/build-queue.ts';
 import { userRoutes } from './users/user-routes.ts';
@@ -97,18 +102,23 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
   const secrets = new SecretBox(deps.signingKey);
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
-  const jobs = new JobsService(deps.pool, secrets);
+  // The artifacts service is made below (it needs the agent builds service): called once built.
+  const jobs = new JobsService(deps.pool, secrets, { events, workConfigChanged: () => queue.announceWorkConfigChange(), removeArtifacts: (id) => artifacts.removeJob(id) });
   const jobFiles = new JobFilesService(deps.pool, jobs);
   const views = new ViewsService(deps.pool);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
-  const builds = new BuildsService({ pool: deps.pool, jobs, queue, dispatcher, secrets, events });
-  const downstream = new DownstreamTriggers(jobs, builds);
-  const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log });
+  const publicUrl = () => settings.publicUrl();
+  const queueing = new BuildQueueing(secrets);
+  const downstream = new DownstreamTriggers(jobs, queueing);
+  // The copy check is the agent builds service's (it knows the build's spec); it is made below.
+  const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts });
+  const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
-  const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs });
+  const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
 
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
@@ -122,7 +132,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   });
   app.use(open.routes());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
-  const login = publicLoginRoutes({ users, agents, tokens, throttle, now, events });
+  const login = publicLoginRoutes({ users, agents, tokens, throttle, now, events, sessionStarted: async (agent, sid) => void (await agentBuilds.sessionStarted(agent, sid)) });
   app.use(login.routes()).use(login.allowedMethods());
   // Before authentication: the login page asks it, possibly still holding an expired token.
   const setup = setupRoutes(users, settings);
@@ -155,13 +165,16 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     eventRoutes(events),
     consoleRoutes(consoles),
     cronRoutes(),
-    jobRoutes(jobs, builds, queue, jobFiles, artifacts, views, events),
+    jobRoutes(jobs, views),
+    buildRoutes({ builds, jobs, artifacts }),
+    queueRoutes(builds),
+    jobFileRoutes(jobFiles),
     viewRoutes(views),
     artifactRoutes(artifacts, builds),
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),
     agentArtifactRoutes(artifacts),
-    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, pool: deps.pool, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
+    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, login, setup, ...routers]);

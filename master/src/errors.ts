@@ -9,6 +9,8 @@ export class DomainError extends Error {
   readonly code: ApiErrorCode;
   readonly details: ApiErrorDetail[] | undefined;
   readonly headers: Record<string, string>;
+  /** Fields the response body carries beside `error` (a contract needs them, e.g. LogGap's logSize). */
+  readonly extra: Record<string, unknown> = {};
   constructor(status: number, code: ApiErrorCode, message: string, details?: ApiErrorDetail[], headers: Record<string, string> = {}) {
     super(message);
     this.name = new.target.name;
@@ -60,5 +62,15 @@ export class UnsupportedProtocolError extends DomainError {
 export class TooManyRequestsError extends DomainError {
   constructor(message: string, retryAfterSeconds: number) {
     super(429, 'too_many_requests', message, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
+  }
+}
+
+/** A console upload or finish that would leave a gap: the agent must resend from `logSize` (shared LogGap). */
+export class LogGapError extends ConflictError {
+  readonly logSize: number;
+  constructor(logSize: number) {
+    super(`Log gap: the master has ${logSize} bytes; resend from there`);
+    this.logSize = logSize;
+    this.extra.logSize = logSize;
   }
 }

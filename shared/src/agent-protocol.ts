@@ -8,7 +8,9 @@
  *     400 with code `unsupported_protocol` = the master does not speak the agent's protocol version
  *     (its message says which it speaks): the agent prints the message and exits, as for any answer
  *     that asking again cannot change. 429 = throttled (it waits Retry-After). Every HEARTBEAT_INTERVAL_MS: POST /api/agent/heartbeat. Every
- *     TOKEN_RENEW_INTERVAL_MS: POST /api/token. Any 401 later → log in again.
+ *     TOKEN_RENEW_INTERVAL_MS: POST /api/token. Any 401 later → log in again. The login's `session`
+ *     (a UUID the agent process picks at start-up) is carried in the token: builds belong to the
+ *     session that started them, and a login with another session ends them FAILURE ("agent lost").
  *  2. Work: GET /api/agent/work-config → where the queue is (Redis URL and key prefix) and which
  *     queues exist, each with its label expression. The agent works, as a BullMQ worker, the queues
  *     whose expression its labels plus its own name satisfy (queue "any" always), never holding a
@@ -34,7 +36,8 @@
  *     Only the agent running the build may upload, and only before finish. A copyArtifacts step asks
  *     AGENT_PATHS.copyArtifacts for another job's build (answer: a CopyArtifactsSource) and fetches
  *     each file from AGENT_PATHS.copyArtifact, which the master serves only to the agent running
- *     this build; it writes them into the workspace as it writes job files.
+ *     this build, and only from a project a copyArtifacts step of its job names; it writes them
+ *     into the workspace as it writes job files.
  *     A triggerBuilds step ("Trigger/call builds on other projects") reads its properties files in
  *     the workspace and POSTs AGENT_PATHS.trigger (a TriggerRequest naming the step by its index):
  *     the master queues the downstream builds with an upstream cause and answers a TriggerAnswer;
@@ -127,6 +130,8 @@ export const AgentLoginRequest = z.strictObject({
   protocolVersion: z.number().int().min(0).max(1_000_000).optional(),
   /** The agent's software version (package.json), shown on Manage → Nodes. */
   agentVersion: z.string().max(64).regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces').optional(),
+  /** The agent process's session (a UUID it picks at start-up); builds belong to a session, not to a name. */
+  session: z.uuid().optional(),
 });
 export type AgentLoginRequest = z.infer<typeof AgentLoginRequest>;
 

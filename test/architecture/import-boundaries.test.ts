@@ -73,9 +73,10 @@ test('web imports only types from shared, and nothing from master or worker', (t
   t.deepEqual(bad, []);
 });
 
-test('no module imports itself through a cycle', (t) => {
-  const graph = new Map<string, string[]>();
-  for (const e of edges().filter((x) => !x.typeOnly)) graph.set(e.from, [...(graph.get(e.from) ?? []), e.to]);
+/** Every cycle of a directed graph given as edges (each once, from where the search met it). */
+function cyclesOf(pairs: readonly (readonly [string, string])[]): string[][] {
+  const graph = new Map<string, Set<string>>();
+  for (const [from, to] of pairs) graph.set(from, (graph.get(from) ?? new Set()).add(to));
   const cycles: string[][] = [];
   const state = new Map<string, 'open' | 'done'>();
   const visit = (node: string, path: string[]) => {
@@ -89,5 +90,38 @@ test('no module imports itself through a cycle', (t) => {
     state.set(node, 'done');
   };
   for (const node of graph.keys()) visit(node, []);
-  t.deepEqual(cycles, []);
+  return cycles;
+}
+
+test('no module imports itself through a cycle', (t) => {
+  t.deepEqual(cyclesOf(edges().filter((x) => !x.typeOnly).map((e) => [e.from, e.to] as const)), []);
+});
+
+/**
+ * Folders inside master/ (and its top-level files, each its own node): which folder's code a
+ * folder's code runs. A route file (`*-routes.ts`) belongs to its folder like the rest: an
+ * adapter over its services, not a way around the directions.
+ */
+const masterNode = (path: string) => {
+  const rest = path.split('/').slice(2); // master/src/…
+  return rest.length > 1 ? `${rest[0]}/` : rest[0]!;
+};
+const folderEdges = (typeOnly: boolean) =>
+  edges().filter((e) => e.from.startsWith('master/src/') && e.to.startsWith('master/src/') && (typeOnly || !e.typeOnly) && masterNode(e.from) !== masterNode(e.to));
+
+const folderCycles = (list: Edge[]) => cyclesOf(list.map((e) => [masterNode(e.from), masterNode(e.to)] as const));
+
+test('the folder scan sees master’s folders (so the folder checks cannot pass vacuously)', (t) => {
+  const nodes = new Set(folderEdges(true).flatMap((e) => [masterNode(e.from), masterNode(e.to)]));
+  for (const folder of ['builds/', 'jobs/', 'agents/', 'auth/', 'http/', 'app.ts', 'errors.ts']) t.true(nodes.has(folder), folder);
+  t.true(folderCycles([{ from: 'master/src/a/x.ts', to: 'master/src/b/y.ts', typeOnly: false }, { from: 'master/src/b/y.ts', to: 'master/src/a/z.ts', typeOnly: false }]).length > 0, 'a planted loop is found');
+});
+
+test('no loop among the folders inside master/ (code that runs)', (t) => {
+  t.deepEqual(folderCycles(folderEdges(false)), []);
+});
+
+test('builds/ and jobs/ do not import each other: builds use jobs, never the reverse (not even types)', (t) => {
+  const back = folderEdges(true).filter((e) => masterNode(e.from) === 'jobs/' && masterNode(e.to) === 'builds/');
+  t.deepEqual(back, []);
 });

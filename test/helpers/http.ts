@@ -54,3 +54,8 @@ export async function login(base: string, username: string, password: string): P
 export function agentLogin(name: string, secret: string): { name: string; secret: string; protocolVersion: number } {
   return { name, secret, protocolVersion: PROTOCOL_VERSION };
 }
+
+/** The agent session an agent token carries (its `sid` claim): builds belong to it. */
+export function sessionOf(token: string): string {
+  return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).sid;
+}

@@ -18,7 +18,7 @@ import { sql } from 'slonik';
 import { z } from 'zod';
 import { ArtifactsService } from '../../master/src/artifacts/artifacts.ts';
 import { createLogger } from '../../master/src/log.ts';
-import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call, sessionOf } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -183,7 +183,7 @@ test.serial('people cannot read outside a build’s artifacts either', async (t)
 });
 
 test.serial('copy-artifacts: a running build gets another build’s artifacts; only its agent may fetch them', async (t) => {
-  await createJob('consumer');
+  await createJob('consumer', { steps: [{ type: 'copyArtifacts', project: 'art' }, { type: 'copyArtifacts', project: 'nope' }] });
   const id = await trigger('consumer');
   const spec = await start('lin', id);
   const q = (query: string, token = agents.lin) => call(m.url, 'GET', `/api/agent/builds/${id}/copy-artifacts?${query}`, { token });
@@ -214,6 +214,27 @@ test.serial('copy-artifacts: a running build gets another build’s artifacts; o
   t.is((await q('project=art&selector=lastSuccessful')).status, 409, 'only while the build runs');
 });
 
+test.serial('an agent reaches only the artifacts its build’s copyArtifacts steps name (issue 11 #9)', async (t) => {
+  await createJob('secret-art');
+  await buildWith('secret-art', { 'key.pem': 'private' });
+  await createJob('pub');
+  await buildWith('pub', { 'one.txt': '1' });
+  await buildWith('pub', { 'two.txt': '2' });
+  await createJob('innocent', { steps: [{ type: 'shell', script: 'true' }, { type: 'copyArtifacts', project: 'pub', selector: 1 }] });
+  const id = await trigger('innocent');
+  const spec = await start('lin', id);
+  const select = await call(m.url, 'GET', `/api/agent/builds/${id}/copy-artifacts?project=secret-art&selector=lastSuccessful`, { token: agents.lin });
+  t.is(select.status, 403, select.text);
+  t.regex(select.body.error.message, /No copyArtifacts step of innocent copies from 'secret-art'/);
+  t.is((await raw('GET', `/api/agent/builds/${id}/copy-artifacts/secret-art/1/key.pem`, { token: agents.lin })).status, 403);
+  const copy = (selector: string) => call(m.url, 'GET', `/api/agent/builds/${id}/copy-artifacts?project=pub&selector=${selector}`, { token: agents.lin });
+  t.like((await copy('1')).body, { project: 'pub', number: 1, artifacts: [{ path: 'one.txt' }] });
+  t.is((await copy('2')).status, 403, 'the step selects build #1, not #2');
+  t.is((await copy('lastSuccessful')).status, 403, 'nor the latest');
+  t.is((await raw('GET', `/api/agent/builds/${id}/copy-artifacts/pub/2/two.txt`, { token: agents.lin })).status, 403);
+  await finish('lin', id, spec.logOffset);
+});
+
 test.serial('lastSuccessful means the latest SUCCESS or UNSTABLE build, never a failed or running one', async (t) => {
   await createJob('results', { concurrentBuild: true });
   await buildWith('results', { 'one.txt': '1' }, 'UNSTABLE');
@@ -222,7 +243,7 @@ test.serial('lastSuccessful means the latest SUCCESS or UNSTABLE build, never a 
   const runningSpec = await start('lin', running);
   t.is((await upload('lin', running, 'three.txt', '3')).status, 201);
 
-  await createJob('reader');
+  await createJob('reader', { steps: [{ type: 'copyArtifacts', project: '${SOURCE}' }], env: { SOURCE: 'results' } });
   const id = await trigger('reader');
   const spec = await start('other', id);
   const source = await call(m.url, 'GET', `/api/agent/builds/${id}/copy-artifacts?project=results&selector=lastSuccessful`, { token: agents.other });
@@ -257,13 +278,14 @@ test.serial('a streamed upload over the size limit is refused (413) and leaves n
   await createJob('limited');
   const id = await trigger('limited');
   const spec = await start('lin', id);
-  const small = new ArtifactsService({ pool: m.pool, dir, log: createLogger('silent'), maxBytes: 1000 });
+  const small = new ArtifactsService({ pool: m.pool, dir, log: createLogger('silent'), maxBytes: 1000, copyCheck: async () => {} });
+  const lin = { name: 'lin', session: sessionOf(agents.lin!) };
   const chunks = Array.from({ length: 5 }, () => Buffer.alloc(300, 1)); // no length known in advance
-  const err = await t.throwsAsync(small.upload('lin', id, 'big.bin', Readable.from(chunks)));
+  const err = await t.throwsAsync(small.upload(lin, id, 'big.bin', Readable.from(chunks)));
   t.like(err, { status: 413, code: 'payload_too_large' });
   t.deepEqual((await call(m.url, 'GET', '/api/jobs/limited/builds/1/artifacts', { token: admin })).body, { artifacts: [] });
   t.false(existsSync(join(dir, String(await jobId('limited')), String(id), 'big.bin')));
   t.deepEqual(await readdir(join(dir, '.incoming')), []);
-  t.like(await small.upload('lin', id, 'fits.bin', Readable.from([Buffer.alloc(1000, 2)])), { path: 'fits.bin', size: 1000 });
+  t.like(await small.upload(lin, id, 'fits.bin', Readable.from([Buffer.alloc(1000, 2)])), { path: 'fits.bin', size: 1000 });
   await finish('lin', id, spec.logOffset);
 });

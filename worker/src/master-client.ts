@@ -4,6 +4,7 @@
  * MasterErrors carrying the status and the parsed body (a 409's LogGap, say); network failures and
  * timeouts stay the errors fetch throws. `isRetryable` tells the two kinds of trouble apart.
  */
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { Readable } from 'node:stream';
@@ -61,6 +62,8 @@ export class MasterClient {
   readonly #base: string;
   readonly #credentials: AgentCredentials;
   #token: string | undefined;
+  /** This process's session: logging in again (after a 401) continues it; a restarted agent has a new one. */
+  readonly #session = randomUUID();
   /** One login at a time: concurrent 401s (heartbeat and several builds) share it. */
   #loggingIn: Promise<void> | undefined;
 
@@ -85,7 +88,7 @@ export class MasterClient {
   }
 
   async #login(): Promise<void> {
-    const login: AgentLoginRequest = { ...this.#credentials, protocolVersion: this.#protocolVersion, agentVersion: AGENT_VERSION };
+    const login: AgentLoginRequest = { ...this.#credentials, protocolVersion: this.#protocolVersion, agentVersion: AGENT_VERSION, session: this.#session };
     const res = await fetch(`${this.#base}${AGENT_PATHS.login}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },

@@ -1,21 +1,17 @@
 import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
-import { sql, type DatabasePool } from 'slonik';
-import { z } from 'zod';
-import { FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest, type WorkConfig } from '../../../shared/src/agent-protocol.ts';
-import { principalOf, requireAgent } from '../auth/authenticate.ts';
-import { LogGapError, type AgentBuildsService } from '../builds/agent-builds.ts';
+import { FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest } from '../../../shared/src/agent-protocol.ts';
+import { agentOf, requireAgent } from '../auth/authenticate.ts';
+import type { AgentBuildsService } from '../builds/agent-builds.ts';
 import type { AgentTriggersService } from '../builds/agent-triggers.ts';
 import { DomainError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { ANY_QUEUE, servableQueueName } from '../queue/build-queue.ts';
 
 const MAX_LOG_POST = 4 * LOG_BATCH_BYTES;
 
 export interface AgentWorkDeps {
   builds: AgentBuildsService;
   triggers: AgentTriggersService;
-  pool: DatabasePool;
   /** The Redis agents reach the queue at, and BullMQ's key prefix. */
   redis: { url: string; prefix: string };
 }
@@ -47,81 +43,52 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
   };
 
   r.get('/work-config', async (ctx) => {
-    const me = await deps.pool.one(sql.type(z.object({ labels: z.array(z.string()), executors: z.number() }))`
-      SELECT labels, executors FROM agents WHERE name = ${principalOf(ctx).name}`);
-    // Every label expression that jobs use or queued builds still carry.
-    const labels = await deps.pool.anyFirst(sql.type(z.object({ label: z.string() }))`
-      SELECT DISTINCT label FROM (
-        SELECT coalesce(config ->> 'label', '') AS label FROM jobs
-        UNION SELECT label FROM builds WHERE state = 'queued') l`);
-    const queues = new Map<string, string>([[ANY_QUEUE, '']]);
-    for (const label of labels) {
-      const name = servableQueueName(label);
-      if (name !== null) queues.set(name, label);
-    }
-    ctx.body = {
-      redis: deps.redis,
-      labels: me.labels,
-      executors: me.executors,
-      queues: [...queues].map(([name, expression]) => ({ name, expression })),
-    } satisfies WorkConfig;
+    ctx.body = await deps.builds.workConfig(agentOf(ctx).name, deps.redis);
   });
 
   r.post('/builds/:id/start', async (ctx) => {
     const { executor } = parseInput(StartRequest, ctx.request.body);
-    ctx.body = await deps.builds.start(principalOf(ctx).name, id(ctx.params.id!), executor);
+    ctx.body = await deps.builds.start(agentOf(ctx), id(ctx.params.id!), executor);
   });
 
   r.post('/builds/:id/log', async (ctx) => {
     const offset = Number(ctx.query.offset);
     if (!Number.isSafeInteger(offset) || offset < 0) throw new ValidationError('offset must be a byte offset (a whole number ≥ 0)');
     const chunks = await readBodyChunks(ctx.req, MAX_LOG_POST);
-    try {
-      ctx.body = await deps.builds.appendLog(principalOf(ctx).name, id(ctx.params.id!), offset, chunks);
-    } catch (err) {
-      if (!(err instanceof LogGapError)) throw err;
-      ctx.status = 409;
-      ctx.body = { error: { code: 'conflict', message: err.message }, logSize: err.logSize };
-    }
+    ctx.body = await deps.builds.appendLog(agentOf(ctx), id(ctx.params.id!), offset, chunks);
   });
 
   r.get('/builds/:id/files/:parameter', async (ctx) => {
-    const file = await deps.builds.openFile(principalOf(ctx).name, id(ctx.params.id!), ctx.params.parameter!);
+    const file = await deps.builds.openFile(agentOf(ctx), id(ctx.params.id!), ctx.params.parameter!);
     ctx.type = 'application/octet-stream';
     ctx.length = file.size;
     ctx.body = file.stream;
   });
 
   r.get('/builds/:id/job-files/*path', async (ctx) => {
-    const file = await deps.builds.openJobFile(principalOf(ctx).name, id(ctx.params.id!), String(ctx.params.path));
+    const file = await deps.builds.openJobFile(agentOf(ctx), id(ctx.params.id!), String(ctx.params.path));
     ctx.type = 'application/octet-stream';
     ctx.length = file.size;
     ctx.body = file.stream;
   });
 
   r.post('/builds/:id/ping', async (ctx) => {
-    ctx.body = await deps.builds.ping(principalOf(ctx).name, id(ctx.params.id!));
+    ctx.body = await deps.builds.ping(agentOf(ctx), id(ctx.params.id!));
   });
 
   r.post('/builds/:id/trigger', async (ctx) => {
-    ctx.body = await deps.triggers.trigger(principalOf(ctx).name, id(ctx.params.id!), parseInput(TriggerRequest, ctx.request.body));
+    ctx.body = await deps.triggers.trigger(agentOf(ctx), id(ctx.params.id!), parseInput(TriggerRequest, ctx.request.body));
   });
 
   r.get('/builds/:id/awaited', async (ctx) => {
     const ids = String(ctx.query.ids ?? '').split(',').filter(Boolean);
     if (ids.length > 200 || !ids.every((x) => /^\d{1,15}$/.test(x))) throw new ValidationError('ids must be up to 200 comma-separated queue ids');
-    ctx.body = await deps.triggers.awaited(principalOf(ctx).name, id(ctx.params.id!), ids.map(Number));
+    ctx.body = await deps.triggers.awaited(agentOf(ctx), id(ctx.params.id!), ids.map(Number));
   });
 
   r.post('/builds/:id/finish', async (ctx) => {
     const req = parseInput(FinishRequest, ctx.request.body);
-    try {
-      ctx.body = await deps.builds.finish(principalOf(ctx).name, id(ctx.params.id!), req);
-    } catch (err) {
-      if (!(err instanceof LogGapError)) throw err;
-      ctx.status = 409;
-      ctx.body = { error: { code: 'conflict', message: err.message }, logSize: err.logSize };
-    }
+    ctx.body = await deps.builds.finish(agentOf(ctx), id(ctx.params.id!), req);
   });
   return r;
 }

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { RegisterAgentRequest, UpdateAgentRequest } from '../../../shared/src/identity.ts';
-import { principalOf, requireAdmin, requireAgent, requireUser } from '../auth/authenticate.ts';
+import { agentOf, principalOf, requireAdmin, requireAgent, requireUser } from '../auth/authenticate.ts';
 import { parseInput } from '../http/validate.ts';
 import type { AgentBuildsService } from '../builds/agent-builds.ts';
 import type { Agent, AgentWithSecret, RegisteredAgent } from '../../../shared/src/identity.ts';
@@ -63,7 +63,7 @@ export function agentRoutes(
   router.post('/agent/heartbeat', requireAgent, async (ctx) => {
     const name = principalOf(ctx).name;
     if (await agents.heartbeat(name)) events.publish({ type: 'agent.online', agent: name });
-    await agentBuilds.agentAlive(name);
+    await agentBuilds.agentAlive(agentOf(ctx));
     ctx.status = 204;
   });
   return router;

@@ -7,7 +7,7 @@ import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { CopySelector } from '../../../shared/src/agent-protocol.ts';
-import { principalOf, requireAgent, requireUser } from '../auth/authenticate.ts';
+import { agentOf, requireAgent, requireUser } from '../auth/authenticate.ts';
 import type { BuildsService } from '../builds/builds.ts';
 import { ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
@@ -72,18 +72,18 @@ export function agentArtifactRoutes(artifacts: ArtifactsService): Router {
 
   r.put('/artifacts/*path', async (ctx) => {
     const length = ctx.get('content-length');
-    const stored = await artifacts.upload(principalOf(ctx).name, id(ctx.params.id!), String(ctx.params.path), ctx.req, length ? Number(length) : undefined);
+    const stored = await artifacts.upload(agentOf(ctx), id(ctx.params.id!), String(ctx.params.path), ctx.req, length ? Number(length) : undefined);
     ctx.status = 201;
     ctx.body = stored;
   });
   r.get('/copy-artifacts', async (ctx) => {
     const q = parseInput(CopyQuery, ctx.query, 'query');
-    ctx.body = await artifacts.selectForCopy(principalOf(ctx).name, id(ctx.params.id!), q.project, q.selector as CopySelector);
+    ctx.body = await artifacts.selectForCopy(agentOf(ctx), id(ctx.params.id!), q.project, q.selector as CopySelector);
   });
   r.get('/copy-artifacts/:job/:number/*path', async (ctx) => {
     const number = ctx.params.number!;
     if (!/^\d{1,9}$/.test(number)) throw new ValidationError(`Build numbers are numbers, got '${number}'`);
-    const file = await artifacts.openForCopy(principalOf(ctx).name, id(ctx.params.id!), ctx.params.job!, Number(number), String(ctx.params.path));
+    const file = await artifacts.openForCopy(agentOf(ctx), id(ctx.params.id!), ctx.params.job!, Number(number), String(ctx.params.path));
     ctx.type = 'application/octet-stream';
     ctx.length = file.size;
     ctx.body = file.stream;

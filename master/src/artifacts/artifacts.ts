@@ -11,13 +11,13 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
+import { sql, type DatabasePool } from 'slonik';
 import yazl from 'yazl';
 import { z } from 'zod';
 import { MAX_ARTIFACT_BYTES, type Artifact, type CopyArtifactsSource, type CopySelector } from '../../../shared/src/agent-protocol.ts';
 import { workspacePathProblem } from '../../../shared/src/workspace-path.ts';
-import { lockBuild, type BuildRow } from '../builds/build-rows.ts';
-import { ConflictError, DomainError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { lockOwnedBuild, type AgentRef } from '../builds/build-rows.ts';
+import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 const ArtifactRow = z.object({ path: z.string(), size: z.coerce.number(), sha256: z.string(), storedAt: z.number() });
@@ -31,12 +31,21 @@ export function checkArtifactPath(path: string): string {
 
 const tooLarge = (limit: number) => new DomainError(413, 'payload_too_large', `Artifacts are limited to ${limit} bytes per file`);
 
+/**
+ * Refuses (403/404/409) unless build `buildId` runs on this agent session and its job has a
+ * copyArtifacts step naming `project` (and, for a build number, selecting it or the latest): an
+ * agent reaches only what its build's spec names.
+ */
+export type CopyCheck = (agent: AgentRef, buildId: number, project: string, selector: CopySelector) => Promise<void>;
+
 export class ArtifactsService {
   readonly #pool: DatabasePool;
   readonly #dir: string;
   readonly #log: Logger;
   readonly #limit: number;
-  constructor(deps: { pool: DatabasePool; dir: string; log: Logger; maxBytes?: number }) {
+  readonly #copyCheck: CopyCheck;
+  constructor(deps: { pool: DatabasePool; dir: string; log: Logger; maxBytes?: number; copyCheck: CopyCheck }) {
+    this.#copyCheck = deps.copyCheck;
     this.#pool = deps.pool;
     this.#dir = resolve(deps.dir);
     this.#log = deps.log;
@@ -48,10 +57,10 @@ export class ArtifactsService {
    * file first (no lock held while they stream); the row and the file's final place are written
    * together, under the build's lock and only if the build still runs on this agent.
    */
-  async upload(agentName: string, buildId: number, path: string, body: Readable, declaredLength?: number): Promise<Artifact> {
+  async upload(agent: AgentRef, buildId: number, path: string, body: Readable, declaredLength?: number): Promise<Artifact> {
     checkArtifactPath(path);
     if (declaredLength !== undefined && declaredLength > this.#limit) throw tooLarge(this.#limit);
-    const row = await this.#pool.transaction((tx) => ownedRunning(tx, agentName, buildId));
+    const row = await this.#pool.transaction((tx) => lockOwnedBuild(tx, agent, buildId));
     const target = this.#fileOf(row.job_id, buildId, path);
     const incoming = join(this.#dir, '.incoming');
     await mkdir(incoming, { recursive: true, mode: 0o700 });
@@ -71,7 +80,7 @@ export class ArtifactsService {
       await pipeline(body, measure, createWriteStream(partial, { flags: 'wx', mode: 0o644 }));
       const sha256 = hash.digest('hex');
       await this.#pool.transaction(async (tx) => {
-        await ownedRunning(tx, agentName, buildId); // not finished (or given away) while the bytes came
+        await lockOwnedBuild(tx, agent, buildId); // not finished (or given away) while the bytes came
         await tx.query(sql.unsafe`
           INSERT INTO build_artifacts (build_id, path, size, sha256) VALUES (${buildId}, ${path}, ${size}, ${sha256})
           ON CONFLICT (build_id, path) DO UPDATE SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256, stored_at = now()`);
@@ -132,16 +141,16 @@ export class ArtifactsService {
    * The build a copyArtifacts step of running build `buildId` asks for: the latest SUCCESS or
    * UNSTABLE build of `project`, or its build `selector`, with all its artifacts.
    */
-  async selectForCopy(agentName: string, buildId: number, project: string, selector: CopySelector): Promise<CopyArtifactsSource> {
-    await this.#pool.transaction((tx) => ownedRunning(tx, agentName, buildId));
+  async selectForCopy(agent: AgentRef, buildId: number, project: string, selector: CopySelector): Promise<CopyArtifactsSource> {
+    await this.#copyCheck(agent, buildId, project, selector);
     const source = await this.#copySource(project, selector);
     return { project: source.jobName, number: source.number, artifacts: (await this.list(source.buildId)).map(({ path, size, sha256 }) => ({ path, size, sha256 })) };
   }
 
   /** One artifact of build `number` of `project`, for the agent running build `buildId`. */
-  async openForCopy(agentName: string, buildId: number, project: string, number: number, path: string): Promise<{ size: number; stream: Readable }> {
+  async openForCopy(agent: AgentRef, buildId: number, project: string, number: number, path: string): Promise<{ size: number; stream: Readable }> {
     checkArtifactPath(path);
-    await this.#pool.transaction((tx) => ownedRunning(tx, agentName, buildId));
+    await this.#copyCheck(agent, buildId, project, number);
     const source = await this.#copySource(project, number);
     return this.open({ jobId: source.jobId, buildId: source.buildId, label: `Build #${number} of '${source.jobName}'` }, path);
   }
@@ -190,15 +199,6 @@ export class ArtifactsService {
     if (!file.startsWith(base + sep)) throw new ValidationError(`Invalid artifact path '${path}': leaves the build's archive`);
     return file;
   }
-}
-
-/** The build, locked, if it runs on this agent; else 403 (not yours) or 409 (not running). */
-async function ownedRunning(tx: DatabaseTransactionConnection, agentName: string, buildId: number): Promise<BuildRow> {
-  const row = await lockBuild(tx, buildId);
-  if (!row) throw new NotFoundError(`No build ${buildId}`);
-  if (row.agent_name !== agentName) throw new ForbiddenError('This build was not given to you');
-  if (row.state !== 'running') throw new ConflictError(`Build ${buildId} is ${row.state}`);
-  return row;
 }
 
 /** Renames the finished upload into place; a path that collides with a file or directory is a 409. */

@@ -21,6 +21,7 @@ const Claims = z.object({
   jti: z.string(),
   auth_time: z.number(),
   ver: z.number().optional(),
+  sid: z.uuid().optional(),
 });
 
 const UserRow = z.object({ id: z.coerce.number(), username: z.string(), role: z.enum(['admin', 'user']) });
@@ -69,7 +70,8 @@ async function loadPrincipal(pool: DatabasePool, c: TokenClaims): Promise<Princi
   }
   const agent = await pool.maybeOne(sql.type(AgentRow)`SELECT id, name, secret_version FROM agents WHERE lower(name) = lower(${c.sub})`);
   if (!agent || agent.secret_version !== c.ver) throw new UnauthorizedError('Agent token has been revoked', { invalidToken: true });
-  return { kind: 'agent', id: agent.id, name: agent.name, role: null, secretVersion: agent.secret_version, ...common };
+  if (!c.sid) throw new UnauthorizedError('Agent token carries no session; log in again', { invalidToken: true });
+  return { kind: 'agent', id: agent.id, name: agent.name, role: null, secretVersion: agent.secret_version, session: c.sid, ...common };
 }
 
 function tokenProblem(err: Error | undefined, hasToken: boolean): string {
@@ -104,3 +106,10 @@ export const requireAgent: Middleware = async (ctx, next) => {
   if (principalOf(ctx).kind !== 'agent') throw new ForbiddenError('This endpoint is for agents');
   return next();
 };
+
+/** The agent asking, and the session its token carries (a build belongs to one session). 403 for people. */
+export function agentOf(ctx: Context): { name: string; session: string } {
+  const p = principalOf(ctx);
+  if (p.kind !== 'agent') throw new ForbiddenError('This endpoint is for agents');
+  return { name: p.name, session: p.session };
+}

@@ -2,6 +2,7 @@
  * The login contract fixed by the product brief: POST /login and POST /login-slave answer with
  * `Authorization: Bearer <JWS>` and the same token as a text/plain body. POST /api/token renews.
  */
+import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { AgentLoginRequest, PROTOCOL_VERSION, UNSTATED_PROTOCOL_VERSION } from '../../../shared/src/agent-protocol.ts';
@@ -22,6 +23,8 @@ export interface LoginDeps {
   throttle: LoginThrottle;
   now: () => number;
   events: EventPublisher;
+  /** An agent logged in with session `sid`: what its other sessions left running ends now. */
+  sessionStarted: (agent: string, sid: string) => Promise<void>;
 }
 
 function sendToken(ctx: Context, token: string) {
@@ -56,11 +59,15 @@ export function publicLoginRoutes(deps: LoginDeps): Router {
   });
 
   router.post('/login-slave', async (ctx) => {
-    const { name, secret, protocolVersion = UNSTATED_PROTOCOL_VERSION, agentVersion = null } = parseInput(AgentLoginRequest, ctx.request.body);
+    const { name, secret, session, protocolVersion = UNSTATED_PROTOCOL_VERSION, agentVersion = null } = parseInput(AgentLoginRequest, ctx.request.body);
     checkProtocolVersion(protocolVersion);
     const agent = await throttled(deps, 'agent', name, ctx, () => deps.agents.authenticate(name, secret, { protocolVersion, agentVersion }));
     if (agent.cameOnline) deps.events.publish({ type: 'agent.online', agent: agent.name });
-    const { token } = await deps.tokens.issue({ sub: agent.name, kind: 'agent', role: null, authTime: nowSeconds(), ver: agent.secretVersion });
+    // The agent process names its session (a login again after a 401 continues it); one that
+    // does not gets a new one. Either way, builds of the agent's other sessions are lost.
+    const sid = session ?? randomUUID();
+    await deps.sessionStarted(agent.name, sid);
+    const { token } = await deps.tokens.issue({ sub: agent.name, kind: 'agent', role: null, authTime: nowSeconds(), ver: agent.secretVersion, sid });
     sendToken(ctx, token);
   });
   return router;
@@ -88,7 +95,7 @@ export function tokenRenewalRoutes(deps: Pick<LoginDeps, 'tokens'>): Router {
       kind: p.kind,
       role: p.role,
       authTime: p.authTime,
-      ...(p.kind === 'agent' ? { ver: p.secretVersion } : {}),
+      ...(p.kind === 'agent' ? { ver: p.secretVersion, sid: p.session } : {}),
     });
     sendToken(ctx, token);
   });

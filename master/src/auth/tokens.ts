@@ -21,6 +21,8 @@ export interface TokenClaims {
   jti: string;
   auth_time: number;
   ver?: number;
+  /** An agent's session: one run of the agent process (builds belong to it, not to the name). */
+  sid?: string;
 }
 
 export interface TokenSubject {
@@ -30,6 +32,7 @@ export interface TokenSubject {
   /** When the person or agent last proved who they are (seconds since the epoch). */
   authTime: number;
   ver?: number;
+  sid?: string;
 }
 
 export class TokenIssuer {
@@ -53,6 +56,7 @@ export class TokenIssuer {
       jti: randomUUID(),
       auth_time: subject.authTime,
       ...(subject.ver === undefined ? {} : { ver: subject.ver }),
+      ...(subject.sid === undefined ? {} : { sid: subject.sid }),
     };
     const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT' }).sign(this.key);
     return { token, claims };

@@ -1,13 +1,13 @@
 /**
  * Builds awaited by a blocking trigger step (builds.awaited_by, sql/0010_awaited_builds.sql): what
- * the waiting agent may see of them, which running builds are waiting, and what happens to them
- * when the build waiting for them ends first.
+ * the waiting agent may see of them and which running builds are waiting. What happens to them
+ * when the build waiting for them ends first is the lifecycle's `endAwaited` effect.
  */
-import { sql, type CommonQueryMethods, type DatabaseTransactionConnection } from 'slonik';
+import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { AwaitedBuilds } from '../../../shared/src/agent-protocol.ts';
 import { BuildResult, BuildState } from '../../../shared/src/build.ts';
-import { applyTransition, lockBuild, type BuildRow } from './build-rows.ts';
+import type { BuildRow } from './build-rows.ts';
 
 const AwaitedRow = z.object({ queueId: z.coerce.number(), job: z.string(), state: BuildState, number: z.number().nullable(), result: BuildResult.nullable() });
 
@@ -38,23 +38,4 @@ export async function busyBuilds(db: CommonQueryMethods): Promise<readonly BusyB
     SELECT b.agent_name AS agent, j.name AS job, b.number,
       EXISTS (SELECT 1 FROM builds d WHERE d.awaited_by = b.id AND d.state IN ('queued', 'running')) AS waiting
     FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.state = 'running' ORDER BY b.id`);
-}
-
-/**
- * `waiter` ended (aborted, timed out, agent lost) while builds it awaited had not: as Jenkins
- * does when a blocking trigger is interrupted, the running ones are aborted and the queued ones
- * cancelled. Returns the job ids whose queues changed.
- */
-export async function abortAwaited(tx: DatabaseTransactionConnection, waiter: BuildRow): Promise<number[]> {
-  const ids = await tx.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
-    SELECT id FROM builds WHERE awaited_by = ${waiter.id} AND state IN ('queued', 'running') ORDER BY id`);
-  const by = `upstream project ‘${waiter.job_name}’ build number ${waiter.number}`;
-  const jobIds: number[] = [];
-  for (const id of ids) {
-    const row = await lockBuild(tx, id);
-    if (!row || (row.state !== 'queued' && row.state !== 'running')) continue;
-    await applyTransition(tx, row, { type: 'abort', result: 'ABORTED' }, sql.fragment`abort_by = coalesce(abort_by, ${by})`);
-    jobIds.push(row.job_id);
-  }
-  return jobIds;
 }

@@ -6,7 +6,7 @@
 import type { Cause } from '../../../shared/src/build.ts';
 import type { Job } from '../../../shared/src/job.ts';
 import type { BuildRow } from './build-rows.ts';
-import { SecretBox } from './secret-box.ts';
+import { SecretBox } from '../secret-box.ts';
 
 const CAUSE_NAMES: Record<Cause['kind'], string> = { user: 'MANUALTRIGGER', remote: 'REMOTECAUSE', timer: 'TIMERTRIGGER', upstream: 'UPSTREAMTRIGGER' };
 

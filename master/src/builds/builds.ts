@@ -1,36 +1,30 @@
 /** The builds service for people: trigger, queue, history, abort. Agents use agent-builds.ts. */
-import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
+import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { Build } from '../../../shared/src/api-responses.ts';
 import { describeCause, describeCauses, type Cause } from '../../../shared/src/build.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import type { JobsService, StoredJob } from '../jobs/jobs.ts';
-import type { BuildQueue } from '../queue/build-queue.ts';
-import { applyTransition, BUILD_COLUMNS, BuildRow, lockBuild } from './build-rows.ts';
+import { NotFoundError } from '../errors.ts';
+import type { JobsService } from '../jobs/jobs.ts';
+import { BUILD_COLUMNS, BuildRow } from './build-rows.ts';
 import { busyBuilds } from './awaited.ts';
 import { estimatedDurationMs } from './estimates.ts';
 import { PERMALINKS } from './permalinks.ts';
 import { executorWhy, QueueAgent } from './queue-why.ts';
-import type { EventPublisher } from '../events/event-bus.ts';
-import type { Dispatcher } from './dispatcher.ts';
-import { resolveParameters } from './parameters.ts';
-import { SecretBox } from './secret-box.ts';
-import { storeBuildFile, type UploadedFile } from './uploads.ts';
+import { settle, type BuildLifecycle } from './lifecycle.ts';
+import type { BuildQueueing } from './queueing.ts';
+import { SecretBox } from '../secret-box.ts';
+import type { UploadedFile } from './uploads.ts';
 
 export class BuildsService {
   readonly #pool: DatabasePool;
   readonly #jobs: JobsService;
-  readonly #queue: BuildQueue;
-  readonly #dispatcher: Dispatcher;
-  readonly #secrets: SecretBox;
-  readonly #events: EventPublisher;
-  constructor(deps: { pool: DatabasePool; jobs: JobsService; queue: BuildQueue; dispatcher: Dispatcher; secrets: SecretBox; events: EventPublisher }) {
-    this.#events = deps.events;
+  readonly #queueing: BuildQueueing;
+  readonly #lifecycle: BuildLifecycle;
+  constructor(deps: { pool: DatabasePool; jobs: JobsService; queueing: BuildQueueing; lifecycle: BuildLifecycle }) {
     this.#pool = deps.pool;
     this.#jobs = deps.jobs;
-    this.#queue = deps.queue;
-    this.#dispatcher = deps.dispatcher;
-    this.#secrets = deps.secrets;
+    this.#queueing = deps.queueing;
+    this.#lifecycle = deps.lifecycle;
   }
 
   /**
@@ -45,92 +39,24 @@ export class BuildsService {
     const quietPeriod = opts.quietPeriod ?? stored.job.quietPeriod;
     const merges = quietPeriod > 0 && files.length === 0;
     const id = merges
-      ? await this.#pool.transaction((tx) => this.queueIn(tx, stored, given, cause, files, opts))
-      : await this.queueIn(this.#pool, stored, given, cause, files, opts);
-    await this.announceQueued(stored, id, quietPeriod);
+      ? await this.#pool.transaction((tx) => this.#queueing.queueIn(tx, stored, given, cause, files, opts))
+      : await this.#queueing.queueIn(this.#pool, stored, given, cause, files, opts);
+    await settle(this.#lifecycle.queued(stored, id, quietPeriod));
     return id;
-  }
-
-  /**
-   * After the transaction that queued a build committed: put it on the queue and tell viewers.
-   * `quietPeriod`: the one it was queued with (seconds), when not the job's.
-   */
-  async announceQueued(stored: StoredJob, queueId: number, quietPeriod = stored.job.quietPeriod): Promise<void> {
-    await this.#dispatcher.queued({ ...stored.job, id: stored.id, quietPeriod }, queueId);
-    this.#events.publish({ type: 'build.queued', job: stored.job.name, queueId });
-    this.#events.publish({ type: 'queue.changed' });
-  }
-
-  /**
-   * Queues a build, inside the caller's transaction when it has one (the caller then calls
-   * announceQueued). Merging into a build in its quiet period needs one: it locks the job.
-   */
-  async queueIn(tx: CommonQueryMethods, stored: StoredJob, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<number> {
-    const { id: jobId, job } = stored;
-    const quietPeriod = opts.quietPeriod ?? job.quietPeriod;
-    if (job.disabled) throw new ConflictError(`${job.name} is disabled and cannot be built`);
-    if (typeof given !== 'object' || given === null || Array.isArray(given)) throw new ValidationError('parameters must be an object of NAME: value');
-    for (const file of files) {
-      const def = job.parameters.find((p) => p.name === file.parameter);
-      if (def?.type !== 'file') {
-        throw new ValidationError(`${file.parameter} is not a file parameter of ${job.name}`, [{ field: `parameters.${file.parameter}`, message: 'not a file parameter' }]);
-      }
-    }
-    const values = resolveParameters(job.parameters, given);
-    for (const file of files) values[file.parameter] = file.fileName;
-    // Password values are kept encrypted; a missing one falls back to the (already sealed) default.
-    for (const p of job.parameters) {
-      if (p.type !== 'password') continue;
-      const v = values[p.name] as string;
-      values[p.name] = !Object.hasOwn(given, p.name) && SecretBox.isSealed(p.default) ? p.default : this.#secrets.seal(v);
-    }
-    // A trigger arriving while an identical item (same parameters) is still in its quiet period
-    // folds into it, as in Jenkins; with no quiet period nothing merges.
-    if (quietPeriod > 0 && files.length === 0) {
-      await tx.query(sql.unsafe`SELECT 1 FROM jobs WHERE id = ${jobId} FOR UPDATE`);
-      const waiting = await tx.any(sql.type(z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) }))`
-        SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > now()
-          AND NOT EXISTS (SELECT 1 FROM build_files f WHERE f.build_id = builds.id) ORDER BY id`);
-      const same = waiting.find((w) => this.#sameParameters(w.parameters, values));
-      if (same) {
-        await tx.query(sql.unsafe`UPDATE builds SET causes = causes || ${sql.jsonb([cause])} WHERE id = ${same.id}`);
-        return same.id;
-      }
-    }
-    const insert = (db: CommonQueryMethods) => db.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
-      INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
-      VALUES (${jobId}, 'queued', ${sql.jsonb([cause])}, ${sql.jsonb(values)}, ${job.label}, now() + make_interval(secs => ${quietPeriod}))
-      RETURNING id`);
-    if (files.length === 0) return insert(tx);
-    return tx.transaction(async (t) => {
-      const buildId = await insert(t);
-      for (const file of files) await storeBuildFile(t, buildId, file);
-      return buildId;
-    });
   }
 
   /** Cancels a queued item (it never gets a number). */
   async cancelQueued(queueId: number): Promise<void> {
-    const row = await this.#pool.transaction(async (tx) => {
-      const build = await lockBuild(tx, queueId);
-      if (!build || build.state !== 'queued') throw new NotFoundError(`No queue item ${queueId}`);
-      await applyTransition(tx, build, { type: 'cancel' });
-      return build;
+    await this.#lifecycle.change(queueId, { type: 'cancel' }, (_tx, { row }) => {
+      if (row.state !== 'queued') throw new NotFoundError(`No queue item ${queueId}`);
+      return true;
     });
-    await this.#queue.remove(row.id, row.label);
-    this.#events.publish({ type: 'queue.changed' });
   }
 
   /** Aborts a running build (the agent stops it within a second), or cancels a queued one. */
   async abort(jobName: string, ref: string, by: string): Promise<void> {
     const build = await this.#resolve(jobName, ref);
-    await this.#pool.transaction(async (tx) => {
-      const row = await lockBuild(tx, build.id);
-      if (!row) throw new NotFoundError(`No build ${ref} of '${jobName}'`);
-      await applyTransition(tx, row, { type: 'abort', result: 'ABORTED' });
-      if (row.abort_by === null) await tx.query(sql.unsafe`UPDATE builds SET abort_by = ${by} WHERE id = ${row.id}`);
-    });
-    if (build.state === 'queued') this.#events.publish({ type: 'queue.changed' });
+    await this.#lifecycle.change(build.id, { type: 'abort', by });
   }
 
   /** One build, with the builds it triggered (downstream); its upstream is in its causes. */
@@ -211,13 +137,6 @@ export class BuildsService {
     if (!row) throw new NotFoundError(`No queue item ${queueId}`);
     if (row.state === 'queued') return (await this.queue()).find((q) => q.id === queueId) ?? { id: queueId, job: row.job_name, why: 'Waiting' };
     return { id: row.id, job: row.job_name, cancelled: row.state === 'cancelled', build: row.number === null ? null : { number: row.number } };
-  }
-
-  /** Equal parameter values, comparing encrypted ones by their plain text. */
-  #sameParameters(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
-    const plain = (v: unknown) => (SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    return [...keys].every((k) => plain(a[k]) === plain(b[k]));
   }
 }
 

@@ -15,8 +15,8 @@ import { expandVariables } from '../../../shared/src/expand-variables.ts';
 import { DomainError, NotFoundError } from '../errors.ts';
 import { projectList } from '../jobs/job-relations.ts';
 import type { JobsService, StoredJob } from '../jobs/jobs.ts';
-import type { BuildRow } from './build-rows.ts';
-import type { BuildsService } from './builds.ts';
+import { markAwaited, type BuildRow } from './build-rows.ts';
+import type { BuildQueueing } from './queueing.ts';
 
 /** Jenkins' ResultCondition. */
 export function conditionHolds(condition: TriggerCondition, result: BuildResult): boolean {
@@ -71,10 +71,10 @@ export interface Fired {
 
 export class DownstreamTriggers {
   readonly #jobs: JobsService;
-  readonly #builds: BuildsService;
-  constructor(jobs: JobsService, builds: BuildsService) {
+  readonly #queueing: BuildQueueing;
+  constructor(jobs: JobsService, queueing: BuildQueueing) {
     this.#jobs = jobs;
-    this.#builds = builds;
+    this.#queueing = queueing;
   }
 
   /**
@@ -139,8 +139,8 @@ export class DownstreamTriggers {
       const defined = new Set(stored.job.parameters.filter((p) => p.type !== 'file').map((p) => p.name));
       const given = Object.fromEntries(Object.entries(target.parameters).filter(([k]) => defined.has(k)));
       try {
-        const queueId = await this.#builds.queueIn(tx, stored, given, { kind: 'upstream', job: upstreamName, number: upstream.number! });
-        if (opts.awaitedBy !== null) await tx.query(sql.unsafe`UPDATE builds SET awaited_by = coalesce(awaited_by, ${opts.awaitedBy}) WHERE id = ${queueId}`);
+        const queueId = await this.#queueing.queueIn(tx, stored, given, { kind: 'upstream', job: upstreamName, number: upstream.number! });
+        if (opts.awaitedBy !== null) await markAwaited(tx, queueId, opts.awaitedBy);
         fired.queued.push({ stored, queueId });
         if (opts.announce) fired.lines.push(`Triggering a new build of ${stored.job.name}\n`);
       } catch (err) {

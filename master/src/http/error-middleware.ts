@@ -34,6 +34,7 @@ export function errorMiddleware(log: Logger) {
       if (err instanceof DomainError) {
         ctx.set(err.headers);
         respond(ctx, err.status, err.code, err.message, err.details);
+        Object.assign(ctx.body as object, err.extra);
         return;
       }
       const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; headers?: Record<string, string> };

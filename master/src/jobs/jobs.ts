@@ -1,4 +1,8 @@
-/** The jobs service: the only code that writes the jobs table. */
+/**
+ * The jobs service: the only code that writes the jobs table. A change is announced here, once
+ * (dashboards follow job definitions live; agents re-read their queues), and a deleted job takes
+ * its builds (the database cascades) and its artifact files with it.
+ */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
@@ -8,7 +12,8 @@ import type { JobSummary } from '../../../shared/src/api-responses.ts';
 import { permalinksOf, type Permalinks } from '../builds/permalinks.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { SecretBox } from '../builds/secret-box.ts';
+import type { EventPublisher } from '../events/event-bus.ts';
+import { SecretBox } from '../secret-box.ts';
 import { jobRelations } from './job-relations.ts';
 
 /** What the API shows for a password parameter's default: the value itself never leaves the master. */
@@ -37,12 +42,28 @@ const JobSummaryRow = z.object({
   recent: z.array(z.string()),
 });
 
+/** Who hears of a job's changes. */
+export interface JobChanges {
+  events: EventPublisher;
+  /** A job's label expression may need a queue agents do not watch yet. */
+  workConfigChanged(): void;
+  /** A job was deleted: its artifact files go too. */
+  removeArtifacts(jobId: number): Promise<void>;
+}
+
 export class JobsService {
   readonly #pool: DatabasePool;
   readonly #secrets: SecretBox;
-  constructor(pool: DatabasePool, secrets: SecretBox) {
+  readonly #changes: JobChanges;
+  constructor(pool: DatabasePool, secrets: SecretBox, changes: JobChanges) {
     this.#pool = pool;
     this.#secrets = secrets;
+    this.#changes = changes;
+  }
+
+  #changed(name: string, opts: { workConfig?: boolean } = {}): void {
+    if (opts.workConfig) this.#changes.workConfigChanged();
+    this.#changes.events.publish({ type: 'job.changed', job: name });
   }
 
   async create(input: unknown): Promise<Job> {
@@ -53,6 +74,7 @@ export class JobsService {
       if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(job.name); // created meanwhile
       throw err;
     });
+    this.#changed(job.name, { workConfig: true });
     return this.#forDisplay(stored);
   }
 
@@ -65,6 +87,8 @@ export class JobsService {
       await this.#refuseTaken(job.name);
     }
     await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    if (job.name !== current.job.name) this.#changed(current.job.name);
+    this.#changed(job.name, { workConfig: true });
     return this.#forDisplay(stored);
   }
 
@@ -78,14 +102,16 @@ export class JobsService {
     const current = await this.find(name);
     const stored = { ...current.job, disabled };
     await this.#pool.query(sql.unsafe`UPDATE jobs SET config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    this.#changed(current.job.name);
     return this.#forDisplay(stored);
   }
 
-  /** Deletes the job and its builds; returns its id (its artifact files are the caller's to remove). */
-  async delete(name: string): Promise<number> {
-    const id = await this.#pool.maybeOneFirst(sql.type(z.object({ id: z.coerce.number() }))`DELETE FROM jobs WHERE lower(name) = lower(${name}) RETURNING id`);
-    if (id === null) throw new NotFoundError(`No job named '${name}'`);
-    return id;
+  /** Deletes the job, its builds (the database cascades) and its artifact files. */
+  async delete(name: string): Promise<void> {
+    const gone = await this.#pool.maybeOne(sql.type(z.object({ id: z.coerce.number(), name: z.string() }))`DELETE FROM jobs WHERE lower(name) = lower(${name}) RETURNING id, name`);
+    if (gone === null) throw new NotFoundError(`No job named '${name}'`);
+    await this.#changes.removeArtifacts(gone.id);
+    this.#changed(gone.name);
   }
 
   /** The stored job, password defaults still sealed (for the builds service); `conn` inside a transaction. */
@@ -93,6 +119,22 @@ export class JobsService {
     const row = await conn.maybeOne(sql.type(JobRow)`SELECT id, name, config, next_build_number FROM jobs WHERE lower(name) = lower(${name})`);
     if (!row) throw new NotFoundError(`No job named '${name}'`);
     return { id: row.id, job: StoredJobDocument.parse(row.config), nextBuildNumber: row.next_build_number };
+  }
+
+  /** A job's stored config by id (inside a transaction: `conn`). */
+  async findById(conn: CommonQueryMethods, id: number): Promise<{ config: unknown }> {
+    const config = await conn.maybeOneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${id}`);
+    if (config === null) throw new NotFoundError(`No job ${id}`);
+    return { config };
+  }
+
+  /**
+   * A build of the job starts: takes the next build number, and locks the job row until the
+   * transaction ends (a refused start rolls the number back). Answers the number and the config.
+   */
+  async takeBuildNumber(tx: CommonQueryMethods, jobId: number): Promise<{ number: number; config: unknown }> {
+    return tx.one(sql.type(z.object({ number: z.number(), config: z.unknown() }))`
+      UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ${jobId} RETURNING next_build_number - 1 AS number, config`);
   }
 
   /** The job as people see it, with the jobs it triggers and the jobs that trigger it. */
