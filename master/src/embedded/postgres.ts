@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { chown, mkdir, open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log.ts';
+import { servePglite, type PgliteServer } from './pglite-server.ts';
 import { exec, findBinary, freePort, pathDirs, run, runsProgram, tail } from './binaries.ts';
 
 export type EmbeddedPostgresKind = 'cluster' | 'pglite';
@@ -134,24 +135,22 @@ async function startPglite(home: string, log: Logger, reason: string): Promise<E
   await mkdir(dataDir, { recursive: true });
   // Loaded lazily: the WASM build is large and the cluster path never needs it.
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const db = await PGlite.create(dataDir);
-  // maxConnections defaults to 1, which breaks any connection pool (slonik 10 + raw 4 here); port 0 lets the OS pick without a race.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
+  let server: PgliteServer;
   try {
-    await server.start();
+    server = await servePglite(db);
   } catch (e) {
     await db.close();
     throw e;
   }
-  const port = Number(server.getServerConn().split(':').pop());
-  log.info({ dataDir, port, ms: Date.now() - t0 }, `embedded PostgreSQL: PGlite in ${dataDir} (${reason})`);
+  const { port } = server;
+  log.info({ dataDir, port, ms: Date.now() - t0 }, `embedded PostgreSQL: PGlite in ${dataDir} (${reason}); one connection at a time uses it, for a whole transaction`);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     kind: 'pglite',
     async stop() {
       if (db.closed) return;
-      await server.stop();
+      await server.close();
       await db.close(); // flushes the data dir; without it recent writes may be lost
     },
   };
