@@ -59,7 +59,8 @@ export class UsersService {
       first = (await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`)) === 0;
       let role: Role;
       if (first && this.#setupCode && !this.#setupCode.matches(req.setupCode)) {
-        throw new UnauthorizedError(`Creating the first admin needs the setup code: it is in the master's log and in ${this.#setupCode.file}`);
+        // Not the file's full path: that would tell anyone who asks where the master keeps its data.
+        throw new UnauthorizedError(`Creating the first admin needs the setup code: it is in the master's log and in secrets/initialAdminPassword under its JONKKINS_HOME`);
       } else if (first) role = 'admin';
       else if (by?.role === 'admin') role = req.role ?? 'user';
       else if (by) throw new ForbiddenError('Only an administrator may create users');
