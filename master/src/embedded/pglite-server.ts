@@ -127,8 +127,8 @@ class Session {
   }
 
   #run(message: Uint8Array, onData: (data: Uint8Array) => unknown): Promise<unknown> {
-    // Copied out: PGlite reads the message after we may have reused the buffer's memory.
-    return this.#db.runExclusive(() => this.#db.execProtocolRawStream(Uint8Array.from(message), { onRawData: (d) => void onData(Buffer.from(d)) }));
+    // Both copied (one memcpy each): the message is a view into our read buffer, and PGlite's output a view into its WASM memory.
+    return this.#db.runExclusive(() => this.#db.execProtocolRawStream(new Uint8Array(message), { onRawData: (d) => void onData(Buffer.from(d)) }));
   }
 
   /** A client gone mid-unit leaves the backend as a fresh connection would find it, then hands over. */
