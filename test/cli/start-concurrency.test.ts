@@ -150,7 +150,7 @@ for (const c of cases) {
     ];
     const requests = kinds.flatMap(([n, ask]) => Array.from({ length: n }, (_, i) => () => ask(i)));
     t.is(requests.length, 1000);
-    const answers = await Promise.all(requests.map((ask) => ask().catch((err: Error) => `failed: ${err.message}`)));
+    const answers = await Promise.all(requests.map((ask) => ask().catch((err: Error) => `failed: ${err.message} (${String((err.cause as Error | undefined)?.message ?? '')})`)));
     t.deepEqual(answers.filter(Boolean), []);
     phase('1,000 requests answered');
 
