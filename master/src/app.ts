@@ -51,6 +51,7 @@ import { JobsService } from './jobs/jobs.ts';
 import { BuildQueue } from './queue/build-queue.ts';
 import { userRoutes } from './users/user-routes.ts';
 import { UsersService } from './users/users.ts';
+import type { SetupCode } from './users/setup-code.ts';
 import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
 
@@ -75,6 +76,8 @@ export interface AppDeps {
   agentRedisUrl: string;
   /** Where build artifacts are kept on disk (`$JONKKINS_HOME/artifacts`; tests give a temp dir). */
   artifactsDir: string;
+  /** What creating the first admin needs on a master that listens beyond loopback (none: anyone reaching it may). */
+  setupCode?: SetupCode;
 }
 
 /** The services behind the app, for the process that also runs maintenance timers. */
@@ -84,6 +87,7 @@ export interface AppServices {
   queue: BuildQueue;
   events: EventBus;
   agents: AgentsService;
+  users: UsersService;
   /** Pass to discardOldBuilds so discarded builds lose their artifact files too. */
   artifacts: ArtifactsService;
   builds: BuildsService;
@@ -96,7 +100,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const app = new Koa({ proxy: deps.trustProxy });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
   const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now });
-  const users = new UsersService(deps.pool, settings);
+  const users = new UsersService(deps.pool, settings, deps.setupCode);
   const agents = new AgentsService(deps.pool);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
@@ -178,7 +182,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, artifacts, builds, routes } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes } });
 }
 
 /**

@@ -20,6 +20,7 @@ import { migrate } from './db/migrate.ts';
 import { startEmbeddedPostgres } from './embedded/postgres.ts';
 import { startEmbeddedRedis } from './embedded/redis.ts';
 import type { Logger } from './log.ts';
+import { isLoopbackHost, SetupCode } from './users/setup-code.ts';
 
 export const REDIS_PREFIX = 'jonkkins:';
 
@@ -104,6 +105,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
     cleanup.push(async () => void redis.disconnect());
 
     const signingKey = await loadSigningKey({ secret: config.secret, home: config.home });
+    const setupCode = isLoopbackHost(config.host) ? undefined : new SetupCode(config.home);
     const staticDir = webRoot();
     if (!staticDir) log.warn('The web UI is not built (web/dist is missing): run `npm run build:web`. The API works without it.');
     const app = createApp({
@@ -119,7 +121,9 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       publicUrl: config.publicUrl,
       agentRedisUrl: services.redisUrl,
       artifactsDir: join(config.home, 'artifacts'),
+      setupCode,
     });
+    await setupCode?.prepare(await app.services.users.anyExist(), log);
     const maintenance = startMaintenance(app.services, log);
     const cron = new CronScheduler({ pool, builds: app.services.builds, log });
     cron.start();

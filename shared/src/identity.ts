@@ -33,6 +33,8 @@ export const RegisterUserRequest = z.strictObject({
   email: z.email().max(254).optional(),
   /** Only an admin may set it; defaults to `user` (the first user is always `admin`). */
   role: Role.optional(),
+  /** Creating the first admin on a master that listens beyond loopback: the code it logged (see GET /api/setup). */
+  setupCode: z.string().max(200).optional(),
 });
 export type RegisterUserRequest = z.infer<typeof RegisterUserRequest>;
 

@@ -20,6 +20,8 @@ export const SetupInfo = z.object({
   needsAdmin: z.boolean(),
   /** Anyone may register as a plain user. */
   selfSignup: z.boolean(),
+  /** Creating the first admin needs the setup code the master logged (it listens beyond loopback). */
+  setupCodeRequired: z.boolean(),
 });
 export type SetupInfo = z.infer<typeof SetupInfo>;
 

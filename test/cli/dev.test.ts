@@ -48,7 +48,7 @@ test('npm run dev: hot-reloading UI, API proxied to the master, master restarted
   const main = await fetch(`${ui}/src/main.ts`);
   t.regex(main.headers.get('content-type') ?? '', /javascript/, 'TypeScript sources are served compiled, no build step');
   const setup = await fetch(`${ui}/api/setup`);
-  t.deepEqual(await setup.json(), { needsAdmin: true, selfSignup: false }, 'API calls reach the master through the dev server');
+  t.deepEqual(await setup.json(), { needsAdmin: true, selfSignup: false, setupCodeRequired: true }, 'API calls reach the master through the dev server');
 
   // A save without a change. Its old time is put back afterwards: a source newer than
   // dist/jonkkins.js makes every later `jonkkins` run from the sources (bin/jonkkins.js).

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +20,8 @@ test('jonkkins start serves /healthz on embedded defaults, runs the local agent,
   t.regex(master.output.stdout, /embedded PostgreSQL: private cluster/);
   t.regex(master.output.stdout, /embedded Redis: redis-server in/);
 
-  t.is((await call(base, 'POST', '/api/users', { json: { username: 'keeper', password: 'keeper-password' } })).status, 201);
+  const setupCode = readFileSync(join(home, 'secrets', 'initialAdminPassword'), 'utf8').trim(); // it listens on all addresses
+  t.is((await call(base, 'POST', '/api/users', { json: { username: 'keeper', password: 'keeper-password', setupCode } })).status, 201);
   const token = await login(base, 'keeper', 'keeper-password');
   const localAgent = async (tok: string) => (await call(base, 'GET', '/api/agents', { token: tok })).body.agents;
   await until('the local agent to be online', async () => (await localAgent(token))[0]?.online === true);

@@ -16,20 +16,20 @@ const setup = (headers: Record<string, string> = {}) => call(m.url, 'GET', '/api
 test.serial('on an empty system the login page learns that the first user becomes admin, without a token', async (t) => {
   const res = await setup();
   t.is(res.status, 200);
-  t.deepEqual(res.body, { needsAdmin: true, selfSignup: false });
+  t.deepEqual(res.body, { needsAdmin: true, selfSignup: false, setupCodeRequired: false });
   admin = await bootstrapAdmin(m.url);
   await call(m.url, 'POST', '/api/users', { token: admin, json: { username: 'alice', password: 'alice-password' } });
   alice = await login(m.url, 'alice', 'alice-password');
-  t.deepEqual((await setup()).body, { needsAdmin: false, selfSignup: false });
+  t.deepEqual((await setup()).body, { needsAdmin: false, selfSignup: false, setupCodeRequired: false });
 });
 
 test.serial('GET /api/setup tells whether self sign-up is on, and nothing else, even with a stale token', async (t) => {
   await call(m.url, 'PUT', '/api/settings/security', { token: admin, json: { selfSignup: true } });
   const res = await setup({ authorization: 'Bearer not.a.token' });
   t.is(res.status, 200);
-  t.deepEqual(res.body, { needsAdmin: false, selfSignup: true });
+  t.deepEqual(res.body, { needsAdmin: false, selfSignup: true, setupCodeRequired: false });
   await call(m.url, 'PUT', '/api/settings/security', { token: admin, json: { selfSignup: false } });
-  t.deepEqual((await setup()).body, { needsAdmin: false, selfSignup: false });
+  t.deepEqual((await setup()).body, { needsAdmin: false, selfSignup: false, setupCodeRequired: false });
 });
 
 test.serial('the System settings are for admins only', async (t) => {

@@ -15,7 +15,7 @@ export interface RawPoolOptions {
   /** Connections (default 4: uploads and reads are short statements). */
   max?: number;
   /**
-   * The server takes COPY FROM STDIN. PGlite behind pglite-socket does not (it drops the
+   * The server takes COPY FROM STDIN. PGlite behind embedded/pglite-server.ts does not (it drops the
    * connection), so the embedded PGlite fallback says false and uploads become INSERTs.
    */
   copy: boolean;

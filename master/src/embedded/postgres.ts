@@ -1,12 +1,15 @@
-// Embedded PostgreSQL for `jonkkins start` without DATABASE_URL: all data lives under JONKKINS_HOME.
+// Embedded PostgreSQL for `jonkkins start` without DATABASE_URL: its data lives under JONKKINS_HOME
+// (as root with a home the postgres user cannot reach: under /var/lib/jonkkins, linked from the home).
 // Preferred is a private cluster of the machine's PostgreSQL server binaries; PGlite (PostgreSQL in
 // WASM, one backend, no real concurrency) is the fallback when such a cluster cannot run.
 // JONKKINS_EMBEDDED_PG=cluster|pglite forces the choice; forcing `cluster` where it cannot run is an error.
 // Both listen on 127.0.0.1 only, without a password (trust): any local user can connect.
-import { existsSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
-import { chown, mkdir, open, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { chown, mkdir, open, rm, symlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log.ts';
+import { servePglite, type PgliteServer } from './pglite-server.ts';
 import { exec, findBinary, freePort, pathDirs, run, runsProgram, tail } from './binaries.ts';
 
 export type EmbeddedPostgresKind = 'cluster' | 'pglite';
@@ -22,9 +25,12 @@ export interface EmbeddedPostgresOptions {
   prefer?: EmbeddedPostgresKind;
   /** Where to look for initdb; default: $PATH, then /usr/lib/postgresql/<version>/bin, highest version first. */
   binDirs?: string[];
+  /** As root, where a cluster goes when the postgres user cannot reach JONKKINS_HOME (default /var/lib/jonkkins). */
+  rootClusterDir?: string;
 }
 
-type ClusterPlan = { binDir: string; runuser?: string; uid?: number; gid?: number };
+/** The cluster's data directory; its log is `postgres.log` beside it. As root, `runuser` runs the server binaries as the postgres user. */
+type ClusterPlan = { binDir: string; data: string; runuser?: string; uid?: number; gid?: number };
 
 export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   const prefer = opts.prefer ?? preferFromEnv(process.env.JONKKINS_EMBEDDED_PG);
@@ -36,7 +42,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   if (prefer === 'pglite' || (!prefer && !hasCluster && existsSync(join(home, 'pglite', 'PG_VERSION')))) {
     return startPglite(home, log, prefer ? `forced by ${forcedBy}` : 'it already holds data');
   }
-  const plan = await planCluster(home, opts.binDirs ?? defaultBinDirs());
+  const plan = await planCluster(home, opts.binDirs ?? defaultBinDirs(), opts.rootClusterDir ?? '/var/lib/jonkkins');
   if ('binDir' in plan) return startCluster(home, log, plan);
   if (prefer === 'cluster') throw new Error(`A private PostgreSQL cluster was requested (${forcedBy}) but cannot run: ${plan.reason}.`);
   if (hasCluster) throw new Error(`${join(home, 'postgres')} holds a PostgreSQL cluster that cannot be started: ${plan.reason}.`);
@@ -55,33 +61,47 @@ function defaultBinDirs(): string[] {
   return pathDirs(versions.sort((a, b) => Number(b) - Number(a)).map((v) => join(root, v, 'bin')));
 }
 
-async function planCluster(home: string, dirs: string[]): Promise<ClusterPlan | { reason: string }> {
+async function planCluster(home: string, dirs: string[], rootClusterDir: string): Promise<ClusterPlan | { reason: string }> {
   const initdb = findBinary('initdb', dirs);
   if (!initdb) return { reason: `no PostgreSQL server binaries (initdb) on PATH or under /usr/lib/postgresql/*/bin` };
   // Debian links initdb into /usr/local/bin; its real directory also holds the matching pg_ctl, postgres and psql.
   const binDir = dirname(realpathSync(initdb));
   const missing = ['pg_ctl', 'postgres', 'psql'].filter((b) => !findBinary(b, [binDir]));
   if (missing.length) return { reason: `${binDir} lacks ${missing.join(', ')}` };
-  if (process.getuid?.() !== 0) return { binDir };
+  const link = join(home, 'postgres');
+  if (process.getuid?.() !== 0) return { binDir, data: link };
   // initdb and postgres refuse to run as root: run them as the postgres system user, who must reach the data dir.
   const runuser = findBinary('runuser', pathDirs(['/usr/sbin', '/sbin']));
   const uid = await exec('id', ['-u', 'postgres']);
   const gid = await exec('id', ['-g', 'postgres']);
   if (!runuser || uid.code !== 0 || gid.code !== 0) return { reason: `initdb cannot run as root and there is no postgres user to run it (with runuser) instead` };
+  const owner = { binDir, runuser, uid: Number(uid.stdout), gid: Number(gid.stdout) };
   // `test -x` on the full path fails when any ancestor (e.g. /root, mode 700) is not traversable.
-  if ((await exec(runuser, ['-u', 'postgres', '--', 'test', '-x', home])).code !== 0) {
-    return { reason: `initdb cannot run as root and ${home} is not reachable by the postgres user` };
+  const reachable = async (dir: string) => (await exec(runuser, ['-u', 'postgres', '--', 'test', '-x', dir])).code === 0;
+  const linked = lstatSync(link, { throwIfNoEntry: false })?.isSymbolicLink() ? readlinkSync(link) : undefined;
+  if (!linked && (await reachable(home))) return { ...owner, data: link };
+  // The home is private (e.g. /root/.jonkkins): the cluster lives where the postgres user can own
+  // it, and $JONKKINS_HOME/postgres links there, so that the next start finds it again.
+  const data = linked ?? join(rootClusterDir, `${home.replace(/[^\w.]+/g, '-').replace(/^-/, '').slice(-60)}-${randomBytes(4).toString('hex')}`, 'postgres');
+  try {
+    await mkdir(rootClusterDir, { recursive: true, mode: 0o755 });
+    await mkdir(dirname(data), { recursive: true, mode: 0o700 });
+    await chown(dirname(data), owner.uid, owner.gid);
+    if (!linked) await symlink(data, link);
+  } catch (e) {
+    return { reason: `initdb cannot run as root, ${home} is not reachable by the postgres user, and ${dirname(data)} cannot be made for it: ${(e as Error).message}` };
   }
-  return { binDir, runuser, uid: Number(uid.stdout), gid: Number(gid.stdout) };
+  if (!(await reachable(dirname(data)))) return { reason: `initdb cannot run as root and neither ${home} nor ${dirname(data)} is reachable by the postgres user` };
+  return { ...owner, data };
 }
 
 async function startCluster(home: string, log: Logger, plan: ClusterPlan): Promise<EmbeddedPostgres> {
   const t0 = Date.now();
-  const data = join(home, 'postgres');
-  const logFile = join(home, 'postgres.log');
+  const { data } = plan;
+  const logFile = join(dirname(data), 'postgres.log');
   const bin = (name: string) => join(plan.binDir, name);
   const asOwner = (name: string, args: string[]) =>
-    plan.runuser ? exec(plan.runuser, ['-u', 'postgres', '--', bin(name), ...args], { cwd: home }) : exec(bin(name), args, { cwd: home });
+    plan.runuser ? exec(plan.runuser, ['-u', 'postgres', '--', bin(name), ...args], { cwd: dirname(data) }) : exec(bin(name), args, { cwd: home });
   const isRunning = async () => (await asOwner('pg_ctl', ['status', '-D', data])).code === 0;
   const stop = async () => {
     if (!(await isRunning())) return;
@@ -124,7 +144,8 @@ async function startCluster(home: string, log: Logger, plan: ClusterPlan): Promi
     await stop();
     throw e;
   }
-  log.info({ data, port, ms: Date.now() - t0 }, `embedded PostgreSQL: private cluster in ${data}`);
+  const where = data === join(home, 'postgres') ? data : `${data} (linked from ${join(home, 'postgres')}: the postgres user cannot reach ${home})`;
+  log.info({ data, port, ms: Date.now() - t0 }, `embedded PostgreSQL: private cluster in ${where}${plan.runuser ? ', run as the postgres user' : ''}`);
   return { url: `postgres://postgres@127.0.0.1:${port}/jonkkins`, kind: 'cluster', stop };
 }
 
@@ -134,24 +155,22 @@ async function startPglite(home: string, log: Logger, reason: string): Promise<E
   await mkdir(dataDir, { recursive: true });
   // Loaded lazily: the WASM build is large and the cluster path never needs it.
   const { PGlite } = await import('@electric-sql/pglite');
-  const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const db = await PGlite.create(dataDir);
-  // maxConnections defaults to 1, which breaks any connection pool (slonik 10 + raw 4 here); port 0 lets the OS pick without a race.
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 16 });
+  let server: PgliteServer;
   try {
-    await server.start();
+    server = await servePglite(db);
   } catch (e) {
     await db.close();
     throw e;
   }
-  const port = Number(server.getServerConn().split(':').pop());
-  log.info({ dataDir, port, ms: Date.now() - t0 }, `embedded PostgreSQL: PGlite in ${dataDir} (${reason})`);
+  const { port } = server;
+  log.info({ dataDir, port, ms: Date.now() - t0 }, `embedded PostgreSQL: PGlite in ${dataDir} (${reason}); one connection at a time uses it, for a whole transaction`);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     kind: 'pglite',
     async stop() {
       if (db.closed) return;
-      await server.stop();
+      await server.close();
       await db.close(); // flushes the data dir; without it recent writes may be lost
     },
   };

@@ -11,7 +11,7 @@ export function setupRoutes(users: UsersService, settings: SettingsService): Rou
   r.get('/api/setup', async (ctx) => {
     const [anyUser, security] = await Promise.all([users.anyExist(), settings.security()]);
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = { needsAdmin: !anyUser, selfSignup: security.selfSignup } satisfies SetupInfo;
+    ctx.body = { needsAdmin: !anyUser, selfSignup: security.selfSignup, setupCodeRequired: !anyUser && users.setupCodeRequired } satisfies SetupInfo;
   });
   return r;
 }

@@ -6,6 +6,7 @@ import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from 
 import { hashSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SettingsService } from '../settings/settings.ts';
+import type { SetupCode } from './setup-code.ts';
 
 const UserRow = z.object({
   id: z.coerce.number(),
@@ -36,9 +37,12 @@ export function toUser(row: UserRow): User {
 export class UsersService {
   readonly #pool: DatabasePool;
   readonly #settings: SettingsService;
-  constructor(pool: DatabasePool, settings: SettingsService) {
+  readonly #setupCode: SetupCode | undefined;
+  /** `setupCode`: what creating the first admin needs (undefined: nothing, the master listens on loopback only). */
+  constructor(pool: DatabasePool, settings: SettingsService, setupCode?: SetupCode) {
     this.#pool = pool;
     this.#settings = settings;
+    this.#setupCode = setupCode;
   }
 
   /**
@@ -49,11 +53,15 @@ export class UsersService {
     if (by && by.kind !== 'user') throw new ForbiddenError('Agents may not register users');
     const passwordHash = await hashSecret(req.password);
     const { selfSignup } = await this.#settings.security();
-    return this.#pool.transaction(async (tx) => {
+    let first = false;
+    const user = await this.#pool.transaction(async (tx) => {
       await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
-      const empty = (await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`)) === 0;
+      first = (await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`)) === 0;
       let role: Role;
-      if (empty) role = 'admin';
+      if (first && this.#setupCode && !this.#setupCode.matches(req.setupCode)) {
+        // Not the file's full path: that would tell anyone who asks where the master keeps its data.
+        throw new UnauthorizedError(`Creating the first admin needs the setup code: it is in the master's log and in secrets/initialAdminPassword under its JONKKINS_HOME`);
+      } else if (first) role = 'admin';
       else if (by?.role === 'admin') role = req.role ?? 'user';
       else if (by) throw new ForbiddenError('Only an administrator may create users');
       else if (selfSignup && !req.role) role = 'user';
@@ -67,6 +75,8 @@ export class UsersService {
         RETURNING ${USER_COLUMNS}`);
       return toUser(row);
     });
+    if (first) await this.#setupCode?.consumed();
+    return user;
   }
 
   /** Checks a username and password; the same error for an unknown user and a wrong password. */
@@ -81,6 +91,11 @@ export class UsersService {
       sql.type(UserRow)`UPDATE users SET last_login_at = now() WHERE id = ${row.id} RETURNING ${USER_COLUMNS}`,
     );
     return toUser(updated);
+  }
+
+  /** Whether creating the first admin needs the setup code. */
+  get setupCodeRequired(): boolean {
+    return this.#setupCode?.required ?? false;
   }
 
   /** Whether anyone has registered yet (no one: the first to register becomes admin). */

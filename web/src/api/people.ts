@@ -2,6 +2,7 @@
 import type { RegisterAgentRequest, RegisterUserRequest, SecuritySettings, UpdateAgentRequest, UpdateUserRequest } from '../../../shared/src/identity.ts';
 import { requestJson, send, seg } from './http.ts';
 import { session } from './session.ts';
+import type { SetupInfo } from '../../../shared/src/settings.ts';
 import type { AgentWithExecutors, User, View } from './types.ts';
 
 /** Logs in and starts the session; a wrong name or password is an ApiError 401. */
@@ -11,7 +12,7 @@ export async function login(username: string, password: string): Promise<void> {
 }
 
 export const renewToken = async () => (await (await send('POST', '/api/token')).text()).trim();
-export const setupInfo = () => requestJson<{ needsAdmin: boolean; selfSignup: boolean }>('GET', '/api/setup', { anonymous: true });
+export const setupInfo = () => requestJson<SetupInfo>('GET', '/api/setup', { anonymous: true });
 
 /** Registers a person: anonymously for the first user (admin) or with self sign-up, else as an admin. */
 export const registerUser = (req: RegisterUserRequest, anonymous = false) => requestJson<User>('POST', '/api/users', { body: req, anonymous });

@@ -11,10 +11,12 @@ import { sharedStyles } from '../styles/shared-styles.ts';
 type Mode = 'loading' | 'login' | 'first-admin' | 'sign-up';
 
 export class JkLoginPage extends LitElement {
-  static override properties = { mode: { state: true }, error: { state: true }, selfSignup: { state: true }, busy: { state: true } };
+  static override properties = { mode: { state: true }, error: { state: true }, selfSignup: { state: true }, setupCodeRequired: { state: true }, busy: { state: true } };
   declare mode: Mode;
   declare error: string;
   declare selfSignup: boolean;
+  /** The master listens beyond loopback: creating the first admin needs the code it logged. */
+  declare setupCodeRequired: boolean;
   declare busy: boolean;
 
   constructor() {
@@ -22,6 +24,7 @@ export class JkLoginPage extends LitElement {
     this.mode = 'loading';
     this.error = '';
     this.selfSignup = false;
+    this.setupCodeRequired = false;
     this.busy = false;
   }
 
@@ -30,6 +33,7 @@ export class JkLoginPage extends LitElement {
     try {
       const info = await setupInfo();
       this.selfSignup = info.selfSignup;
+      this.setupCodeRequired = info.setupCodeRequired;
       this.mode = info.needsAdmin ? 'first-admin' : 'login';
     } catch (err) {
       this.mode = 'login';
@@ -55,11 +59,15 @@ export class JkLoginPage extends LitElement {
     }
     this.busy = true;
     try {
-      if (this.mode !== 'login') await registerUser({ username, password, fullName: String(form.get('fullName') ?? '') }, true);
+      if (this.mode !== 'login') {
+        const setupCode = this.mode === 'first-admin' && this.setupCodeRequired ? String(form.get('setupCode') ?? '').trim() : undefined;
+        await registerUser({ username, password, fullName: String(form.get('fullName') ?? ''), ...(setupCode ? { setupCode } : {}) }, true);
+      }
       await login(username, password);
       navigate(this.#next, { replace: true });
     } catch (err) {
-      this.error = err instanceof ApiError && err.status === 401 ? 'Invalid username or password.' : (err as Error).message;
+      // A refused registration says why (e.g. a wrong setup code); a refused login must not say which half was wrong.
+      this.error = err instanceof ApiError && err.status === 401 && this.mode === 'login' ? 'Invalid username or password.' : (err as Error).message;
     } finally {
       this.busy = false;
     }
@@ -83,6 +91,11 @@ export class JkLoginPage extends LitElement {
       <form class="card panel" @submit=${this.#submit}>
         <h1>${this.mode === 'first-admin' ? 'Create the admin account' : this.mode === 'sign-up' ? 'Create an account' : 'Log in to Jonkkins'}</h1>
         ${this.mode === 'first-admin' ? html`<p class="banner info">Welcome! No one has an account yet: the first account administers Jonkkins.</p>` : nothing}
+        ${this.mode === 'first-admin' && this.setupCodeRequired
+          ? html`<div class="field"><label for="setupCode">Setup code</label>
+              <input id="setupCode" name="setupCode" autocomplete="off" spellcheck="false" required>
+              <p class="hint">Printed in the master's log when it started, and kept in <code>secrets/initialAdminPassword</code> under its <code>JONKKINS_HOME</code>.</p></div>`
+          : nothing}
         ${expired && this.mode === 'login' ? html`<p class="banner info" role="status">Your session has expired. Please log in again.</p>` : nothing}
         ${this.error ? html`<p class="banner error" role="alert">${this.error}</p>` : nothing}
         <div class="field"><label for="username">Username</label><input id="username" name="username" autocomplete="username" required autofocus></div>
