@@ -12,7 +12,8 @@ import type { RawPool } from './db/raw-pool.ts';
 import { agentRoutes } from './agents/agent-routes.ts';
 import { AgentsService } from './agents/agents.ts';
 import { authenticate } from './auth/authenticate.ts';
-import { publicLoginRoutes, tokenRenewalRoutes } from './auth/login-routes.ts';
+import { publicLoginRoutes, sessionRoutes } from './auth/login-routes.ts';
+import { SessionsService } from './auth/sessions.ts';
 import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
 import { TokenIssuer } from './auth/tokens.ts';
 import { errorMiddleware } from './http/error-middleware.ts';
@@ -84,10 +85,13 @@ export interface AppServices {
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const now = deps.now ?? Date.now;
-  const app = new Koa({ proxy: deps.trustProxy });
+  // Behind a proxy, the client is the address the nearest proxy saw: the last X-Forwarded-For
+  // entry. Everything left of it was sent by the client, who may write anything there.
+  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
   const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now });
-  const users = new UsersService(deps.pool, settings);
+  const sessions = new SessionsService(deps.pool, deps.sessionMaxAgeSeconds);
+  const users = new UsersService(deps.pool, settings, sessions);
   const agents = new AgentsService(deps.pool);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
@@ -117,7 +121,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   });
   app.use(open.routes());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
-  const login = publicLoginRoutes({ users, agents, tokens, throttle, now, events });
+  const login = publicLoginRoutes({ users, agents, tokens, sessions, throttle, now, events });
   app.use(login.routes()).use(login.allowedMethods());
   // Before authentication: the login page asks it, possibly still holding an expired token.
   const setup = setupRoutes(users, settings);
@@ -127,6 +131,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   for (const mw of authenticate({
     key: deps.signingKey,
     pool: deps.pool,
+    sessions,
     sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds,
     now,
     // Registering a user (first user, self sign-up), and triggering a build with its remote token.
@@ -141,8 +146,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   });
   const routers = [
     api,
-    tokenRenewalRoutes({ tokens }),
-    userRoutes(users, settings),
+    sessionRoutes({ tokens, sessions }),
+    userRoutes(users, settings, throttle),
     systemSettingsRoutes(settings),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl()),
     eventRoutes(events),
@@ -172,7 +177,7 @@ function staticFiles(dir: string): Koa.Middleware {
   });
   const indexHtml = serveStatic(dir, { index: 'index.html', setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
   return async (ctx, next) => {
-    const api = ctx.path.startsWith('/api/') || ctx.path === '/login' || ctx.path === '/login-slave';
+    const api = ctx.path.startsWith('/api/') || ['/login', '/login-slave', '/logout'].includes(ctx.path);
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || api) return next();
     await serve(ctx, async () => {});
     // A UI route (no file by that name, no extension): the app's page. Missing files stay 404.

@@ -4,9 +4,9 @@
  * forgets the token.
  */
 import test from 'ava';
-import { TokenIssuer } from '../../master/src/auth/tokens.ts';
 import { ADMIN, bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
+import { sessionToken } from '../helpers/sessions.ts';
 import { expectNoPageErrors, startUiSystem, type UiSystem } from '../helpers/ui-system.ts';
 
 const JOB = 'nightly release';
@@ -24,9 +24,7 @@ test.after.always(async () => {
 
 /** A token of the admin's issued `agoMs` ago, signed with `key`. */
 async function tokenIssued(agoMs: number, key = sys.master.signingKey): Promise<string> {
-  const now = Date.now() - agoMs;
-  const issuer = new TokenIssuer(key, () => now);
-  return (await issuer.issue({ sub: ADMIN.username, kind: 'user', role: 'admin', authTime: Math.floor(now / 1000) })).token;
+  return sessionToken(sys.master, ADMIN.username, { issuedAgoMs: agoMs, key });
 }
 
 async function openWithToken(token: string, path: string) {

@@ -11,9 +11,16 @@ import type { PrincipalKind, Role } from '../../../shared/src/identity.ts';
 export const TOKEN_LIFETIME_SECONDS = 900;
 export const TOKEN_ALGORITHM = 'HS256';
 
-/** What a valid token says. `role` is null for agents; `ver` is an agent's secret version. */
+/**
+ * What a valid token says. `sub` is the account's name (for display), `uid` its id: a token is
+ * bound to the account, so a new account that takes a deleted one's name does not inherit its
+ * tokens. `sid` is a person's session (sql/0012_sessions.sql); `role` is null for agents; `ver` is
+ * an agent's secret version.
+ */
 export interface TokenClaims {
   sub: string;
+  uid: number;
+  sid?: string;
   kind: PrincipalKind;
   role: Role | null;
   iat: number;
@@ -25,6 +32,9 @@ export interface TokenClaims {
 
 export interface TokenSubject {
   sub: string;
+  uid: number;
+  /** A person's session id (people only). */
+  sid?: string;
   kind: PrincipalKind;
   role: Role | null;
   /** When the person or agent last proved who they are (seconds since the epoch). */
@@ -46,6 +56,8 @@ export class TokenIssuer {
     const iat = Math.floor(this.#now() / 1000);
     const claims: TokenClaims = {
       sub: subject.sub,
+      uid: subject.uid,
+      ...(subject.sid === undefined ? {} : { sid: subject.sid }),
       kind: subject.kind,
       role: subject.role,
       iat,

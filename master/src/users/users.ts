@@ -5,6 +5,7 @@ import type { RegisterUserRequest, Role, UpdateUserRequest, User } from '../../.
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { hashSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { SessionsService } from '../auth/sessions.ts';
 import type { SettingsService } from '../settings/settings.ts';
 
 const UserRow = z.object({
@@ -36,9 +37,11 @@ export function toUser(row: UserRow): User {
 export class UsersService {
   readonly #pool: DatabasePool;
   readonly #settings: SettingsService;
-  constructor(pool: DatabasePool, settings: SettingsService) {
+  readonly #sessions: SessionsService;
+  constructor(pool: DatabasePool, settings: SettingsService, sessions: SessionsService) {
     this.#pool = pool;
     this.#settings = settings;
+    this.#sessions = sessions;
   }
 
   /**
@@ -47,18 +50,15 @@ export class UsersService {
    */
   async register(by: Principal | undefined, req: RegisterUserRequest): Promise<User> {
     if (by && by.kind !== 'user') throw new ForbiddenError('Agents may not register users');
-    const passwordHash = await hashSecret(req.password);
+    // Refused before the password is hashed: a refusal must cost less than a hash (argon2 is
+    // made to be dear). The decision is taken again under the lock, where it counts.
     const { selfSignup } = await this.#settings.security();
+    roleFor(by, req, await this.anyExist() ? 'users' : 'empty', selfSignup);
+    const passwordHash = await hashSecret(req.password);
     return this.#pool.transaction(async (tx) => {
       await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
       const empty = (await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`)) === 0;
-      let role: Role;
-      if (empty) role = 'admin';
-      else if (by?.role === 'admin') role = req.role ?? 'user';
-      else if (by) throw new ForbiddenError('Only an administrator may create users');
-      else if (selfSignup && !req.role) role = 'user';
-      else if (selfSignup) throw new ForbiddenError('Self sign-up cannot choose a role');
-      else throw new UnauthorizedError('Sign-up is closed: an administrator must create your account');
+      const role = roleFor(by, req, empty ? 'empty' : 'users', selfSignup);
       const taken = await tx.exists(sql.unsafe`SELECT 1 FROM users WHERE lower(username) = lower(${req.username})`);
       if (taken) throw new ConflictError(`The username '${req.username}' is already taken`);
       const row = await tx.one(sql.type(UserRow)`
@@ -70,7 +70,7 @@ export class UsersService {
   }
 
   /** Checks a username and password; the same error for an unknown user and a wrong password. */
-  async authenticate(username: string, password: string): Promise<User> {
+  async authenticate(username: string, password: string): Promise<User & { id: number }> {
     const row = await this.#pool.maybeOne(
       sql.type(UserRow.extend({ password_hash: z.string() }))`
         SELECT ${USER_COLUMNS}, password_hash FROM users WHERE lower(username) = lower(${username})`,
@@ -80,7 +80,7 @@ export class UsersService {
     const updated = await this.#pool.one(
       sql.type(UserRow)`UPDATE users SET last_login_at = now() WHERE id = ${row.id} RETURNING ${USER_COLUMNS}`,
     );
-    return toUser(updated);
+    return { ...toUser(updated), id: updated.id };
   }
 
   /** Whether anyone has registered yet (no one: the first to register becomes admin). */
@@ -99,7 +99,10 @@ export class UsersService {
     return toUser(row);
   }
 
-  /** People may change their own name, e-mail and password; admins anyone's, and roles. */
+  /**
+   * People may change their own name, e-mail and password; admins anyone's, and roles. A new
+   * password ends the account's sessions, all but the caller's own when people change their own.
+   */
   async update(by: Principal, username: string, req: UpdateUserRequest): Promise<User> {
     const self = by.kind === 'user' && by.name.toLowerCase() === username.toLowerCase();
     if (by.role !== 'admin' && !self) throw new ForbiddenError('You may only change your own account');
@@ -116,6 +119,7 @@ export class UsersService {
         RETURNING ${USER_COLUMNS}`);
       if (!row) throw new NotFoundError(`No user named '${username}'`);
       await assertAnAdminRemains(tx);
+      if (passwordHash !== null) await this.#sessions.endAllOf(row.id, self && by.kind === 'user' ? by.sessionId : null, tx);
       return toUser(row);
     });
   }
@@ -128,6 +132,16 @@ export class UsersService {
       await assertAnAdminRemains(tx);
     });
   }
+}
+
+/** The role a registration gets, or the reason it is refused. */
+function roleFor(by: Principal | undefined, req: RegisterUserRequest, users: 'empty' | 'users', selfSignup: boolean): Role {
+  if (users === 'empty') return 'admin';
+  if (by?.role === 'admin') return req.role ?? 'user';
+  if (by) throw new ForbiddenError('Only an administrator may create users');
+  if (selfSignup && !req.role) return 'user';
+  if (selfSignup) throw new ForbiddenError('Self sign-up cannot choose a role');
+  throw new UnauthorizedError('Sign-up is closed: an administrator must create your account');
 }
 
 /** Nobody could manage Jonkkins any more without an admin: refuse the change that removes the last. */
