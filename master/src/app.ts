@@ -18,6 +18,7 @@ import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
 import { TokenIssuer } from './auth/tokens.ts';
 import { errorMiddleware } from './http/error-middleware.ts';
 import { refuseUnstorableText } from './http/storable-text.ts';
+import { closeAfterUnreadBody } from './http/unread-body.ts';
 import { openApiDocument, routesOf, type Route } from './http/openapi.ts';
 import type { Logger } from './log.ts';
 import { SettingsService } from './settings/settings.ts';
@@ -109,6 +110,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, dispatcher, secrets, publicUrl: () => settings.publicUrl(), log: deps.log, events, builds, downstream, artifacts });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, builds, secrets, publicUrl: () => settings.publicUrl() });
 
+  app.use(closeAfterUnreadBody);
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
