@@ -179,7 +179,8 @@ function staticFiles(dir: string): Koa.Middleware {
   });
   const indexHtml = serveStatic(dir, { index: 'index.html', setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
   return async (ctx, next) => {
-    const api = ctx.path.startsWith('/api/') || ['/login', '/login-slave', '/logout'].includes(ctx.path);
+    // GET /login is the UI's login page (a reload there, or a bookmark); POST /login is the API.
+    const api = ctx.path.startsWith('/api/') || ctx.path === '/login-slave' || ctx.path === '/logout';
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || api) return next();
     await serve(ctx, async () => {});
     // A UI route (no file by that name, no extension): the app's page. Missing files stay 404.
