@@ -4,6 +4,8 @@
  */
 import test from 'ava';
 import { ADMIN, bootstrapAdmin, call, claimsOf, login } from '../helpers/http.ts';
+import { sessionToken } from '../helpers/sessions.ts';
+import { openSse } from '../helpers/sse.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -91,4 +93,13 @@ test('the admin’s own logout does not touch the admin’s other sessions', asy
   const other = await login(m.url, ADMIN.username, ADMIN.password);
   t.is((await call(m.url, 'POST', '/logout', { token: other })).status, 204);
   t.is(await whoami(admin), 200);
+});
+
+test('a live stream ends when the token that opened it expires (the client reconnects with a renewed one)', async (t) => {
+  await createUser('viewer');
+  const token = await sessionToken(m, 'viewer', { issuedAgoMs: 898_000 }); // 2 seconds left
+  const sse = await openSse(`${m.url}/api/events`, token);
+  t.teardown(() => sse.close());
+  await sse.ended;
+  t.is(await whoami(token), 401, 'by then the token has expired');
 });
