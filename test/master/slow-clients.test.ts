@@ -105,26 +105,50 @@ test('a job file over the limit it declares is refused before any byte is read',
   upload.req.destroy();
 });
 
-test('a multipart trigger of many 1 MB fields is refused once the fields pass their limit, the rest unsent', async (t) => {
-  const boundary = 'jonkkins-test-boundary';
-  const value = Buffer.alloc(1000 * 1000, 'a');
-  const part = (i: number) => Buffer.concat([Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="F${i}"\r\n\r\n`), value, Buffer.from('\r\n')]);
-  const fields = 200;
-  const total = fields * part(0).length + `--${boundary}--\r\n`.length;
-  const upload = openUpload('POST', '/api/jobs/files/builds', user, { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': total });
+/** Sends `parts` one after another, as fast as the master takes them, until it answers; returns the bytes sent. */
+async function sendUntilAnswered(upload: OpenUpload, parts: Iterable<Buffer>): Promise<number> {
   await upload.started;
-  let answer: IncomingMessage | undefined;
-  void upload.response.then((r) => (answer = r), () => {});
+  let answered = false;
+  void upload.response.then(() => (answered = true), () => (answered = true));
   let sent = 0;
-  // Send part after part, as fast as the master takes them, until it answers.
-  for (let i = 0; i < fields && !answer; i++) {
-    const chunk = part(i);
+  for (const chunk of parts) {
+    if (answered) break;
     sent += chunk.length;
     if (!upload.req.write(chunk)) await Promise.race([new Promise((r) => upload.req.once('drain', r)), upload.response.catch(() => {})]);
   }
+  return sent;
+}
+
+const BOUNDARY = 'jonkkins-test-boundary';
+const MB = Buffer.alloc(1000 * 1000, 'a');
+
+test('a multipart trigger of many 1 MB fields is refused once the fields pass their limit, the rest unsent', async (t) => {
+  const fields = 200;
+  const head = (i: number) => Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="F${String(i).padStart(3, '0')}"\r\n\r\n`);
+  const total = fields * (head(0).length + MB.length + 2) + `--${BOUNDARY}--\r\n`.length;
+  // Made as they are sent: 200 MB built at once would stall this process (the master's too).
+  function* parts() {
+    for (let i = 0; i < fields; i++) yield* [head(i), MB, Buffer.from('\r\n')];
+  }
+  const upload = openUpload('POST', '/api/jobs/files/builds', user, { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': total });
+  const sent = await sendUntilAnswered(upload, parts());
   const res = await upload.response;
   t.is(res.statusCode, 413);
   t.regex((await bodyOf(res)).error.message, /parameters of a trigger are at most 4194304 bytes together/);
+  t.true(sent < total / 4, `the answer came after ${sent} of ${total} bytes`);
+  upload.req.destroy();
+});
+
+test('a file for what is not a file parameter is refused before the file is read', async (t) => {
+  const size = 200 * MB.length;
+  const head = Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="P"; filename="big.bin"\r\n\r\n`);
+  const tail = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
+  const total = head.length + size + tail.length;
+  const upload = openUpload('POST', '/api/jobs/files/builds', user, { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'content-length': total });
+  const sent = await sendUntilAnswered(upload, [head, ...Array.from({ length: 200 }, () => MB), tail]);
+  const res = await upload.response;
+  t.is(res.statusCode, 400);
+  t.regex((await bodyOf(res)).error.message, /P is not a file parameter/);
   t.true(sent < total / 4, `the answer came after ${sent} of ${total} bytes`);
   upload.req.destroy();
 });

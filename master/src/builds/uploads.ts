@@ -43,7 +43,14 @@ export const FORM_LIMITS = {
   requestBytes: MAX_UPLOAD_BYTES + 8 * 1024 * 1024,
 };
 
-export async function parseTriggerForm(req: IncomingMessage, headers: IncomingHttpHeaders, maxFileBytes = MAX_UPLOAD_BYTES): Promise<TriggerForm> {
+export interface TriggerFormOptions {
+  /** The job's file parameters: a file part for any other name is refused before it is read. */
+  fileParameters: ReadonlySet<string>;
+  maxFileBytes?: number;
+}
+
+export async function parseTriggerForm(req: IncomingMessage, headers: IncomingHttpHeaders, opts: TriggerFormOptions): Promise<TriggerForm> {
+  const maxFileBytes = opts.maxFileBytes ?? MAX_UPLOAD_BYTES;
   const fields: Record<string, string> = {};
   const files: UploadedFile[] = [];
   const writes: Promise<void>[] = [];
@@ -80,6 +87,7 @@ export async function parseTriggerForm(req: IncomingMessage, headers: IncomingHt
     });
     parser.on('file', (name, stream, info) => {
       const file: UploadedFile = { parameter: name, fileName: basename(info.filename || name), path: spoolPath('upload'), size: 0, sha256: '' };
+      if (!opts.fileParameters.has(name)) fail(new ValidationError(`${name} is not a file parameter`, [{ field: `parameters.${name}`, message: 'not a file parameter' }]));
       if (name in fields || files.some((f) => f.parameter === name)) fail(new ValidationError(`Parameter ${name} was given twice`));
       files.push(file);
       const tooLarge = () => payloadTooLarge(`File parameter ${name} is larger than ${maxFileBytes} bytes`);
