@@ -97,7 +97,7 @@ test('the admin’s own logout does not touch the admin’s other sessions', asy
 
 test('a live stream ends when the token that opened it expires (the client reconnects with a renewed one)', async (t) => {
   await createUser('viewer');
-  const token = await sessionToken(m, 'viewer', { issuedAgoMs: 898_000 }); // 2 seconds left
+  const token = await sessionToken(m, 'viewer', { issuedAgoMs: 890_000 }); // 10 seconds left
   const sse = await openSse(`${m.url}/api/events`, token);
   t.teardown(() => sse.close());
   await sse.ended;
