@@ -4,7 +4,7 @@
  * not fail. The master trusts X-Forwarded-For here, so each request says which address it is from.
  */
 import test from 'ava';
-import { ADMIN, bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, ADMIN, bootstrapAdmin, call } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -53,7 +53,7 @@ test('one address that fails for many names is stopped for every name', async (t
 
 test('/login-slave: wrong secrets from one address do not lock the agent out elsewhere', async (t) => {
   const agent = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'throttled-agent', executors: 1 } });
-  const slave = (address: string, secret: string) => call(m.url, 'POST', '/login-slave', { json: { name: 'throttled-agent', secret }, headers: from(address) });
+  const slave = (address: string, secret: string) => call(m.url, 'POST', '/login-slave', { json: agentLogin('throttled-agent', secret), headers: from(address) });
   for (let i = 0; i < 3; i++) t.is((await slave('203.0.113.9', `wrong-secret-${i}`)).status, 401);
   const blocked = await slave('203.0.113.9', agent.body.secret);
   t.is(blocked.status, 429);

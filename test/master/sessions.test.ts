@@ -3,7 +3,7 @@
  * and a deleted account's tokens never come back to life in a new account of the same name.
  */
 import test from 'ava';
-import { ADMIN, bootstrapAdmin, call, claimsOf, login } from '../helpers/http.ts';
+import { agentLogin, ADMIN, bootstrapAdmin, call, claimsOf, login } from '../helpers/http.ts';
 import { sessionToken } from '../helpers/sessions.ts';
 import { openSse } from '../helpers/sse.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
@@ -75,7 +75,7 @@ test('a token of a deleted user does not come back to life when a new user takes
 
 test('an agent token of a deleted agent does not work for a new agent of the same name', async (t) => {
   const first = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'reborn', executors: 1 } });
-  const oldToken = (await call(m.url, 'POST', '/login-slave', { json: { name: 'reborn', secret: first.body.secret } })).text;
+  const oldToken = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('reborn', first.body.secret) })).text;
   t.is((await call(m.url, 'POST', '/api/agent/heartbeat', { token: oldToken })).status, 204);
   t.is((await call(m.url, 'DELETE', '/api/agents/reborn', { token: admin })).status, 204);
   t.is((await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'reborn', executors: 1 } })).status, 201);
@@ -84,7 +84,7 @@ test('an agent token of a deleted agent does not work for a new agent of the sam
 
 test('an agent has no session to log out of: 403', async (t) => {
   const agent = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'no-logout', executors: 1 } });
-  const token = (await call(m.url, 'POST', '/login-slave', { json: { name: 'no-logout', secret: agent.body.secret } })).text;
+  const token = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('no-logout', agent.body.secret) })).text;
   t.is((await call(m.url, 'POST', '/logout', { token })).status, 403);
   t.is((await call(m.url, 'POST', '/api/agent/heartbeat', { token })).status, 204);
 });

@@ -4,7 +4,7 @@
  */
 import { request, type ClientRequest, type IncomingMessage } from 'node:http';
 import test from 'ava';
-import { bootstrapAdmin, call, login } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call, login } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -18,7 +18,7 @@ test.before(async () => {
   user = await login(m.url, 'plain', 'plain-password');
   await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'files', parameters: [{ type: 'string', name: 'P' }] } });
   const registered = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'worker-1', executors: 1 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: { name: 'worker-1', secret: registered.body.secret } })).text;
+  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('worker-1', registered.body.secret) })).text;
 });
 test.after.always(() => m?.close());
 
