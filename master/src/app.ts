@@ -12,7 +12,8 @@ import type { RawPool } from './db/raw-pool.ts';
 import { agentRoutes } from './agents/agent-routes.ts';
 import { AgentsService } from './agents/agents.ts';
 import { authenticate } from './auth/authenticate.ts';
-import { publicLoginRoutes, tokenRenewalRoutes } from './auth/login-routes.ts';
+import { publicLoginRoutes, sessionRoutes } from './auth/login-routes.ts';
+import { SessionsService } from './auth/sessions.ts';
 import { LoginThrottle, type ThrottleLimits } from './auth/login-throttle.ts';
 import { TokenIssuer } from './auth/tokens.ts';
 import { downloadTicketRoutes, isTicketRequest, redeemDownloadTicket } from './downloads/download-ticket-routes.ts';
@@ -20,6 +21,7 @@ import { DownloadTickets } from './downloads/download-tickets.ts';
 import { NotFoundError } from './errors.ts';
 import { errorMiddleware } from './http/error-middleware.ts';
 import { refuseUnstorableText } from './http/storable-text.ts';
+import { closeAfterUnreadBody } from './http/unread-body.ts';
 import { openApiDocument, routesOf, type Route } from './http/openapi.ts';
 import type { Logger } from './log.ts';
 import { SettingsService } from './settings/settings.ts';
@@ -97,10 +99,13 @@ export interface AppServices {
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const now = deps.now ?? Date.now;
-  const app = new Koa({ proxy: deps.trustProxy });
+  // Behind a proxy, the client is the address the nearest proxy saw: the last X-Forwarded-For
+  // entry. Everything left of it was sent by the client, who may write anything there.
+  const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
   const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now });
-  const users = new UsersService(deps.pool, settings, deps.setupCode);
+  const sessions = new SessionsService(deps.pool, deps.sessionMaxAgeSeconds);
+  const users = new UsersService(deps.pool, settings, sessions, deps.setupCode);
   const agents = new AgentsService(deps.pool);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
@@ -124,6 +129,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
 
+  app.use(closeAfterUnreadBody);
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
@@ -136,18 +142,19 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   });
   app.use(open.routes());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
-  const login = publicLoginRoutes({ users, agents, tokens, throttle, now, events, sessionStarted: async (agent, sid) => void (await agentBuilds.sessionStarted(agent, sid)) });
+  const login = publicLoginRoutes({ users, agents, tokens, sessions, throttle, now, events, sessionStarted: async (agent, sid) => void (await agentBuilds.sessionStarted(agent, sid)) });
   app.use(login.routes()).use(login.allowedMethods());
   // Before authentication: the login page asks it, possibly still holding an expired token.
   const setup = setupRoutes(users, settings);
   app.use(setup.routes()).use(setup.allowedMethods());
 
   // A download link (`?ticket=`) stands in for the token on the one GET it was issued for.
-  app.use(redeemDownloadTicket(downloadTickets, users, now));
+  app.use(redeemDownloadTicket(downloadTickets, sessions, now));
   // Everything below needs a valid token, except registering a user (first user / self sign-up).
   for (const mw of authenticate({
     key: deps.signingKey,
     pool: deps.pool,
+    sessions,
     sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds,
     now,
     // Registering a user (first user, self sign-up), triggering a build with its remote token, and a download link (its ticket was redeemed above).
@@ -162,8 +169,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   });
   const routers = [
     api,
-    tokenRenewalRoutes({ tokens }),
-    userRoutes(users, settings),
+    sessionRoutes({ tokens, sessions }),
+    userRoutes(users, settings, throttle),
     systemSettingsRoutes(settings),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl()),
     eventRoutes(events),
@@ -200,7 +207,8 @@ function staticFiles(dir: string): Koa.Middleware {
   });
   const indexHtml = serveStatic(dir, { index: 'index.html', setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
   return async (ctx, next) => {
-    const api = ctx.path.startsWith('/api/') || ctx.path === '/login-slave' || ctx.path === '/healthz';
+    // GET /login is the UI's login page (a reload there, or a bookmark); POST /login is the API.
+    const api = ctx.path.startsWith('/api/') || ctx.path === '/login-slave' || ctx.path === '/logout' || ctx.path === '/healthz';
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || api) return next();
     if (ctx.path !== '/login') await serve(ctx, async () => {});
     if (ctx.status === 404 && ctx.body == null && !ctx.path.startsWith('/assets/')) {

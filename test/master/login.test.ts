@@ -69,7 +69,7 @@ test('renewal gives a fresh 15-minute token for the same session', async (t) => 
 
 test('a session past its maximum age can neither be used nor renewed', async (t) => {
   const thirteenHoursAgo = Math.floor(Date.now() / 1000) - 13 * 3600;
-  const { token } = await new TokenIssuer(m.signingKey).issue({ sub: 'admin', kind: 'user', role: 'admin', authTime: thirteenHoursAgo });
+  const { token } = await new TokenIssuer(m.signingKey).issue({ sub: 'admin', uid: 1, kind: 'user', role: 'admin', authTime: thirteenHoursAgo });
   for (const [method, path] of [['POST', '/api/token'], ['GET', '/api/whoami']] as const) {
     const res = await call(m.url, method, path, { token });
     t.is(res.status, 401);

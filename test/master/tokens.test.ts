@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import test from 'ava';
 import { SignJWT } from 'jose';
 import { TokenIssuer } from '../../master/src/auth/tokens.ts';
@@ -30,13 +30,14 @@ const refused: [string, () => Promise<string | undefined>][] = [
   ['a token that is not even three parts', async () => 'garbage'],
   ['a token signed with another key', async () => new SignJWT(adminClaims()).setProtectedHeader({ alg: 'HS256' }).sign(randomBytes(48))],
   ['a tampered payload', async () => {
-    const [h, , s] = (await new TokenIssuer(m.signingKey).issue({ sub: 'ursula', kind: 'user', role: 'user', authTime: now() })).token.split('.');
+    const [h, , s] = (await new TokenIssuer(m.signingKey).issue({ sub: 'ursula', uid: 2, kind: 'user', role: 'user', authTime: now() })).token.split('.');
     return `${h}.${b64({ ...adminClaims() })}.${s}`;
   }],
   ['alg: none', async () => `${b64({ alg: 'none', typ: 'JWT' })}.${b64(adminClaims())}.`],
   ['another algorithm (HS512 with the right key)', async () => new SignJWT(adminClaims()).setProtectedHeader({ alg: 'HS512' }).sign(m.signingKey)],
-  ['an expired token', async () => (await new TokenIssuer(m.signingKey, () => Date.now() - 901_000).issue({ sub: 'admin', kind: 'user', role: 'admin', authTime: now() - 901 })).token],
-  ['a token for a user who does not exist', async () => (await new TokenIssuer(m.signingKey).issue({ sub: 'nobody', kind: 'user', role: 'admin', authTime: now() })).token],
+  ['an expired token', async () => (await new TokenIssuer(m.signingKey, () => Date.now() - 901_000).issue({ sub: 'admin', uid: 1, kind: 'user', role: 'admin', authTime: now() - 901 })).token],
+  ['a token for a user who does not exist', async () => (await new TokenIssuer(m.signingKey).issue({ sub: 'nobody', uid: 999, sid: randomUUID(), kind: 'user', role: 'admin', authTime: now() })).token],
+  ['a person’s token of no session (signed with the right key)', async () => (await new TokenIssuer(m.signingKey).issue({ sub: 'admin', uid: 1, kind: 'user', role: 'admin', authTime: now() })).token],
 ];
 
 for (const [what, make] of refused) {

@@ -4,17 +4,18 @@
  * forgets the token.
  */
 import test from 'ava';
-import { TokenIssuer } from '../../master/src/auth/tokens.ts';
 import { ADMIN, bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
+import { sessionToken } from '../helpers/sessions.ts';
 import { expectNoPageErrors, startUiSystem, type UiSystem } from '../helpers/ui-system.ts';
 
 const JOB = 'nightly release';
 const JOB_PATH = `/job/${encodeURIComponent(JOB)}/`;
 let sys: UiSystem;
+let admin: string;
 test.before(async () => {
   sys = await startUiSystem();
-  const admin = await bootstrapAdmin(sys.url);
+  admin = await bootstrapAdmin(sys.url);
   const created = await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: JOB, description: 'Ships it.' } });
   if (created.status !== 201) throw new Error(created.text);
 });
@@ -24,9 +25,7 @@ test.after.always(async () => {
 
 /** A token of the admin's issued `agoMs` ago, signed with `key`. */
 async function tokenIssued(agoMs: number, key = sys.master.signingKey): Promise<string> {
-  const now = Date.now() - agoMs;
-  const issuer = new TokenIssuer(key, () => now);
-  return (await issuer.issue({ sub: ADMIN.username, kind: 'user', role: 'admin', authTime: Math.floor(now / 1000) })).token;
+  return sessionToken(sys.master, ADMIN.username, { issuedAgoMs: agoMs, key });
 }
 
 async function openWithToken(token: string, path: string) {
@@ -80,13 +79,32 @@ test.serial('an active person’s token is renewed in the background before it e
   t.is((await call(sys.url, 'GET', '/api/whoami', { token: renewed })).status, 200);
 });
 
-test.serial('Log out forgets the token and shows the login page', async (t) => {
+test.serial('Log out ends the session on the server, forgets the token and shows the login page', async (t) => {
   const { page } = sys.ui;
   await page.goto(`${sys.url}/`);
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  const token = (await page.evaluate(() => localStorage.getItem('jonkkins.token')))!;
+  t.is((await call(sys.url, 'GET', '/api/whoami', { token })).status, 200);
   await page.getByRole('button', { name: 'Log out' }).click();
   await page.getByRole('heading', { name: 'Log in to Jonkkins' }).waitFor();
   t.is(await page.evaluate(() => localStorage.getItem('jonkkins.token')), null);
+  await until('the server refuses the token', async () => (await call(sys.url, 'GET', '/api/whoami', { token })).status === 401, 10_000, 50);
   await page.goto(`${sys.url}${JOB_PATH}`);
   await page.getByRole('heading', { name: 'Log in to Jonkkins' }).waitFor();
   t.false(await page.getByText('Your session has expired').isVisible(), 'a logged-out person is not told their session expired');
+});
+
+test.serial('after too many wrong passwords the login page says how long to wait', async (t) => {
+  const { page, shot } = sys.ui;
+  const created = await call(sys.url, 'POST', '/api/users', { token: admin, json: { username: 'forgetful', password: 'the-right-password' } });
+  t.is(created.status, 201, created.text);
+  // From the browser's address (every request here comes through nginx from 127.0.0.1).
+  for (let i = 0; i < 5; i++) t.is((await call(sys.url, 'POST', '/login', { json: { username: 'forgetful', password: `wrong-${i}` } })).status, 401);
+  await page.goto(`${sys.url}/login`); // loaded directly, as a reload of the login page does
+  await page.fill('#username', 'forgetful');
+  await page.fill('#password', 'the-right-password');
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('alert').getByText(/Too many failed attempts\. Try again in 1[45] minutes\./).waitFor();
+  await shot('21-login-throttled');
+  t.is(await page.evaluate(() => localStorage.getItem('jonkkins.token')), null);
 });

@@ -109,9 +109,9 @@ export class AgentsService {
    * Checks an agent's name and secret; the same error for an unknown agent and a wrong secret.
    * On success the versions it stated are recorded (Manage → Nodes shows them).
    */
-  async authenticate(name: string, secret: string, versions?: AgentVersions): Promise<{ name: string; secretVersion: number; cameOnline: boolean }> {
-    const row = await this.#pool.maybeOne(sql.type(z.object({ name: z.string(), secret_hash: z.string(), secret_version: z.number() }))`
-      SELECT name, secret_hash, secret_version FROM agents WHERE lower(name) = lower(${name})`);
+  async authenticate(name: string, secret: string, versions?: AgentVersions): Promise<{ id: number; name: string; secretVersion: number; cameOnline: boolean }> {
+    const row = await this.#pool.maybeOne(sql.type(z.object({ id: z.coerce.number(), name: z.string(), secret_hash: z.string(), secret_version: z.number() }))`
+      SELECT id, name, secret_hash, secret_version FROM agents WHERE lower(name) = lower(${name})`);
     const ok = row ? await verifySecret(row.secret_hash, secret) : await verifyAgainstDecoy(secret);
     if (!row || !ok) throw new UnauthorizedError('Invalid agent name or secret');
     if (versions) {
@@ -119,7 +119,7 @@ export class AgentsService {
         UPDATE agents SET protocol_version = ${versions.protocolVersion}, agent_version = ${versions.agentVersion} WHERE name = ${row.name}`);
     }
     const cameOnline = await this.heartbeat(row.name);
-    return { name: row.name, secretVersion: row.secret_version, cameOnline };
+    return { id: row.id, name: row.name, secretVersion: row.secret_version, cameOnline };
   }
 
   /** Records that the agent is alive (login and every heartbeat); true when it was offline until now. */

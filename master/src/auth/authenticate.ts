@@ -1,7 +1,8 @@
 /**
  * Authentication for everything but the public routes. koa-jwt verifies the signature with the
  * algorithm pinned (so `alg: none` and other algorithms fail) and the expiry; this module then
- * checks the claims against the database, so deleted users and revoked agents are refused at once.
+ * checks the claims against the database, so ended sessions (logout, password change), deleted
+ * users and revoked agents are refused at once. Accounts are found by id, never by name.
  */
 import { createSecretKey } from 'node:crypto';
 import type { Context, Middleware, Next } from 'koa';
@@ -10,10 +11,13 @@ import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { ForbiddenError, UnauthorizedError } from '../errors.ts';
 import type { AuthState, Principal } from './principal.ts';
+import type { SessionsService } from './sessions.ts';
 import { TOKEN_ALGORITHM, type TokenClaims } from './tokens.ts';
 
 const Claims = z.object({
   sub: z.string(),
+  uid: z.number().int(),
+  sid: z.uuid().optional(),
   kind: z.enum(['user', 'agent']),
   role: z.enum(['admin', 'user']).nullable(),
   iat: z.number(),
@@ -21,15 +25,14 @@ const Claims = z.object({
   jti: z.string(),
   auth_time: z.number(),
   ver: z.number().optional(),
-  sid: z.uuid().optional(),
 });
 
-const UserRow = z.object({ id: z.coerce.number(), username: z.string(), role: z.enum(['admin', 'user']) });
 const AgentRow = z.object({ id: z.coerce.number(), name: z.string(), secret_version: z.number() });
 
 export interface AuthenticateOptions {
   key: Buffer;
   pool: DatabasePool;
+  sessions: SessionsService;
   sessionMaxAgeSeconds: number;
   now?: () => number;
   /** Requests that may go on without a token (a token, if sent, is still verified). */
@@ -54,21 +57,21 @@ export function authenticate(opts: AuthenticateOptions): Middleware[] {
     if (now() / 1000 - claims.data.auth_time > opts.sessionMaxAgeSeconds) {
       throw new UnauthorizedError('Session has reached its maximum age; log in again', { invalidToken: true });
     }
-    state.principal = await loadPrincipal(opts.pool, claims.data);
+    state.principal = await loadPrincipal(opts, claims.data);
     return next();
   };
   return [verify, resolve];
 }
 
-async function loadPrincipal(pool: DatabasePool, c: TokenClaims): Promise<Principal> {
+async function loadPrincipal(opts: Pick<AuthenticateOptions, 'pool' | 'sessions'>, c: TokenClaims): Promise<Principal> {
   const common = { authTime: c.auth_time, expiresAt: c.exp, jti: c.jti };
   if (c.kind === 'user') {
-    const user = await pool.maybeOne(sql.type(UserRow)`SELECT id, username, role FROM users WHERE lower(username) = lower(${c.sub})`);
-    if (!user) throw new UnauthorizedError('Token refers to a user who no longer exists', { invalidToken: true });
+    const user = c.sid === undefined ? null : await opts.sessions.user(c.sid, c.uid);
+    if (!user) throw new UnauthorizedError('This session has ended (logged out, password changed or account deleted); log in again', { invalidToken: true });
     // The role comes from the database, not the token, so a demotion takes effect at once.
-    return { kind: 'user', id: user.id, name: user.username, role: user.role, ...common };
+    return { kind: 'user', id: user.id, name: user.username, role: user.role, sessionId: c.sid!, ...common };
   }
-  const agent = await pool.maybeOne(sql.type(AgentRow)`SELECT id, name, secret_version FROM agents WHERE lower(name) = lower(${c.sub})`);
+  const agent = await opts.pool.maybeOne(sql.type(AgentRow)`SELECT id, name, secret_version FROM agents WHERE id = ${c.uid}`);
   if (!agent || agent.secret_version !== c.ver) throw new UnauthorizedError('Agent token has been revoked', { invalidToken: true });
   if (!c.sid) throw new UnauthorizedError('Agent token carries no session; log in again', { invalidToken: true });
   return { kind: 'agent', id: agent.id, name: agent.name, role: null, secretVersion: agent.secret_version, session: c.sid, ...common };

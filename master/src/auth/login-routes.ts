@@ -1,6 +1,7 @@
 /**
  * The login contract fixed by the product brief: POST /login and POST /login-slave answer with
- * `Authorization: Bearer <JWS>` and the same token as a text/plain body. POST /api/token renews.
+ * `Authorization: Bearer <JWS>` and the same token as a text/plain body. POST /api/token renews
+ * (the same session); POST /logout ends a person's session.
  */
 import { randomUUID } from 'node:crypto';
 import Router from '@koa/router';
@@ -12,14 +13,16 @@ import { UnsupportedProtocolError } from '../errors.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { parseInput } from '../http/validate.ts';
 import type { UsersService } from '../users/users.ts';
-import { principalOf } from './authenticate.ts';
+import { principalOf, requireUser } from './authenticate.ts';
 import type { LoginThrottle } from './login-throttle.ts';
+import type { SessionsService } from './sessions.ts';
 import type { TokenIssuer } from './tokens.ts';
 
 export interface LoginDeps {
   users: UsersService;
   agents: AgentsService;
   tokens: TokenIssuer;
+  sessions: SessionsService;
   throttle: LoginThrottle;
   now: () => number;
   events: EventPublisher;
@@ -39,7 +42,7 @@ async function throttled<T>(deps: LoginDeps, kind: string, name: string, ctx: Co
   await deps.throttle.check(kind, name, ctx.ip);
   try {
     const result = await check();
-    await deps.throttle.recordSuccess(kind, name);
+    await deps.throttle.recordSuccess(kind, name, ctx.ip);
     return result;
   } catch (err) {
     if ((err as { status?: number }).status === 401) await deps.throttle.recordFailure(kind, name, ctx.ip);
@@ -54,7 +57,9 @@ export function publicLoginRoutes(deps: LoginDeps): Router {
   router.post('/login', async (ctx) => {
     const { username, password } = parseInput(LoginRequest, ctx.request.body);
     const user = await throttled(deps, 'user', username, ctx, () => deps.users.authenticate(username, password));
-    const { token } = await deps.tokens.issue({ sub: user.username, kind: 'user', role: user.role, authTime: nowSeconds() });
+    const authTime = nowSeconds();
+    const sid = await deps.sessions.start(user.id, authTime);
+    const { token } = await deps.tokens.issue({ sub: user.username, uid: user.id, sid, kind: 'user', role: user.role, authTime });
     sendToken(ctx, token);
   });
 
@@ -67,7 +72,7 @@ export function publicLoginRoutes(deps: LoginDeps): Router {
     // does not gets a new one. Either way, builds of the agent's other sessions are lost.
     const sid = session ?? randomUUID();
     await deps.sessionStarted(agent.name, sid);
-    const { token } = await deps.tokens.issue({ sub: agent.name, kind: 'agent', role: null, authTime: nowSeconds(), ver: agent.secretVersion, sid });
+    const { token } = await deps.tokens.issue({ sub: agent.name, uid: agent.id, kind: 'agent', role: null, authTime: nowSeconds(), ver: agent.secretVersion, sid });
     sendToken(ctx, token);
   });
   return router;
@@ -85,19 +90,30 @@ function checkProtocolVersion(stated: number): void {
   );
 }
 
-/** Authenticated: a fresh 15-minute token for the same session (same auth_time), people and agents alike. */
-export function tokenRenewalRoutes(deps: Pick<LoginDeps, 'tokens'>): Router {
+/**
+ * Authenticated: a fresh 15-minute token for the same session (same auth_time and session id),
+ * people and agents alike; and logout, which ends the session so none of its tokens works again.
+ */
+export function sessionRoutes(deps: Pick<LoginDeps, 'tokens' | 'sessions'>): Router {
   const router = new Router();
   router.post('/api/token', async (ctx) => {
     const p = principalOf(ctx);
     const { token } = await deps.tokens.issue({
       sub: p.name,
+      uid: p.id,
       kind: p.kind,
       role: p.role,
       authTime: p.authTime,
-      ...(p.kind === 'agent' ? { ver: p.secretVersion, sid: p.session } : {}),
+      ...(p.kind === 'agent' ? { ver: p.secretVersion, sid: p.session } : { sid: p.sessionId }),
     });
     sendToken(ctx, token);
+  });
+  // Agents have no session to end: their tokens stop working when their secret is regenerated.
+  router.post('/logout', requireUser, async (ctx) => {
+    const p = principalOf(ctx);
+    if (p.kind === 'user') await deps.sessions.end(p.sessionId);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.status = 204;
   });
   router.get('/api/whoami', async (ctx) => {
     const p = principalOf(ctx);

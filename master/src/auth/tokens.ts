@@ -11,9 +11,16 @@ import type { PrincipalKind, Role } from '../../../shared/src/identity.ts';
 export const TOKEN_LIFETIME_SECONDS = 900;
 export const TOKEN_ALGORITHM = 'HS256';
 
-/** What a valid token says. `role` is null for agents; `ver` is an agent's secret version. */
+/**
+ * What a valid token says. `sub` is the account's name (for display), `uid` its id: a token is
+ * bound to the account, so a new account that takes a deleted one's name does not inherit its
+ * tokens. `sid` is a person's session (sql/0012_sessions.sql) or an agent process's (builds belong to it); `role` is null for agents; `ver` is
+ * an agent's secret version.
+ */
 export interface TokenClaims {
   sub: string;
+  uid: number;
+  sid?: string;
   kind: PrincipalKind;
   role: Role | null;
   iat: number;
@@ -21,18 +28,18 @@ export interface TokenClaims {
   jti: string;
   auth_time: number;
   ver?: number;
-  /** An agent's session: one run of the agent process (builds belong to it, not to the name). */
-  sid?: string;
 }
 
 export interface TokenSubject {
   sub: string;
+  uid: number;
+  /** A person's session id (sql/0012_sessions.sql), or an agent's: one run of the agent process (builds belong to it). */
+  sid?: string;
   kind: PrincipalKind;
   role: Role | null;
   /** When the person or agent last proved who they are (seconds since the epoch). */
   authTime: number;
   ver?: number;
-  sid?: string;
 }
 
 export class TokenIssuer {
@@ -49,6 +56,8 @@ export class TokenIssuer {
     const iat = Math.floor(this.#now() / 1000);
     const claims: TokenClaims = {
       sub: subject.sub,
+      uid: subject.uid,
+      ...(subject.sid === undefined ? {} : { sid: subject.sid }),
       kind: subject.kind,
       role: subject.role,
       iat,
@@ -56,7 +65,6 @@ export class TokenIssuer {
       jti: randomUUID(),
       auth_time: subject.authTime,
       ...(subject.ver === undefined ? {} : { ver: subject.ver }),
-      ...(subject.sid === undefined ? {} : { sid: subject.sid }),
     };
     const token = await new SignJWT({ ...claims }).setProtectedHeader({ alg: TOKEN_ALGORITHM, typ: 'JWT' }).sign(this.key);
     return { token, claims };

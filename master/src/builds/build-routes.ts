@@ -52,8 +52,11 @@ export function buildRoutes(deps: { builds: BuildsService; jobs: JobsService; ar
       queued(ctx, await builds.trigger(ctx.params.name!, parseInput(TriggerBody, ctx.request.body ?? {}).parameters, cause));
       return;
     }
-    // One part per parameter, named after it; file parameters as file parts.
-    const form = await parseTriggerForm(ctx.req, ctx.headers);
+    // One part per parameter, named after it; file parameters as file parts. A missing job, or a
+    // file for what is not a file parameter, is refused before any byte of it is spooled.
+    const { job } = await jobs.find(ctx.params.name!);
+    const fileParameters = new Set(job.parameters.filter((p) => p.type === 'file').map((p) => p.name));
+    const form = await parseTriggerForm(ctx.req, ctx.headers, { fileParameters });
     try {
       queued(ctx, await builds.trigger(ctx.params.name!, form.fields, cause, form.files));
     } finally {

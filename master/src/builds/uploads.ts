@@ -1,17 +1,18 @@
 /**
  * A multipart trigger: one part per parameter, named after it; file parameters as file parts.
- * Files stream to temporary files (size-limited, hashed on the way), never into memory.
+ * Files stream to temporary files (size-limited, hashed on the way), never into memory. What a
+ * request may make the master hold is bounded — field values together, each field, the number of
+ * parts, the files — and the first limit crossed refuses the request at once, the rest unread.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { basename, join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { finished } from 'node:stream/promises';
 import busboy from 'busboy';
 import { sql, type DatabaseTransactionConnection } from 'slonik';
 import { DomainError, ValidationError } from '../errors.ts';
+import { payloadTooLarge, spoolPath, spoolToFile } from '../http/spool.ts';
 
 export interface UploadedFile {
   parameter: string;
@@ -30,8 +31,26 @@ export interface TriggerForm {
 }
 
 export const MAX_UPLOAD_BYTES = 1024 ** 3;
+/** Limits of one multipart trigger besides the size of each file. */
+export const FORM_LIMITS = {
+  /** One text parameter's value. */
+  fieldBytes: 1024 * 1024,
+  /** All text parameters' values together: what the form may make the master hold in memory. */
+  allFieldBytes: 4 * 1024 * 1024,
+  fields: 500,
+  files: 50,
+  /** The whole request, files included (nginx's client_max_body_size is a little more). */
+  requestBytes: MAX_UPLOAD_BYTES + 8 * 1024 * 1024,
+};
 
-export async function parseTriggerForm(req: IncomingMessage, headers: IncomingHttpHeaders, maxFileBytes = MAX_UPLOAD_BYTES): Promise<TriggerForm> {
+export interface TriggerFormOptions {
+  /** The job's file parameters: a file part for any other name is refused before it is read. */
+  fileParameters: ReadonlySet<string>;
+  maxFileBytes?: number;
+}
+
+export async function parseTriggerForm(req: IncomingMessage, headers: IncomingHttpHeaders, opts: TriggerFormOptions): Promise<TriggerForm> {
+  const maxFileBytes = opts.maxFileBytes ?? MAX_UPLOAD_BYTES;
   const fields: Record<string, string> = {};
   const files: UploadedFile[] = [];
   const writes: Promise<void>[] = [];
@@ -39,34 +58,53 @@ export async function parseTriggerForm(req: IncomingMessage, headers: IncomingHt
     await Promise.allSettled(writes);
     await Promise.all(files.map((f) => rm(f.path, { force: true })));
   };
+  const requestTooLarge = () => payloadTooLarge(`A trigger's form is at most ${FORM_LIMITS.requestBytes} bytes`);
   try {
-    const parser = busboy({ headers, limits: { fileSize: maxFileBytes, files: 50, fields: 500, fieldSize: 1024 * 1024, parts: 550 } });
+    if (Number(headers['content-length']) > FORM_LIMITS.requestBytes) throw requestTooLarge();
+    const parser = busboy({ headers, limits: { files: FORM_LIMITS.files, fields: FORM_LIMITS.fields, fieldSize: FORM_LIMITS.fieldBytes, parts: FORM_LIMITS.files + FORM_LIMITS.fields } });
     let failure: Error | undefined;
+    // The first problem ends the parse: nothing more is read from the client or written to disk.
+    const fail = (err: Error) => {
+      if (failure) return;
+      failure = err;
+      req.unpipe(parser);
+      req.pause();
+      parser.destroy(err);
+    };
+    let requestBytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      requestBytes += chunk.length;
+      if (requestBytes > FORM_LIMITS.requestBytes) fail(requestTooLarge());
+    });
+    req.once('close', () => req.complete || fail(new ValidationError('The request ended before its form did')));
+    let fieldBytes = 0;
     parser.on('field', (name, value, info) => {
-      if (info.valueTruncated) failure ??= new ValidationError(`Parameter ${name} is longer than 1 MiB`);
-      if (name in fields) failure ??= new ValidationError(`Parameter ${name} was given twice`);
+      if (info.valueTruncated) return fail(payloadTooLarge(`Parameter ${name} is longer than ${FORM_LIMITS.fieldBytes} bytes`));
+      fieldBytes += Buffer.byteLength(value);
+      if (fieldBytes > FORM_LIMITS.allFieldBytes) return fail(payloadTooLarge(`The parameters of a trigger are at most ${FORM_LIMITS.allFieldBytes} bytes together`));
+      if (name in fields || files.some((f) => f.parameter === name)) return fail(new ValidationError(`Parameter ${name} was given twice`));
       fields[name] = value;
     });
     parser.on('file', (name, stream, info) => {
-      const file: UploadedFile = { parameter: name, fileName: basename(info.filename || name), path: join(tmpdir(), `jonkkins-upload-${randomUUID()}`), size: 0, sha256: '' };
+      const file: UploadedFile = { parameter: name, fileName: basename(info.filename || name), path: spoolPath('upload'), size: 0, sha256: '' };
+      if (!opts.fileParameters.has(name)) fail(new ValidationError(`${name} is not a file parameter`, [{ field: `parameters.${name}`, message: 'not a file parameter' }]));
+      if (name in fields || files.some((f) => f.parameter === name)) fail(new ValidationError(`Parameter ${name} was given twice`));
       files.push(file);
-      const hash = createHash('sha256');
-      stream.on('data', (chunk: Buffer) => {
-        file.size += chunk.length;
-        hash.update(chunk);
-      });
-      stream.on('limit', () => {
-        failure ??= new DomainError(413, 'payload_too_large', `File parameter ${name} is larger than ${maxFileBytes} bytes`);
-      });
-      writes.push(pipeline(stream, createWriteStream(file.path, { mode: 0o600 })).then(() => void (file.sha256 = hash.digest('hex'))));
+      const tooLarge = () => payloadTooLarge(`File parameter ${name} is larger than ${maxFileBytes} bytes`);
+      writes.push(
+        spoolToFile(stream, file.path, maxFileBytes, tooLarge).then(
+          (spooled) => void Object.assign(file, spooled),
+          (err: Error) => fail(err),
+        ),
+      );
     });
-    parser.on('filesLimit', () => (failure ??= new ValidationError('Too many files')));
-    parser.on('fieldsLimit', () => (failure ??= new ValidationError('Too many parameters')));
-    await pipeline(req, parser);
+    parser.on('filesLimit', () => fail(new ValidationError(`A trigger takes at most ${FORM_LIMITS.files} files`)));
+    parser.on('fieldsLimit', () => fail(new ValidationError(`A trigger takes at most ${FORM_LIMITS.fields} parameters`)));
+    parser.on('partsLimit', () => fail(new ValidationError(`A trigger takes at most ${FORM_LIMITS.files + FORM_LIMITS.fields} parts`)));
+    req.pipe(parser);
+    await finished(parser).catch((err: Error) => fail(err));
     await Promise.all(writes);
     if (failure) throw failure;
-    const twice = files.find((f, i) => files.findIndex((g) => g.parameter === f.parameter) !== i || f.parameter in fields);
-    if (twice) throw new ValidationError(`Parameter ${twice.parameter} was given twice`);
     return { fields, files, cleanup };
   } catch (err) {
     await cleanup();

@@ -10,7 +10,7 @@ import type { AuthState } from '../auth/principal.ts';
 import type { BuildsService } from '../builds/builds.ts';
 import { NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
-import type { UsersService } from '../users/users.ts';
+import type { SessionsService } from '../auth/sessions.ts';
 import { canonicalPath, downloadTarget, TICKET_SECONDS, type DownloadTickets } from './download-tickets.ts';
 
 const TicketRequest = z.strictObject({ path: z.string().min(1).max(8192) });
@@ -43,18 +43,17 @@ export function isTicketRequest(ctx: { method: string; query: Record<string, unk
   return typeof ctx.query.ticket === 'string';
 }
 
-export function redeemDownloadTicket(tickets: DownloadTickets, users: UsersService, now: () => number): Middleware {
+export function redeemDownloadTicket(tickets: DownloadTickets, sessions: SessionsService, now: () => number): Middleware {
   return async (ctx, next) => {
     if (!isTicketRequest(ctx)) return next();
     if (ctx.method !== 'GET') throw new UnauthorizedError('A download link works only for GET');
     if (!downloadTarget(ctx.path)) throw new UnauthorizedError('A download link opens only the file it was made for');
     const holder = await tickets.redeem(String(ctx.query.ticket), ctx.path);
-    const user = await users.get(holder.name).catch((err) => {
-      if (err instanceof NotFoundError) throw new UnauthorizedError('This download link belongs to a user who no longer exists');
-      throw err;
-    });
+    // A ticket dies with the session that asked for it (logout, a new password, a deleted account).
+    const user = await sessions.user(holder.sessionId, holder.id);
+    if (!user) throw new UnauthorizedError('This download link belongs to a session that has ended');
     const seconds = Math.floor(now() / 1000);
-    (ctx.state as AuthState).principal = { kind: 'user', id: holder.id, name: user.username, role: user.role, authTime: seconds, expiresAt: seconds + TICKET_SECONDS, jti: 'download-ticket' };
+    (ctx.state as AuthState).principal = { kind: 'user', id: holder.id, name: user.username, role: user.role, authTime: seconds, expiresAt: seconds + TICKET_SECONDS, jti: 'download-ticket', sessionId: holder.sessionId };
     ctx.set('Cache-Control', 'no-store');
     return next();
   };

@@ -42,7 +42,7 @@ export function canonicalPath(path: string): string {
   return path.split('/').map((s) => encodeURIComponent(decodeURIComponent(s))).join('/');
 }
 
-const Stored = z.object({ path: z.string(), principal: z.object({ kind: z.literal('user'), id: z.number(), name: z.string() }) });
+const Stored = z.object({ path: z.string(), principal: z.object({ kind: z.literal('user'), id: z.number(), name: z.string(), sessionId: z.string() }) });
 
 export class DownloadTickets {
   readonly #redis: Redis;
@@ -62,7 +62,7 @@ export class DownloadTickets {
       throw new ValidationError(`Malformed %-escape in '${path}'`, [{ field: 'path', message: 'malformed %-escape' }]);
     }
     const ticket = randomBytes(24).toString('base64url');
-    const stored: z.infer<typeof Stored> = { path: canonical, principal: { kind: 'user', id: principal.id, name: principal.name } };
+    const stored: z.infer<typeof Stored> = { path: canonical, principal: { kind: 'user', id: principal.id, name: principal.name, sessionId: principal.sessionId } };
     await this.#redis.set(this.#prefix + ticket, JSON.stringify(stored), 'EX', TICKET_SECONDS);
     return { ticket, path: canonical };
   }
@@ -71,7 +71,7 @@ export class DownloadTickets {
    * Uses up a ticket for a GET of `path`; returns who it was issued to. An unknown, used or expired
    * ticket, or one for another path, is a 401 (the ticket is used up either way).
    */
-  async redeem(ticket: string, path: string): Promise<{ id: number; name: string }> {
+  async redeem(ticket: string, path: string): Promise<{ id: number; name: string; sessionId: string }> {
     const raw = ticket.length <= 64 ? await this.#redis.getdel(this.#prefix + ticket) : null;
     if (raw === null) throw new UnauthorizedError('This download link has expired or was already used: open it again from its page');
     const stored = Stored.parse(JSON.parse(raw));

@@ -78,6 +78,7 @@ const operations: Record<string, Record<string, unknown>> = {
   '/login': { post: { summary: 'Log in a person', ...anonymous, requestBody: json('LoginRequest'), responses: { 200: tokenAnswer, ...errors(400, 401, 429) } } },
   '/login-slave': { post: { summary: 'Log in an agent', ...anonymous, requestBody: json('AgentLoginRequest'), responses: { 200: tokenAnswer, ...errors(400, 401, 429) } } },
   '/api/token': { post: { summary: 'Renew a still-valid token (same session)', responses: { 200: tokenAnswer, ...errors(401) } } },
+  '/logout': { post: { summary: 'End this session: none of its tokens works again (people only)', responses: { 204: { description: 'Logged out' }, ...errors(401, 403) } } },
   '/api/whoami': { get: { summary: 'Who the token belongs to', responses: { 200: { description: 'OK', ...json('WhoAmI') }, ...errors(401) } } },
   '/api/users': {
     get: { summary: 'The People list', responses: { 200: { description: 'OK', ...list('users', 'User') }, ...errors(401, 403) } },

@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
+import type { AuthState } from '../auth/principal.ts';
 
 export interface SseStream {
   /** Queues one event; false when the client is behind (then await `drained()` before more). */
@@ -11,7 +12,11 @@ export interface SseStream {
   closed: Promise<void>;
 }
 
-/** Turns a request into a server-sent-events stream (unbuffered through nginx, kept alive). */
+/**
+ * Turns a request into a server-sent-events stream (unbuffered through nginx, kept alive). It
+ * lives no longer than the token that opened it: then the client reconnects with its renewed
+ * token, so the stream of a session that ended (logout, password change) stops too.
+ */
 export function openSse(ctx: Context): SseStream {
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
@@ -22,8 +27,11 @@ export function openSse(ctx: Context): SseStream {
   let done: () => void = () => {};
   const closed = new Promise<void>((resolve) => (done = resolve));
   const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), 15_000);
+  const expiresAt = (ctx.state as AuthState).principal?.expiresAt;
+  const expiry = expiresAt === undefined ? undefined : setTimeout(() => stream.end(), Math.max(0, expiresAt * 1000 - Date.now()));
   const finish = () => {
     clearInterval(keepAlive);
+    clearTimeout(expiry);
     done();
   };
   ctx.req.on('close', finish);

@@ -16,7 +16,8 @@ export function jobFileRoutes(jobFiles: JobFilesService): Router {
     ctx.body = { files: await jobFiles.list(ctx.params.name!) };
   });
   r.put('/jobs/:name/files/*path', async (ctx) => {
-    const stored = await jobFiles.put(ctx.params.name!, String(ctx.params.path), ctx.req);
+    const length = ctx.get('content-length');
+    const stored = await jobFiles.put(ctx.params.name!, String(ctx.params.path), ctx.req, length ? { declaredLength: Number(length) } : {});
     ctx.status = stored.created ? 201 : 200;
     ctx.body = { path: stored.path, size: stored.size, sha256: stored.sha256 };
   });

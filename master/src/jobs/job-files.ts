@@ -1,11 +1,17 @@
-/** Files attached to a job (the only owner of job_files); streamed in and out in chunks. */
-import { createHash } from 'node:crypto';
+/**
+ * Files attached to a job (the only owner of job_files); streamed in and out in chunks. An upload
+ * is spooled to a temporary file at the client's pace before a transaction stores it, so a slow
+ * client holds no database connection.
+ */
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { workspacePathProblem } from '../../../shared/src/workspace-path.ts';
-import { DomainError, NotFoundError, ValidationError } from '../errors.ts';
+import { NotFoundError, ValidationError } from '../errors.ts';
 import { readChunks } from '../db/chunk-stream.ts';
+import { payloadTooLarge, spoolPath, spoolToFile } from '../http/spool.ts';
 import type { JobsService } from './jobs.ts';
 
 export const MAX_JOB_FILE_BYTES = 1024 ** 3;
@@ -28,38 +34,33 @@ export class JobFilesService {
     this.#jobs = jobs;
   }
 
-  /** Stores (or replaces) a file from a stream, in one transaction; over `limit` bytes is a 413. */
-  async put(jobName: string, path: string, body: Readable, limit = MAX_JOB_FILE_BYTES): Promise<JobFile & { created: boolean }> {
+  /**
+   * Stores (or replaces) a file from a stream; over `limit` bytes (declared or sent) is a 413, given
+   * as soon as it is known. The bytes go to a temporary file first; the rows are written after.
+   */
+  async put(jobName: string, path: string, body: Readable, opts: { limit?: number; declaredLength?: number } = {}): Promise<JobFile & { created: boolean }> {
+    const limit = opts.limit ?? MAX_JOB_FILE_BYTES;
     checkPath(path);
-    const { id } = await this.#jobs.find(jobName);
-    return this.#pool.transaction(async (tx) => {
-      const created = (await tx.query(sql.unsafe`DELETE FROM job_files WHERE job_id = ${id} AND path = ${path}`)).rowCount === 0;
-      await tx.query(sql.unsafe`INSERT INTO job_files (job_id, path, size, sha256) VALUES (${id}, ${path}, 0, ${'0'.repeat(64)})`);
-      const hash = createHash('sha256');
-      let size = 0;
-      let pending: Buffer[] = [];
-      let pendingBytes = 0;
-      const flush = async () => {
-        if (pendingBytes === 0) return;
-        const data = Buffer.concat(pending);
-        await tx.query(sql.unsafe`INSERT INTO job_file_chunks (job_id, path, start_offset, data) VALUES (${id}, ${path}, ${size - data.length}, ${sql.binary(data)})`);
-        pending = [];
-        pendingBytes = 0;
-      };
-      for await (const chunk of body) {
-        const bytes = chunk as Buffer;
-        size += bytes.length;
-        if (size > limit) throw new DomainError(413, 'payload_too_large', `Job files are limited to ${limit} bytes`);
-        hash.update(bytes);
-        pending.push(bytes);
-        pendingBytes += bytes.length;
-        if (pendingBytes >= CHUNK) await flush();
-      }
-      await flush();
-      const sha256 = hash.digest('hex');
-      await tx.query(sql.unsafe`UPDATE job_files SET size = ${size}, sha256 = ${sha256}, updated_at = now() WHERE job_id = ${id} AND path = ${path}`);
-      return { path, size, sha256, created };
-    });
+    const tooLarge = () => payloadTooLarge(`Job files are limited to ${limit} bytes`);
+    if (opts.declaredLength !== undefined && opts.declaredLength > limit) throw tooLarge();
+    await this.#jobs.find(jobName); // a missing job is a 404 before any byte is read
+    const spooled = spoolPath('job-file');
+    try {
+      const { size, sha256 } = await spoolToFile(body, spooled, limit, tooLarge);
+      return await this.#pool.transaction(async (tx) => {
+        const { id } = await this.#jobs.find(jobName, tx);
+        const created = (await tx.query(sql.unsafe`DELETE FROM job_files WHERE job_id = ${id} AND path = ${path}`)).rowCount === 0;
+        await tx.query(sql.unsafe`INSERT INTO job_files (job_id, path, size, sha256) VALUES (${id}, ${path}, ${size}, ${sha256})`);
+        let offset = 0;
+        for await (const chunk of createReadStream(spooled, { highWaterMark: CHUNK }) as AsyncIterable<Buffer>) {
+          await tx.query(sql.unsafe`INSERT INTO job_file_chunks (job_id, path, start_offset, data) VALUES (${id}, ${path}, ${offset}, ${sql.binary(chunk)})`);
+          offset += chunk.length;
+        }
+        return { path, size, sha256, created };
+      });
+    } finally {
+      await rm(spooled, { force: true });
+    }
   }
 
   async list(jobName: string, conn: CommonQueryMethods = this.#pool): Promise<JobFile[]> {

@@ -1,18 +1,22 @@
 import Router from '@koa/router';
 import { RegisterUserRequest, SecuritySettings, UpdateUserRequest } from '../../../shared/src/identity.ts';
 import { principalOf, requireAdmin, requireUser } from '../auth/authenticate.ts';
+import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { AuthState } from '../auth/principal.ts';
 import { parseInput } from '../http/validate.ts';
 import type { SettingsService } from '../settings/settings.ts';
 import type { UsersService } from './users.ts';
 
 /** People: registration (anonymous only for the first user or with self sign-up), the People list, accounts. */
-export function userRoutes(users: UsersService, settings: SettingsService): Router {
+export function userRoutes(users: UsersService, settings: SettingsService, throttle: LoginThrottle): Router {
   const router = new Router({ prefix: '/api' });
 
   router.post('/users', async (ctx) => {
     const req = parseInput(RegisterUserRequest, ctx.request.body);
-    const user = await users.register((ctx.state as AuthState).principal, req);
+    const by = (ctx.state as AuthState).principal;
+    // Each registration hashes a password: anonymous ones are counted per address.
+    if (!by) await throttle.signUp(ctx.ip);
+    const user = await users.register(by, req);
     ctx.status = 201;
     ctx.set('Location', `/api/users/${encodeURIComponent(user.username)}`);
     ctx.body = user;

@@ -5,6 +5,7 @@ import type { RegisterUserRequest, Role, UpdateUserRequest, User } from '../../.
 import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { hashSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
 import type { Principal } from '../auth/principal.ts';
+import type { SessionsService } from '../auth/sessions.ts';
 import type { SettingsService } from '../settings/settings.ts';
 import type { SetupCode } from './setup-code.ts';
 
@@ -37,11 +38,13 @@ export function toUser(row: UserRow): User {
 export class UsersService {
   readonly #pool: DatabasePool;
   readonly #settings: SettingsService;
+  readonly #sessions: SessionsService;
   readonly #setupCode: SetupCode | undefined;
   /** `setupCode`: what creating the first admin needs (undefined: nothing, the master listens on loopback only). */
-  constructor(pool: DatabasePool, settings: SettingsService, setupCode?: SetupCode) {
+  constructor(pool: DatabasePool, settings: SettingsService, sessions: SessionsService, setupCode?: SetupCode) {
     this.#pool = pool;
     this.#settings = settings;
+    this.#sessions = sessions;
     this.#setupCode = setupCode;
   }
 
@@ -51,22 +54,19 @@ export class UsersService {
    */
   async register(by: Principal | undefined, req: RegisterUserRequest): Promise<User> {
     if (by && by.kind !== 'user') throw new ForbiddenError('Agents may not register users');
-    const passwordHash = await hashSecret(req.password);
+    // Refused before the password is hashed: a refusal must cost less than a hash (argon2 is
+    // made to be dear). The decision is taken again under the lock, where it counts.
     const { selfSignup } = await this.#settings.security();
+    const empty = !(await this.anyExist());
+    roleFor(by, req, empty ? 'empty' : 'users', selfSignup);
+    if (empty) this.#requireSetupCode(req);
+    const passwordHash = await hashSecret(req.password);
     let first = false;
     const user = await this.#pool.transaction(async (tx) => {
       await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
       first = (await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`)) === 0;
-      let role: Role;
-      if (first && this.#setupCode && !this.#setupCode.matches(req.setupCode)) {
-        // Not the file's full path: that would tell anyone who asks where the master keeps its data.
-        throw new UnauthorizedError(`Creating the first admin needs the setup code: it is in the master's log and in secrets/initialAdminPassword under its JONKKINS_HOME`);
-      } else if (first) role = 'admin';
-      else if (by?.role === 'admin') role = req.role ?? 'user';
-      else if (by) throw new ForbiddenError('Only an administrator may create users');
-      else if (selfSignup && !req.role) role = 'user';
-      else if (selfSignup) throw new ForbiddenError('Self sign-up cannot choose a role');
-      else throw new UnauthorizedError('Sign-up is closed: an administrator must create your account');
+      if (first) this.#requireSetupCode(req);
+      const role = roleFor(by, req, first ? 'empty' : 'users', selfSignup);
       const taken = await tx.exists(sql.unsafe`SELECT 1 FROM users WHERE lower(username) = lower(${req.username})`);
       if (taken) throw new ConflictError(`The username '${req.username}' is already taken`);
       const row = await tx.one(sql.type(UserRow)`
@@ -80,7 +80,7 @@ export class UsersService {
   }
 
   /** Checks a username and password; the same error for an unknown user and a wrong password. */
-  async authenticate(username: string, password: string): Promise<User> {
+  async authenticate(username: string, password: string): Promise<User & { id: number }> {
     const row = await this.#pool.maybeOne(
       sql.type(UserRow.extend({ password_hash: z.string() }))`
         SELECT ${USER_COLUMNS}, password_hash FROM users WHERE lower(username) = lower(${username})`,
@@ -90,7 +90,13 @@ export class UsersService {
     const updated = await this.#pool.one(
       sql.type(UserRow)`UPDATE users SET last_login_at = now() WHERE id = ${row.id} RETURNING ${USER_COLUMNS}`,
     );
-    return toUser(updated);
+    return { ...toUser(updated), id: updated.id };
+  }
+
+  #requireSetupCode(req: RegisterUserRequest): void {
+    if (!this.#setupCode || this.#setupCode.matches(req.setupCode)) return;
+    // Not the file's full path: that would tell anyone who asks where the master keeps its data.
+    throw new UnauthorizedError(`Creating the first admin needs the setup code: it is in the master's log and in secrets/initialAdminPassword under its JONKKINS_HOME`);
   }
 
   /** Whether creating the first admin needs the setup code. */
@@ -114,7 +120,10 @@ export class UsersService {
     return toUser(row);
   }
 
-  /** People may change their own name, e-mail and password; admins anyone's, and roles. */
+  /**
+   * People may change their own name, e-mail and password; admins anyone's, and roles. A new
+   * password ends the account's sessions, all but the caller's own when people change their own.
+   */
   async update(by: Principal, username: string, req: UpdateUserRequest): Promise<User> {
     const self = by.kind === 'user' && by.name.toLowerCase() === username.toLowerCase();
     if (by.role !== 'admin' && !self) throw new ForbiddenError('You may only change your own account');
@@ -131,6 +140,7 @@ export class UsersService {
         RETURNING ${USER_COLUMNS}`);
       if (!row) throw new NotFoundError(`No user named '${username}'`);
       await assertAnAdminRemains(tx);
+      if (passwordHash !== null) await this.#sessions.endAllOf(row.id, self && by.kind === 'user' ? by.sessionId : null, tx);
       return toUser(row);
     });
   }
@@ -143,6 +153,16 @@ export class UsersService {
       await assertAnAdminRemains(tx);
     });
   }
+}
+
+/** The role a registration gets, or the reason it is refused. */
+function roleFor(by: Principal | undefined, req: RegisterUserRequest, users: 'empty' | 'users', selfSignup: boolean): Role {
+  if (users === 'empty') return 'admin';
+  if (by?.role === 'admin') return req.role ?? 'user';
+  if (by) throw new ForbiddenError('Only an administrator may create users');
+  if (selfSignup && !req.role) return 'user';
+  if (selfSignup) throw new ForbiddenError('Self sign-up cannot choose a role');
+  throw new UnauthorizedError('Sign-up is closed: an administrator must create your account');
 }
 
 /** Nobody could manage Jonkkins any more without an admin: refuse the change that removes the last. */

@@ -10,11 +10,14 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: ApiErrorDetail[];
-  constructor(status: number, code: string, message: string, details: ApiErrorDetail[] = []) {
+  /** How long the server asks to wait before trying again (a 429's Retry-After), else null. */
+  readonly retryAfterSeconds: number | null;
+  constructor(status: number, code: string, message: string, details: ApiErrorDetail[] = [], retryAfterSeconds: number | null = null) {
     super(message);
     this.status = status;
     this.code = code;
     this.details = details;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   /** The server's message for one field (dotted path), for showing next to that field. */
@@ -53,7 +56,8 @@ export async function send(method: string, path: string, options: RequestOptions
     /* not JSON (e.g. a proxy's error page): keep the status line */
   }
   if (res.status === 401 && !options.anonymous) session.end('expired');
-  throw new ApiError(res.status, error.code, error.message, error.details);
+  const retryAfter = Number(res.headers.get('Retry-After') ?? NaN);
+  throw new ApiError(res.status, error.code, error.message, error.details, Number.isFinite(retryAfter) ? retryAfter : null);
 }
 
 export async function requestJson<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {

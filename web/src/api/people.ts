@@ -11,6 +11,16 @@ export async function login(username: string, password: string): Promise<void> {
   session.start((await res.text()).trim());
 }
 
+/** Ends the session on the server, so its tokens stop working everywhere, then forgets the token here. */
+export async function logout(): Promise<void> {
+  try {
+    if (session.signedIn) await send('POST', '/logout');
+  } catch {
+    // The session had ended already, or the server is away: the token is forgotten all the same.
+  }
+  session.end('logged-out');
+}
+
 export const renewToken = async () => (await (await send('POST', '/api/token')).text()).trim();
 export const setupInfo = () => requestJson<SetupInfo>('GET', '/api/setup', { anonymous: true });
 

@@ -3,7 +3,7 @@
  * (login page when there is no valid token, back to the same page afterwards, background renewal).
  */
 import { LitElement, css, html, nothing } from 'lit';
-import { renewToken } from '../api/people.ts';
+import { logout, renewToken } from '../api/people.ts';
 import { session, type SessionEndReason } from '../api/session.ts';
 import { interceptLinks, match, navigate, type Route } from '../router.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
@@ -73,7 +73,7 @@ export class JkApp extends LitElement {
   }
 
   #logout(): void {
-    session.end('logged-out');
+    void logout();
   }
 
   static override styles = [

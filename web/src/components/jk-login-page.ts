@@ -67,7 +67,7 @@ export class JkLoginPage extends LitElement {
       navigate(this.#next, { replace: true });
     } catch (err) {
       // A refused registration says why (e.g. a wrong setup code); a refused login must not say which half was wrong.
-      this.error = err instanceof ApiError && err.status === 401 && this.mode === 'login' ? 'Invalid username or password.' : (err as Error).message;
+      this.error = err instanceof ApiError && err.status === 401 && this.mode !== 'login' ? err.message : problem(err);
     } finally {
       this.busy = false;
     }
@@ -114,3 +114,20 @@ export class JkLoginPage extends LitElement {
   }
 }
 customElements.define('jk-login-page', JkLoginPage);
+
+/** What the person is told when logging in (or creating the account) failed. */
+function problem(err: unknown): string {
+  if (!(err instanceof ApiError)) return (err as Error).message;
+  if (err.status === 401 && err.code === 'unauthorized' && !/sign-up/i.test(err.message)) return 'Invalid username or password.';
+  if (err.status === 429) {
+    const wait = err.retryAfterSeconds;
+    return wait === null ? 'Too many failed attempts. Please wait before trying again.' : `Too many failed attempts. Try again in ${waitText(wait)}.`;
+  }
+  return err.message;
+}
+
+/** 45 → "45 seconds", 61 → "2 minutes", 900 → "15 minutes". */
+function waitText(seconds: number): string {
+  if (seconds < 90) return `${Math.max(1, Math.ceil(seconds))} second${Math.ceil(seconds) === 1 ? '' : 's'}`;
+  return `${Math.ceil(seconds / 60)} minutes`;
+}

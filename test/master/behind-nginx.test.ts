@@ -1,0 +1,51 @@
+/**
+ * Behind the shipped infra/nginx.conf (the real nginx) with trust in the proxy, the master sees
+ * the address nginx saw, whatever X-Forwarded-For the client sends: "Started by remote host" and
+ * the login throttle cannot be fooled. Also: POST /logout reaches the master through nginx.
+ */
+import test from 'ava';
+import { webRoot } from '../../master/src/server.ts';
+import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { startNginx, type RunningNginx } from '../helpers/nginx.ts';
+import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
+
+let m: TestMaster;
+let nginx: RunningNginx;
+let admin: string;
+test.before(async () => {
+  const dist = webRoot();
+  if (!dist) throw new Error('web/dist is missing: run `npm run build:web`');
+  m = await startTestMaster({ trustProxy: true, throttle: { perName: 3, perAddress: 5, windowSeconds: 600 } });
+  nginx = await startNginx({ masterUrl: m.url, webDist: dist });
+  admin = await bootstrapAdmin(nginx.url);
+  const job = await call(nginx.url, 'POST', '/api/jobs', { token: admin, json: { name: 'deploy', triggers: { remoteToken: 'remote-token-123' } } });
+  if (job.status !== 201) throw new Error(job.text);
+});
+test.after.always(async () => {
+  await nginx?.stop();
+  await m?.close();
+});
+
+test.serial('a forged X-Forwarded-For does not change the remote host of a remote trigger', async (t) => {
+  const res = await call(nginx.url, 'POST', '/api/jobs/deploy/builds?token=remote-token-123', { headers: { 'x-forwarded-for': '6.6.6.6' } });
+  t.is(res.status, 201, res.text);
+  const item = await call(nginx.url, 'GET', `/api/queue/${res.body.queueId}`, { token: admin });
+  t.deepEqual(item.body.causes, ['Started by remote host 127.0.0.1']);
+});
+
+test.serial('POST /logout goes through nginx to the master', async (t) => {
+  const token = (await call(nginx.url, 'POST', '/login', { json: { username: 'admin', password: 'correct horse battery' }, headers: { 'x-forwarded-for': '10.1.1.1' } })).text;
+  t.is((await call(nginx.url, 'POST', '/logout', { token })).status, 204);
+  t.is((await call(nginx.url, 'GET', '/api/whoami', { token })).status, 401);
+});
+
+// Last: it uses up the failures of the one address every request here comes from (nginx's).
+test.serial('rotating forged X-Forwarded-For addresses does not escape the per-address login throttle', async (t) => {
+  for (let i = 0; i < 5; i++) {
+    const res = await call(nginx.url, 'POST', '/login', { json: { username: `nobody-${i}`, password: 'wrong' }, headers: { 'x-forwarded-for': `10.0.0.${i}` } });
+    t.is(res.status, 401);
+  }
+  const blocked = await call(nginx.url, 'POST', '/login', { json: { username: 'nobody-x', password: 'wrong' }, headers: { 'x-forwarded-for': '10.0.0.99' } });
+  t.is(blocked.status, 429);
+  t.truthy(blocked.headers.get('retry-after'));
+});
