@@ -144,10 +144,11 @@ export class ExecutorPool {
       stalledInterval: this.#o.stalledIntervalMs ?? this.#lockMs,
       maxStalledCount: 0,
       autorun: false,
+      skipVersionCheck: true, // INFO is not among an agent's Redis rights (master/src/agents/agent-redis.ts)
     });
     worker.on('error', (err) => this.#warn(`redis:${name}`, `queue ${name}: ${err.message}`));
     void worker.startStalledCheckTimer().catch((err: Error) => this.#warn(`redis:${name}`, `queue ${name}: stalled check: ${err.message}`));
-    const events = new QueueEvents(name, { connection, prefix });
+    const events = new QueueEvents(name, { connection, prefix, skipVersionCheck: true });
     events.on('error', (err) => this.#warn(`events:${name}`, `queue ${name} events: ${err.message}`));
     events.on('waiting', () => this.#waker.wake());
     events.on('delayed', ({ delay }) => this.#wakeAt(Number(delay)));

@@ -14,7 +14,8 @@ import { workQueueJob } from './queue-job.ts';
 import { quietWarnings } from './quiet-warnings.ts';
 import { agentCookie } from './stray-processes.ts';
 import { Waker } from './waker.ts';
-import { chooseQueues, nodeLabels, sameRedis } from './work-config.ts';
+import { chooseQueues, nodeLabels } from '../../shared/src/work-queues.ts';
+import { sameRedis } from './work-config.ts';
 import { Workspaces } from './workspaces.ts';
 
 export interface WorkLog {
@@ -119,7 +120,7 @@ export class WorkLoop {
     if (this.#switching) return; // the next refresh applies it
     const previous = this.#config;
     this.#config = config;
-    const { queues, invalid } = chooseQueues(config, this.#o.name);
+    const { queues, invalid } = chooseQueues(config.queues, config.labels, this.#o.name);
     for (const q of invalid) this.#warn(`queue:${q.name}`, `agent ${this.#o.name}: skipping queue ${q.name}: ${q.error}`);
     if (this.#pool && previous && !sameRedis(previous, config)) {
       const [oldPool, oldRedis] = [this.#pool, this.#redis];
@@ -138,7 +139,8 @@ export class WorkLoop {
       return;
     }
     if (!this.#pool) {
-      this.#redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
+      // No ready check: it runs INFO, which an agent's Redis user may not.
+      this.#redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, enableReadyCheck: false });
       this.#redis.on('error', (err: Error) => this.#warn('redis', `agent ${this.#o.name}: redis: ${err.message}`));
       this.#announcements = this.#redis.duplicate();
       this.#announcements.on('error', () => {}); // the main connection already reports outages

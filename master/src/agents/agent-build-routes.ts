@@ -9,6 +9,8 @@ import type { AgentTriggersService } from '../builds/agent-triggers.ts';
 import { DomainError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { ANY_QUEUE, servableQueueName } from '../queue/build-queue.ts';
+import { chooseQueues } from '../../../shared/src/work-queues.ts';
+import type { AgentRedisAccess } from './agent-redis.ts';
 
 const MAX_LOG_POST = 4 * LOG_BATCH_BYTES;
 
@@ -16,8 +18,8 @@ export interface AgentWorkDeps {
   builds: AgentBuildsService;
   triggers: AgentTriggersService;
   pool: DatabasePool;
-  /** The Redis agents reach the queue at, and BullMQ's key prefix. */
-  redis: { url: string; prefix: string };
+  /** Where each agent reaches the queue, with a Redis user of its own. */
+  agentRedis: AgentRedisAccess;
 }
 
 /**
@@ -47,8 +49,8 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
   };
 
   r.get('/work-config', async (ctx) => {
-    const me = await deps.pool.one(sql.type(z.object({ labels: z.array(z.string()), executors: z.number() }))`
-      SELECT labels, executors FROM agents WHERE name = ${principalOf(ctx).name}`);
+    const me = await deps.pool.one(sql.type(z.object({ name: z.string(), labels: z.array(z.string()), executors: z.number(), secret_version: z.number() }))`
+      SELECT name, labels, executors, secret_version FROM agents WHERE name = ${principalOf(ctx).name}`);
     // Every label expression that jobs use or queued builds still carry.
     const labels = await deps.pool.anyFirst(sql.type(z.object({ label: z.string() }))`
       SELECT DISTINCT label FROM (
@@ -59,12 +61,11 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
       const name = servableQueueName(label);
       if (name !== null) queues.set(name, label);
     }
-    ctx.body = {
-      redis: deps.redis,
-      labels: me.labels,
-      executors: me.executors,
-      queues: [...queues].map(([name, expression]) => ({ name, expression })),
-    } satisfies WorkConfig;
+    const all = [...queues].map(([name, expression]) => ({ name, expression }));
+    // Its Redis user may touch only the queues it works (the same choice the agent makes).
+    const redis = await deps.agentRedis.forAgent({ name: me.name, secretVersion: me.secret_version }, chooseQueues(all, me.labels, me.name).queues);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = { redis, labels: me.labels, executors: me.executors, queues: all } satisfies WorkConfig;
   });
 
   r.post('/builds/:id/start', async (ctx) => {
