@@ -10,14 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
-import { freePort, spawnJonkkins, stopProcess, until, type JonkkinsProcess } from '../helpers/processes.ts';
+import { freePort, runShownCommand, spawnJonkkins, stopProcess, until } from '../helpers/processes.ts';
 import { createTestDatabase } from '../helpers/test-master.ts';
 
-/** The arguments of the UI's `npx jonkkins agent --url '…' --name '…' --secret '…'`. */
-function commandArgs(command: string): string[] {
-  const words = [...command.matchAll(/'((?:[^']|'\\'')*)'|(\S+)/g)].map((m) => (m[1] !== undefined ? m[1].replaceAll(`'\\''`, "'") : m[2]!));
-  return words.slice(words.indexOf('agent'));
-}
 
 test('an agent started with the shown command keeps working across master restarts (same Redis port, or a new one), and one SIGINT stops it within 5 s', async (t) => {
   t.timeout(240_000);
@@ -45,8 +40,8 @@ test('an agent started with the shown command keeps working across master restar
   const admin = await bootstrapAdmin(base);
   const registered = await call(base, 'POST', '/api/agents', { token: admin, json: { name: 'far', executors: 1, labels: [] } });
   t.is(registered.status, 201);
-  let agent: JonkkinsProcess = spawnJonkkins([...commandArgs(registered.body.command), '--workdir', workdir]);
-  t.teardown(() => stopProcess(agent));
+  const agent = runShownCommand(registered.body.command, ['--workdir', workdir]);
+  t.teardown(() => agent.stop());
   t.is((await call(base, 'POST', '/api/jobs', { token: admin, json: { name: 'hello', steps: [{ type: 'shell', script: 'echo "hello $BUILD_NUMBER"' }] } })).status, 201);
   const build = async (what: string): Promise<string | null> => {
     const queued = await call(base, 'POST', '/api/jobs/hello/builds', { token: admin, json: {} });
@@ -57,7 +52,7 @@ test('an agent started with the shown command keeps working across master restar
       result = (await call(base, 'GET', `/api/jobs/hello/builds/${item.build.number}`, { token: admin })).body.result;
       return result !== null;
     }, 45_000, 100).catch((err: Error) => {
-      throw new Error(`${err.message}\nagent:\n${agent.output.stdout}${agent.output.stderr}`);
+      throw new Error(`${err.message}\nagent:\n${agent.output()}`);
     });
     return result;
   };
@@ -79,11 +74,12 @@ test('an agent started with the shown command keeps working across master restar
   t.not(Number(await readFile(join(home, 'redis', 'port'), 'utf8')), redisPort);
   t.is(await build('after Redis moved'), 'SUCCESS');
 
-  // Ctrl-C once, with the Redis it knew gone as well: the agent ends by itself within 5 s.
+  // Ctrl-C once (SIGINT to the foreground process group, as a terminal sends it), with the Redis it
+  // knew gone as well: the agent ends by itself within 5 s.
   t.is(await stopProcess(master), 0);
   const stoppedAt = Date.now();
-  const exited = once(agent, 'exit');
-  agent.kill('SIGINT');
+  const exited = once(agent.child, 'exit');
+  process.kill(-agent.child.pid!, 'SIGINT');
   const [code] = await exited;
   const took = Date.now() - stoppedAt;
   t.log(`SIGINT → agent exited in ${took} ms`);
