@@ -4,11 +4,15 @@
  * credentials the work config hands out. ACL users are Redis-wide: the test master names them by
  * its own prefix and deletes them when it closes.
  */
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import test from 'ava';
 import { Redis } from 'ioredis';
+import { AGENT_REDIS_COMMANDS } from '../../master/src/agents/agent-redis.ts';
 import { WorkConfig } from '../../shared/src/agent-protocol.ts';
 import { startRig, type Rig } from '../helpers/agent-rig.ts';
 import { call } from '../helpers/http.ts';
+import { TEST_REDIS_URL } from '../helpers/test-master.ts';
 
 async function workConfig(rig: Rig): Promise<WorkConfig> {
   const token = (await call(rig.m.url, 'POST', '/login-slave', { json: { name: rig.name, secret: rig.secret } })).text;
@@ -107,4 +111,47 @@ test('a new secret or deleting the agent ends its Redis user and its connections
   t.is(await asAgent(t, after.redis.url).ping(), 'PONG');
   t.is((await call(rig.m.url, 'DELETE', `/api/agents/${rig.name}`, { token: rig.admin })).status, 204);
   await t.throwsAsync(asAgent(t, after.redis.url).ping(), { message: /WRONGPASS|NOAUTH|invalid username-password/i });
+});
+
+test("the README's ACL SETUSER for an operator-made agent user lets real builds run, and JONKKINS_AGENT_REDIS_URL with a user is handed out as it is", async (t) => {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const line = readme.split('\n').map((l) => l.trim()).find((l) => l.startsWith('ACL SETUSER jk-agents '))!;
+  t.deepEqual(line.split(' ').filter((w) => w.startsWith('+')), AGENT_REDIS_COMMANDS.map((c) => `+${c}`), 'the README lists exactly the commands agents need');
+  const prefix = `jk-test:${randomUUID()}:`;
+  const user = `jk-test-agents-${randomUUID()}`;
+  const rules = line.split(' ').slice(3).map((w) => w.replaceAll('jonkkins:', prefix).replace('>PASSWORD', '>operator-pass'));
+  const admin = new Redis(TEST_REDIS_URL);
+  t.teardown(async () => {
+    await admin.call('ACL', 'DELUSER', user);
+    const keys = await admin.keys(`${prefix}*`);
+    if (keys.length > 0) await admin.del(...keys);
+    admin.disconnect();
+  });
+  await admin.call('ACL', 'SETUSER', user, ...rules);
+  const agentUrl = `redis://${user}:operator-pass@127.0.0.1:6379`;
+  const rig = await startRig(t, { master: { redisPrefix: prefix, agentRedisUrl: agentUrl } });
+  t.is((await workConfig(rig)).redis.url, agentUrl);
+  await rig.job('ok', { steps: [{ type: 'shell', script: 'echo hello' }] });
+  const built = await rig.finished(await rig.trigger('ok'));
+  t.is(built.result, 'SUCCESS', built.text);
+  await denied(t, 'PUBLISH events', asAgent(t, agentUrl).publish(`${prefix}events`, '{}'));
+});
+
+test('a master that may not create Redis users and has no JONKKINS_AGENT_REDIS_URL gives agents 503 and says why, never its own credentials', async (t) => {
+  const user = `jk-test-master-${randomUUID()}`;
+  const admin = new Redis(TEST_REDIS_URL);
+  await admin.call('ACL', 'SETUSER', user, 'on', '>master-pass', '~*', '&*', '+@all', '-acl');
+  const restricted = new Redis(`redis://${user}:master-pass@127.0.0.1:6379`, { maxRetriesPerRequest: null });
+  t.teardown(async () => {
+    restricted.disconnect();
+    await admin.call('ACL', 'DELUSER', user);
+    admin.disconnect();
+  });
+  const rig = await startRig(t, { master: { redis: restricted, agentRedisUrl: 'redis://127.0.0.1:6379' } }); // its agent logs in, but gets no work
+  const m = rig.m;
+  const token = (await call(m.url, 'POST', '/login-slave', { json: { name: rig.name, secret: rig.secret } })).text;
+  const res = await call(m.url, 'GET', '/api/agent/work-config', { token });
+  t.is(res.status, 503);
+  t.regex(res.body.error.message, /JONKKINS_AGENT_REDIS_URL/);
+  t.false(res.text.includes('master-pass'));
 });
