@@ -1,9 +1,9 @@
 /**
  * No environment or command line a build step can read holds the agent's secret: a step reads
- * /proc/<agent pid>/{environ,cmdline} and those of the process that launched the agent, for
+ * /proc/<pid>/{environ,cmdline} of the agent, of what launched it and of everything above, for
  * `jonkkins agent` given its secret every way it takes one, and for `jonkkins start`'s local agent.
  */
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
@@ -11,14 +11,17 @@ import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { freePort, runShownCommand, spawnJonkkins, stopProcess, until } from '../helpers/processes.ts';
 import { createTestDatabase, startTestMaster } from '../helpers/test-master.ts';
 
-/** Copies what the step can read of its agent (its parent) and of the agent's launcher into the workspace. */
+/**
+ * Copies what the step can read of each of its ancestors — the agent's step launcher, the agent,
+ * whatever launched the agent, and on up — into the workspace as ancestor.<n>.{environ,cmdline}.
+ */
 const SPY = `#!/bin/sh
-agent=$PPID
-launcher=$(sed 's/^.*) //' /proc/$agent/stat | cut -d' ' -f2)
-cp /proc/$agent/environ agent.environ; cp /proc/$agent/cmdline agent.cmdline
-cp /proc/$launcher/environ launcher.environ; cp /proc/$launcher/cmdline launcher.cmdline
-echo "agent $agent launcher $launcher"`;
-const FILES = ['agent.environ', 'agent.cmdline', 'launcher.environ', 'launcher.cmdline'];
+pid=$PPID; n=0
+while [ "$pid" -gt 1 ] && [ $n -lt 8 ]; do
+  cp /proc/$pid/environ ancestor.$n.environ; cp /proc/$pid/cmdline ancestor.$n.cmdline
+  pid=$(sed 's/^.*) //' /proc/$pid/stat | cut -d' ' -f2); n=$((n + 1))
+done
+echo "read $n ancestors"`;
 
 async function spied(t: ExecutionContext, base: string, admin: string, workspace: string, output: () => string): Promise<Record<string, string>> {
   if ((await call(base, 'GET', '/api/jobs/spy', { token: admin })).status === 404) {
@@ -29,11 +32,12 @@ async function spied(t: ExecutionContext, base: string, admin: string, workspace
   await until('the spy build to finish', async () => {
     const n = (await call(base, 'GET', `/api/queue/${queueId}`, { token: admin })).body.build?.number;
     return n !== undefined && (build = (await call(base, 'GET', `/api/jobs/spy/builds/${n}`, { token: admin })).body).result !== null;
-  }, 45_000).catch((err: Error) => {
+  }, 90_000).catch((err: Error) => {
     throw new Error(`${err.message}\n${output()}`);
   });
   t.is(build.result, 'SUCCESS');
-  return Object.fromEntries(await Promise.all(FILES.map(async (f) => [f, await readFile(join(workspace, 'spy', f), 'latin1')])));
+  const files = (await readdir(join(workspace, 'spy'))).filter((f) => f.startsWith('ancestor.')).sort();
+  return Object.fromEntries(await Promise.all(files.map(async (f) => [f, await readFile(join(workspace, 'spy', f), 'latin1')])));
 }
 
 const ways: Array<[string, (url: string, name: string, secret: string, workdir: string) => { stop(): Promise<unknown>; output(): string }]> = [
@@ -49,7 +53,7 @@ const ways: Array<[string, (url: string, name: string, secret: string, workdir: 
 ];
 
 for (const [how, start] of ways) {
-  test(`given its secret by ${how}, the agent's secret is in no environment or command line a step can read`, async (t) => {
+  test.serial(`given its secret by ${how}, the agent's secret is in no environment or command line a step can read`, async (t) => {
     const m = await startTestMaster();
     t.teardown(() => m.close());
     const admin = await bootstrapAdmin(m.url);
@@ -60,11 +64,11 @@ for (const [how, start] of ways) {
     t.teardown(() => agent.stop());
     const seen = await spied(t, m.url, admin, join(workdir, 'workspace'), agent.output);
     for (const [file, text] of Object.entries(seen)) t.false(text.includes(body.secret), `${file} holds the secret`);
-    t.true(seen['agent.cmdline']!.includes('agent'), 'the step did read the agent');
+    t.true(Object.values(seen).some((text) => text.includes('\0agent\0')), 'the step did read the agent and what is above it');
   });
 }
 
-test("jonkkins start's local agent gets its secret through no environment or command line, nor the master's secrets", async (t) => {
+test.serial("jonkkins start's local agent gets its secret through no environment or command line, nor the master's secrets", async (t) => {
   t.timeout(120_000);
   const home = await mkdtemp(join(tmpdir(), 'jk-home-'));
   const db = await createTestDatabase();
@@ -79,7 +83,7 @@ test("jonkkins start's local agent gets its secret through no environment or com
   t.teardown(() => stopProcess(master));
   await until('/healthz to answer 200', async () => (await call(base, 'GET', '/healthz')).status === 200, 60_000);
   const admin = await bootstrapAdmin(base);
-  await until('the local agent to be online', async () => (await call(base, 'GET', '/api/agents/local', { token: admin })).body.online === true).catch((err: Error) => {
+  await until('the local agent to be online', async () => (await call(base, 'GET', '/api/agents/local', { token: admin })).body.online === true, 60_000).catch((err: Error) => {
     throw new Error(`${err.message}\n${master.output.stdout}${master.output.stderr}`);
   });
   const seen = await spied(t, base, admin, join(home, 'agent', 'workspace'), () => master.output.stdout + master.output.stderr);
@@ -88,8 +92,13 @@ test("jonkkins start's local agent gets its secret through no environment or com
     t.false(/(^|\0)JONKKINS_AGENT_SECRET=/.test(text), `${file} has JONKKINS_AGENT_SECRET`);
     t.false(/(^|\0)--secret(\0|=)/.test(text), `${file} has --secret`);
   }
-  for (const f of ['agent.environ', 'agent.cmdline']) {
-    t.false(seen[f]!.includes(signing), `${f} holds the master's signing secret`);
-    t.false(seen[f]!.includes(db.url), `${f} holds the master's DATABASE_URL`);
+  // Below the master (the step launcher, the agent), not even the master's own secrets.
+  const masterAt = Object.keys(seen).find((f) => f.endsWith('.cmdline') && seen[f]!.includes('\0start\0'))!;
+  t.truthy(masterAt, 'the step did read up to the master');
+  for (let n = 0; n < Number(masterAt.split('.')[1]); n++) {
+    for (const part of ['environ', 'cmdline']) {
+      t.false(seen[`ancestor.${n}.${part}`]!.includes(signing), `ancestor ${n} ${part} holds the master's signing secret`);
+      t.false(seen[`ancestor.${n}.${part}`]!.includes(db.url), `ancestor ${n} ${part} holds the master's DATABASE_URL`);
+    }
   }
 });

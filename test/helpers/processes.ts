@@ -46,13 +46,15 @@ export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promis
 }
 
 /**
- * The agent command the UI shows, run by /bin/sh in a process group of its own (as from a terminal),
+ * The agent command the UI shows, typed into /bin/sh in a process group of its own (as in a terminal),
  * with `npx jonkkins` meaning this checkout's bin and `extra` arguments appended.
  */
 export function runShownCommand(command: string, extra: string[] = [], env: Record<string, string> = {}) {
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   const line = `${command.replace('npx jonkkins', `${quote(process.execPath)} ${quote(JONKKINS_BIN)}`)} ${extra.map(quote).join(' ')}`;
-  const child = spawn('/bin/sh', ['-c', line], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env } });
+  // Typed into a shell rather than given with -c, so that the shell's own command line does not carry it.
+  const child = spawn('/bin/sh', [], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env } });
+  child.stdin!.end(`${line}\n`);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
