@@ -49,8 +49,8 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
   };
 
   r.get('/work-config', async (ctx) => {
-    const me = await deps.pool.one(sql.type(z.object({ name: z.string(), labels: z.array(z.string()), executors: z.number(), secret_version: z.number() }))`
-      SELECT name, labels, executors, secret_version FROM agents WHERE name = ${principalOf(ctx).name}`);
+    const me = await deps.pool.one(sql.type(z.object({ id: z.coerce.number(), name: z.string(), labels: z.array(z.string()), executors: z.number(), secret_version: z.number() }))`
+      SELECT id, name, labels, executors, secret_version FROM agents WHERE name = ${principalOf(ctx).name}`);
     // Every label expression that jobs use or queued builds still carry.
     const labels = await deps.pool.anyFirst(sql.type(z.object({ label: z.string() }))`
       SELECT DISTINCT label FROM (
@@ -63,7 +63,7 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
     }
     const all = [...queues].map(([name, expression]) => ({ name, expression }));
     // Its Redis user may touch only the queues it works (the same choice the agent makes).
-    const redis = await deps.agentRedis.forAgent({ name: me.name, secretVersion: me.secret_version }, chooseQueues(all, me.labels, me.name).queues);
+    const redis = await deps.agentRedis.forAgent({ id: me.id, name: me.name, secretVersion: me.secret_version }, chooseQueues(all, me.labels, me.name).queues);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { redis, labels: me.labels, executors: me.executors, queues: all } satisfies WorkConfig;
   });

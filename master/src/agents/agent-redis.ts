@@ -8,8 +8,8 @@
  *    their Lua scripts (Redis checks a script's calls against the caller's rights too);
  *  - SUBSCRIBE on the "work config changed" channel alone: no PUBLISH anywhere, so no forged live
  *    events; no admin, keyspace-wide or dangerous command (FLUSHALL, KEYS, CONFIG, ACL, INFO…).
- * Its password is derived from the signing key, the agent's name and its secret's version, so every
- * master computes the same one and a new secret makes a new password. The user is (re)written on
+ * Its password is derived from the signing key, the agent's name, row and secret version, so every
+ * master computes the same one, and a new secret or a re-registered name makes a new password. The user is (re)written on
  * every work-config read, which also brings it back after Redis lost its memory (a restart) and
  * follows the agent's queues as labels and jobs change. A deleted agent or a new secret deletes the
  * user, which also drops its open connections.
@@ -82,11 +82,11 @@ export class AgentRedisAccess {
   }
 
   /** The agent's URL and prefix, after making sure its Redis user exists with exactly these queues. */
-  async forAgent(agent: { name: string; secretVersion: number }, queues: readonly string[]): Promise<AgentRedis> {
+  async forAgent(agent: { id: number; name: string; secretVersion: number }, queues: readonly string[]): Promise<AgentRedis> {
     const prefix = this.#o.queuePrefix;
     if (this.#fixed) return { url: this.#o.agentUrl, prefix };
     const user = this.userName(agent.name);
-    const password = createHmac('sha256', this.#o.signingKey).update(`agent-redis\0${user}\0${agent.secretVersion}`).digest('hex');
+    const password = createHmac('sha256', this.#o.signingKey).update(`agent-redis\0${user}\0${agent.id}\0${agent.secretVersion}`).digest('hex');
     const rules = [
       'reset', 'on', `#${createHash('sha256').update(password).digest('hex')}`,
       ...queues.map((q) => `~${globEscape(`${prefix}:${q}:`)}*`),
