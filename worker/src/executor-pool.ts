@@ -54,7 +54,7 @@ interface QueueEntry {
 const DEFAULT_LOCK_MS = 30_000;
 const DEFAULT_POLL_MS = 250;
 const REDIS_TROUBLE_WAIT_MS = 1000;
-const CLOSE_MS = 2000;
+const CLOSE_MS = 1000;
 
 export class ExecutorPool {
   readonly #o: ExecutorPoolOptions;
