@@ -63,7 +63,8 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
     }
     const all = [...queues].map(([name, expression]) => ({ name, expression }));
     // Its Redis user may touch only the queues it works (the same choice the agent makes).
-    const redis = await deps.agentRedis.forAgent({ id: me.id, name: me.name, secretVersion: me.secret_version }, chooseQueues(all, me.labels, me.name).queues);
+    const still = () => deps.pool.exists(sql.unsafe`SELECT 1 FROM agents WHERE id = ${me.id} AND secret_version = ${me.secret_version}`);
+    const redis = await deps.agentRedis.forAgent({ id: me.id, name: me.name, secretVersion: me.secret_version }, chooseQueues(all, me.labels, me.name).queues, still);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { redis, labels: me.labels, executors: me.executors, queues: all } satisfies WorkConfig;
   });

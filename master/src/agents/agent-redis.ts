@@ -20,7 +20,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { workConfigChannel } from '../../../shared/src/agent-protocol.ts';
-import { DomainError } from '../errors.ts';
+import { DomainError, UnauthorizedError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
 /**
@@ -76,16 +76,25 @@ export class AgentRedisAccess {
     this.#userTag = agentUserTag(opts.queuePrefix);
   }
 
-  /** The agent's Redis user name on this master's prefix. */
-  userName(agent: string): string {
-    return `${this.#userTag}${agent.toLowerCase()}`;
+  /**
+   * The agent's Redis user name on this master's prefix: one per registration and secret, so that a
+   * work-config read still in flight for an old secret can only bring back that old user, which the
+   * check after it deletes again. `+` is in no agent name.
+   */
+  userName(agent: { id: number; name: string; secretVersion: number }): string {
+    return `${this.#agentTag(agent.name)}${agent.id}+${agent.secretVersion}`;
+  }
+
+  #agentTag(name: string): string {
+    return `${this.#userTag}${name.toLowerCase()}+`;
   }
 
   /** The agent's URL and prefix, after making sure its Redis user exists with exactly these queues. */
-  async forAgent(agent: { id: number; name: string; secretVersion: number }, queues: readonly string[]): Promise<AgentRedis> {
+  /** `current` answers whether the agent still has this registration and secret (read after the user is written). */
+  async forAgent(agent: { id: number; name: string; secretVersion: number }, queues: readonly string[], current: () => Promise<boolean>): Promise<AgentRedis> {
     const prefix = this.#o.queuePrefix;
     if (this.#fixed) return { url: this.#o.agentUrl, prefix };
-    const user = this.userName(agent.name);
+    const user = this.userName(agent);
     const password = createHmac('sha256', this.#o.signingKey).update(`agent-redis\0${user}\0${agent.id}\0${agent.secretVersion}`).digest('hex');
     const rules = [
       'reset', 'on', `#${createHash('sha256').update(password).digest('hex')}`,
@@ -98,16 +107,26 @@ export class AgentRedisAccess {
     } catch (err) {
       throw this.#refused(err as Error);
     }
+    if (!(await current())) {
+      // The secret changed (or the agent went) while this request ran: its revoke may have come first.
+      await this.#o.admin.call('ACL', 'DELUSER', user);
+      throw new UnauthorizedError('The agent\'s secret changed; log in again');
+    }
     const url = new URL(this.#o.agentUrl);
     url.username = user;
     url.password = password;
     return { url: url.toString(), prefix };
   }
 
-  /** Deletes the agent's user, dropping its connections (the agent was deleted or got a new secret). */
+  /** Deletes the agent's users, dropping their connections (the agent was deleted or got a new secret). */
   async revoke(agent: string): Promise<void> {
     if (this.#fixed) return;
-    await this.#o.admin.call('ACL', 'DELUSER', this.userName(agent)).catch((err: Error) => this.#o.log.warn({ err: err.message, agent }, 'could not delete the agent\'s Redis user'));
+    try {
+      const users = ((await this.#o.admin.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith(this.#agentTag(agent)));
+      if (users.length > 0) await this.#o.admin.call('ACL', 'DELUSER', ...users);
+    } catch (err) {
+      this.#o.log.warn({ err: (err as Error).message, agent }, "could not delete the agent's Redis users");
+    }
   }
 
   #refused(err: Error): DomainError {
