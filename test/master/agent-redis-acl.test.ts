@@ -11,11 +11,11 @@ import { Redis } from 'ioredis';
 import { AGENT_REDIS_COMMANDS } from '../../master/src/agents/agent-redis.ts';
 import { WorkConfig } from '../../shared/src/agent-protocol.ts';
 import { startRig, type Rig } from '../helpers/agent-rig.ts';
-import { call } from '../helpers/http.ts';
+import { agentLogin, call } from '../helpers/http.ts';
 import { TEST_REDIS_URL } from '../helpers/test-master.ts';
 
 async function workConfig(rig: Rig): Promise<WorkConfig> {
-  const token = (await call(rig.m.url, 'POST', '/login-slave', { json: { name: rig.name, secret: rig.secret } })).text;
+  const token = (await call(rig.m.url, 'POST', '/login-slave', { json: agentLogin(rig.name, rig.secret) })).text;
   const res = await call(rig.m.url, 'GET', '/api/agent/work-config', { token });
   if (res.status !== 200) throw new Error(`work-config: ${res.status} ${res.text}`);
   return WorkConfig.parse(res.body);
@@ -149,7 +149,7 @@ test('a master that may not create Redis users and has no JONKKINS_AGENT_REDIS_U
   });
   const rig = await startRig(t, { master: { redis: restricted, agentRedisUrl: 'redis://127.0.0.1:6379' } }); // its agent logs in, but gets no work
   const m = rig.m;
-  const token = (await call(m.url, 'POST', '/login-slave', { json: { name: rig.name, secret: rig.secret } })).text;
+  const token = (await call(m.url, 'POST', '/login-slave', { json: agentLogin(rig.name, rig.secret) })).text;
   const res = await call(m.url, 'GET', '/api/agent/work-config', { token });
   t.is(res.status, 503);
   t.regex(res.body.error.message, /JONKKINS_AGENT_REDIS_URL/);
