@@ -3,9 +3,10 @@
  * 78 bad configuration (an environment variable).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { ConfigError, loadConfig, type Config } from '../master/src/config.ts';
@@ -38,7 +39,7 @@ const HELP: Record<string, string> = {
 Commands:
   start     master, one local agent and the UI, on embedded defaults   (what npm start runs)
   master    the master alone
-  agent     an agent alone: jonkkins agent --url URL --name NAME --secret SECRET
+  agent     an agent alone: jonkkins agent --url URL --name NAME --secret-stdin
   migrate   apply database migrations and exit
 
 Run "jonkkins <command> --help" for a command's options. Configuration comes from
@@ -52,16 +53,20 @@ REDIS_URL it runs private PostgreSQL and Redis servers with their data under JON
   master: `Usage: jonkkins master
 
 Starts the master alone (REST API, UI, login) on PORT. Agents connect to it with jonkkins agent.`,
-  agent: `Usage: jonkkins agent --url URL --name NAME (--secret SECRET | --secret-file FILE) [--workdir DIR]
+  agent: `Usage: jonkkins agent --url URL --name NAME (--secret-stdin | --secret-file FILE | --secret SECRET) [--workdir DIR]
 
 Logs in to the master as an agent and keeps its connection alive. Every option can also come
 from the environment: JONKKINS_AGENT_URL, JONKKINS_AGENT_NAME, JONKKINS_AGENT_SECRET,
-JONKKINS_AGENT_WORKDIR. Prefer --secret-file or the variable: --secret is visible in ps.
-  --url URL           the master, e.g. http://ci.example.com:8080
-  --name NAME         the agent's name, as registered by an admin
-  --secret SECRET     the secret shown when the agent was registered
-  --secret-file FILE  read the secret from FILE
-  --workdir DIR       where workspaces go (default ~/.jonkkins-agent)`,
+JONKKINS_AGENT_WORKDIR. Prefer --secret-stdin or --secret-file: a secret given with --secret or
+JONKKINS_AGENT_SECRET is moved out of the agent's command line and environment at start (the
+agent restarts itself in place), but whatever launched it still holds it.
+  --url URL             the master, e.g. http://ci.example.com:8080
+  --name NAME           the agent's name, as registered by an admin
+  --secret-stdin        read the secret from the first line of standard input
+  --secret-file FILE    read the secret from FILE
+  --delete-secret-file  delete FILE once read
+  --secret SECRET       the secret shown when the agent was registered
+  --workdir DIR         where workspaces go (default ~/.jonkkins-agent)`,
   migrate: `Usage: jonkkins migrate
 
 Applies pending database migrations (sql/) to DATABASE_URL, or to the embedded database.`,
@@ -97,17 +102,19 @@ async function runMaster(config: Config, log: Logger, localAgent?: { executors: 
   const master = await startMaster(config, log);
   let agent: ChildProcess | undefined;
   if (localAgent) {
-    // A fresh secret every start: it only ever lives in this process and the child's environment.
+    // A fresh secret every start: it lives in this process and the agent's memory only (its standard
+    // input hands it over), never in an environment or a command line that a build step could read.
     const agents = new AgentsService(master.pool);
     const known = await agents.list();
     const existing = known.find((a) => a.name === LOCAL_AGENT);
     const { secret } = existing
       ? await agents.update(LOCAL_AGENT, { executors: localAgent.executors }).then(() => agents.regenerateSecret(LOCAL_AGENT))
       : await agents.register({ name: LOCAL_AGENT, executors: localAgent.executors, labels: [], description: 'Runs on the machine of the master (jonkkins start)' });
-    agent = spawn(process.execPath, [fileURLToPath(new URL('jonkkins.js', import.meta.url)), 'agent', '--url', master.localUrl, '--name', LOCAL_AGENT], {
-      env: { ...process.env, JONKKINS_AGENT_SECRET: secret, JONKKINS_AGENT_WORKDIR: resolve(config.home, 'agent') },
-      stdio: ['ignore', 'inherit', 'inherit'],
+    agent = spawn(process.execPath, [fileURLToPath(new URL('jonkkins.js', import.meta.url)), 'agent', '--url', master.localUrl, '--name', LOCAL_AGENT, '--secret-stdin'], {
+      env: { ...withoutMasterSecrets(process.env), JONKKINS_AGENT_WORKDIR: resolve(config.home, 'agent') },
+      stdio: ['pipe', 'inherit', 'inherit'],
     });
+    agent.stdin!.end(`${secret}\n`);
     agent.on('exit', (code, signal) => log.warn(`local agent exited (${signal ?? code})`));
   }
   return untilSignal(async () => {
@@ -119,12 +126,51 @@ async function runMaster(config: Config, log: Logger, localAgent?: { executors: 
   });
 }
 
+/** The master's own configuration secrets, which the local agent (and so its builds) must not inherit. */
+const MASTER_SECRETS = ['JONKKINS_SECRET', 'DATABASE_URL', 'REDIS_URL', 'JONKKINS_AGENT_REDIS_URL', 'JONKKINS_AGENT_SECRET'];
+function withoutMasterSecrets(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !MASTER_SECRETS.includes(name)));
+}
+
+/** The first line of standard input (at most 4 KiB), e.g. the secret `jonkkins start` writes. */
+async function readStdinLine(): Promise<string> {
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n') || text.length > 4096) break;
+  }
+  process.stdin.destroy();
+  return text.split('\n')[0]!.trim();
+}
+
+/**
+ * A secret given on the command line or in the environment is readable there by every build step
+ * (/proc/<pid>/cmdline, /proc/<pid>/environ, which keep what the process started with). So the
+ * agent starts itself again in place (same pid), handing the secret over in a 0600 file that the
+ * new image reads and deletes, with neither the --secret argument nor JONKKINS_AGENT_SECRET.
+ */
+function restartWithoutSecret(args: string[], secret: string): void {
+  if (typeof process.execve !== 'function') return; // an older Node: it stays where it was given
+  const file = join(tmpdir(), `jonkkins-agent-secret-${randomBytes(12).toString('hex')}`);
+  writeFileSync(file, `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  const kept: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--secret') i++; // and its value
+    else if (!a.startsWith('--secret=')) kept.push(a);
+  }
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k, value]) => k !== 'JONKKINS_AGENT_SECRET' && value !== undefined)) as Record<string, string>;
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, process.argv[1]!, 'agent', ...kept, '--secret-file', file, '--delete-secret-file'], env);
+}
+
 async function runAgent(args: string[]): Promise<number> {
   const v = parse('agent', args, {
     url: { type: 'string' },
     name: { type: 'string' },
     secret: { type: 'string' },
     'secret-file': { type: 'string' },
+    'secret-stdin': { type: 'boolean' },
+    'delete-secret-file': { type: 'boolean' },
     workdir: { type: 'string' },
   });
   if (v.help) return showHelp('agent');
@@ -132,11 +178,18 @@ async function runAgent(args: string[]): Promise<number> {
   const url = v.url ?? env.JONKKINS_AGENT_URL;
   const name = v.name ?? env.JONKKINS_AGENT_NAME;
   const secretFile = v['secret-file'];
-  const secret = v.secret ?? (secretFile ? readFileSync(secretFile, 'utf8').trim() : env.JONKKINS_AGENT_SECRET);
+  let secret: string | undefined;
+  if (secretFile) {
+    secret = readFileSync(secretFile, 'utf8').trim();
+    if (v['delete-secret-file']) rmSync(secretFile, { force: true });
+  } else if (v['secret-stdin']) secret = await readStdinLine();
+  else secret = v.secret ?? env.JONKKINS_AGENT_SECRET;
   if (!url) throw new UsageError('--url is required (or JONKKINS_AGENT_URL)');
   if (!/^https?:\/\/[^/]/.test(url)) throw new UsageError(`--url must be an http(s) URL, got "${url}"`);
   if (!name) throw new UsageError('--name is required (or JONKKINS_AGENT_NAME)');
-  if (!secret) throw new UsageError('--secret or --secret-file is required (or JONKKINS_AGENT_SECRET)');
+  if (!secret) throw new UsageError('--secret-stdin, --secret-file or --secret is required (or JONKKINS_AGENT_SECRET)');
+  if (!secretFile && !v['secret-stdin']) restartWithoutSecret(args, secret);
+  delete process.env.JONKKINS_AGENT_SECRET; // builds never get it (agentEnvironment drops it too)
   const log = createLogger(loadConfig().logLevel, 'jonkkins-agent');
   await loadStepKinds(true);
   const { CredentialsRefusedError, startAgent } = await import('../worker/src/agent.ts');

@@ -9,6 +9,7 @@ import Koa from 'koa';
 import serveStatic from 'koa-static';
 import type { DatabasePool } from 'slonik';
 import type { RawPool } from './db/raw-pool.ts';
+import { AgentRedisAccess } from './agents/agent-redis.ts';
 import { agentRoutes } from './agents/agent-routes.ts';
 import { AgentsService } from './agents/agents.ts';
 import { authenticate } from './auth/authenticate.ts';
@@ -74,7 +75,7 @@ export interface AppDeps {
   staticDir?: string;
   /** The configured public URL (ends in /), until an admin saves another in the System settings: BUILD_URL and friends. */
   publicUrl: string;
-  /** The Redis URL agents reach the build queue at. */
+  /** The Redis URL agents reach the build queue at: without a user, each agent gets one of its own (agent-redis.ts). */
   agentRedisUrl: string;
   /** Where build artifacts are kept on disk (`$JONKKINS_HOME/artifacts`; tests give a temp dir). */
   artifactsDir: string;
@@ -95,6 +96,7 @@ export interface AppServices {
   builds: BuildsService;
   /** Every route of the app's routers (what /api/openapi.json documents). */
   routes: Route[];
+  agentRedis: AgentRedisAccess;
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
@@ -117,6 +119,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const views = new ViewsService(deps.pool);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
   const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
+  const agentRedis = new AgentRedisAccess({ admin: deps.redis, agentUrl: deps.agentRedisUrl, queuePrefix: queue.prefix, signingKey: deps.signingKey, log: deps.log });
   const publicUrl = () => settings.publicUrl();
   const queueing = new BuildQueueing(secrets);
   const downstream = new DownstreamTriggers(jobs, queueing);
@@ -172,7 +175,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     sessionRoutes({ tokens, sessions }),
     userRoutes(users, settings, throttle),
     systemSettingsRoutes(settings),
-    agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl()),
+    agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl(), agentRedis),
     eventRoutes(events),
     consoleRoutes(consoles),
     cronRoutes(),
@@ -185,11 +188,11 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),
     agentArtifactRoutes(artifacts),
-    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, redis: { url: deps.agentRedisUrl, prefix: queue.prefix } }),
+    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, agentRedis }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis } });
 }
 
 /**

@@ -26,6 +26,9 @@ const EnvSchema = z.object({
   JONKKINS_HOME: z.string().min(1).default(resolve(homedir(), '.jonkkins')),
   DATABASE_URL: url(/^postgres(ql)?:$/, 'postgres://user:pass@host:5432/db').optional(),
   REDIS_URL: url(/^rediss?:$/, 'redis://host:6379/0').optional(),
+  JONKKINS_REDIS_HOST: z.string().min(1).default('127.0.0.1'),
+  JONKKINS_REDIS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535, 'must be a port number').optional(),
+  JONKKINS_AGENT_REDIS_URL: url(/^rediss?:$/, 'redis://ci.example.com:6379/0').optional(),
   JONKKINS_URL: url(/^https?:$/, 'https://ci.example.com/').optional(),
   JONKKINS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -39,6 +42,10 @@ export interface Config {
   home: string;
   databaseUrl: string | undefined;
   redisUrl: string | undefined;
+  /** The embedded Redis (no REDIS_URL): the address it binds, and its port (default: kept across restarts). */
+  embeddedRedis: { host: string; port: number | undefined };
+  /** Where agents connect to Redis, when not the master's Redis address (agent-redis.ts). */
+  agentRedisUrl: string | undefined;
   /** The public URL people and agents reach the master at, always ending in `/`. */
   publicUrl: string;
   secret: string | undefined;
@@ -69,6 +76,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     home: resolve(e.JONKKINS_HOME),
     databaseUrl: e.DATABASE_URL,
     redisUrl: e.REDIS_URL,
+    embeddedRedis: { host: e.JONKKINS_REDIS_HOST, port: e.JONKKINS_REDIS_PORT },
+    agentRedisUrl: e.JONKKINS_AGENT_REDIS_URL,
     publicUrl: publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`,
     secret: e.JONKKINS_SECRET,
     logLevel: e.LOG_LEVEL,

@@ -39,6 +39,14 @@ export interface RunningMaster {
   close(): Promise<void>;
 }
 
+/** The URL without user and password: agents never get the master's. */
+function withoutCredentials(url: string): string {
+  const u = new URL(url);
+  u.username = '';
+  u.password = '';
+  return u.toString();
+}
+
 /** Hides the password of a connection URL for logs. */
 export function redactUrl(url: string): string {
   const u = new URL(url);
@@ -51,6 +59,8 @@ export interface Services {
   /** The database takes COPY FROM STDIN (all but the embedded PGlite fallback). */
   databaseCopies: boolean;
   redisUrl: string;
+  /** Where agents reach Redis, without credentials unless the operator put a user in JONKKINS_AGENT_REDIS_URL. */
+  agentRedisUrl: string;
   stop(): Promise<void>;
 }
 
@@ -72,13 +82,16 @@ export async function startServices(config: Config, log: Logger, need: { redis: 
       databaseCopies = pg.kind !== 'pglite';
     }
     let redisUrl = config.redisUrl ?? '';
+    let agentRedisUrl = config.redisUrl ? withoutCredentials(config.redisUrl) : '';
     if (config.redisUrl) log.info(`Redis: ${redactUrl(config.redisUrl)} (REDIS_URL)`);
     else if (need.redis) {
-      const redis = await startEmbeddedRedis({ home: config.home, log });
+      const redis = await startEmbeddedRedis({ home: config.home, log, ...config.embeddedRedis, advertiseHost: new URL(config.publicUrl).hostname });
       stops.push(redis.stop);
       redisUrl = redis.url;
+      agentRedisUrl = redis.agentUrl;
     }
-    return { databaseUrl, databaseCopies, redisUrl, stop };
+    if (config.agentRedisUrl) agentRedisUrl = config.agentRedisUrl;
+    return { databaseUrl, databaseCopies, redisUrl, agentRedisUrl, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -119,7 +132,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       sessionMaxAgeSeconds: config.sessionMaxAgeSeconds,
       staticDir,
       publicUrl: config.publicUrl,
-      agentRedisUrl: services.redisUrl,
+      agentRedisUrl: services.agentRedisUrl,
       artifactsDir: join(config.home, 'artifacts'),
       setupCode,
     });

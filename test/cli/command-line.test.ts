@@ -22,7 +22,7 @@ const usageErrors: [string[], RegExp][] = [
   [['agent', '--name', 'a', '--secret', 's'], /^jonkkins: --url is required/],
   [['agent', '--url', 'ftp://x', '--name', 'a', '--secret', 's'], /^jonkkins: --url must be an http\(s\) URL/],
   [['agent', '--url', 'http://127.0.0.1:1', '--secret', 's'], /^jonkkins: --name is required/],
-  [['agent', '--url', 'http://127.0.0.1:1', '--name', 'a'], /^jonkkins: --secret or --secret-file is required/],
+  [['agent', '--url', 'http://127.0.0.1:1', '--name', 'a'], /^jonkkins: --secret-stdin, --secret-file or --secret is required/],
 ];
 for (const [args, message] of usageErrors) {
   test(`jonkkins ${args.join(' ')} → one-line usage error, exit 2`, async (t) => {

@@ -11,6 +11,7 @@ import type { ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { startAgent, type AgentOptions, type RunningAgent } from '../../worker/src/agent.ts';
+import type { AppDeps } from '../../master/src/app.ts';
 import type { MaintenanceOptions } from '../../master/src/maintenance.ts';
 import { bootstrapAdmin, call } from './http.ts';
 import { until } from './processes.ts';
@@ -23,6 +24,8 @@ export interface RigOptions {
   maintenance?: MaintenanceOptions;
   /** Extra startAgent options (heartbeatMs…). */
   agent?: Partial<AgentOptions>;
+  /** Overrides of the master's dependencies (createApp). */
+  master?: Partial<AppDeps>;
 }
 
 export interface FinishedBuild {
@@ -63,7 +66,7 @@ export interface Rig {
 }
 
 export async function startRig(t: ExecutionContext, opts: RigOptions = {}): Promise<Rig> {
-  const m = await startTestMaster({}, { maintenance: opts.maintenance });
+  const m = await startTestMaster(opts.master, { maintenance: opts.maintenance });
   const workdir = await mkdtemp(join(tmpdir(), 'jk-agent-'));
   const agents: RunningAgent[] = [];
   t.teardown(async () => {

@@ -45,6 +45,33 @@ export async function stopProcess(child: ChildProcess, graceMs = 15_000): Promis
   return code;
 }
 
+/**
+ * The agent command the UI shows, typed into /bin/sh in a process group of its own (as in a terminal),
+ * with `npx jonkkins` meaning this checkout's bin and `extra` arguments appended.
+ */
+export function runShownCommand(command: string, extra: string[] = [], env: Record<string, string> = {}) {
+  const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+  const line = `${command.replace('npx jonkkins', `${quote(process.execPath)} ${quote(JONKKINS_BIN)}`)} ${extra.map(quote).join(' ')}`;
+  // Typed into a shell rather than given with -c, so that the shell's own command line does not carry it.
+  const child = spawn('/bin/sh', [], { detached: true, stdio: ['pipe', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', LOG_LEVEL: 'info', ...env } });
+  child.stdin!.end(`${line}\n`);
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  return {
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = once(child, 'exit');
+      process.kill(-child.pid!, 'SIGTERM');
+      const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer().listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -19,6 +19,7 @@ import { createDatabasePool, type DatabasePool } from '../../master/src/db/pool.
 import { RawPool } from '../../master/src/db/raw-pool.ts';
 import { migrate } from '../../master/src/db/migrate.ts';
 import { createLogger } from '../../master/src/log.ts';
+import { agentUserTag } from '../../master/src/agents/agent-redis.ts';
 
 export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -163,9 +164,12 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
     },
     async close() {
       await down();
+      const users = (await redis.call('ACL', 'USERS')) as string[];
       for (const prefix of prefixes) {
         const keys = await redis.keys(`${prefix}*`);
         if (keys.length > 0) await redis.del(...keys);
+        const agentUsers = users.filter((u) => u.startsWith(agentUserTag(`${prefix}bull`))); // Redis-wide: each master's own
+        if (agentUsers.length > 0) await redis.call('ACL', 'DELUSER', ...agentUsers);
       }
       redis.disconnect();
       await db.drop();

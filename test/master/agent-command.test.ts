@@ -24,22 +24,22 @@ test('shell quoting survives quotes, spaces, $ and backslashes', (t) => {
   for (const value of ["it's", "''", 'a b', '$HOME `id` $(id)', 'back\\slash', '"', '', 'x\ny']) {
     t.is(execFileSync('/bin/sh', ['-c', `printf %s ${shellQuote(value)}`], { encoding: 'utf8' }), value);
   }
-  t.is(agentCommand("http://h/it's/", 'b-1', 's'), `npx jonkkins agent --url 'http://h/it'\\''s/' --name 'b-1' --secret 's'`);
+  t.is(agentCommand("http://h/it's/", 'b-1', 's'), `printf '%s\\n' 's' | npx jonkkins agent --url 'http://h/it'\\''s/' --name 'b-1' --secret-stdin`);
 });
 
 test.serial('registering an agent answers with its command line, against the public URL', async (t) => {
   const res = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'build-1', executors: 1 } });
   t.is(res.status, 201);
-  t.is(res.body.command, `npx jonkkins agent --url 'http://jonkkins.test/' --name 'build-1' --secret '${res.body.secret}'`);
+  t.is(res.body.command, `printf '%s\\n' '${res.body.secret}' | npx jonkkins agent --url 'http://jonkkins.test/' --name 'build-1' --secret-stdin`);
   const regen = await call(m.url, 'POST', '/api/agents/build-1/secret', { token: admin });
-  t.is(regen.body.command, `npx jonkkins agent --url 'http://jonkkins.test/' --name 'build-1' --secret '${regen.body.secret}'`);
+  t.is(regen.body.command, `printf '%s\\n' '${regen.body.secret}' | npx jonkkins agent --url 'http://jonkkins.test/' --name 'build-1' --secret-stdin`);
   t.false('command' in (await call(m.url, 'GET', '/api/agents/build-1', { token: admin })).body);
 });
 
 test.serial('the command, run by a shell in the project, starts an agent that comes online', async (t) => {
   await call(m.url, 'PUT', '/api/settings/system', { token: admin, json: { publicUrl: m.url } });
   const res = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'runs-for-real', executors: 1 } });
-  t.true(res.body.command.startsWith(`npx jonkkins agent --url '${m.url}/'`));
+  t.true(res.body.command.endsWith(`| npx jonkkins agent --url '${m.url}/' --name 'runs-for-real' --secret-stdin`));
   const home = await mkdtemp(join(tmpdir(), 'jk-agent-home-'));
   // Its own process group, so that npx and the agent under it stop together.
   const child = spawn('/bin/sh', ['-c', res.body.command], {

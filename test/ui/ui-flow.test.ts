@@ -157,7 +157,7 @@ test.serial('Manage → Nodes → New Node shows the secret once with a command 
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   const command = (await page.locator('[data-testid="agent-command"]').innerText()).trim();
   await shot('12-new-node');
-  t.regex(command, /^npx jonkkins agent --url '[^']+' --name 'from-ui' --secret '[^']+'$/);
+  t.regex(command, /^printf '%s\\n' '[^']+' \| npx jonkkins agent --url '[^']+' --name 'from-ui' --secret-stdin$/);
   const workdir = await mkdtemp(join(tmpdir(), 'jk-ui-agent-'));
   // Exactly the command shown, run by a shell in a checkout; its own process group, so npx and
   // the agent under it stop together.

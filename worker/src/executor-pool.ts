@@ -54,6 +54,7 @@ interface QueueEntry {
 const DEFAULT_LOCK_MS = 30_000;
 const DEFAULT_POLL_MS = 250;
 const REDIS_TROUBLE_WAIT_MS = 1000;
+const CLOSE_MS = 1000;
 
 export class ExecutorPool {
   readonly #o: ExecutorPoolOptions;
@@ -128,11 +129,10 @@ export class ExecutorPool {
     this.#waker.wake();
     clearTimeout(this.#dueTimer);
     while (this.#tasks.size > 0) await Promise.allSettled([...this.#tasks]);
-    // A getNextJob stuck on an unreachable Redis must not hold the shutdown for ever.
-    await Promise.race([this.#loop, new Promise((r) => setTimeout(r, 2000).unref())]);
     const entries = [...this.#queues.values(), ...this.#retired];
     this.#queues.clear();
-    await Promise.allSettled(entries.map((e) => this.#close(e)));
+    // A getNextJob stuck on an unreachable Redis must not hold the shutdown for ever; closing meanwhile is safe (#start gives back what comes).
+    await Promise.allSettled([Promise.race([this.#loop, new Promise((r) => setTimeout(r, CLOSE_MS).unref())]), ...entries.map((e) => this.#close(e))]);
   }
 
   #open(name: string): QueueEntry {
@@ -144,10 +144,11 @@ export class ExecutorPool {
       stalledInterval: this.#o.stalledIntervalMs ?? this.#lockMs,
       maxStalledCount: 0,
       autorun: false,
+      skipVersionCheck: true, // INFO is not among an agent's Redis rights (master/src/agents/agent-redis.ts)
     });
     worker.on('error', (err) => this.#warn(`redis:${name}`, `queue ${name}: ${err.message}`));
     void worker.startStalledCheckTimer().catch((err: Error) => this.#warn(`redis:${name}`, `queue ${name}: stalled check: ${err.message}`));
-    const events = new QueueEvents(name, { connection, prefix });
+    const events = new QueueEvents(name, { connection, prefix, skipVersionCheck: true });
     events.on('error', (err) => this.#warn(`events:${name}`, `queue ${name} events: ${err.message}`));
     events.on('waiting', () => this.#waker.wake());
     events.on('delayed', ({ delay }) => this.#wakeAt(Number(delay)));
@@ -158,7 +159,9 @@ export class ExecutorPool {
 
   #close(entry: QueueEntry): Promise<void> {
     entry.closed ??= (async () => {
-      await Promise.allSettled([entry.worker.close(), entry.events.close()]);
+      // Closing waits for Redis to answer: an unreachable one must not hold a stop or a switch for ever.
+      const closing = Promise.allSettled([entry.worker.close(), entry.events.close()]);
+      await Promise.race([closing, new Promise((r) => setTimeout(r, CLOSE_MS).unref())]);
       this.#retired.delete(entry);
     })();
     return entry.closed;

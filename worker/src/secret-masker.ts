@@ -8,7 +8,11 @@
  * of the quoted secrets, longest first). A chunk's tail is held back only while it could still
  * become a secret: the held bytes are a proper prefix of some secret, so at most
  * (longest secret − 1) bytes, and usually none.
+ *
+ * Each secret is also masked in the forms a shell writes it back out quoted (shell-quoted.ts):
+ * a `-x` trace re-quotes a password with a space or a quote.
  */
+import { shellQuotedForms } from './shell-quoted.ts';
 
 export const MASK = Buffer.from('****');
 const EMPTY = Buffer.alloc(0);
@@ -18,7 +22,7 @@ export class SecretMasker {
   #held: Buffer = Buffer.alloc(0);
 
   constructor(secrets: Iterable<string>) {
-    const unique = new Set([...secrets].filter((s) => s.length > 0));
+    const unique = new Set([...secrets].filter((s) => s.length > 0).flatMap((s) => [s, ...shellQuotedForms(s)]));
     // Longest first, so that on a tie in position the longest secret wins.
     this.#secrets = [...unique].map((s) => Buffer.from(s, 'utf8')).sort((a, b) => b.length - a.length);
   }

@@ -1,8 +1,11 @@
 /**
  * The agent's work side (protocol step 2): reads the work config every WORK_CONFIG_REFRESH_MS,
  * keeps a Redis connection and an executor pool over the queues this agent matches, and runs
- * each queue job it takes as a build. Stopping stops fetching, aborts the running builds, lets
- * them report (for at most `stopGraceMs` of trouble with the master), and closes Redis.
+ * each queue job it takes as a build. When Redis cannot be reached or refuses its user, it asks
+ * the master again at once (at most every REASK_MS): the queue may have moved (an embedded Redis on
+ * another port) or its user be due again (Redis restarted). Stopping stops fetching, aborts the
+ * running builds, lets them report (for at most `stopGraceMs` of trouble with the master), and
+ * closes Redis, never waiting on an unreachable one.
  */
 import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,8 +17,14 @@ import { workQueueJob } from './queue-job.ts';
 import { quietWarnings } from './quiet-warnings.ts';
 import { agentCookie } from './stray-processes.ts';
 import { Waker } from './waker.ts';
-import { chooseQueues, nodeLabels, sameRedis } from './work-config.ts';
+import { chooseQueues, nodeLabels } from '../../shared/src/work-queues.ts';
+import { sameRedis } from './work-config.ts';
 import { Workspaces } from './workspaces.ts';
+
+/** The least time between two work-config reads that Redis trouble asks for. */
+const REASK_MS = 1000;
+/** How long closing a Redis connection may wait for its QUIT before it is cut. */
+const QUIT_MS = 1000;
 
 export interface WorkLog {
   info(msg: string): void;
@@ -53,6 +62,7 @@ export class WorkLoop {
   #draining: ExecutorPool | undefined;
   #stopped = false;
   #loop: Promise<void> | undefined;
+  #lastRead = 0;
   readonly #warn: (kind: string, message: string) => void;
 
   constructor(opts: WorkLoopOptions) {
@@ -94,7 +104,7 @@ export class WorkLoop {
       await this.#switching;
       await this.#pool?.stop();
       this.#announcements?.disconnect();
-      await this.#redis?.quit().catch(() => this.#redis?.disconnect());
+      if (this.#redis) await closeRedis(this.#redis);
     } finally {
       clearTimeout(giveUp);
     }
@@ -104,6 +114,7 @@ export class WorkLoop {
     const refreshMs = this.#o.refreshMs ?? WORK_CONFIG_REFRESH_MS;
     while (!this.#stopped) {
       try {
+        this.#lastRead = Date.now();
         const config = await this.#o.client.workConfig();
         if (!this.#stopped) this.#apply(config);
       } catch (err) {
@@ -119,7 +130,7 @@ export class WorkLoop {
     if (this.#switching) return; // the next refresh applies it
     const previous = this.#config;
     this.#config = config;
-    const { queues, invalid } = chooseQueues(config, this.#o.name);
+    const { queues, invalid } = chooseQueues(config.queues, config.labels, this.#o.name);
     for (const q of invalid) this.#warn(`queue:${q.name}`, `agent ${this.#o.name}: skipping queue ${q.name}: ${q.error}`);
     if (this.#pool && previous && !sameRedis(previous, config)) {
       const [oldPool, oldRedis] = [this.#pool, this.#redis];
@@ -130,7 +141,7 @@ export class WorkLoop {
       this.#o.log.info(`agent ${this.#o.name}: the queue moved to ${config.redis.url}; switching once the running builds end`);
       this.#switching = (async () => {
         await oldPool.stop({ abort: false });
-        await oldRedis?.quit().catch(() => oldRedis.disconnect());
+        if (oldRedis) await closeRedis(oldRedis);
       })().finally(() => {
         this.#switching = this.#draining = undefined;
         this.#waker.wake();
@@ -138,8 +149,12 @@ export class WorkLoop {
       return;
     }
     if (!this.#pool) {
-      this.#redis = new Redis(config.redis.url, { maxRetriesPerRequest: null });
-      this.#redis.on('error', (err: Error) => this.#warn('redis', `agent ${this.#o.name}: redis: ${err.message}`));
+      // No ready check: it runs INFO, which an agent's Redis user may not.
+      this.#redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, enableReadyCheck: false });
+      this.#redis.on('error', (err: Error) => {
+        this.#warn('redis', `agent ${this.#o.name}: redis: ${err.message}`);
+        this.#reask();
+      });
       this.#announcements = this.#redis.duplicate();
       this.#announcements.on('error', () => {}); // the main connection already reports outages
       this.#announcements.on('message', () => this.#waker.wake());
@@ -165,4 +180,22 @@ export class WorkLoop {
     this.#pool.setExecutors(config.executors);
     this.#pool.setQueues(queues);
   }
+
+  /** Redis is away or refuses us: read the work config now rather than at the next refresh. */
+  #reask(): void {
+    if (this.#stopped) return;
+    const wait = this.#lastRead + REASK_MS - Date.now();
+    if (wait <= 0) this.#waker.wake();
+    else setTimeout(() => this.#waker.wake(), wait).unref();
+  }
+}
+
+/** QUIT when connected (bounded: Redis may go away meanwhile), else just drop the connection. */
+async function closeRedis(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') {
+    const cut = setTimeout(() => redis.disconnect(), QUIT_MS);
+    await redis.quit().catch(() => {});
+    clearTimeout(cut);
+  }
+  redis.disconnect();
 }

@@ -6,14 +6,15 @@ import type { AgentBuildsService } from '../builds/agent-builds.ts';
 import type { AgentTriggersService } from '../builds/agent-triggers.ts';
 import { DomainError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
+import type { AgentRedisAccess } from './agent-redis.ts';
 
 const MAX_LOG_POST = 4 * LOG_BATCH_BYTES;
 
 export interface AgentWorkDeps {
   builds: AgentBuildsService;
   triggers: AgentTriggersService;
-  /** The Redis agents reach the queue at, and BullMQ's key prefix. */
-  redis: { url: string; prefix: string };
+  /** Where each agent reaches the queue, with a Redis user of its own. */
+  agentRedis: AgentRedisAccess;
 }
 
 /**
@@ -43,7 +44,8 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
   };
 
   r.get('/work-config', async (ctx) => {
-    ctx.body = await deps.builds.workConfig(agentOf(ctx).name, deps.redis);
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await deps.builds.workConfig(agentOf(ctx).name, (agent, queues, current) => deps.agentRedis.forAgent(agent, queues, current));
   });
 
   r.post('/builds/:id/start', async (ctx) => {

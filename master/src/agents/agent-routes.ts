@@ -8,6 +8,7 @@ import { busyExecutors } from '../builds/estimates.ts';
 import type { DatabasePool } from '../db/pool.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { agentCommand } from './agent-command.ts';
+import type { AgentRedisAccess } from './agent-redis.ts';
 import type { AgentsService } from './agents.ts';
 
 /** Managing agents (people: anyone may look, admins change) and the agent API (agents only). */
@@ -18,6 +19,7 @@ export function agentRoutes(
   events: EventPublisher,
   onWorkConfigChange: () => void,
   publicUrl: () => Promise<string>,
+  agentRedis: AgentRedisAccess,
 ): Router {
   const router = new Router({ prefix: '/api' });
 
@@ -52,10 +54,14 @@ export function agentRoutes(
   });
   router.post('/agents/:name/secret', requireAdmin, async (ctx) => {
     ctx.set('Cache-Control', 'no-store');
-    ctx.body = await withCommand(await agents.regenerateSecret(ctx.params.name!));
+    const agent = await agents.regenerateSecret(ctx.params.name!);
+    await agentRedis.revoke(agent.name); // the old secret's Redis connections go too
+    ctx.body = await withCommand(agent);
   });
   router.delete('/agents/:name', requireAdmin, async (ctx) => {
-    await agents.delete(ctx.params.name!);
+    const { name } = await agents.get(ctx.params.name!);
+    await agents.delete(name);
+    await agentRedis.revoke(name);
     ctx.status = 204;
   });
 

@@ -7,6 +7,7 @@
 import type { Readable } from 'node:stream';
 import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
+import { chooseQueues } from '../../../shared/src/work-queues.ts';
 import type { BuildControl, BuildSpec, FinishRequest, WorkConfig } from '../../../shared/src/agent-protocol.ts';
 import { ANY_QUEUE, servableQueueName } from '../queue/build-queue.ts';
 import { describeCauses } from '../../../shared/src/build.ts';
@@ -28,6 +29,10 @@ import type { SecretBox } from '../secret-box.ts';
 export type { AgentRef } from './build-rows.ts';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
+
+
+/** Gives an agent its own Redis user for the queues it works (agents/agent-redis.ts). */
+export type AgentRedisFor = (agent: { id: number; name: string; secretVersion: number }, queues: readonly string[], current: () => Promise<boolean>) => Promise<WorkConfig['redis']>;
 
 /** A build row locked for its start, with the calling agent's labels and executors (null: no such agent). */
 const StartRow = BuildRow.extend({ agent_labels: z.array(z.string()).nullable(), agent_executors: z.number().nullable() });
@@ -73,9 +78,13 @@ export class AgentBuildsService {
   }
 
   /** What the agent works: its labels and executors, and every queue a job or a queued build needs. */
-  async workConfig(name: string, redis: WorkConfig['redis']): Promise<WorkConfig> {
-    const me = await this.#pool.maybeOne(sql.type(z.object({ labels: z.array(z.string()), executors: z.number() }))`
-      SELECT labels, executors FROM agents WHERE name = ${name}`);
+  /**
+   * What an agent works: its labels and executors, every queue, and (from `redisFor`) a Redis user
+   * of its own that may touch only the queues it matches (the same choice the agent makes).
+   */
+  async workConfig(name: string, redisFor: AgentRedisFor): Promise<WorkConfig> {
+    const me = await this.#pool.maybeOne(sql.type(z.object({ id: z.coerce.number(), labels: z.array(z.string()), executors: z.number(), secret_version: z.number() }))`
+      SELECT id, labels, executors, secret_version FROM agents WHERE name = ${name}`);
     if (!me) throw new ForbiddenError('Unknown agent');
     // Every label expression that jobs use or queued builds still carry.
     const labels = await this.#pool.anyFirst(sql.type(z.object({ label: z.string() }))`
@@ -87,7 +96,11 @@ export class AgentBuildsService {
       const queue = servableQueueName(label);
       if (queue !== null) queues.set(queue, label);
     }
-    return { redis, labels: me.labels, executors: me.executors, queues: [...queues].map(([name, expression]) => ({ name, expression })) };
+    const all = [...queues].map(([queue, expression]) => ({ name: queue, expression }));
+    // A secret changed while this was read: the user written for the old one is deleted again.
+    const still = () => this.#pool.exists(sql.unsafe`SELECT 1 FROM agents WHERE id = ${me.id} AND secret_version = ${me.secret_version}`);
+    const redis = await redisFor({ id: me.id, name, secretVersion: me.secret_version }, chooseQueues(all, me.labels, name).queues, still);
+    return { redis, labels: me.labels, executors: me.executors, queues: all };
   }
 
   /** Moves a queued build to running for this agent's session, exactly once, and returns what it needs to run it. */

@@ -1,16 +1,27 @@
-// Embedded Redis for `jonkkins start` without REDIS_URL: a private redis-server child on 127.0.0.1
-// whose data (an AOF, fsynced every second) lives under JONKKINS_HOME/redis and so survives restarts.
-// It has no password: any local user can connect.
+// Embedded Redis for `jonkkins start` without REDIS_URL: a private redis-server child whose data (an
+// AOF, fsynced every second) lives under JONKKINS_HOME/redis and so survives restarts. It keeps its
+// port across restarts (JONKKINS_HOME/redis/port), so agents keep reaching it after the master
+// restarts. It binds 127.0.0.1 unless told otherwise (JONKKINS_REDIS_HOST, for agents on other
+// machines). Its default user — the master's — has a password kept in JONKKINS_HOME/redis
+// (mode 0600, handed to redis-server in a 0600 config file, never on a command line); agents get
+// users of their own (master/src/agents/agent-redis.ts).
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import type { Logger } from '../log.ts';
 import { findBinary, freePort, isAlive, pathDirs, runsProgram, sleep, tail } from './binaries.ts';
 
 export interface EmbeddedRedis {
+  /** The master's URL, with the default user's password. */
   url: string;
+  /** Where agents reach it, without credentials (each agent gets a user of its own). */
+  agentUrl: string;
+  port: number;
   stop(): Promise<void>;
 }
 export interface EmbeddedRedisOptions {
@@ -18,9 +29,15 @@ export interface EmbeddedRedisOptions {
   log: Logger;
   /** Where to look for redis-server; default: $PATH, then /usr/bin, /usr/sbin, /usr/local/bin. */
   binDirs?: string[];
+  /** The address to bind (default 127.0.0.1; 0.0.0.0 or a machine's address for agents elsewhere). */
+  host?: string;
+  /** The port (default: the one it had last time, else a free one, which is then kept). */
+  port?: number;
+  /** The host name agents are told for a non-loopback bind address such as 0.0.0.0 (default: this machine's name). */
+  advertiseHost?: string;
 }
 
-export async function startEmbeddedRedis({ home, log, binDirs }: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
+export async function startEmbeddedRedis({ home, log, binDirs, host = '127.0.0.1', port: fixedPort, advertiseHost }: EmbeddedRedisOptions): Promise<EmbeddedRedis> {
   const bin = findBinary('redis-server', binDirs ?? pathDirs(['/usr/bin', '/usr/sbin', '/usr/local/bin']));
   if (!bin) {
     throw new Error('redis-server was not found on PATH or in /usr/bin, /usr/sbin, /usr/local/bin: install it (apt-get install redis-server on Debian/Ubuntu) or set REDIS_URL to an existing Redis.');
@@ -29,12 +46,20 @@ export async function startEmbeddedRedis({ home, log, binDirs }: EmbeddedRedisOp
   const dir = join(home, 'redis');
   const logFile = join(home, 'redis.log');
   const pidFile = join(dir, 'redis-server.pid');
-  await mkdir(dir, { recursive: true });
+  const portFile = join(dir, 'port');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   await stopLeftover(pidFile, log); // two servers appending to one AOF would corrupt it
+  const password = await keptPassword(join(dir, 'password'));
+  const confFile = join(dir, 'redis.conf');
+  await writeFile(confFile, `requirepass ${password}\n`, { mode: 0o600 });
+  const lastPort = fixedPort ?? (Number(await readFile(portFile, 'utf8').catch(() => '')) || undefined);
+  const wildcard = host === '0.0.0.0' || host === '::';
+  const connectHost = wildcard ? '127.0.0.1' : host;
 
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort(); // may be taken before redis binds it, hence the retries
-    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
+    // The last port first (agents know it); a fresh one if it is taken now (agents then ask the master again).
+    const port = attempt === 1 && lastPort ? lastPort : await freePort(connectHost); // may be taken before redis binds it, hence the retries
+    const args = [confFile, '--port', String(port), '--bind', host, '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec',
       '--save', '', '--daemonize', 'no', '--logfile', logFile, '--pidfile', pidFile];
     // detached: its own process group, so a Ctrl-C aimed at jonkkins does not kill Redis before stop() runs.
     const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
@@ -51,37 +76,65 @@ export async function startEmbeddedRedis({ home, log, binDirs }: EmbeddedRedisOp
         resolve();
       });
     });
-    ready = await waitForPing(port, () => exited);
+    const server = { host: connectHost, port, password };
+    ready = await waitForPing(server, () => exited);
     if (!ready) {
       if (!exited) child.kill('SIGKILL');
       await exit;
-      if (attempt < 3) continue;
+      if (fixedPort) throw new Error(`redis-server did not start on ${host}:${fixedPort} (JONKKINS_REDIS_PORT): ${(stderr || tail(logFile)).trim()}`);
+      if (attempt === 1 && lastPort) log.warn({ port: lastPort }, 'embedded Redis: its port is taken now; taking another (agents ask the master where it went)');
+      if (attempt < 4) continue;
       throw new Error(`redis-server did not start: ${(stderr || tail(logFile)).trim()}`);
     }
-    log.info({ dir, port, ms: Date.now() - t0 }, `embedded Redis: redis-server in ${dir}`);
+    if (port !== lastPort) await writeFile(portFile, `${port}\n`);
+    log.info({ dir, host, port, ms: Date.now() - t0 }, `embedded Redis: redis-server in ${dir}`);
+    const agentHost = wildcard ? (advertiseHost ?? hostname()) : host;
     return {
-      url: `redis://127.0.0.1:${port}`,
+      url: `redis://:${password}@${urlHost(connectHost)}:${port}`,
+      agentUrl: `redis://${urlHost(agentHost)}:${port}`,
+      port,
       async stop() {
         if (exited) return;
         stopping = true;
-        await shutdown(port, child, exit);
+        await shutdown(server, child, exit);
       },
     };
   }
 }
 
+interface Server {
+  host: string;
+  port: number;
+  password: string;
+}
+
+/** The default user's password: made once, kept in a 0600 file. */
+async function keptPassword(file: string): Promise<string> {
+  const kept = (await readFile(file, 'utf8').catch(() => '')).trim();
+  if (/^[0-9a-f]{64}$/.test(kept)) return kept;
+  const fresh = randomBytes(32).toString('hex');
+  await writeFile(file, `${fresh}\n`, { mode: 0o600 });
+  return fresh;
+}
+
+const urlHost = (host: string) => (isIP(host) === 6 ? `[${host}]` : host);
+
 /** Polls PING until Redis answers, the child has exited, or 15 s pass. */
-async function waitForPing(port: number, exited: () => boolean): Promise<boolean> {
+async function waitForPing(server: Server, exited: () => boolean): Promise<boolean> {
   const deadline = Date.now() + 15_000;
   while (!exited() && Date.now() < deadline) {
-    if (await ping(port)) return true;
+    if (await ping(server)) return true;
     await sleep(25);
   }
   return false;
 }
 
-async function ping(port: number): Promise<boolean> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+// Timeouts: something else may hold the port and accept connections without ever answering.
+const clientOf = ({ host, port, password }: Server) =>
+  new Redis({ host, port, password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000, commandTimeout: 1000 });
+
+async function ping(server: Server): Promise<boolean> {
+  const client = clientOf(server);
   client.on('error', () => {}); // refused connections are expected while it starts
   try {
     await client.connect();
@@ -94,8 +147,8 @@ async function ping(port: number): Promise<boolean> {
 }
 
 /** SHUTDOWN (the AOF is flushed; nothing is saved since --save ''), then SIGTERM, then SIGKILL if it lingers. */
-async function shutdown(port: number, child: ChildProcess, exit: Promise<void>): Promise<void> {
-  const client = new Redis({ host: '127.0.0.1', port, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+async function shutdown(server: Server, child: ChildProcess, exit: Promise<void>): Promise<void> {
+  const client = clientOf(server);
   client.on('error', () => {});
   try {
     await client.connect();
