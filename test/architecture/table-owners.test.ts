@@ -23,9 +23,10 @@ const OWNERS: Record<string, string> = {
   view_jobs: 'master/src/views/views.ts',
   job_files: 'master/src/jobs/job-files.ts',
   job_file_chunks: 'master/src/jobs/job-files.ts',
+  sessions: 'master/src/auth/sessions.ts',
 };
-/** The console store (builds/log-store.ts, moving to console/): `UPDATE builds SET log_size = … WHERE id = …` and nothing else. */
-const CONSOLE_STORE = /^master\/src\/(builds\/log-store|console\/console-store)\.ts$/;
+/** The console store: `UPDATE builds SET log_size = … WHERE id = …` and nothing else. */
+const CONSOLE_STORE = /^master\/src\/console\/console-store\.ts$/;
 const LOG_SIZE_ONLY = /^UPDATE builds SET log_size = \$\{[^}]+\} WHERE id = \$\{[^}]+\}/;
 
 function sources(dir: string): string[] {

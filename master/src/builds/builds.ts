@@ -8,7 +8,7 @@ import type { JobsService } from '../jobs/jobs.ts';
 import { BUILD_COLUMNS, BuildRow } from './build-rows.ts';
 import { busyBuilds } from './awaited.ts';
 import { estimatedDurationMs } from './estimates.ts';
-import { PERMALINKS } from './permalinks.ts';
+import { PERMALINKS } from '../jobs/permalinks.ts';
 import { executorWhy, QueueAgent } from './queue-why.ts';
 import { settle, type BuildLifecycle } from './lifecycle.ts';
 import type { BuildQueueing } from './queueing.ts';

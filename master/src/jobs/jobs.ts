@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
 import { Job, StoredJobDocument, type JobInput } from '../../../shared/src/job.ts';
 import type { JobSummary } from '../../../shared/src/api-responses.ts';
-import { permalinksOf, type Permalinks } from '../builds/permalinks.ts';
+import { permalinksOf, type Permalinks } from './permalinks.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
