@@ -26,7 +26,7 @@ test('an agent started with the shown command keeps working across master restar
   });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { JONKKINS_HOME: home, PORT: String(port), DATABASE_URL: db.url, JONKKINS_URL: `${base}/` };
+  const env = { HOST: '127.0.0.1', JONKKINS_HOME: home, PORT: String(port), DATABASE_URL: db.url, JONKKINS_URL: `${base}/` };
   const startMaster = async () => {
     const m = spawnJonkkins(['start', '--no-agent'], env);
     t.teardown(() => stopProcess(m));

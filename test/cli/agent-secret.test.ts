@@ -79,7 +79,7 @@ test.serial("jonkkins start's local agent gets its secret through no environment
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const signing = 'a-signing-secret-of-the-master-0123456789';
-  const master = spawnJonkkins(['start', '--executors', '1'], { JONKKINS_HOME: home, PORT: String(port), DATABASE_URL: db.url, JONKKINS_SECRET: signing });
+  const master = spawnJonkkins(['start', '--executors', '1'], { HOST: '127.0.0.1', JONKKINS_HOME: home, PORT: String(port), DATABASE_URL: db.url, JONKKINS_SECRET: signing });
   t.teardown(() => stopProcess(master));
   await until('/healthz to answer 200', async () => (await call(base, 'GET', '/healthz')).status === 200, 60_000);
   const admin = await bootstrapAdmin(base);

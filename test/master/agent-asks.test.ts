@@ -3,7 +3,7 @@
  * asks it for (issue 11 #17). Each refusal is a 400 naming what was wrong, and changes nothing.
  */
 import test from 'ava';
-import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -13,7 +13,7 @@ test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
   const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'lin', executors: 4 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: { name: 'lin', secret: body.secret } })).text;
+  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('lin', body.secret) })).text;
 });
 test.after.always(() => m?.close());
 

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { sql } from 'slonik';
-import { bootstrapAdmin, call, type Reply } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call, type Reply } from '../helpers/http.ts';
 import { EVENT_LOOP_BOUND_MS, blockingMs } from '../helpers/event-loop.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
@@ -17,7 +17,7 @@ test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
   const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'lin', labels: ['linux'], executors: 1 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: { name: 'lin', secret: body.secret } })).text;
+  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('lin', body.secret) })).text;
 });
 test.after.always(() => m?.close());
 

@@ -8,7 +8,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import test from 'ava';
 import { sql } from 'slonik';
 import type { JonkkinsEvent } from '../../shared/src/events.ts';
-import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -36,7 +36,7 @@ test.before(async () => {
 });
 test.after.always(() => m?.close());
 
-const login = async () => (await call(m.url, 'POST', '/login-slave', { json: { name: 'lin', secret: agentSecret } })).text;
+const login = async () => (await call(m.url, 'POST', '/login-slave', { json: agentLogin('lin', agentSecret) })).text;
 const job = async (name: string, extra: object = {}) => {
   const res = await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name, steps: [{ type: 'shell', script: 'true' }], ...extra } });
   if (res.status !== 201) throw new Error(res.text);

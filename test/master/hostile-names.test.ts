@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -20,7 +20,7 @@ test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
   const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'lin', executors: 1 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: { name: 'lin', secret: body.secret } })).text;
+  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('lin', body.secret) })).text;
   await call(m.url, 'POST', '/api/agent/heartbeat', { token: agent });
 });
 test.after.always(() => m?.close());
