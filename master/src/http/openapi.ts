@@ -205,6 +205,10 @@ const operations: Record<string, Record<string, unknown>> = {
     parameters: [pathParam('name'), pathParam('ref')],
     post: { summary: 'Abort a running build (or cancel a queued one)', responses: { 202: { description: 'Aborting' }, ...errors(401, 403, 404, 409) } },
   },
+  '/api/builds': { get: { summary: 'Build History: the builds of every job, newest first (?limit=1..500, ?before=<queue id>)', responses: { 200: { description: 'OK', ...list('builds', 'Build') }, ...errors(400, 401, 403) } } },
+  '/api/download-tickets': {
+    post: { summary: "A 60-second, single-use ticket for one download path (a console as text, an artifact, artifacts.zip): path?ticket=… then opens it once with GET", responses: { 201: { description: 'The ticket and the canonical path' }, ...errors(400, 401, 403, 404) } },
+  },
   '/api/queue': { get: { summary: "The queue, each item with Jenkins' why", responses: { 200: { description: 'OK', ...list('items', 'QueueItem') } } } },
   '/api/queue/{id}': {
     parameters: [pathParam('id')],
