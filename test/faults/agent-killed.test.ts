@@ -6,30 +6,33 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { AGENT_LOST_AFTER_MS, HEARTBEAT_INTERVAL_MS } from '../../shared/src/agent-protocol.ts';
 import { builds, Fleet, processesWith } from '../helpers/fleet.ts';
 import { bootstrapAdmin } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
-import { startTestMaster } from '../helpers/test-master.ts';
+import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 const LOST_AFTER_MS = 3000;
 const WATCHDOG_MS = 500;
 const SWEEP_MS = 500;
 
-test('with the production defaults, a build whose agent missed one heartbeat runs on; one silent past AGENT_LOST_AFTER_MS ends', async (t) => {
-  t.timeout(60_000);
-  const m = await startTestMaster();
+/** An admin, builds and agents on `m`; the step processes carrying `marker` are killed after the test (only left if it failed). */
+async function rig(t: ExecutionContext, m: TestMaster) {
   t.teardown(() => m.close());
   const admin = await bootstrapAdmin(m.url);
-  const api = builds(m, admin);
-  const fleet = new Fleet(t, m, admin);
   const marker = `jk-fault-${randomUUID()}`;
   t.teardown(async () => {
     for (const pid of await processesWith(marker)) process.kill(pid, 'SIGKILL');
   });
+  return { m, api: builds(m, admin), fleet: new Fleet(t, m, admin), marker };
+}
+
+test('with the production defaults, a build whose agent missed one heartbeat runs on; one silent past AGENT_LOST_AFTER_MS ends', async (t) => {
+  t.timeout(60_000);
+  const { m, api, fleet, marker } = await rig(t, await startTestMaster());
   await api.job('patient', { steps: [{ type: 'shell', script: `#!/bin/bash\nexec -a "${marker}" sleep 300` }] });
   const agent = await fleet.agent('slow-heartbeats');
   await api.numberOf(await api.trigger('patient'));
@@ -52,15 +55,7 @@ test('with the production defaults, a build whose agent missed one heartbeat run
 
 test('kill -9 of an agent mid-build: FAILURE "agent lost" within seconds, never run again; its step dies when the agent comes back', async (t) => {
   t.timeout(90_000);
-  const m = await startTestMaster({}, { maintenance: { agentLostAfterMs: LOST_AFTER_MS, watchdogEveryMs: WATCHDOG_MS, sweepEveryMs: SWEEP_MS } });
-  t.teardown(() => m.close());
-  const admin = await bootstrapAdmin(m.url);
-  const api = builds(m, admin);
-  const fleet = new Fleet(t, m, admin);
-  const marker = `jk-fault-${randomUUID()}`;
-  t.teardown(async () => {
-    for (const pid of await processesWith(marker)) process.kill(pid, 'SIGKILL'); // only if the test failed
-  });
+  const { m, api, fleet, marker } = await rig(t, await startTestMaster({}, { maintenance: { agentLostAfterMs: LOST_AFTER_MS, watchdogEveryMs: WATCHDOG_MS, sweepEveryMs: SWEEP_MS } }));
   // Build 1 starts a long sleep whose argv carries the marker; later builds just succeed.
   await api.job('victim', {
     label: 'linux',
