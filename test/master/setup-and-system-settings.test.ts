@@ -1,6 +1,6 @@
 /** The login page's first-run facts (anonymous), and Manage Jonkkins → System: the public URL builds get. */
 import test, { type ExecutionContext } from 'ava';
-import { bootstrapAdmin, call, login } from '../helpers/http.ts';
+import { agentLogin, bootstrapAdmin, call, login } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 // The shared master's settings are never changed (refused changes only); a test that changes a
@@ -101,7 +101,7 @@ test('builds get the saved public URL as JONKKINS_URL, BUILD_URL and JOB_URL at 
   const admin = await bootstrapAdmin(own.url);
   await call(own.url, 'PUT', '/api/settings/system', { token: admin, json: { publicUrl: 'https://ci.example.com/jk' } });
   const { body: agent } = await call(own.url, 'POST', '/api/agents', { token: admin, json: { name: 'a1', executors: 1 } });
-  const agentToken = (await call(own.url, 'POST', '/login-slave', { json: { name: 'a1', secret: agent.secret } })).text;
+  const agentToken = (await call(own.url, 'POST', '/login-slave', { json: agentLogin('a1', agent.secret) })).text;
   await call(own.url, 'POST', '/api/jobs', { token: admin, json: { name: 'url job', steps: [{ type: 'shell', script: 'true' }] } });
   const { body: queued } = await call(own.url, 'POST', '/api/jobs/url%20job/builds', { token: admin, json: {} });
   const spec = await call(own.url, 'POST', `/api/agent/builds/${queued.queueId}/start`, { token: agentToken, json: { executor: 0 } });
