@@ -27,7 +27,7 @@ test('shell quoting survives quotes, spaces, $ and backslashes', (t) => {
   t.is(agentCommand("http://h/it's/", 'b-1', 's'), `printf '%s\\n' 's' | npx jonkkins agent --url 'http://h/it'\\''s/' --name 'b-1' --secret-stdin`);
 });
 
-test.serial('registering an agent answers with its command line, against the public URL', async (t) => {
+test('registering an agent answers with its command line, against the public URL', async (t) => {
   const res = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'build-1', executors: 1 } });
   t.is(res.status, 201);
   t.is(res.body.command, `printf '%s\\n' '${res.body.secret}' | npx jonkkins agent --url 'http://jonkkins.test/' --name 'build-1' --secret-stdin`);
@@ -36,10 +36,14 @@ test.serial('registering an agent answers with its command line, against the pub
   t.false('command' in (await call(m.url, 'GET', '/api/agents/build-1', { token: admin })).body);
 });
 
-test.serial('the command, run by a shell in the project, starts an agent that comes online', async (t) => {
-  await call(m.url, 'PUT', '/api/settings/system', { token: admin, json: { publicUrl: m.url } });
-  const res = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'runs-for-real', executors: 1 } });
-  t.true(res.body.command.endsWith(`| npx jonkkins agent --url '${m.url}/' --name 'runs-for-real' --secret-stdin`));
+test('the command, run by a shell in the project, starts an agent that comes online', async (t) => {
+  // Its own master: the public URL it sets is system-wide, and the test above needs the default.
+  const own = await startTestMaster();
+  t.teardown(() => own.close());
+  const token = await bootstrapAdmin(own.url);
+  await call(own.url, 'PUT', '/api/settings/system', { token, json: { publicUrl: own.url } });
+  const res = await call(own.url, 'POST', '/api/agents', { token, json: { name: 'runs-for-real', executors: 1 } });
+  t.true(res.body.command.endsWith(`| npx jonkkins agent --url '${own.url}/' --name 'runs-for-real' --secret-stdin`));
   const home = await mkdtemp(join(tmpdir(), 'jk-agent-home-'));
   // Its own process group, so that npx and the agent under it stop together.
   const child = spawn('/bin/sh', ['-c', res.body.command], {
@@ -49,7 +53,7 @@ test.serial('the command, run by a shell in the project, starts an agent that co
     env: { PATH: process.env.PATH ?? '', HOME: home, LOG_LEVEL: 'warn', JONKKINS_AGENT_WORKDIR: join(home, 'work') },
   });
   try {
-    await until('the agent is online', async () => (await call(m.url, 'GET', '/api/agents/runs-for-real', { token: admin })).body.online === true, 45_000);
+    await until('the agent is online', async () => (await call(own.url, 'GET', '/api/agents/runs-for-real', { token })).body.online === true, 45_000);
     t.pass();
   } finally {
     const exited = once(child, 'exit');

@@ -88,6 +88,8 @@ async function buildWith(name: string, files: Record<string, Uint8Array | string
   return { id, number: spec.number as number };
 }
 
+// Serial, though each test makes its own jobs and builds: they all run their builds on agent lin's
+// executor 0, which takes one build at a time.
 test.serial('the agent running a build uploads its artifacts; people list, download and zip them', async (t) => {
   await createJob('art', { publishers: [{ type: 'archiveArtifacts', artifacts: 'dist/**', excludes: 'dist/tmp/**', onlyIfSuccessful: true }] });
   const id = await trigger('art');
@@ -176,42 +178,46 @@ for (const path of ['../escape', '..%2Fescape', '%2e%2e/escape', 'a/../../escape
 }
 
 test.serial('people cannot read outside a build’s artifacts either', async (t) => {
+  await createJob('fenced');
+  await buildWith('fenced', { 'dist/a.txt': 'inside\n' });
   for (const path of ['../1/dist/a.txt', '%2e%2e/%2e%2e/secret', 'dist/..%2F..%2Fx', '/etc/passwd']) {
-    const res = await raw('GET', `/api/jobs/art/builds/1/artifacts/${path}`, { token: admin });
+    const res = await raw('GET', `/api/jobs/fenced/builds/1/artifacts/${path}`, { token: admin });
     t.is(res.status, 400, `${path}: ${res.status} ${res.body}`);
   }
 });
 
 test.serial('copy-artifacts: a running build gets another build’s artifacts; only its agent may fetch them', async (t) => {
-  await createJob('consumer', { steps: [{ type: 'copyArtifacts', project: 'art' }, { type: 'copyArtifacts', project: 'nope' }] });
+  await createJob('published');
+  await buildWith('published', { 'dist/a.txt': 'hello artifacts\n', 'dist/bin/data%20file.bin': randomBytes(1000), 'dist/empty': '' });
+  await createJob('consumer', { steps: [{ type: 'copyArtifacts', project: 'published' }, { type: 'copyArtifacts', project: 'nope' }] });
   const id = await trigger('consumer');
   const spec = await start('lin', id);
   const q = (query: string, token = agents.lin) => call(m.url, 'GET', `/api/agent/builds/${id}/copy-artifacts?${query}`, { token });
-  const source = await q('project=ART&selector=lastSuccessful');
+  const source = await q('project=PUBLISHED&selector=lastSuccessful');
   t.is(source.status, 200, source.text);
-  t.is(source.body.project, 'art');
+  t.is(source.body.project, 'published');
   t.is(source.body.number, 1);
   t.deepEqual(source.body.artifacts.map((a: { path: string }) => a.path), ['dist/a.txt', 'dist/bin/data file.bin', 'dist/empty']);
-  t.is((await q('project=art&selector=1')).body.number, 1);
+  t.is((await q('project=published&selector=1')).body.number, 1);
 
-  const file = await raw('GET', `/api/agent/builds/${id}/copy-artifacts/art/1/dist/a.txt`, { token: agents.lin });
+  const file = await raw('GET', `/api/agent/builds/${id}/copy-artifacts/published/1/dist/a.txt`, { token: agents.lin });
   t.is(file.status, 200);
   t.is(file.body.toString(), 'hello artifacts\n');
-  t.is((await raw('GET', `/api/agent/builds/${id}/copy-artifacts/art/1/dist/a.txt`, { token: agents.other })).status, 403, 'not the agent running the build');
-  t.is((await raw('GET', `/api/agent/builds/${id}/copy-artifacts/art/1/..%2F..%2Fx`, { token: agents.lin })).status, 400);
-  t.is((await raw('GET', `/api/agent/builds/${id}/copy-artifacts/art/1/dist/nope`, { token: agents.lin })).status, 404);
-  t.is((await q('project=art&selector=lastSuccessful', agents.other)).status, 403);
+  t.is((await raw('GET', `/api/agent/builds/${id}/copy-artifacts/published/1/dist/a.txt`, { token: agents.other })).status, 403, 'not the agent running the build');
+  t.is((await raw('GET', `/api/agent/builds/${id}/copy-artifacts/published/1/..%2F..%2Fx`, { token: agents.lin })).status, 400);
+  t.is((await raw('GET', `/api/agent/builds/${id}/copy-artifacts/published/1/dist/nope`, { token: agents.lin })).status, 404);
+  t.is((await q('project=published&selector=lastSuccessful', agents.other)).status, 403);
 
   const noProject = await q('project=nope&selector=lastSuccessful');
   t.is(noProject.status, 404);
   t.is(noProject.body.error.message, 'Unable to find project for artifact copy: nope');
-  const noBuild = await q('project=art&selector=99');
+  const noBuild = await q('project=published&selector=99');
   t.is(noBuild.status, 404);
-  t.regex(noBuild.body.error.message, /^Unable to find a build for artifact copy from: art \(no build #99\)$/);
-  t.is((await q('project=art&selector=latest')).status, 400);
+  t.regex(noBuild.body.error.message, /^Unable to find a build for artifact copy from: published \(no build #99\)$/);
+  t.is((await q('project=published&selector=latest')).status, 400);
 
   await finish('lin', id, spec.logOffset);
-  t.is((await q('project=art&selector=lastSuccessful')).status, 409, 'only while the build runs');
+  t.is((await q('project=published&selector=lastSuccessful')).status, 409, 'only while the build runs');
 });
 
 test.serial('an agent reaches only the artifacts its build’s copyArtifacts steps name (issue 11 #9)', async (t) => {

@@ -42,13 +42,14 @@ test('a tick fires each matching job once, however many masters run it; defaults
   const fired = await Promise.all([a.tick(minute), b.tick(minute), a.tick(minute)]);
   t.is(fired.reduce((x, y) => x + y, 0), 1);
   t.is(await a.tick(new Date('2030-01-01T00:06:00Z')), 0, 'not a matching minute');
-  const queue = (await call(m.url, 'GET', '/api/queue', { token: admin })).body.items;
+  // A tick fires every job of the master; the other tests' cron specs never match these minutes.
+  const queue = (await call(m.url, 'GET', '/api/queue', { token: admin })).body.items.filter((i: { job: string }) => i.job === 'nightly' || i.job === 'paused');
   t.is(queue.length, 1);
   t.like(queue[0], { job: 'nightly', causes: ['Started by timer'], parameters: { MODE: 'full' } });
   t.is(await b.tick(new Date('2030-01-01T00:10:00Z')), 1, 'the next matching minute fires again');
 });
 
-test.serial('a timer trigger ignores the job’s quiet period (Jenkins schedules it with quiet period 0)', async (t) => {
+test('a timer trigger ignores the job’s quiet period (Jenkins schedules it with quiet period 0)', async (t) => {
   await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'quiet-nightly', quietPeriod: 600, triggers: { cron: '1 3 * * *' } } });
   const scheduler = new CronScheduler({ pool: m.pool, builds: m.services.builds, log: createLogger('silent') });
   t.is(await scheduler.tick(new Date('2030-01-02T03:01:00Z')), 1);

@@ -22,6 +22,9 @@ test.before(async () => {
 });
 test.after.always(() => m?.close());
 
+// The tests are serial, not for shared data (any one runs alone), but because each request's hold
+// on the event loop is measured on this process's loop, where the master runs: a concurrent
+// test's request would be counted against it.
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 
 /** The property of every answer: 2xx, or 4xx with a message; and (if `bounded`) the loop never held past the bound. */

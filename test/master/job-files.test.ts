@@ -28,7 +28,7 @@ function put(path: string, body: Uint8Array | string, contentType = 'application
   });
 }
 
-test.serial('a job file is stored byte for byte, listed, replaced and deleted', async (t) => {
+test('a job file is stored byte for byte, listed, replaced and deleted', async (t) => {
   const bytes = Buffer.from(Array.from({ length: 3 * 1024 * 1024 }, (_, i) => (i * 31) % 256));
   const created = await put('config/deep/app.bin', new Uint8Array(bytes));
   t.is(created.status, 201);

@@ -5,19 +5,22 @@ import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
 let admin: string;
-let agent: string;
 test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
-  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'ev', executors: 2 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('ev', body.secret) })).text;
 });
 test.after.always(() => m?.close());
 
-const agentPost = (path: string, opts: { json?: unknown; raw?: string } = {}) =>
-  call(m.url, 'POST', path, { token: agent, ...opts, headers: opts.raw !== undefined ? { 'content-type': 'application/octet-stream' } : {} });
+/** Logs in an agent of the calling test's own (2 executors); returns its POST. */
+async function agentOf(name: string) {
+  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name, executors: 2 } });
+  const agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin(name, body.secret) })).text;
+  return (path: string, opts: { json?: unknown; raw?: string } = {}) =>
+    call(m.url, 'POST', path, { token: agent, ...opts, headers: opts.raw !== undefined ? { 'content-type': 'application/octet-stream' } : {} });
+}
 
-test.serial('/api/events pushes agent, queue and build events as they happen', async (t) => {
+test('/api/events pushes agent, queue and build events as they happen', async (t) => {
+  const agentPost = await agentOf('ev');
   const sse = await openSse(`${m.url}/api/events`, admin);
   t.teardown(() => sse.close());
   const { body: late } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'late', executors: 1 } });
@@ -28,19 +31,20 @@ test.serial('/api/events pushes agent, queue and build events as they happen', a
   await sse.waitFor((e) => e.event === 'build.queued' && e.data.queueId === body.queueId);
   await sse.waitFor((e) => e.event === 'queue.changed');
   const spec = (await agentPost(`/api/agent/builds/${body.queueId}/start`, { json: { executor: 1 } })).body;
-  t.like((await sse.waitFor((e) => e.event === 'build.started')).data, { job: 'evjob', number: 1, agent: 'ev', executor: 1 });
+  t.like((await sse.waitFor((e) => e.event === 'build.started' && e.data.job === 'evjob')).data, { job: 'evjob', number: 1, agent: 'ev', executor: 1 });
 
   // The executor shows the build while it runs.
-  const agents = await call(m.url, 'GET', '/api/agents', { token: admin });
-  t.deepEqual(agents.body.agents[0].executorStatus.map((e: { idle: boolean }) => e.idle), [true, false]);
-  t.like(agents.body.agents[0].executorStatus[1], { job: 'evjob', build: 1 });
+  const ev = (await call(m.url, 'GET', '/api/agents/ev', { token: admin })).body;
+  t.deepEqual(ev.executorStatus.map((e: { idle: boolean }) => e.idle), [true, false]);
+  t.like(ev.executorStatus[1], { job: 'evjob', build: 1 });
 
   await agentPost(`/api/agent/builds/${body.queueId}/finish`, { json: { result: 'UNSTABLE', logSize: spec.logOffset } });
-  t.like((await sse.waitFor((e) => e.event === 'build.finished')).data, { job: 'evjob', number: 1, result: 'UNSTABLE' });
+  t.like((await sse.waitFor((e) => e.event === 'build.finished' && e.data.job === 'evjob')).data, { job: 'evjob', number: 1, result: 'UNSTABLE' });
   t.false(sse.events.some((e) => e.event === 'build.log'), 'console bytes are not broadcast');
 });
 
-test.serial('the console stream sends what exists, then live bytes, resumes from an offset, and ends with the result', async (t) => {
+test('the console stream sends what exists, then live bytes, resumes from an offset, and ends with the result', async (t) => {
+  const agentPost = await agentOf('streamer');
   await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'streamed' } });
   const { body } = await call(m.url, 'POST', '/api/jobs/streamed/builds', { token: admin, json: {} });
   const spec = (await agentPost(`/api/agent/builds/${body.queueId}/start`, { json: { executor: 0 } })).body;
@@ -71,7 +75,10 @@ test.serial('the console stream sends what exists, then live bytes, resumes from
   t.is(rest, Buffer.from(stored).subarray(Number(firstId)).toString());
 });
 
+// Serial: it measures this process's memory (where the master runs), which a concurrent test's
+// builds and streams would add to.
 test.serial('a slow console viewer does not make the master buffer the log for it; a fast one gets every byte', async (t) => {
+  const agentPost = await agentOf('big-writer');
   await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'big' } });
   const { body } = await call(m.url, 'POST', '/api/jobs/big/builds', { token: admin, json: {} });
   const spec = (await agentPost(`/api/agent/builds/${body.queueId}/start`, { json: { executor: 0 } })).body;

@@ -1,42 +1,74 @@
 import test from 'ava';
-import { ADMIN, bootstrapAdmin, call, login } from '../helpers/http.ts';
+import { randomUUID } from 'node:crypto';
+import { ADMIN, call, login } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
+// One master for the tests that only add people; a test that needs the whole system to itself
+// (no users yet, the sign-up switch, the count of admins) starts its own, so every test runs alone
+// and all of them at once.
 let m: TestMaster;
 let admin: string;
+const masters: TestMaster[] = [];
 test.before(async () => {
-  m = await startTestMaster();
+  m = await ownMaster();
+  admin = await firstAdmin(m);
 });
-test.after.always(() => m?.close());
+test.after.always(() => Promise.all(masters.map((x) => x.close())));
 
-test.serial('the first user registers without a token and becomes admin', async (t) => {
-  const res = await call(m.url, 'POST', '/api/users', { json: { ...ADMIN, fullName: 'Ada Admin' } });
+async function ownMaster(): Promise<TestMaster> {
+  const master = await startTestMaster();
+  masters.push(master);
+  return master;
+}
+
+/** Registers the first user (so an admin, named "Ada Admin") and logs in. */
+async function firstAdmin(master: TestMaster): Promise<string> {
+  const res = await call(master.url, 'POST', '/api/users', { json: { ...ADMIN, fullName: 'Ada Admin' } });
+  if (res.status !== 201) throw new Error(`first user: ${res.status} ${res.text}`);
+  return login(master.url, ADMIN.username, ADMIN.password);
+}
+
+/** A plain user of this test's own, with a name no other test uses. */
+async function newUser(master: TestMaster, token: string): Promise<{ username: string; password: string; token: string }> {
+  const user = { username: `u-${randomUUID().slice(0, 8)}`, password: 'a-user-password' };
+  const res = await call(master.url, 'POST', '/api/users', { token, json: user });
+  if (res.status !== 201) throw new Error(`create ${user.username}: ${res.status} ${res.text}`);
+  return { ...user, token: await login(master.url, user.username, user.password) };
+}
+
+test('the first user registers without a token and becomes admin', async (t) => {
+  const fresh = await ownMaster();
+  const res = await call(fresh.url, 'POST', '/api/users', { json: { ...ADMIN, fullName: 'Ada Admin' } });
   t.is(res.status, 201);
   t.is(res.headers.get('location'), '/api/users/admin');
   t.like(res.body, { username: 'admin', fullName: 'Ada Admin', role: 'admin', lastLoginAt: null });
   t.false('password' in res.body || 'passwordHash' in res.body || 'password_hash' in res.body);
-  admin = await login(m.url, ADMIN.username, ADMIN.password);
+  await login(fresh.url, ADMIN.username, ADMIN.password);
 });
 
-test.serial('a second anonymous registration is refused while sign-up is closed', async (t) => {
-  const res = await call(m.url, 'POST', '/api/users', { json: { username: 'mallory', password: 'password123' } });
+test('a second anonymous registration is refused while sign-up is closed', async (t) => {
+  const fresh = await ownMaster();
+  const token = await firstAdmin(fresh);
+  const res = await call(fresh.url, 'POST', '/api/users', { json: { username: 'mallory', password: 'password123' } });
   t.is(res.status, 401);
   t.regex(res.body.error.message, /Sign-up is closed/);
-  const people = await call(m.url, 'GET', '/api/users', { token: admin });
+  const people = await call(fresh.url, 'GET', '/api/users', { token });
   t.deepEqual(people.body.users.map((u: { username: string }) => u.username), ['admin']);
 });
 
-test.serial('an admin creates a user, who can log in but cannot create users', async (t) => {
-  const res = await call(m.url, 'POST', '/api/users', { token: admin, json: { username: 'alice', password: 'alice-password', email: 'alice@example.com' } });
+test('an admin creates a user, who can log in but cannot create users', async (t) => {
+  const username = `alice-${randomUUID().slice(0, 8)}`;
+  const res = await call(m.url, 'POST', '/api/users', { token: admin, json: { username, password: 'alice-password', email: 'alice@example.com' } });
   t.is(res.status, 201);
-  t.like(res.body, { username: 'alice', role: 'user', email: 'alice@example.com' });
-  const alice = await login(m.url, 'alice', 'alice-password');
-  const denied = await call(m.url, 'POST', '/api/users', { token: alice, json: { username: 'bob', password: 'bob-password' } });
+  t.like(res.body, { username, role: 'user', email: 'alice@example.com' });
+  const alice = await login(m.url, username, 'alice-password');
+  const denied = await call(m.url, 'POST', '/api/users', { token: alice, json: { username: `bob-${randomUUID().slice(0, 8)}`, password: 'bob-password' } });
   t.is(denied.status, 403);
 });
 
-test.serial('usernames are unique case-insensitively', async (t) => {
-  const res = await call(m.url, 'POST', '/api/users', { token: admin, json: { username: 'ALICE', password: 'another-password' } });
+test('usernames are unique case-insensitively', async (t) => {
+  const { username } = await newUser(m, admin);
+  const res = await call(m.url, 'POST', '/api/users', { token: admin, json: { username: username.toUpperCase(), password: 'another-password' } });
   t.is(res.status, 409);
   t.is(res.body.error.code, 'conflict');
 });
@@ -51,7 +83,7 @@ const badRegistrations: [string, object, string][] = [
   ['unknown field', { username: 'carol', password: 'password123', isAdmin: true }, ''],
 ];
 for (const [what, body, field] of badRegistrations) {
-  test.serial(`registration with ${what} → 400 naming the field`, async (t) => {
+  test(`registration with ${what} → 400 naming the field`, async (t) => {
     const res = await call(m.url, 'POST', '/api/users', { token: admin, json: body });
     t.is(res.status, 400);
     t.is(res.body.error.code, 'bad_request');
@@ -59,28 +91,30 @@ for (const [what, body, field] of badRegistrations) {
   });
 }
 
-test.serial('usernames of 1 and 64 characters of letters, digits, _ - . are accepted', async (t) => {
+test('usernames of 1 and 64 characters of letters, digits, _ - . are accepted', async (t) => {
   for (const username of ['x', 'A_b-c.9', 'z'.repeat(64)]) {
     const res = await call(m.url, 'POST', '/api/users', { token: admin, json: { username, password: 'password123' } });
     t.is(res.status, 201, username);
   }
 });
 
-test.serial('with self sign-up on, anyone registers as a plain user', async (t) => {
-  const asUser = await login(m.url, 'alice', 'alice-password');
-  t.is((await call(m.url, 'PUT', '/api/settings/security', { token: asUser, json: { selfSignup: true } })).status, 403);
-  const on = await call(m.url, 'PUT', '/api/settings/security', { token: admin, json: { selfSignup: true } });
+test('with self sign-up on, anyone registers as a plain user', async (t) => {
+  const fresh = await ownMaster();
+  const token = await firstAdmin(fresh);
+  const asUser = await newUser(fresh, token);
+  t.is((await call(fresh.url, 'PUT', '/api/settings/security', { token: asUser.token, json: { selfSignup: true } })).status, 403);
+  const on = await call(fresh.url, 'PUT', '/api/settings/security', { token, json: { selfSignup: true } });
   t.deepEqual(on.body, { selfSignup: true });
-  const res = await call(m.url, 'POST', '/api/users', { json: { username: 'dave', password: 'dave-password' } });
+  const res = await call(fresh.url, 'POST', '/api/users', { json: { username: 'dave', password: 'dave-password' } });
   t.is(res.status, 201);
   t.is(res.body.role, 'user');
-  const sneaky = await call(m.url, 'POST', '/api/users', { json: { username: 'eve', password: 'eve-password', role: 'admin' } });
+  const sneaky = await call(fresh.url, 'POST', '/api/users', { json: { username: 'eve', password: 'eve-password', role: 'admin' } });
   t.is(sneaky.status, 403);
-  await call(m.url, 'PUT', '/api/settings/security', { token: admin, json: { selfSignup: false } });
-  t.is((await call(m.url, 'POST', '/api/users', { json: { username: 'frank', password: 'frank-password' } })).status, 401);
+  await call(fresh.url, 'PUT', '/api/settings/security', { token, json: { selfSignup: false } });
+  t.is((await call(fresh.url, 'POST', '/api/users', { json: { username: 'frank', password: 'frank-password' } })).status, 401);
 });
 
-test.serial('the People list shows name, full name, role and last login', async (t) => {
+test('the People list shows name, full name, role and last login', async (t) => {
   const res = await call(m.url, 'GET', '/api/users', { token: admin });
   t.is(res.status, 200);
   const adminRow = res.body.users.find((u: { username: string }) => u.username === 'admin');
@@ -88,22 +122,25 @@ test.serial('the People list shows name, full name, role and last login', async 
   t.true(Date.parse(adminRow.lastLoginAt) > Date.now() - 60_000);
 });
 
-test.serial('an admin changes roles; the last admin cannot be demoted or deleted', async (t) => {
-  const promoted = await call(m.url, 'PATCH', '/api/users/alice', { token: admin, json: { role: 'admin' } });
+test('an admin changes roles; the last admin cannot be demoted or deleted', async (t) => {
+  const fresh = await ownMaster();
+  const token = await firstAdmin(fresh);
+  const alice = await newUser(fresh, token);
+  const promoted = await call(fresh.url, 'PATCH', `/api/users/${alice.username}`, { token, json: { role: 'admin' } });
   t.is(promoted.body.role, 'admin');
-  const alice = await login(m.url, 'alice', 'alice-password');
-  t.is((await call(m.url, 'DELETE', '/api/users/admin', { token: alice })).status, 204);
-  const last = await call(m.url, 'PATCH', '/api/users/alice', { token: alice, json: { role: 'user' } });
+  t.is((await call(fresh.url, 'DELETE', '/api/users/admin', { token: alice.token })).status, 204);
+  const last = await call(fresh.url, 'PATCH', `/api/users/${alice.username}`, { token: alice.token, json: { role: 'user' } });
   t.is(last.status, 409);
-  t.is((await call(m.url, 'DELETE', '/api/users/alice', { token: alice })).status, 409);
+  t.is((await call(fresh.url, 'DELETE', `/api/users/${alice.username}`, { token: alice.token })).status, 409);
   // The deleted admin's still-unexpired token no longer works.
-  t.is((await call(m.url, 'GET', '/api/whoami', { token: admin })).status, 401);
+  t.is((await call(fresh.url, 'GET', '/api/whoami', { token })).status, 401);
 });
 
-test.serial('a person changes their own password but not someone else’s', async (t) => {
-  const dave = await login(m.url, 'dave', 'dave-password');
-  t.is((await call(m.url, 'PATCH', '/api/users/dave', { token: dave, json: { password: 'new-dave-password' } })).status, 200);
-  t.is((await call(m.url, 'POST', '/login', { json: { username: 'dave', password: 'dave-password' } })).status, 401);
-  await login(m.url, 'dave', 'new-dave-password');
-  t.is((await call(m.url, 'PATCH', '/api/users/x', { token: dave, json: { fullName: 'pwned' } })).status, 403);
+test('a person changes their own password but not someone else’s', async (t) => {
+  const dave = await newUser(m, admin);
+  const other = await newUser(m, admin);
+  t.is((await call(m.url, 'PATCH', `/api/users/${dave.username}`, { token: dave.token, json: { password: 'new-dave-password' } })).status, 200);
+  t.is((await call(m.url, 'POST', '/login', { json: { username: dave.username, password: dave.password } })).status, 401);
+  await login(m.url, dave.username, 'new-dave-password');
+  t.is((await call(m.url, 'PATCH', `/api/users/${other.username}`, { token: dave.token, json: { fullName: 'pwned' } })).status, 403);
 });

@@ -54,6 +54,8 @@ test('a pattern too large once its repetitions are expanded is refused before it
   t.true(heldMs <= EVENT_LOOP_BOUND_MS, `event loop held ${heldMs.toFixed(0)} ms`);
 });
 
+// Serial (not for shared data: each makes its own views): they time many requests on this
+// process's event loop, where the master runs, and a concurrent test's work would count against them.
 test.serial('patterns that backtrack exponentially elsewhere match in linear time, and correctly', async (t) => {
   const cases: [string, string[]][] = [
     ['(a+)+b', []],

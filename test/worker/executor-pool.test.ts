@@ -103,8 +103,10 @@ test('queue jobs on a queue the agent does not work are never taken', async (t) 
   await f.queue('theirs').add('build', { buildId: 1 });
   await f.queue('mine').add('build', { buildId: 2 });
   await until('the job on my queue', () => taken.length === 1);
-  await sleep(600);
-  t.deepEqual(taken, ['mine']);
+  // A later job on my queue is taken too: the pool went past theirs, which stays waiting.
+  await f.queue('mine').add('build', { buildId: 3 });
+  await until('the later job on my queue', () => taken.length === 2);
+  t.deepEqual(taken, ['mine', 'mine']);
   t.is(await f.queue('theirs').getWaitingCount(), 1);
 });
 
@@ -174,9 +176,8 @@ test('the lock is renewed while a job runs longer than the lock', async (t) => {
   const q = f.queue('slow');
   await q.add('build', { buildId: 1 }, { jobId: 'build-1' });
   await until('it runs', () => pool.running === 1);
-  await sleep(3300);
-  t.is(ran, 1);
-  t.is(await q.getJobState('build-1'), 'completed');
+  await until('it completes', async () => (await q.getJobState('build-1')) === 'completed');
+  t.is(ran, 1); // a lost lock would have given it to the pool again
 });
 
 test('a queue job with a deferred failure (it stalled) is failed without running', async (t) => {
@@ -240,19 +241,22 @@ test('queues can be added and removed; the executor limit can change', async (t)
     },
   });
   await f.queue('two').add('build', { buildId: 1 });
-  await sleep(300);
-  t.deepEqual(taken, []);
+  await f.queue('one').add('build', { buildId: 2 });
+  await until('the later job on its own queue', () => taken.length === 1);
+  t.deepEqual(taken, ['one'], 'not the earlier job on a queue it does not work');
   pool.setQueues(['one', 'two']);
-  await until('the job on the added queue', () => taken.length === 1);
+  await until('the job on the added queue', () => taken.length === 2);
   pool.setQueues(['two']);
   t.deepEqual(pool.queues, ['two']);
   pool.setExecutors(4);
   for (let i = 0; i < 4; i++) await f.queue('two').add('build', { buildId: 10 + i });
   await f.queue('one').add('build', { buildId: 99 });
-  await until('four more', () => taken.length === 5);
-  await sleep(300);
+  await until('four more', () => taken.length === 6);
+  // A later job on the queue it kept is taken: the pool went past the one on the removed queue.
+  await f.queue('two').add('build', { buildId: 20 });
+  await until('the later job', () => taken.length === 7);
   t.is(peak, 4);
-  t.false(taken.includes('one'));
+  t.deepEqual(taken.slice(2), ['two', 'two', 'two', 'two', 'two']);
 });
 
 test('stop() signals running work, waits for it, and takes nothing new', async (t) => {
@@ -278,6 +282,7 @@ test('stop() signals running work, waits for it, and takes nothing new', async (
   t.is(pool.running, 0);
   t.is(await q.getJobState('s1'), 'completed');
   await q.add('build', { buildId: 2 }, { jobId: 's2' });
+  // A stopped pool has no event to wait for: this negative is timed (several wake-ups' worth).
   await sleep(400);
   t.is(ran, 1);
   t.is(await q.getJobState('s2'), 'waiting');

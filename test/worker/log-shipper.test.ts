@@ -15,6 +15,7 @@ import { ByteSpool } from '../../worker/src/byte-spool.ts';
 import { LogShipper } from '../../worker/src/log-shipper.ts';
 import { MasterClient } from '../../worker/src/master-client.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
+import { until as eventually } from '../helpers/processes.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 /** A spill directory, removed after the test. */
@@ -108,6 +109,7 @@ test('bytes are batched, shipped at the right offsets, and flush waits for the a
   const { s } = shipper(rig, await dir(t), { batchMs: 100 });
   s.write(Buffer.from('a'));
   s.write(Buffer.from('b'));
+  // A negative within the batch window (100 ms): no event marks "not yet sent", so this one is timed.
   await sleep(30);
   t.deepEqual(await rig.posts(), []); // still batching
   s.write(Buffer.from('c\n'));
@@ -130,9 +132,7 @@ test('a master that is down for a while gets everything once it is back, spilled
     all.push(b);
     s.write(b);
   }
-  await sleep(300);
-  t.true((await readdir(d)).includes('console.spool'));
-  t.true(events.warnings.some((w) => /cannot reach the master/.test(w)), events.warnings.join('\n'));
+  await eventually('the shipper to spill and warn', async () => (await readdir(d)).includes('console.spool') && events.warnings.some((w) => /cannot reach the master/.test(w)), 10_000, 20);
   await rig.m.up();
   await s.flush();
   t.deepEqual(await rig.console(), Buffer.concat([Buffer.from(HEADER), ...all]));
@@ -146,14 +146,14 @@ test('abort in an answer is passed on once; a quiet shipper pings', async (t) =>
   const rig = await setup(t);
   const { s, events } = shipper(rig, await dir(t), { pingMs: 30 });
   const seen = new Set<number | null>();
-  for (let i = 0; i < 10; i++, await sleep(25)) seen.add(await rig.seenAt());
-  t.true(seen.size >= 3, `the master heard from the agent ${seen.size} times in 250 ms`); // nothing was logged: pings
+  // Nothing was logged: what the master hears are pings.
+  await eventually('three pings', async () => seen.add(await rig.seenAt()).size >= 3, 10_000, 10);
+  t.true(seen.size >= 3);
   t.deepEqual(await rig.posts(), []);
   t.is((await call(rig.m.url, 'POST', '/api/jobs/job/builds/1/abort', { token: rig.admin })).status, 202);
-  await sleep(100);
+  await until(() => events.aborted > 0); // a ping's answer carries it
   s.write(Buffer.from('x'));
-  await s.flush();
-  await sleep(100);
+  await s.flush(); // this answer carries the abort again: it must not be passed on twice
   t.is(events.aborted, 1);
   await s.close();
 });
@@ -174,10 +174,10 @@ test('giveUp stops the retries', async (t) => {
   const rig = await setup(t);
   await rig.m.down();
   const giveUp = new AbortController();
-  const { s } = shipper(rig, await dir(t), { giveUp: giveUp.signal });
+  const { s, events } = shipper(rig, await dir(t), { giveUp: giveUp.signal });
   s.write(Buffer.from('lost'));
   const flushed = s.flush();
-  await sleep(300);
+  await until(() => events.warnings.length > 0); // it failed once and is retrying
   giveUp.abort();
   await t.throwsAsync(flushed, { message: /gave up/ });
   await s.close();
