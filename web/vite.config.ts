@@ -23,6 +23,6 @@ export default defineConfig({
   server: {
     host: '127.0.0.1',
     port: Number(process.env.JONKKINS_DEV_PORT ?? 5173),
-    proxy: { '/api': toMaster, '/login': toMaster, '/login-slave': toMaster },
+    proxy: { '/api': toMaster, '/login': toMaster, '/login-slave': toMaster, '/logout': toMaster },
   },
 });
