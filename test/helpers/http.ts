@@ -59,3 +59,12 @@ export function agentLogin(name: string, secret: string): { name: string; secret
 export function sessionOf(token: string): string {
   return JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')).sid;
 }
+
+/** Registers an agent as the admin and logs it in over HTTP (no agent process): its token. */
+export async function registeredAgentToken(base: string, admin: string, agent: { name: string; executors: number; labels?: string[] }): Promise<string> {
+  const registered = await call(base, 'POST', '/api/agents', { token: admin, json: agent });
+  if (registered.status !== 201) throw new Error(`agent ${agent.name}: ${registered.status} ${registered.text}`);
+  const login = await call(base, 'POST', '/login-slave', { json: agentLogin(agent.name, registered.body.secret) });
+  if (login.status !== 200) throw new Error(`agent ${agent.name} login: ${login.status} ${login.text}`);
+  return login.text;
+}

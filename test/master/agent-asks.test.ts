@@ -3,7 +3,7 @@
  * asks it for (issue 11 #17). Each refusal is a 400 naming what was wrong, and changes nothing.
  */
 import test from 'ava';
-import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
+import { bootstrapAdmin, call, registeredAgentToken } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -12,8 +12,7 @@ let agent: string;
 test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
-  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'lin', executors: 4 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('lin', body.secret) })).text;
+  agent = await registeredAgentToken(m.url, admin, { name: 'lin', executors: 4 });
 });
 test.after.always(() => m?.close());
 

@@ -6,7 +6,7 @@
  */
 import test from 'ava';
 import { sql } from 'slonik';
-import { agentLogin, bootstrapAdmin, call, type Reply } from '../helpers/http.ts';
+import { bootstrapAdmin, call, registeredAgentToken, type Reply } from '../helpers/http.ts';
 import { EVENT_LOOP_BOUND_MS, blockingMs } from '../helpers/event-loop.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
@@ -16,8 +16,7 @@ let agent: string;
 test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
-  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'lin', labels: ['linux'], executors: 1 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('lin', body.secret) })).text;
+  agent = await registeredAgentToken(m.url, admin, { name: 'lin', executors: 1, labels: ['linux'] });
 });
 test.after.always(() => m?.close());
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import test from 'ava';
-import { agentLogin, bootstrapAdmin, call } from '../helpers/http.ts';
+import { bootstrapAdmin, call, registeredAgentToken } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
 let m: TestMaster;
@@ -19,8 +19,7 @@ let agent: string;
 test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
-  const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name: 'lin', executors: 1 } });
-  agent = (await call(m.url, 'POST', '/login-slave', { json: agentLogin('lin', body.secret) })).text;
+  agent = await registeredAgentToken(m.url, admin, { name: 'lin', executors: 1 });
   await call(m.url, 'POST', '/api/agent/heartbeat', { token: agent });
 });
 test.after.always(() => m?.close());
