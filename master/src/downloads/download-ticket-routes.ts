@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { principalOf, requireUser } from '../auth/authenticate.ts';
 import type { AuthState } from '../auth/principal.ts';
 import type { BuildsService } from '../builds/builds.ts';
-import { NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
+import { UnauthorizedError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { SessionsService } from '../auth/sessions.ts';
 import { canonicalPath, downloadTarget, TICKET_SECONDS, type DownloadTickets } from './download-tickets.ts';

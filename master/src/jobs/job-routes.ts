@@ -6,7 +6,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import { requireUser } from '../auth/authenticate.ts';
-import { ValidationError } from '../errors.ts';
 import { IncludeRegex, matchesView } from '../../../shared/src/view.ts';
 import { parseInput } from '../http/validate.ts';
 import type { ViewsService } from '../views/views.ts';
