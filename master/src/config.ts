@@ -29,6 +29,10 @@ const EnvSchema = z.object({
   JONKKINS_REDIS_HOST: z.string().min(1).default('127.0.0.1'),
   JONKKINS_REDIS_PORT: z.coerce.number({ error: 'must be a port number' }).int().min(1).max(65535, 'must be a port number').optional(),
   JONKKINS_AGENT_REDIS_URL: url(/^rediss?:$/, 'redis://ci.example.com:6379/0').optional(),
+  JONKKINS_REDIS_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,48}:$/, 'must be letters, digits, "_", "." or "-" ending in ":", e.g. jonkkins:')
+    .default('jonkkins:'),
   JONKKINS_URL: url(/^https?:$/, 'https://ci.example.com/').optional(),
   JONKKINS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -46,6 +50,8 @@ export interface Config {
   embeddedRedis: { host: string; port: number | undefined };
   /** Where agents connect to Redis, when not the master's Redis address (agent-redis.ts). */
   agentRedisUrl: string | undefined;
+  /** Begins every Redis key of this master, so that several masters can share one Redis. */
+  redisPrefix: string;
   /** The public URL people and agents reach the master at, always ending in `/`. */
   publicUrl: string;
   secret: string | undefined;
@@ -78,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     redisUrl: e.REDIS_URL,
     embeddedRedis: { host: e.JONKKINS_REDIS_HOST, port: e.JONKKINS_REDIS_PORT },
     agentRedisUrl: e.JONKKINS_AGENT_REDIS_URL,
+    redisPrefix: e.JONKKINS_REDIS_PREFIX,
     publicUrl: publicUrl.endsWith('/') ? publicUrl : `${publicUrl}/`,
     secret: e.JONKKINS_SECRET,
     logLevel: e.LOG_LEVEL,

@@ -22,8 +22,6 @@ import { startEmbeddedRedis } from './embedded/redis.ts';
 import type { Logger } from './log.ts';
 import { isLoopbackHost, SetupCode } from './users/setup-code.ts';
 
-export const REDIS_PREFIX = 'jonkkins:';
-
 /** The built UI (web/dist) when there is one, else the plain pages in web/public. */
 /** The built web UI (`npm run build:web`, also run by `npm install`), or undefined when it was not built. */
 export function webRoot(): string | undefined {
@@ -125,7 +123,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       pool,
       raw,
       redis,
-      redisPrefix: REDIS_PREFIX,
+      redisPrefix: config.redisPrefix,
       signingKey,
       log,
       trustProxy: config.trustProxy,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort, until } from '../helpers/processes.ts';
-import { createTestDatabase, TEST_REDIS_URL } from '../helpers/test-master.ts';
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from '../helpers/test-master.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -22,7 +22,7 @@ test('npm run dev: hot-reloading UI, API proxied to the master, master restarted
   const [masterPort, uiPort] = [await freePort(), await freePort()];
   const child = spawn(process.execPath, [join(ROOT, 'scripts/dev.ts')], {
     cwd: ROOT,
-    env: { ...process.env, PORT: String(masterPort), JONKKINS_DEV_PORT: String(uiPort), JONKKINS_HOME: home, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, LOG_LEVEL: 'info' },
+    env: { ...process.env, PORT: String(masterPort), JONKKINS_DEV_PORT: String(uiPort), JONKKINS_HOME: home, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, JONKKINS_REDIS_PREFIX: testRedisPrefix(), LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
     detached: true,
   });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { call } from '../helpers/http.ts';
 import { freePort, spawnJonkkins, stopProcess, until } from '../helpers/processes.ts';
-import { createTestDatabase, TEST_REDIS_URL } from '../helpers/test-master.ts';
+import { createTestDatabase, TEST_REDIS_URL, testRedisPrefix } from '../helpers/test-master.ts';
 
 /** `jonkkins master` on its own database and a fresh home; HOST as given (unset: the default, all addresses). */
 async function master(t: { teardown(fn: () => unknown): void }, host?: string) {
@@ -22,7 +22,7 @@ async function master(t: { teardown(fn: () => unknown): void }, host?: string) {
   });
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const env = { JONKKINS_HOME: home, PORT: String(port), DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, ...(host ? { HOST: host } : {}) };
+  const env = { JONKKINS_HOME: home, PORT: String(port), DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, JONKKINS_REDIS_PREFIX: testRedisPrefix(), ...(host ? { HOST: host } : {}) };
   const run = () => {
     const child = spawnJonkkins(['master'], env);
     t.teardown(() => stopProcess(child));

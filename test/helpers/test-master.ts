@@ -24,6 +24,9 @@ import { agentUserTag } from '../../master/src/agents/agent-redis.ts';
 export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
+/** A Redis key prefix of a test's own, for a master process spawned on TEST_REDIS_URL (JONKKINS_REDIS_PREFIX). */
+export const testRedisPrefix = (): string => `jk-test-${randomUUID()}:`;
+
 export interface TestDatabase {
   url: string;
   pool: DatabasePool;

@@ -7,6 +7,7 @@ test('with nothing set, the embedded defaults apply', (t) => {
   t.like(c, { port: 8080, home: `${homedir()}/.jonkkins`, databaseUrl: undefined, redisUrl: undefined, logLevel: 'info', trustProxy: false });
   t.is(c.publicUrl, 'http://localhost:8080/');
   t.is(c.sessionMaxAgeSeconds, 12 * 3600);
+  t.is(c.redisPrefix, 'jonkkins:');
 });
 
 test('values are read and normalised', (t) => {
@@ -20,8 +21,9 @@ test('values are read and normalised', (t) => {
     LOG_LEVEL: 'debug',
     JONKKINS_TRUST_PROXY: 'true',
     JONKKINS_SESSION_MAX_AGE_HOURS: '1.5',
+    JONKKINS_REDIS_PREFIX: 'ci-2.jk:',
   });
-  t.like(c, { port: 9090, home: '/srv/jonkkins', logLevel: 'debug', trustProxy: true, sessionMaxAgeSeconds: 5400 });
+  t.like(c, { port: 9090, home: '/srv/jonkkins', logLevel: 'debug', trustProxy: true, sessionMaxAgeSeconds: 5400, redisPrefix: 'ci-2.jk:' });
   t.is(c.publicUrl, 'https://ci.example.com/jenkins/');
 });
 
@@ -35,6 +37,8 @@ const invalid: [Record<string, string>, RegExp][] = [
   [{ LOG_LEVEL: 'loud' }, /LOG_LEVEL="loud": must be one of trace, debug/],
   [{ JONKKINS_TRUST_PROXY: 'maybe' }, /JONKKINS_TRUST_PROXY=/],
   [{ JONKKINS_SESSION_MAX_AGE_HOURS: '-1' }, /JONKKINS_SESSION_MAX_AGE_HOURS=/],
+  [{ JONKKINS_REDIS_PREFIX: 'jk*:' }, /JONKKINS_REDIS_PREFIX="jk\*:": must be letters/],
+  [{ JONKKINS_REDIS_PREFIX: 'jk' }, /JONKKINS_REDIS_PREFIX="jk": .*ending in ":"/],
 ];
 for (const [env, message] of invalid) {
   test(`an invalid ${Object.entries(env)[0]!.join("=")} stops start-up with a message naming the variable`, (t) => {
