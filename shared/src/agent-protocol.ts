@@ -60,6 +60,8 @@
  *     never run again elsewhere.
  */
 import { z } from 'zod';
+import { CredentialBinding, CredentialSecret } from './credentials.ts';
+import { GitScm } from './scm.ts';
 import { BuildResult, BuildState } from './build.ts';
 import { BuildStep } from './step-kinds.ts';
 
@@ -178,6 +180,13 @@ export const BuildSpec = z.object({
   triggerFiles: z.array(z.object({ publisher: z.number(), propertiesFile: z.string() })).default([]),
   /** Where the agent's console bytes start (the master wrote the header lines before). */
   logOffset: z.number(),
+  /** The job's scm, checked out before the first step (and before job files and file parameters). */
+  scm: GitScm.nullable().default(null),
+  /** The job's credentialBindings and sshAgent, as in the job document. */
+  credentialBindings: z.array(CredentialBinding).default([]),
+  sshAgent: z.array(z.string()).default([]),
+  /** The secrets of exactly the credentials this build's job binds or uses (bindings, sshAgent, scm), by id; nothing else. */
+  credentials: z.record(z.string(), CredentialSecret).default({}),
 });
 export type BuildSpec = z.infer<typeof BuildSpec>;
 

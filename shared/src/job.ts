@@ -6,12 +6,16 @@ import { z } from 'zod';
 import { CronSpecString } from './cron.ts';
 import { LabelExpressionString } from './label-expression.ts';
 import { BuildStep } from './step-kinds.ts';
+import { CredentialBinding, CredentialId } from './credentials.ts';
+import { GitScm } from './scm.ts';
+import { VariableName } from './variable-name.ts';
 import { AntPatterns } from './steps/copy-artifacts-step.ts';
 import { Projects, triggerParameters, TriggerCondition } from './steps/trigger-builds-step.ts';
 
 // The step kinds' schemas live in steps/ and are registered in step-kinds.ts; re-exported here
 // for the code that reads the job document.
 export { BuildStep } from './step-kinds.ts';
+export { VariableName } from './variable-name.ts';
 export { CopyArtifactsStep } from './steps/copy-artifacts-step.ts';
 export { ShellStep } from './steps/shell-step.ts';
 export { Block, BlockThreshold, TriggerBuildsStep, TriggerCondition } from './steps/trigger-builds-step.ts';
@@ -21,13 +25,6 @@ export const JobName = z
   .regex(/^[A-Za-z0-9_. -]{1,128}$/, 'must be 1–128 characters of letters, digits, "_", "-", "." and spaces')
   .refine((n) => n !== '.' && n !== '..', 'must not be "." or ".."')
   .refine((n) => n.trim() === n, 'must not start or end with a space');
-
-/** Parameter and variable names: what a shell can export. */
-export const VariableName = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, 'must be a shell variable name (letters, digits, "_"; not starting with a digit)')
-  // Names become keys of parameter and environment objects, where '__proto__' is no key but the prototype.
-  .refine((n) => n !== '__proto__', "must not be '__proto__'");
 
 const common = { name: VariableName, description: z.string().max(10_000).optional() };
 export const ParameterDefinition = z.discriminatedUnion('type', [
@@ -80,6 +77,12 @@ const Triggers = z
     cron: CronSpecString.optional(),
     /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */
     upstream: z.strictObject({ projects: Projects, threshold: Threshold.default('SUCCESS') }).optional(),
+    /** "Poll SCM": Jenkins cron syntax; a build when the remote's matching heads moved. Needs `scm`. */
+    pollScm: CronSpecString.optional(),
+    /** "GitHub hook trigger for GITScm polling": POST /github-webhook/ pushes build this job. */
+    githubPush: z.boolean().optional(),
+    /** GitLab plugin's secret token: POST /project/<job> with this X-Gitlab-Token builds the job. */
+    gitlabSecretToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
   })
   .default({});
 
@@ -102,6 +105,12 @@ const jobFields = {
     .default({}),
   /** Abort the build (result FAILURE) after this many minutes; fractions allowed (0.5 = 30 s). */
   timeoutMinutes: z.number().min(0.01).max(7 * 24 * 60).nullable().default(null),
+  /** Source Code Management: checked out into the workspace before the first step. */
+  scm: GitScm.nullable().default(null),
+  /** "Use secret text(s) or file(s)" (credentials-binding): bound for every step, masked in the console. */
+  credentialBindings: z.array(CredentialBinding).max(50).default([]),
+  /** ssh-agent plugin: an ssh-agent holding these keys runs for the steps (SSH_AUTH_SOCK). */
+  sshAgent: z.array(CredentialId).max(20).default([]),
   steps: z.array(BuildStep).max(200).default([]),
   /** Post-build actions, run in order once the build's result is final. */
   publishers: z.array(Publisher).max(100).default([]),

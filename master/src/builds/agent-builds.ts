@@ -297,6 +297,11 @@ export class AgentBuildsService {
         p.type === 'archiveArtifacts' ? [{ artifacts: p.artifacts, excludes: p.excludes, allowEmptyArchive: p.allowEmptyArchive, onlyIfSuccessful: p.onlyIfSuccessful }] : [],
       ),
       triggerFiles: triggerFiles(config),
+      scm: config.scm,
+      credentialBindings: config.credentialBindings,
+      sshAgent: config.sshAgent,
+      // Filled from the credentials store once it exists: exactly what the job binds or uses.
+      credentials: {},
     };
   }
 }

@@ -1,0 +1,71 @@
+/**
+ * Credentials (Jenkins' credentials plugin) and how a job binds them (credentials-binding,
+ * ssh-agent). The master keeps the secrets sealed (secret-box.ts) and never gives them back through
+ * an API or page: only CredentialMetadata. An agent gets a credential's secret only in the BuildSpec
+ * of a build whose job binds or uses it (BuildSpec.credentials).
+ */
+import { z } from 'zod';
+import { VariableName } from './variable-name.ts';
+
+/** Jenkins' `credentialsId`: chosen by the person, unique on the master. */
+export const CredentialId = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.@-]{0,127}$/, 'must be 1–128 letters, digits, "_", ".", "@" or "-", starting with a letter or digit');
+export type CredentialId = z.infer<typeof CredentialId>;
+
+const MAX_SECRET = 64 * 1024;
+
+/** The secret part of a credential, by kind: what is sealed at rest and what an agent receives. */
+export const CredentialSecret = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('secretText'), secret: z.string().min(1).max(MAX_SECRET) }),
+  z.strictObject({ kind: z.literal('usernamePassword'), username: z.string().min(1).max(1024), password: z.string().max(MAX_SECRET) }),
+  z.strictObject({
+    kind: z.literal('sshPrivateKey'),
+    username: z.string().min(1).max(1024),
+    privateKey: z.string().min(1).max(MAX_SECRET),
+    passphrase: z.string().max(1024).optional(),
+  }),
+  /** `content` is base64; the file is written under `fileName` (one path component). */
+  z.strictObject({
+    kind: z.literal('secretFile'),
+    fileName: z.string().regex(/^[^/\0]{1,255}$/).refine((n) => n !== '.' && n !== '..', 'must be a file name'),
+    content: z.base64().max(Math.ceil((MAX_SECRET * 4) / 3) + 4),
+  }),
+]);
+export type CredentialSecret = z.infer<typeof CredentialSecret>;
+export type CredentialKind = CredentialSecret['kind'];
+
+/** Which jobs may use a credential: job names or globs (`*`, `?`); absent = every job. */
+export const CredentialJobs = z.array(z.string().min(1).max(256)).max(100);
+
+/** POST /api/credentials and PUT /api/credentials/:id: the metadata and the whole secret. */
+export const CredentialInput = z.intersection(
+  z.object({ id: CredentialId, description: z.string().max(1000).default(''), jobs: CredentialJobs.optional() }),
+  CredentialSecret,
+);
+export type CredentialInput = z.infer<typeof CredentialInput>;
+
+/** What the API and pages show of a credential: never its secret. */
+export interface CredentialMetadata {
+  id: string;
+  description: string;
+  kind: CredentialKind;
+  /** usernamePassword and sshPrivateKey: the user name (Jenkins shows it too). */
+  username?: string;
+  /** secretFile: the file's name. */
+  fileName?: string;
+  jobs?: string[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** A job's `credentialBindings` (withCredentials): each puts a credential into the steps' environment. */
+export const CredentialBinding = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('secretText'), credentialsId: CredentialId, variable: VariableName }),
+  z.strictObject({ type: z.literal('usernamePassword'), credentialsId: CredentialId, usernameVariable: VariableName, passwordVariable: VariableName }),
+  /** The key is written to a 0600 file under WORKSPACE_TMP; `keyFileVariable` holds its path. */
+  z.strictObject({ type: z.literal('sshKey'), credentialsId: CredentialId, keyFileVariable: VariableName, usernameVariable: VariableName.optional() }),
+  /** A secretFile credential written to a 0600 file under WORKSPACE_TMP; `variable` holds its path. */
+  z.strictObject({ type: z.literal('file'), credentialsId: CredentialId, variable: VariableName }),
+]);
+export type CredentialBinding = z.infer<typeof CredentialBinding>;
