@@ -191,12 +191,28 @@ export function matchesLabels(expr: LabelExpr | null, labels: Iterable<string>):
  * the parser's bounds) is satisfied by no node, rather than failing whoever asks.
  */
 export function storedExpressionMatches(text: string, labels: Iterable<string>): boolean {
+  const expr = storedExpression(text);
+  return expr !== UNPARSEABLE && matchesLabels(expr, labels);
+}
+
+// Every build's start matches its stored label: each distinct text is parsed once. Bounded, oldest first out.
+const UNPARSEABLE = Symbol('unparseable');
+const parsedStored = new Map<string, LabelExpr | null | typeof UNPARSEABLE>();
+const PARSED_STORED_MAX = 1000;
+
+function storedExpression(text: string): LabelExpr | null | typeof UNPARSEABLE {
+  const cached = parsedStored.get(text);
+  if (cached !== undefined) return cached;
+  let expr: LabelExpr | null | typeof UNPARSEABLE;
   try {
-    return matchesLabels(parseLabelExpression(text), labels);
+    expr = parseLabelExpression(text);
   } catch (error) {
-    if (error instanceof LabelExpressionError) return false;
-    throw error;
+    if (!(error instanceof LabelExpressionError)) throw error;
+    expr = UNPARSEABLE;
   }
+  if (parsedStored.size >= PARSED_STORED_MAX) parsedStored.delete(parsedStored.keys().next().value!);
+  parsedStored.set(text, expr);
+  return expr;
 }
 
 /** A label as it must be written: bare when the lexer would read it back as one atom, else quoted. */

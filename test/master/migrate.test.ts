@@ -22,6 +22,17 @@ test('three masters migrating at once apply each migration exactly once', async 
   t.deepEqual([...names].sort(), SHIPPED);
 });
 
+test('after every migration no two indexes of a table are the same (each costs every write)', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  await migrate(db.pool);
+  const indexes = await db.pool.any(sql.type(z.object({ name: z.string(), definition: z.string() }))`
+    SELECT indexname AS name, regexp_replace(indexdef, 'INDEX \\S+ ON', 'INDEX ON') AS definition FROM pg_indexes WHERE schemaname = 'public'`);
+  t.true(indexes.length > 5);
+  const byDefinition = Map.groupBy(indexes, (i) => i.definition);
+  t.deepEqual([...byDefinition.values()].filter((same) => same.length > 1).map((same) => same.map((i) => i.name)), []);
+});
+
 test('a master refuses a database migrated by a newer Jonkkins', async (t) => {
   const db = await createTestDatabase();
   t.teardown(() => db.drop());

@@ -5,6 +5,10 @@ import type { Agent, AgentWithSecret, RegisterAgentRequest, UpdateAgentRequest }
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { hashSecret, newAgentSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const AgentSecretRow = z.object({ id: z.coerce.number(), name: z.string(), secret_hash: z.string(), secret_version: z.number() });
+const CameOnlineRow = z.object({ came_online: z.boolean() });
+const NameRow = z.object({ name: z.string() });
 /** An agent is online while its last heartbeat is younger than this (agents beat every 10 s). */
 export const ONLINE_WINDOW_SECONDS = 30;
 
@@ -110,7 +114,7 @@ export class AgentsService {
    * On success the versions it stated are recorded (Manage → Nodes shows them).
    */
   async authenticate(name: string, secret: string, versions?: AgentVersions): Promise<{ id: number; name: string; secretVersion: number; cameOnline: boolean }> {
-    const row = await this.#pool.maybeOne(sql.type(z.object({ id: z.coerce.number(), name: z.string(), secret_hash: z.string(), secret_version: z.number() }))`
+    const row = await this.#pool.maybeOne(sql.type(AgentSecretRow)`
       SELECT id, name, secret_hash, secret_version FROM agents WHERE lower(name) = lower(${name})`);
     const ok = row ? await verifySecret(row.secret_hash, secret) : await verifyAgainstDecoy(secret);
     if (!row || !ok) throw new UnauthorizedError('Invalid agent name or secret');
@@ -124,7 +128,7 @@ export class AgentsService {
 
   /** Records that the agent is alive (login and every heartbeat); true when it was offline until now. */
   async heartbeat(name: string): Promise<boolean> {
-    const cameOnline = await this.#pool.maybeOneFirst(sql.type(z.object({ came_online: z.boolean() }))`
+    const cameOnline = await this.#pool.maybeOneFirst(sql.type(CameOnlineRow)`
       WITH before AS (SELECT id, last_seen_at FROM agents WHERE lower(name) = lower(${name}) FOR UPDATE)
       UPDATE agents a SET last_seen_at = now() FROM before WHERE a.id = before.id
       RETURNING coalesce(before.last_seen_at <= now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS}), true) AS came_online`);
@@ -133,7 +137,7 @@ export class AgentsService {
 
   /** Agents whose last heartbeat aged past the online window during the last `periodMs`. */
   async wentOfflineWithin(periodMs: number): Promise<string[]> {
-    const names = await this.#pool.anyFirst(sql.type(z.object({ name: z.string() }))`
+    const names = await this.#pool.anyFirst(sql.type(NameRow)`
       SELECT name FROM agents WHERE last_seen_at <= now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS})
         AND last_seen_at > now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS + periodMs / 1000})`);
     return [...names];

@@ -20,6 +20,9 @@ import { lockOwnedBuild, type AgentRef } from '../builds/build-rows.ts';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const SizeRow = z.object({ size: z.coerce.number() });
+const IdNameRow = z.object({ id: z.coerce.number(), name: z.string() });
 const ArtifactRow = z.object({ path: z.string(), size: z.coerce.number(), sha256: z.string(), storedAt: z.number() });
 export type StoredArtifact = z.infer<typeof ArtifactRow>;
 
@@ -103,7 +106,7 @@ export class ArtifactsService {
   /** One artifact's bytes (only a recorded path is ever opened). */
   async open(build: { jobId: number; buildId: number; label: string }, path: string): Promise<{ size: number; stream: Readable }> {
     checkArtifactPath(path);
-    const size = await this.#pool.maybeOneFirst(sql.type(z.object({ size: z.coerce.number() }))`
+    const size = await this.#pool.maybeOneFirst(sql.type(SizeRow)`
       SELECT size FROM build_artifacts WHERE build_id = ${build.buildId} AND path = ${path}`);
     if (size === null) throw new NotFoundError(`${build.label} has no artifact '${path}'`);
     const file = this.#fileOf(build.jobId, build.buildId, path);
@@ -174,7 +177,7 @@ export class ArtifactsService {
   }
 
   async #copySource(project: string, selector: CopySelector): Promise<{ jobId: number; jobName: string; buildId: number; number: number }> {
-    const job = await this.#pool.maybeOne(sql.type(z.object({ id: z.coerce.number(), name: z.string() }))`
+    const job = await this.#pool.maybeOne(sql.type(IdNameRow)`
       SELECT id, name FROM jobs WHERE lower(name) = lower(${project})`);
     if (!job) throw new NotFoundError(`Unable to find project for artifact copy: ${project}`);
     const Build = z.object({ id: z.coerce.number(), number: z.number(), state: z.string() });

@@ -5,7 +5,7 @@
  * (lifecycle.ts) under the build row's lock.
  */
 import type { Readable } from 'node:stream';
-import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
+import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { chooseQueues } from '../../../shared/src/work-queues.ts';
 import type { BuildControl, BuildSpec, FinishRequest, WorkConfig } from '../../../shared/src/agent-protocol.ts';
@@ -26,6 +26,11 @@ import { readChunks } from '../db/chunk-stream.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
 import type { SecretBox } from '../secret-box.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const AgentWorkRow = z.object({ id: z.coerce.number(), labels: z.array(z.string()), executors: z.number(), secret_version: z.number() });
+const LabelRow = z.object({ label: z.string() });
+const IdRow = z.object({ id: z.coerce.number() });
+const SizeRow = z.object({ size: z.coerce.number() });
 export type { AgentRef } from './build-rows.ts';
 
 const text = (s: string) => Buffer.from(s, 'utf8');
@@ -35,22 +40,22 @@ const text = (s: string) => Buffer.from(s, 'utf8');
 export type AgentRedisFor = (agent: { id: number; name: string; secretVersion: number }, queues: readonly string[], current: () => Promise<boolean>) => Promise<WorkConfig['redis']>;
 
 /** A build row locked for its start, with the calling agent's labels and executors (null: no such agent). */
-const StartRow = BuildRow.extend({ agent_labels: z.array(z.string()).nullable(), agent_executors: z.number().nullable() });
-
 /**
- * What a start reads of the job besides its config: the build's file parameters and the job's
- * files, as columns of the same statement (a start is on every build's path: each round trip counts).
+ * What a start reads besides the build row: the agent, the build's file parameters and the job's
+ * files, all in the statement that locks the build (a start is on every build's path: each round
+ * trip counts; the number is taken by the jobs module in the one statement that must follow).
  */
 const StartFiles = z.object({
   build_files: z.array(z.object({ parameter: z.string(), fileName: z.string(), size: z.number(), sha256: z.string() })),
   job_files: z.array(z.object({ path: z.string(), size: z.number(), sha256: z.string() })),
 });
+const StartRow = BuildRow.extend({ agent_labels: z.array(z.string()).nullable(), agent_executors: z.number().nullable() }).extend(StartFiles.shape);
 
-const startFiles = (tx: DatabaseTransactionConnection, buildId: number, jobId: number) => tx.one(sql.type(StartFiles)`SELECT
-  (SELECT coalesce(json_agg(json_build_object('parameter', parameter, 'fileName', file_name, 'size', size, 'sha256', sha256) ORDER BY parameter), '[]')
-     FROM build_files WHERE build_id = ${buildId}) AS build_files,
-  (SELECT coalesce(json_agg(json_build_object('path', path, 'size', size, 'sha256', sha256) ORDER BY path), '[]')
-     FROM job_files WHERE job_id = ${jobId}) AS job_files`);
+const START_FILES = sql.fragment`
+  (SELECT coalesce(json_agg(json_build_object('parameter', f.parameter, 'fileName', f.file_name, 'size', f.size, 'sha256', f.sha256) ORDER BY f.parameter), '[]')
+     FROM build_files f WHERE f.build_id = b.id) AS build_files,
+  (SELECT coalesce(json_agg(json_build_object('path', jf.path, 'size', jf.size, 'sha256', jf.sha256) ORDER BY jf.path), '[]')
+     FROM job_files jf WHERE jf.job_id = b.job_id) AS job_files`;
 
 /** The publishers whose properties files the agent reads and sends with finish (spec.triggerFiles). */
 export function triggerFiles(job: Job): BuildSpec['triggerFiles'] {
@@ -83,11 +88,11 @@ export class AgentBuildsService {
    * of its own that may touch only the queues it matches (the same choice the agent makes).
    */
   async workConfig(name: string, redisFor: AgentRedisFor): Promise<WorkConfig> {
-    const me = await this.#pool.maybeOne(sql.type(z.object({ id: z.coerce.number(), labels: z.array(z.string()), executors: z.number(), secret_version: z.number() }))`
+    const me = await this.#pool.maybeOne(sql.type(AgentWorkRow)`
       SELECT id, labels, executors, secret_version FROM agents WHERE name = ${name}`);
     if (!me) throw new ForbiddenError('Unknown agent');
     // Every label expression that jobs use or queued builds still carry.
-    const labels = await this.#pool.anyFirst(sql.type(z.object({ label: z.string() }))`
+    const labels = await this.#pool.anyFirst(sql.type(LabelRow)`
       SELECT DISTINCT label FROM (
         SELECT coalesce(config ->> 'label', '') AS label FROM jobs
         UNION SELECT label FROM builds WHERE state = 'queued') l`);
@@ -108,7 +113,7 @@ export class AgentBuildsService {
     const publicUrl = await this.#publicUrl();
     const done = await this.#pool.transaction(async (tx) => {
       const row = await tx.maybeOne(sql.type(StartRow)`
-        SELECT ${BUILD_COLUMNS}, a.labels AS agent_labels, a.executors AS agent_executors
+        SELECT ${BUILD_COLUMNS}, a.labels AS agent_labels, a.executors AS agent_executors, ${START_FILES}
         FROM builds b JOIN jobs j ON j.id = b.job_id LEFT JOIN agents a ON a.name = ${agent.name}
         WHERE b.id = ${buildId} FOR UPDATE OF b`);
       if (!row) throw new ConflictError(`No build ${buildId}`);
@@ -116,8 +121,7 @@ export class AgentBuildsService {
       // again (its console continues at the current end), rather than leave a build nobody runs.
       if (row.state === 'running' && row.agent_name === agent.name && row.agent_session === agent.session && row.executor === executor) {
         const config = Job.parse((await this.#jobs.findById(tx, row.job_id)).config);
-        const files = await startFiles(tx, row.id, row.job_id);
-        return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, files), after: [] };
+        return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, row), after: [] };
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
@@ -134,7 +138,6 @@ export class AgentBuildsService {
         const busy = await tx.exists(sql.unsafe`SELECT 1 FROM builds WHERE job_id = ${row.job_id} AND state = 'running'`);
         if (busy) throw new ConflictError(`${config.name} is already building and does not allow concurrent builds`);
       }
-      const files = await startFiles(tx, row.id, row.job_id);
       const header = text(describeCauses(row.causes).map((line) => `${line}\n`).join(''));
       const applied = await this.#lifecycle.applyIn(tx, { row, job: config }, { type: 'start' }, {
         extra: sql.fragment`
@@ -144,7 +147,7 @@ export class AgentBuildsService {
         publicUrl,
         append: header,
       });
-      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files), after: applied.after };
+      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, row), after: applied.after };
     });
     await settle(done.after);
     return done.spec;
@@ -215,7 +218,7 @@ export class AgentBuildsService {
 
   /** Agent `name` logged in as `session`: builds its other sessions left running end now ("agent lost"). */
   async sessionStarted(name: string, session: string): Promise<number> {
-    const ids = await this.#pool.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
+    const ids = await this.#pool.anyFirst(sql.type(IdRow)`
       SELECT id FROM builds WHERE state = 'running' AND agent_name = ${name} AND agent_session IS DISTINCT FROM ${session}::uuid`);
     let ended = 0;
     for (const id of ids) {
@@ -232,7 +235,7 @@ export class AgentBuildsService {
   /** Ends FAILURE every running build whose agent stopped answering; never runs it again. */
   async endLostBuilds(silentForMs: number): Promise<number> {
     const silent = sql.fragment`agent_seen_at < now() - make_interval(secs => ${silentForMs / 1000})`;
-    const ids = await this.#pool.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`SELECT id FROM builds WHERE state = 'running' AND ${silent}`);
+    const ids = await this.#pool.anyFirst(sql.type(IdRow)`SELECT id FROM builds WHERE state = 'running' AND ${silent}`);
     let ended = 0;
     for (const id of ids) {
       // Re-checked under the lock: a heartbeat may have come since.
@@ -274,7 +277,7 @@ export class AgentBuildsService {
   async openFile(agent: AgentRef, buildId: number, parameter: string): Promise<{ size: number; stream: Readable }> {
     const file = await this.#pool.transaction(async (tx) => {
       await lockOwnedBuild(tx, agent, buildId);
-      return tx.maybeOne(sql.type(z.object({ size: z.coerce.number() }))`SELECT size FROM build_files WHERE build_id = ${buildId} AND parameter = ${parameter}`);
+      return tx.maybeOne(sql.type(SizeRow)`SELECT size FROM build_files WHERE build_id = ${buildId} AND parameter = ${parameter}`);
     });
     if (!file) throw new NotFoundError(`Build ${buildId} has no file for parameter ${parameter}`);
     return { size: file.size, stream: readChunks(this.#pool, sql.fragment`build_file_chunks WHERE build_id = ${buildId} AND parameter = ${parameter}`, file.size) };

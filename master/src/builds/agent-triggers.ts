@@ -15,6 +15,9 @@ import { settle, type BuildLifecycle } from './lifecycle.ts';
 import type { DownstreamTriggers } from './downstream.ts';
 import type { SecretBox } from '../secret-box.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const AnswerRow = z.object({ answer: TriggerAnswer });
+const ConfigRow = z.object({ config: z.unknown() });
 export class AgentTriggersService {
   readonly #pool: DatabasePool;
   readonly #downstream: DownstreamTriggers;
@@ -37,10 +40,10 @@ export class AgentTriggersService {
     const publicUrl = await this.#publicUrl();
     const done = await this.#pool.transaction(async (tx) => {
       const row = await lockOwnedBuild(tx, agent, buildId);
-      const earlier = await tx.maybeOneFirst(sql.type(z.object({ answer: TriggerAnswer }))`
+      const earlier = await tx.maybeOneFirst(sql.type(AnswerRow)`
         SELECT answer FROM build_step_triggers WHERE build_id = ${buildId} AND step = ${req.step}`);
       if (earlier) return { answer: earlier, queued: [] };
-      const job = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
+      const job = Job.parse(await tx.oneFirst(sql.type(ConfigRow)`SELECT config FROM jobs WHERE id = ${row.job_id}`));
       const step = job.steps[req.step];
       if (step?.type !== 'triggerBuilds') throw new ConflictError(`Step ${req.step + 1} of ${job.name} is not a trigger step (the job changed while the build ran)`);
       // Only what the step asks the agent for: properties files' texts when it names files, and a

@@ -9,6 +9,8 @@ import type { AwaitedBuilds } from '../../../shared/src/agent-protocol.ts';
 import { BuildResult, BuildState } from '../../../shared/src/build.ts';
 import type { BuildRow } from './build-rows.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const BusyBuildRow = z.object({ agent: z.string(), job: z.string(), number: z.number(), waiting: z.boolean() });
 const AwaitedRow = z.object({ queueId: z.coerce.number(), job: z.string(), state: BuildState, number: z.number().nullable(), result: BuildResult.nullable() });
 
 /**
@@ -34,7 +36,7 @@ export interface BusyBuild {
 
 /** Every running build, with whether it is waiting for downstream builds (for the queue's `why`). */
 export async function busyBuilds(db: CommonQueryMethods): Promise<readonly BusyBuild[]> {
-  return db.any(sql.type(z.object({ agent: z.string(), job: z.string(), number: z.number(), waiting: z.boolean() }))`
+  return db.any(sql.type(BusyBuildRow)`
     SELECT b.agent_name AS agent, j.name AS job, b.number,
       EXISTS (SELECT 1 FROM builds d WHERE d.awaited_by = b.id AND d.state IN ('queued', 'running')) AS waiting
     FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.state = 'running' ORDER BY b.id`);

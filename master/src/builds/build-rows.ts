@@ -11,6 +11,8 @@ import { transition, type BuildStatus } from './build-transitions.ts';
 import type { RawClient } from '../db/raw-pool.ts';
 import { chunkInsert } from '../console/console-store.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const IdRow = z.object({ id: z.coerce.number() });
 export const BuildRow = z.object({
   id: z.coerce.number(),
   job_id: z.coerce.number(),
@@ -106,7 +108,7 @@ export async function writeTransition(tx: DatabaseTransactionConnection, row: Bu
 /** A new queue item (the `queue` transition's state); returns its id, the queue id. */
 export async function insertQueued(db: CommonQueryMethods, q: { jobId: number; cause: Cause; parameters: Record<string, unknown>; label: string; quietPeriod: number }): Promise<number> {
   const { state } = queuedStatus();
-  return db.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
+  return db.oneFirst(sql.type(IdRow)`
     INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
     VALUES (${q.jobId}, ${state}, ${sql.jsonb([q.cause])}, ${sql.jsonb(q.parameters as never)}, ${q.label}, now() + make_interval(secs => ${q.quietPeriod}))
     RETURNING id`);
@@ -151,7 +153,7 @@ export async function touchBuild(client: RawClient, buildId: number, logSize: nu
  * older than `daysToKeep`, never the last successful one. Returns the ids deleted.
  */
 export async function deleteDiscarded(db: CommonQueryMethods, jobId: number, rule: { numToKeep?: number | undefined; daysToKeep?: number | undefined }): Promise<readonly number[]> {
-  return db.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
+  return db.anyFirst(sql.type(IdRow)`
     DELETE FROM builds b
     WHERE b.job_id = ${jobId} AND b.state = 'finished'
       AND b.id IS DISTINCT FROM (SELECT id FROM builds WHERE job_id = ${jobId} AND result = 'SUCCESS' ORDER BY number DESC LIMIT 1)

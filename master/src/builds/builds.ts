@@ -15,6 +15,9 @@ import type { BuildQueueing } from './queueing.ts';
 import { SecretBox } from '../secret-box.ts';
 import type { UploadedFile } from './uploads.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const QueuedBuildRow = z.object({ job: z.string(), number: z.number().nullable(), queueId: z.coerce.number() });
+const JobIdNumberRow = z.object({ job_id: z.coerce.number(), number: z.number() });
 export class BuildsService {
   readonly #pool: DatabasePool;
   readonly #jobs: JobsService;
@@ -65,7 +68,7 @@ export class BuildsService {
     const downstream =
       row.number === null
         ? []
-        : await this.#pool.any(sql.type(z.object({ job: z.string(), number: z.number().nullable(), queueId: z.coerce.number() }))`
+        : await this.#pool.any(sql.type(QueuedBuildRow)`
             SELECT j.name AS job, b.number, b.id AS "queueId" FROM builds b JOIN jobs j ON j.id = b.job_id
             WHERE b.causes @> ${sql.jsonb([{ kind: 'upstream', job: row.job_name, number: row.number }])} ORDER BY b.id`);
     const upstream = row.causes.flatMap((c) => (c.kind === 'upstream' ? [{ job: c.job, number: c.number }] : []));
@@ -111,7 +114,7 @@ export class BuildsService {
     const agents = await this.#pool.any(sql.type(QueueAgent)`
       SELECT name, labels, executors, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
     const busy = await busyBuilds(this.#pool);
-    const running = await this.#pool.any(sql.type(z.object({ job_id: z.coerce.number(), number: z.number() }))`
+    const running = await this.#pool.any(sql.type(JobIdNumberRow)`
       SELECT job_id, max(number) AS number FROM builds WHERE state = 'running' GROUP BY job_id`);
     const runningByJob = new Map(running.map((r) => [r.job_id, r.number]));
     const concurrent = new Map<number, boolean>();

@@ -18,6 +18,9 @@ import type { JobsService, StoredJob } from '../jobs/jobs.ts';
 import { markAwaited, type BuildRow } from './build-rows.ts';
 import type { BuildQueueing } from './queueing.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const NameConfigRow = z.object({ name: z.string(), config: z.unknown() });
+const ConfigRow = z.object({ config: z.unknown() });
 /** Jenkins' ResultCondition. */
 export function conditionHolds(condition: TriggerCondition, result: BuildResult): boolean {
   switch (condition) {
@@ -92,7 +95,7 @@ export class DownstreamTriggers {
         for (const project of projectList(expandVariables(publisher.projects, env))) targets.push({ project, parameters: {} });
       }
     });
-    const watchers = await tx.any(sql.type(z.object({ name: z.string(), config: z.unknown() }))`
+    const watchers = await tx.any(sql.type(NameConfigRow)`
       SELECT name, config FROM jobs WHERE config -> 'triggers' ? 'upstream'`);
     for (const w of watchers) {
       const upstreamTrigger = Job.parse(w.config).triggers.upstream;
@@ -108,7 +111,7 @@ export class DownstreamTriggers {
    */
   async fireStep(tx: DatabaseTransactionConnection, upstream: BuildRow, step: TriggerBuildsStep, resultSoFar: BuildResult, env: Record<string, string>, parameters: Record<string, string>, propertiesTexts: string[]): Promise<Fired> {
     if (!conditionHolds(step.condition, resultSoFar)) return { lines: [`Trigger condition ${step.condition} does not hold for ${resultSoFar}; nothing triggered\n`], queued: [], missed: 0 };
-    const job = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${upstream.job_id}`));
+    const job = Job.parse(await tx.oneFirst(sql.type(ConfigRow)`SELECT config FROM jobs WHERE id = ${upstream.job_id}`));
     const values = triggerParameters(step, job, env, parameters, propertiesTexts);
     const targets = projectList(expandVariables(step.projects, env)).map((project) => ({ project, parameters: values }));
     return this.#queueTargets(tx, upstream, job.name, targets, { awaitedBy: step.block ? upstream.id : null, announce: false, allOrNothing: true });

@@ -1,9 +1,11 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const MsRow = z.object({ ms: z.number().nullable() });
 /** Jenkins' estimate: the mean duration of the last 3 successful (or else any finished) builds of a job. */
 export async function estimatedDurationMs(pool: DatabasePool, jobId: number): Promise<number | null> {
-  const ms = await pool.maybeOneFirst(sql.type(z.object({ ms: z.number().nullable() }))`
+  const ms = await pool.maybeOneFirst(sql.type(MsRow)`
     SELECT avg(extract(epoch FROM finished_at - started_at) * 1000)::float8 AS ms FROM (
       SELECT started_at, finished_at FROM builds WHERE job_id = ${jobId} AND state = 'finished' AND started_at IS NOT NULL
       ORDER BY (result = 'SUCCESS') DESC, number DESC LIMIT 3) x`);

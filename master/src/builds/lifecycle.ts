@@ -21,6 +21,8 @@ import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
 import type { SecretBox } from '../secret-box.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const IdRow = z.object({ id: z.coerce.number() });
 /** What runs once the transaction committed, in order. */
 export type AfterCommit = (() => Promise<void>)[];
 
@@ -177,7 +179,7 @@ export class BuildLifecycle {
    * aborted (running) or cancelled (queued), each through its own transition.
    */
   async #endAwaited(tx: DatabaseTransactionConnection, waiter: BuildRow, publicUrl: string): Promise<AfterCommit> {
-    const ids = await tx.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`
+    const ids = await tx.anyFirst(sql.type(IdRow)`
       SELECT id FROM builds WHERE awaited_by = ${waiter.id} AND state IN ('queued', 'running') ORDER BY id`);
     const by = `upstream project ‘${waiter.job_name}’ build number ${waiter.number}`;
     const after: AfterCommit = [];

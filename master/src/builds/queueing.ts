@@ -13,6 +13,8 @@ import { resolveParameters } from './parameters.ts';
 import { SecretBox } from '../secret-box.ts';
 import { storeBuildFile, type UploadedFile } from './uploads.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const IdParametersRow = z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) });
 export class BuildQueueing {
   readonly #secrets: SecretBox;
   constructor(secrets: SecretBox) {
@@ -46,7 +48,7 @@ export class BuildQueueing {
     // folds into it, as in Jenkins; with no quiet period nothing merges.
     if (quietPeriod > 0 && files.length === 0) {
       await tx.query(sql.unsafe`SELECT 1 FROM jobs WHERE id = ${jobId} FOR UPDATE`);
-      const waiting = await tx.any(sql.type(z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) }))`
+      const waiting = await tx.any(sql.type(IdParametersRow)`
         SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > now()
           AND NOT EXISTS (SELECT 1 FROM build_files f WHERE f.build_id = builds.id) ORDER BY id`);
       const same = waiting.find((w) => this.#sameParameters(w.parameters, values));

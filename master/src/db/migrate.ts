@@ -9,6 +9,8 @@ import { sql, type DatabasePool, type QuerySqlToken } from 'slonik';
 import { Umzug } from 'umzug';
 import { z } from 'zod';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const NameRow = z.object({ name: z.string() });
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../sql/', import.meta.url));
 const MIGRATION_LOCK = 727_001;
 
@@ -33,7 +35,7 @@ export async function migrate(pool: DatabasePool, dir = MIGRATIONS_DIR): Promise
     try {
       await conn.query(sql.unsafe`CREATE TABLE IF NOT EXISTS schema_migrations (
         name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
-      const applied = await conn.anyFirst(sql.type(z.object({ name: z.string() }))`SELECT name FROM schema_migrations ORDER BY name`);
+      const applied = await conn.anyFirst(sql.type(NameRow)`SELECT name FROM schema_migrations ORDER BY name`);
       const unknown = applied.filter((name) => !known.includes(name));
       if (unknown.length > 0) {
         throw new NewerSchemaError(

@@ -14,6 +14,8 @@ import { readChunks } from '../db/chunk-stream.ts';
 import { payloadTooLarge, spoolPath, spoolToFile } from '../http/spool.ts';
 import type { JobsService } from './jobs.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const SizeRow = z.object({ size: z.coerce.number() });
 export const MAX_JOB_FILE_BYTES = 1024 ** 3;
 const CHUNK = 1024 * 1024;
 
@@ -88,7 +90,7 @@ export async function listById(conn: CommonQueryMethods, jobId: number): Promise
 }
 
 export async function openById(pool: DatabasePool, jobId: number, path: string): Promise<{ size: number; stream: Readable }> {
-  const size = await pool.maybeOneFirst(sql.type(z.object({ size: z.coerce.number() }))`SELECT size FROM job_files WHERE job_id = ${jobId} AND path = ${path}`);
+  const size = await pool.maybeOneFirst(sql.type(SizeRow)`SELECT size FROM job_files WHERE job_id = ${jobId} AND path = ${path}`);
   if (size === null) throw new NotFoundError(`No job file '${path}'`);
   return { size, stream: readChunks(pool, sql.fragment`job_file_chunks WHERE job_id = ${jobId} AND path = ${path}`, size) };
 }

@@ -16,6 +16,11 @@ import type { EventPublisher } from '../events/event-bus.ts';
 import { SecretBox } from '../secret-box.ts';
 import { jobRelations } from './job-relations.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const NameRow = z.object({ name: z.string() });
+const IdNameRow = z.object({ id: z.coerce.number(), name: z.string() });
+const ConfigRow = z.object({ config: z.unknown() });
+const NumberConfigRow = z.object({ number: z.number(), config: z.unknown() });
 /** What the API shows for a password parameter's default: the value itself never leaves the master. */
 export const HIDDEN = '****';
 
@@ -94,7 +99,7 @@ export class JobsService {
 
   /** Names are unique case-insensitively: a clash names the existing job as it is spelled. */
   async #refuseTaken(name: string): Promise<void> {
-    const existing = await this.#pool.maybeOneFirst(sql.type(z.object({ name: z.string() }))`SELECT name FROM jobs WHERE lower(name) = lower(${name})`);
+    const existing = await this.#pool.maybeOneFirst(sql.type(NameRow)`SELECT name FROM jobs WHERE lower(name) = lower(${name})`);
     if (existing !== null) throw new ConflictError(`A job named '${existing}' already exists`);
   }
 
@@ -108,7 +113,7 @@ export class JobsService {
 
   /** Deletes the job, its builds (the database cascades) and its artifact files. */
   async delete(name: string): Promise<void> {
-    const gone = await this.#pool.maybeOne(sql.type(z.object({ id: z.coerce.number(), name: z.string() }))`DELETE FROM jobs WHERE lower(name) = lower(${name}) RETURNING id, name`);
+    const gone = await this.#pool.maybeOne(sql.type(IdNameRow)`DELETE FROM jobs WHERE lower(name) = lower(${name}) RETURNING id, name`);
     if (gone === null) throw new NotFoundError(`No job named '${name}'`);
     await this.#changes.removeArtifacts(gone.id);
     this.#changed(gone.name);
@@ -123,7 +128,7 @@ export class JobsService {
 
   /** A job's stored config by id (inside a transaction: `conn`). */
   async findById(conn: CommonQueryMethods, id: number): Promise<{ config: unknown }> {
-    const config = await conn.maybeOneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${id}`);
+    const config = await conn.maybeOneFirst(sql.type(ConfigRow)`SELECT config FROM jobs WHERE id = ${id}`);
     if (config === null) throw new NotFoundError(`No job ${id}`);
     return { config };
   }
@@ -133,7 +138,7 @@ export class JobsService {
    * transaction ends (a refused start rolls the number back). Answers the number and the config.
    */
   async takeBuildNumber(tx: CommonQueryMethods, jobId: number): Promise<{ number: number; config: unknown }> {
-    return tx.one(sql.type(z.object({ number: z.number(), config: z.unknown() }))`
+    return tx.one(sql.type(NumberConfigRow)`
       UPDATE jobs SET next_build_number = next_build_number + 1 WHERE id = ${jobId} RETURNING next_build_number - 1 AS number, config`);
   }
 
@@ -142,7 +147,7 @@ export class JobsService {
   async get(name: string): Promise<Job & ReturnType<typeof jobRelations> & { permalinks: Permalinks }> {
     const stored = await this.find(name);
     const job = this.#forDisplay(stored.job);
-    const all = await this.#pool.anyFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs`);
+    const all = await this.#pool.anyFirst(sql.type(ConfigRow)`SELECT config FROM jobs`);
     return { ...job, ...jobRelations(job.name, all.map((c) => StoredJobDocument.parse(c))), permalinks: await permalinksOf(this.#pool, stored.id) };
   }
 

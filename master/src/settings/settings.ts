@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { SecuritySettings } from '../../../shared/src/identity.ts';
 import { SystemSettings } from '../../../shared/src/settings.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const ValueRow = z.object({ value: z.unknown() });
 const DEFAULT_SECURITY: SecuritySettings = { selfSignup: false };
 
 /**
@@ -64,7 +66,7 @@ export class SettingsService {
   }
 
   #read(key: string): Promise<unknown> {
-    return this.#pool.maybeOneFirst(sql.type(z.object({ value: z.unknown() }))`SELECT value FROM settings WHERE key = ${key}`);
+    return this.#pool.maybeOneFirst(sql.type(ValueRow)`SELECT value FROM settings WHERE key = ${key}`);
   }
 
   async #write(key: string, value: object): Promise<void> {

@@ -12,6 +12,9 @@ import type { BuildsService } from '../builds/builds.ts';
 import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const IdConfigRow = z.object({ id: z.coerce.number(), config: z.unknown() });
+const JobIdRow = z.object({ job_id: z.coerce.number() });
 const MINUTE = 60_000;
 const MAX_CATCH_UP_MINUTES = 60;
 
@@ -60,7 +63,7 @@ export class CronScheduler {
 
   /** Fires every job whose spec matches `minute`; returns how many builds this master queued. */
   async tick(minute: Date): Promise<number> {
-    const jobs = await this.#pool.any(sql.type(z.object({ id: z.coerce.number(), config: z.unknown() }))`
+    const jobs = await this.#pool.any(sql.type(IdConfigRow)`
       SELECT id, config FROM jobs WHERE coalesce(config -> 'triggers' ->> 'cron', '') <> ''`);
     let fired = 0;
     for (const row of jobs) {
@@ -74,7 +77,7 @@ export class CronScheduler {
         continue;
       }
       if (!matches(schedule, minute)) continue;
-      const claimed = await this.#pool.maybeOneFirst(sql.type(z.object({ job_id: z.coerce.number() }))`
+      const claimed = await this.#pool.maybeOneFirst(sql.type(JobIdRow)`
         INSERT INTO cron_ticks (job_id, minute) VALUES (${row.id}, ${minute.toISOString()}) ON CONFLICT DO NOTHING RETURNING job_id`);
       if (claimed === null) continue; // another master fired this tick
       try {

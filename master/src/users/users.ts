@@ -9,6 +9,8 @@ import type { SessionsService } from '../auth/sessions.ts';
 import type { SettingsService } from '../settings/settings.ts';
 import type { SetupCode } from './setup-code.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const NRow = z.object({ n: z.number() });
 const UserRow = z.object({
   id: z.coerce.number(),
   username: z.string(),
@@ -64,7 +66,7 @@ export class UsersService {
     let first = false;
     const user = await this.#pool.transaction(async (tx) => {
       await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(${FIRST_USER_LOCK})`);
-      first = (await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users`)) === 0;
+      first = (await tx.oneFirst(sql.type(NRow)`SELECT count(*)::int AS n FROM users`)) === 0;
       if (first) this.#requireSetupCode(req);
       const role = roleFor(by, req, first ? 'empty' : 'users', selfSignup);
       const taken = await tx.exists(sql.unsafe`SELECT 1 FROM users WHERE lower(username) = lower(${req.username})`);
@@ -167,6 +169,6 @@ function roleFor(by: Principal | undefined, req: RegisterUserRequest, users: 'em
 
 /** Nobody could manage Jonkkins any more without an admin: refuse the change that removes the last. */
 async function assertAnAdminRemains(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]): Promise<void> {
-  const admins = await tx.oneFirst(sql.type(z.object({ n: z.number() }))`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`);
+  const admins = await tx.oneFirst(sql.type(NRow)`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`);
   if (admins === 0) throw new ConflictError('Jonkkins must keep at least one administrator');
 }

@@ -9,6 +9,9 @@ import { ALL_VIEW, matchesView, View } from '../../../shared/src/view.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const IdRow = z.object({ id: z.coerce.number() });
+const IdKeyRow = z.object({ id: z.coerce.number(), key: z.string() });
 const ViewRow = z.object({ id: z.coerce.number(), name: z.string(), description: z.string(), include_regex: z.string().nullable(), jobs: z.array(z.string()) });
 type ViewRow = z.infer<typeof ViewRow>;
 
@@ -39,7 +42,7 @@ export class ViewsService {
     const view = parseInput(View, input, 'view');
     return this.#write(async (tx) => {
       if (await this.#taken(tx, view.name)) throw new ConflictError(`A view named '${view.name}' already exists`);
-      const id = await tx.oneFirst(sql.type(z.object({ id: z.coerce.number() }))`
+      const id = await tx.oneFirst(sql.type(IdRow)`
         INSERT INTO views (name, description, include_regex) VALUES (${view.name}, ${view.description}, ${view.includeRegex}) RETURNING id`);
       await this.#setJobs(tx, id, view.jobs);
       return toView(await this.#row(tx, view.name));
@@ -90,7 +93,7 @@ export class ViewsService {
     if (names.length === 0) return;
     const lowered = names.map((n) => n.toLowerCase());
     // FOR SHARE: a job deleted meanwhile cannot slip in between the check and the insert.
-    const found = await tx.any(sql.type(z.object({ id: z.coerce.number(), key: z.string() }))`
+    const found = await tx.any(sql.type(IdKeyRow)`
       SELECT id, lower(name) AS key FROM jobs WHERE lower(name) = ANY(${sql.array(lowered, 'text')}) FOR SHARE`);
     const idByKey = new Map(found.map((r) => [r.key, r.id]));
     const missing = names.flatMap((n, i) => (idByKey.has(n.toLowerCase()) ? [] : [{ field: `jobs.${i}`, message: `no job named '${n}'` }]));
