@@ -61,6 +61,7 @@ export async function createDatabase(adminUrl: string): Promise<Database> {
   const admin = await createPool(adminUrl, { maxPoolSize: 1 });
   try {
     await admin.query(sql.unsafe`CREATE DATABASE ${sql.identifier([name])}`);
+    if (process.env.BENCH_LOG_STATEMENTS) await admin.query(sql.unsafe`ALTER DATABASE ${sql.identifier([name])} SET log_statement = 'all'`);
   } catch (err) {
     await admin.end();
     throw err;
