@@ -41,6 +41,8 @@ Commands:
   master    the master alone
   agent     an agent alone: jonkkins agent --url URL --name NAME --secret-stdin
   migrate   apply database migrations and exit
+  apply     create or update a master's jobs from job documents: jonkkins apply DIR [--prune]
+  export    write a master's jobs as job documents: jonkkins export DIR
 
 Run "jonkkins <command> --help" for a command's options. Configuration comes from
 environment variables (PORT, JONKKINS_HOME, DATABASE_URL, REDIS_URL, ...): see README.md.`,
@@ -67,6 +69,21 @@ agent restarts itself in place), but whatever launched it still holds it.
   --delete-secret-file  delete FILE once read
   --secret SECRET       the secret shown when the agent was registered
   --workdir DIR         where workspaces go (default ~/.jonkkins-agent)`,
+  apply: `Usage: jonkkins apply DIR [--prune] [--url URL] [--user NAME] [--password-stdin | --password-file FILE]
+
+Makes the master's jobs what the documents in DIR say: one <job name>.json per job, the job
+document of the REST API (a missing "name" is the file's). Every document is validated first; one
+that does not validate is named with its field, and nothing changes. Prints what it created and
+updated; a second run with the same documents changes nothing and says so.
+  --prune               also delete the master's jobs that have no document in DIR
+  --url URL             the master (default $JONKKINS_URL, else http://localhost:8080/)
+  --user NAME           the person to log in as (default $JONKKINS_USER)
+  --password-stdin      read the password from the first line of standard input
+  --password-file FILE  read it from FILE (default: $JONKKINS_PASSWORD)`,
+  export: `Usage: jonkkins export DIR [--url URL] [--user NAME] [--password-stdin | --password-file FILE]
+
+Writes each of the master's jobs to DIR as <job name>.json (secrets as ****, which apply keeps).
+Options as for jonkkins apply.`,
   migrate: `Usage: jonkkins migrate
 
 Applies pending database migrations (sql/) to DATABASE_URL, or to the embedded database.`,
@@ -208,10 +225,53 @@ async function runAgent(args: string[]): Promise<number> {
   return stopped;
 }
 
+/** `jonkkins apply DIR` and `jonkkins export DIR`: a client of a running master, no configuration of its own. */
+async function runJobsAsCode(command: 'apply' | 'export', args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        prune: { type: 'boolean' },
+        url: { type: 'string' },
+        user: { type: 'string' },
+        'password-stdin': { type: 'boolean' },
+        'password-file': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message.split('\n')[0]} (see "jonkkins ${command} --help")`);
+  }
+  const { values: v, positionals } = parsed;
+  if (v.help) return showHelp(command);
+  if (positionals.length !== 1) throw new UsageError(`${command} takes one directory (see "jonkkins ${command} --help")`);
+  if (v.prune && command === 'export') throw new UsageError('--prune is for apply (see "jonkkins export --help")');
+  const username = v.user ?? process.env.JONKKINS_USER;
+  if (!username) throw new UsageError('--user NAME is required (or JONKKINS_USER)');
+  const password = v['password-file'] ? readFileSync(v['password-file'], 'utf8').split('\n')[0] : v['password-stdin'] ? await readStdinLine() : process.env.JONKKINS_PASSWORD;
+  if (!password) throw new UsageError('--password-stdin, --password-file or JONKKINS_PASSWORD is required');
+  await loadStepKinds(false);
+  const { apply, exportJobs, JobsAsCodeError } = await import('./jobs-as-code.ts');
+  const client = { url: v.url ?? process.env.JONKKINS_URL ?? 'http://localhost:8080/', username, password, say: (line: string) => console.log(line) };
+  try {
+    if (command === 'apply') await apply(positionals[0]!, client, { prune: v.prune });
+    else await exportJobs(positionals[0]!, client);
+    return EXIT.ok;
+  } catch (err) {
+    if (!(err instanceof JobsAsCodeError)) throw err;
+    console.error(`jonkkins ${command}: ${err.message}`);
+    return EXIT.failed;
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command = '', ...args] = argv;
   if (command === '' || command === '--help' || command === '-h' || command === 'help') return showHelp(args[0] && HELP[args[0]] ? args[0] : '');
   if (command === 'agent') return runAgent(args);
+  if (command === 'apply' || command === 'export') return runJobsAsCode(command, args);
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (see "jonkkins --help")`);
   const v = parse(command, args, command === 'start' ? { executors: { type: 'string' }, 'no-agent': { type: 'boolean' } } : {});
   if (v.help) return showHelp(command);

@@ -72,7 +72,12 @@ export const BuildDiscarder = z.strictObject({
 const Triggers = z
   .strictObject({
     /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
-    remoteToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+    remoteToken: z
+      .string()
+      .max(256)
+      // The API shows a stored token as ****; sending **** back keeps it.
+      .refine((v) => v === '****' || v.length >= 8, 'must be at least 8 characters')
+      .optional(),
     /** "Build periodically": Jenkins cron syntax (H, H(a-b)/n, @daily…, several lines, TZ= on line 1). */
     cron: CronSpecString.optional(),
     /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */

@@ -36,7 +36,10 @@ export function jobRoutes(jobs: JobsService, views: ViewsService): Router {
     ctx.body = await jobs.get(ctx.params.name!);
   });
   r.put('/jobs/:name', async (ctx) => {
-    ctx.body = await jobs.update(ctx.params.name!, ctx.request.body);
+    const { job, changed } = await jobs.update(ctx.params.name!, ctx.request.body);
+    // Jobs as code (`jonkkins apply`) report what changed; the body stays the job document.
+    ctx.set('Jonkkins-Job-Changed', String(changed));
+    ctx.body = job;
   });
   r.delete('/jobs/:name', async (ctx) => {
     await jobs.delete(ctx.params.name!);

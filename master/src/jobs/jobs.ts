@@ -83,18 +83,23 @@ export class JobsService {
     return this.#forDisplay(stored);
   }
 
-  /** Replaces the whole document. Renaming is done by sending another `name`. */
-  async update(name: string, input: unknown): Promise<Job> {
+  /**
+   * Replaces the whole document. Renaming is done by sending another `name`. A document equal to
+   * the stored one (secrets compared in plain text) changes nothing: `changed` is false and the job
+   * is not touched (jobs as code apply the same documents again and again).
+   */
+  async update(name: string, input: unknown): Promise<{ job: Job; changed: boolean }> {
     const current = await this.find(name);
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, current.job);
+    if (sameDocument(this.#opened(stored), this.#opened(current.job))) return { job: this.#forDisplay(current.job), changed: false };
     if (job.name.toLowerCase() !== current.job.name.toLowerCase()) {
       await this.#refuseTaken(job.name);
     }
     await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
     if (job.name !== current.job.name) this.#changed(current.job.name);
     this.#changed(job.name, { workConfig: true });
-    return this.#forDisplay(stored);
+    return { job: this.#forDisplay(stored), changed: true };
   }
 
   /** Names are unique case-insensitively: a clash names the existing job as it is spelled. */
@@ -223,6 +228,16 @@ export class JobsService {
     return { ...job, parameters, triggers: { ...job.triggers, remoteToken } };
   }
 
+  /** The document with its sealed secrets opened: only to compare two documents. */
+  #opened(job: Job): Job {
+    const open = (v: string | undefined) => (v !== undefined && SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
+    return {
+      ...job,
+      parameters: job.parameters.map((p) => (p.type === 'password' ? { ...p, default: open(p.default) } : p)),
+      triggers: { ...job.triggers, remoteToken: open(job.triggers.remoteToken) },
+    };
+  }
+
   #forDisplay(job: Job): Job {
     return {
       ...job,
@@ -231,6 +246,9 @@ export class JobsService {
     };
   }
 }
+
+/** Two parsed documents are the same: zod gives both in the schema's key order, and JSON drops absent fields. */
+const sameDocument = (a: Job, b: Job): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
