@@ -1,0 +1,144 @@
+/**
+ * Credential bindings through real builds (a real master, the real agent, real shell steps and
+ * Debian's ssh-agent): the steps see the values and 0600 files under WORKSPACE_TMP, the console
+ * shows **** (multi-line secrets line by line, a value split across output chunks), the files and
+ * the ssh-agent are gone when the build ends — success, failure or abort — and a job outside a
+ * credential's globs fails before any step.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import test from 'ava';
+import { startRig, type Rig } from '../helpers/agent-rig.ts';
+import { call } from '../helpers/http.ts';
+import { until } from '../helpers/processes.ts';
+
+const run = promisify(execFile);
+const TOKEN = `tok-${randomBytes(8).toString('hex')}`;
+const PASSWORD = `pw-${randomBytes(8).toString('hex')}`;
+const MULTI = `first-line-${randomBytes(4).toString('hex')}\nsecond-line-${randomBytes(4).toString('hex')}\nthird-line-${randomBytes(4).toString('hex')}`;
+const FILE_TEXT = `db.password=${randomBytes(6).toString('hex')}\napi.key=${randomBytes(6).toString('hex')}\n`;
+
+let rig: Rig;
+let keyDir: string;
+let privateKey: string;
+let fingerprint: string;
+/** One rig for the file: startRig tears down through this instead of a test's own teardown. */
+const teardowns: (() => Promise<void>)[] = [];
+test.before(async () => {
+  rig = await startRig({ teardown: (fn: () => Promise<void>) => void teardowns.push(fn) } as never, { executors: 2 });
+  keyDir = await mkdtemp(join(tmpdir(), 'jk-keys-'));
+  await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'key-passphrase-9', '-C', 'jonkkins-test-key', '-f', join(keyDir, 'id')]);
+  privateKey = await readFile(join(keyDir, 'id'), 'utf8');
+  fingerprint = (await run('ssh-keygen', ['-l', '-f', join(keyDir, 'id.pub')])).stdout.split(' ')[1]!;
+  const add = async (json: object) => {
+    const res = await call(rig.m.url, 'POST', '/api/credentials', { token: rig.admin, json });
+    if (res.status !== 201) throw new Error(`${res.status} ${res.text}`);
+  };
+  await add({ id: 'token', kind: 'secretText', secret: TOKEN });
+  await add({ id: 'multi', kind: 'secretText', secret: MULTI });
+  await add({ id: 'login', kind: 'usernamePassword', username: 'deployer', password: PASSWORD });
+  await add({ id: 'props', kind: 'secretFile', fileName: 'app.properties', content: Buffer.from(FILE_TEXT).toString('base64') });
+  await add({ id: 'deploy-key', kind: 'sshPrivateKey', username: 'git', privateKey, passphrase: 'key-passphrase-9' });
+  await add({ id: 'prod-only', kind: 'secretText', secret: TOKEN, jobs: ['prod-*'] });
+});
+test.after.always(async () => {
+  for (const fn of teardowns) await fn();
+  await rm(keyDir, { recursive: true, force: true });
+});
+
+const BINDINGS = [
+  { type: 'secretText', credentialsId: 'token', variable: 'TOKEN' },
+  { type: 'secretText', credentialsId: 'multi', variable: 'MULTI' },
+  { type: 'usernamePassword', credentialsId: 'login', usernameVariable: 'DEPLOY_USER', passwordVariable: 'DEPLOY_PW' },
+  { type: 'file', credentialsId: 'props', variable: 'PROPS' },
+  { type: 'sshKey', credentialsId: 'deploy-key', keyFileVariable: 'KEY_FILE', usernameVariable: 'KEY_USER' },
+];
+const shell = (script: string) => [{ type: 'shell', script: `#!/bin/sh\n${script}` }];
+/** The secret files' paths a build printed (paths are not secret). */
+const pathsIn = (text: string) => [...text.matchAll(/^path=(.+)$/gm)].map((m) => m[1]!);
+
+test('each binding reaches the steps; the console shows **** for every value, line and split value', async (t) => {
+  await rig.job('bound', {
+    credentialBindings: BINDINGS,
+    steps: shell(`set -e
+echo "token=$TOKEN user=$DEPLOY_USER pw=$DEPLOY_PW key-user=$KEY_USER"
+[ "$TOKEN" = "${TOKEN}" ] && [ "$DEPLOY_PW" = "${PASSWORD}" ] && echo values-ok
+printf '%s\\n' "$MULTI" | sed 's/^/| /'
+sed 's/^/> /' "$PROPS"
+echo "modes=$(stat -c %a "$PROPS")/$(stat -c %a "$KEY_FILE") dir=$(stat -c %a "$(dirname "$PROPS")")"
+case "$PROPS" in "$WORKSPACE_TMP"/secretFiles/*/app.properties) echo props-under-tmp;; esac
+case "$KEY_FILE" in "$WORKSPACE_TMP"/secretFiles/*) echo key-under-tmp;; esac
+cmp -s "$KEY_FILE" - <<'EOF' && echo key-file-ok
+${privateKey.trimEnd()}
+EOF
+echo "path=$PROPS"; echo "path=$KEY_FILE"
+printf '%s' "$(printf '%s' "$TOKEN" | cut -c1-7)"; sleep 0.4; printf '%s\\n' "$(printf '%s' "$TOKEN" | cut -c8-)"`),
+  });
+  const b = await rig.finished(await rig.trigger('bound'));
+  t.is(b.result, 'SUCCESS', b.text);
+  t.regex(b.text, /^token=\*\*\*\* user=deployer pw=\*\*\*\* key-user=git$/m);
+  t.regex(b.text, /^values-ok$/m);
+  t.regex(b.text, /^\| \*\*\*\*\n\| \*\*\*\*\n\| \*\*\*\*$/m, 'a multi-line secret, line by line');
+  t.regex(b.text, /^> \*\*\*\*\n> \*\*\*\*$/m, "a secret file's lines");
+  t.regex(b.text, /^modes=600\/600 dir=700$/m);
+  for (const line of ['props-under-tmp', 'key-under-tmp', 'key-file-ok']) t.regex(b.text, new RegExp(`^${line}$`, 'm'));
+  t.regex(b.text, /^\*\*\*\*$/m, 'a value written in two chunks is masked whole');
+  for (const secret of [TOKEN, PASSWORD, ...MULTI.split('\n'), ...FILE_TEXT.trim().split('\n'), 'key-passphrase-9', TOKEN.slice(0, 7), TOKEN.slice(7)]) {
+    t.false(b.text.includes(secret), `${secret} in the console`);
+  }
+  const paths = pathsIn(b.text);
+  t.is(paths.length, 2);
+  for (const p of paths) t.false(existsSync(p), `${p} removed`);
+  t.false(existsSync(join(paths[0]!, '..', '..')), "the build's secretFiles directory removed");
+});
+
+test('the files are removed when the build fails and when it is aborted', async (t) => {
+  await rig.job('fails', { credentialBindings: BINDINGS, steps: shell('echo "path=$PROPS"; echo "path=$KEY_FILE"; exit 3') });
+  const failed = await rig.finished(await rig.trigger('fails'));
+  t.is(failed.result, 'FAILURE');
+  t.is(pathsIn(failed.text).length, 2);
+  for (const p of pathsIn(failed.text)) t.false(existsSync(p), `${p} removed after a failure`);
+
+  await rig.job('aborted', { credentialBindings: BINDINGS, steps: shell('echo "path=$PROPS"; echo "path=$KEY_FILE"; sleep 60') });
+  const queueId = await rig.trigger('aborted');
+  const n = await rig.numberOf(queueId);
+  let paths: string[] = [];
+  await until('the step to print its paths', async () => (paths = pathsIn((await rig.consoleBytes('aborted', n)).toString())).length === 2);
+  for (const p of paths) t.true(existsSync(p), `${p} exists while the build runs`);
+  t.is((await call(rig.m.url, 'POST', `/api/jobs/aborted/builds/${n}/abort`, { token: rig.admin })).status, 202);
+  const aborted = await rig.finished(queueId);
+  t.is(aborted.result, 'ABORTED');
+  for (const p of paths) t.false(existsSync(p), `${p} removed after an abort`);
+});
+
+test('sshAgent: the steps get a running ssh-agent holding the key (passphrase via askpass); it stops with the build', async (t) => {
+  await rig.job('with-agent', {
+    sshAgent: ['deploy-key'],
+    steps: shell('echo "pid=$SSH_AGENT_PID sock=$SSH_AUTH_SOCK"; ssh-add -l; [ -S "$SSH_AUTH_SOCK" ] && echo socket-ok'),
+  });
+  const b = await rig.finished(await rig.trigger('with-agent'));
+  t.is(b.result, 'SUCCESS', b.text);
+  t.regex(b.text, /^\[ssh-agent\] added the key of credential 'deploy-key' \(git\)$/m);
+  t.true(b.text.includes(`${fingerprint} jonkkins-test-key (ED25519)`), b.text);
+  t.regex(b.text, /^socket-ok$/m);
+  t.false(b.text.includes('key-passphrase-9'));
+  const [, pid, sock] = /^pid=(\d+) sock=(\S+)$/m.exec(b.text)!;
+  t.false(existsSync(sock!), 'the socket is gone');
+  t.false(existsSync(`/proc/${pid}`), 'the ssh-agent is gone');
+});
+
+test('a job outside the credential\'s globs fails before any step, with the reason; the agent goes on', async (t) => {
+  await rig.job('staging-deploy', { credentialBindings: [{ type: 'secretText', credentialsId: 'prod-only', variable: 'X' }], steps: shell('echo step-ran') });
+  const refused = await rig.finished(await rig.trigger('staging-deploy'));
+  t.is(refused.result, 'FAILURE');
+  t.is(refused.text, "Started by user admin\nERROR: Credentials 'prod-only' may not be used by job 'staging-deploy': it is limited to the jobs 'prod-*'\nFinished: FAILURE\n");
+  await rig.job('prod-deploy', { credentialBindings: [{ type: 'secretText', credentialsId: 'prod-only', variable: 'X' }], steps: shell('[ -n "$X" ] && echo step-ran') });
+  const allowed = await rig.finished(await rig.trigger('prod-deploy'));
+  t.is(allowed.result, 'SUCCESS');
+  t.regex(allowed.text, /^step-ran$/m);
+});
