@@ -43,6 +43,7 @@ Commands:
   migrate   apply database migrations and exit
   apply     create or update a master's jobs from job documents: jonkkins apply DIR [--prune]
   export    write a master's jobs as job documents: jonkkins export DIR
+  credentials reseal   seal every credential again under the current JONKKINS_SECRET
 
 Run "jonkkins <command> --help" for a command's options. Configuration comes from
 environment variables (PORT, JONKKINS_HOME, DATABASE_URL, REDIS_URL, ...): see README.md.`,
@@ -84,6 +85,13 @@ updated; a second run with the same documents changes nothing and says so.
 
 Writes each of the master's jobs to DIR as <job name>.json (secrets as ****, which apply keeps).
 Options as for jonkkins apply.`,
+  credentials: `Usage: jonkkins credentials reseal [--previous-key-file FILE]
+
+After JONKKINS_SECRET changed: opens every credential sealed under the previous key and seals it
+again under the current one (JONKKINS_SECRET, or JONKKINS_HOME/secret.key when it is unset).
+The previous key is JONKKINS_PREVIOUS_SECRET (the former JONKKINS_SECRET), or FILE (a former
+secret.key). Credentials that open with neither key are listed: enter their secrets again.
+  --previous-key-file FILE   the previous key as a secret.key file`,
   migrate: `Usage: jonkkins migrate
 
 Applies pending database migrations (sql/) to DATABASE_URL, or to the embedded database.`,
@@ -265,6 +273,43 @@ async function runJobsAsCode(command: 'apply' | 'export', args: string[]): Promi
     console.error(`jonkkins ${command}: ${err.message}`);
     return EXIT.failed;
   }
+/** `jonkkins credentials reseal`: README.md, "Rotating JONKKINS_SECRET". */
+async function runCredentials(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h') return showHelp('credentials');
+  if (sub !== 'reseal') throw new UsageError(`unknown credentials command "${sub}" (see "jonkkins credentials --help")`);
+  const v = parse('credentials', rest, { 'previous-key-file': { type: 'string' } });
+  if (v.help) return showHelp('credentials');
+  const file = v['previous-key-file'];
+  const previousSecret = process.env.JONKKINS_PREVIOUS_SECRET;
+  if (!file && !previousSecret) throw new UsageError('the previous key is needed: set JONKKINS_PREVIOUS_SECRET or give --previous-key-file');
+  const previous = file ? Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url') : Buffer.from(previousSecret!, 'utf8');
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const [{ startServices }, [{ createDatabasePool }], { loadSigningKey }, { CredentialsService }] = await Promise.all([
+    loadMaster(),
+    loadDatabase(),
+    import('../master/src/auth/tokens.ts'),
+    import('../master/src/credentials/credentials.ts'),
+  ]);
+  const services = await startServices(config, log, { redis: false });
+  try {
+    const pool = await createDatabasePool(services.databaseUrl, 1);
+    try {
+      const current = await loadSigningKey({ secret: config.secret, home: config.home });
+      const { resealed, unreadable } = await new CredentialsService(pool, current).reseal(previous);
+      console.log(`resealed ${resealed.length} credential(s)${resealed.length ? `: ${resealed.join(', ')}` : ''}`);
+      if (unreadable.length > 0) {
+        console.error(`jonkkins: ${unreadable.length} credential(s) open with neither key (enter their secrets again): ${unreadable.join(', ')}`);
+        return EXIT.failed;
+      }
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await services.stop();
+  }
+  return EXIT.ok;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -273,6 +318,7 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'agent') return runAgent(args);
   if (command === 'apply' || command === 'export') return runJobsAsCode(command, args);
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (see "jonkkins --help")`);
+  if (command === 'credentials') return runCredentials(args);
   const v = parse(command, args, command === 'start' ? { executors: { type: 'string' }, 'no-agent': { type: 'boolean' } } : {});
   if (v.help) return showHelp(command);
   const config = loadConfig();
