@@ -273,6 +273,8 @@ async function runJobsAsCode(command: 'apply' | 'export', args: string[]): Promi
     console.error(`jonkkins ${command}: ${err.message}`);
     return EXIT.failed;
   }
+}
+
 /** `jonkkins credentials reseal`: README.md, "Rotating JONKKINS_SECRET". */
 async function runCredentials(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
