@@ -25,6 +25,8 @@ import { appendChunks } from '../console/console-store.ts';
 import { readChunks } from '../db/chunk-stream.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { recordCheckout, scmHistory } from '../scm/checkouts.ts';
+import type { CheckoutReport, ScmHistory } from '../../../shared/src/scm.ts';
 
 export type { AgentRef } from './build-rows.ts';
 
@@ -117,7 +119,8 @@ export class AgentBuildsService {
       if (row.state === 'running' && row.agent_name === agent.name && row.agent_session === agent.session && row.executor === executor) {
         const config = Job.parse((await this.#jobs.findById(tx, row.job_id)).config);
         const files = await startFiles(tx, row.id, row.job_id);
-        return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, files), after: [] };
+        const history = config.scm ? await scmHistory(tx, row.job_id, row.number!) : [];
+        return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, files, history), after: [] };
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
@@ -135,6 +138,7 @@ export class AgentBuildsService {
         if (busy) throw new ConflictError(`${config.name} is already building and does not allow concurrent builds`);
       }
       const files = await startFiles(tx, row.id, row.job_id);
+      const history = config.scm ? await scmHistory(tx, row.job_id, number) : [];
       const header = text(describeCauses(row.causes).map((line) => `${line}\n`).join(''));
       const applied = await this.#lifecycle.applyIn(tx, { row, job: config }, { type: 'start' }, {
         extra: sql.fragment`
@@ -144,7 +148,7 @@ export class AgentBuildsService {
         publicUrl,
         append: header,
       });
-      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files), after: applied.after };
+      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files, history), after: applied.after };
     });
     await settle(done.after);
     return done.spec;
@@ -206,6 +210,20 @@ export class AgentBuildsService {
     });
     await settle(done.after);
     return { result: done.result };
+  }
+
+  /**
+   * The agent checked out: records the commit, branch and change set of the build it runs, once
+   * per build (a resend replaces it), only for a job with scm and its own repository URL.
+   */
+  async recordCheckout(agent: AgentRef, buildId: number, report: CheckoutReport): Promise<void> {
+    await this.#pool.transaction(async (tx) => {
+      const row = await lockOwnedBuild(tx, agent, buildId);
+      const job = Job.parse((await this.#jobs.findById(tx, row.job_id)).config);
+      if (!job.scm) throw new ValidationError(`${job.name} has no source control to check out`);
+      if (report.url !== job.scm.url) throw new ValidationError(`url: ${job.name} checks out ${job.scm.url}, not ${report.url}`, [{ field: 'url', message: 'not the job\'s repository' }]);
+      await recordCheckout(tx, { id: row.id, jobId: row.job_id }, report);
+    });
   }
 
   /** Heartbeat of one agent session: it is alive, and so are its running builds (not another session's). */
@@ -280,7 +298,7 @@ export class AgentBuildsService {
     return { size: file.size, stream: readChunks(this.#pool, sql.fragment`build_file_chunks WHERE build_id = ${buildId} AND parameter = ${parameter}`, file.size) };
   }
 
-  #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: z.infer<typeof StartFiles>): BuildSpec {
+  #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: z.infer<typeof StartFiles>, history: ScmHistory): BuildSpec {
     const parameters = plainParameters(row, this.#secrets);
     return {
       buildId: row.id,
@@ -302,6 +320,7 @@ export class AgentBuildsService {
       sshAgent: config.sshAgent,
       // Filled from the credentials store once it exists: exactly what the job binds or uses.
       credentials: {},
+      scmHistory: history,
     };
   }
 }
