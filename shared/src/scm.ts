@@ -31,7 +31,7 @@ export const GitScm = z.strictObject({
   credentialsId: CredentialId.optional(),
   /** Branches to build, as the git plugin's "Branch Specifier"; the first that exists is built. */
   branches: z.array(BranchSpec).min(1).max(20).default(['*/main']),
-  /** An extra refspec to fetch (Jenkins' "Refspec"), e.g. +refs/pull/*:refs/remotes/origin/pr/*. */
+  /** The refspec to fetch instead of +refs/heads/*:refs/remotes/origin/* (Jenkins' "Refspec"), e.g. +refs/heads/main:refs/remotes/origin/main. */
   refspec: z.string().min(1).max(1024).refine((r) => !r.startsWith('-') && !/[\s\0]/.test(r), 'must be a refspec').optional(),
   /** Shallow fetch depth; absent = full history. */
   depth: z.number().int().min(1).max(1_000_000).optional(),
