@@ -35,24 +35,7 @@ export interface GitCredentialSetup {
   env: Record<string, string>;
   /** Console lines that say which credential is used (never its secret). */
   lines: string[];
-  /** Strings to mask in the console (the secret and its parts). */
-  masks: string[];
   dispose(): Promise<void>;
-}
-
-/** What of a credential the console must never show: the secret, and each line of a key. */
-export function credentialMasks(credential: CredentialSecret | undefined): string[] {
-  if (!credential) return [];
-  switch (credential.kind) {
-    case 'usernamePassword':
-      return [credential.password];
-    case 'sshPrivateKey':
-      return [credential.privateKey, ...credential.privateKey.split(/\r?\n/).filter((l) => l.length >= 16 && !l.startsWith('-----')), credential.passphrase ?? ''];
-    case 'secretText':
-      return [credential.secret];
-    case 'secretFile':
-      return [];
-  }
 }
 
 /** Single-quoted for /bin/sh (GIT_SSH_COMMAND is run by a shell). */
@@ -107,7 +90,7 @@ export async function prepareCredentials(url: string, id: string | undefined, cr
       env.GIT_SSH_COMMAND = ['ssh', ...options].map((o) => (/^[A-Za-z0-9=_.,:/-]+$/.test(o) ? o : sq(o))).join(' ');
       env.GIT_SSH_VARIANT = 'ssh';
     }
-    return { env, lines, masks: credentialMasks(credential), dispose };
+    return { env, lines, dispose };
   } catch (err) {
     await dispose();
     throw err;

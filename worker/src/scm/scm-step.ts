@@ -12,7 +12,8 @@ import { Backoff, pause } from '../../../shared/src/backoff.ts';
 import type { CheckoutReport } from '../../../shared/src/scm.ts';
 import { isRetryable } from '../master-client.ts';
 import { checkout, CheckoutError } from './git-checkout.ts';
-import { credentialMasks, hostKeysFromEnv } from './git-credentials.ts';
+import { credentialMasks } from '../../../shared/src/credential-masks.ts';
+import { hostKeysFromEnv } from './git-credentials.ts';
 
 export interface CheckoutChannel {
   reportCheckout(buildId: number, report: CheckoutReport, signal?: AbortSignal): Promise<void>;
@@ -24,10 +25,10 @@ interface CheckoutHost {
   warn(message: string): void;
 }
 
-/** The scm credential's secrets, masked from the build's first byte. */
+/** The scm credential's secrets, masked from the build's first byte (the master's masks have them too). */
 export function scmMasks(spec: BuildSpec): string[] {
-  const id = spec.scm?.credentialsId;
-  return id ? credentialMasks(spec.credentials[id]).filter((m) => m.length > 0) : [];
+  const secret = spec.scm?.credentialsId ? spec.credentials[spec.scm.credentialsId] : undefined;
+  return secret ? credentialMasks(secret) : [];
 }
 
 export async function runCheckout(
