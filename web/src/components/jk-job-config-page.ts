@@ -12,6 +12,10 @@ import { dateTime } from '../format.ts';
 import { jobUrl, navigate } from '../router.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
+import { listCredentials } from '../api/scm.ts';
+import { session } from '../api/session.ts';
+import type { CredentialMetadata } from '../../../shared/src/credentials.ts';
+import { scmSection } from './scm-config.ts';
 
 /** Jenkins' names for what people pick; the values are the job document's. */
 const PARAMETER_TYPES: Record<string, string> = {
@@ -38,7 +42,9 @@ const PUBLISHER_KINDS: Record<string, [string, () => object]> = {
 };
 
 export class JkJobConfigPage extends LitElement {
-  static override properties = { jobName: {}, form: { state: true }, error: { state: true }, busy: { state: true }, cron: { state: true }, revision: { state: true } };
+  static override properties = { jobName: {}, form: { state: true }, error: { state: true }, busy: { state: true }, cron: { state: true }, revision: { state: true }, credentials: { state: true } };
+  /** For the scm's drop-down; null: this person may not list credentials (only admins may). */
+  declare credentials: CredentialMetadata[] | null;
   declare jobName: string;
   declare form: DraftForm | null;
   declare error: string;
@@ -56,10 +62,12 @@ export class JkJobConfigPage extends LitElement {
     this.busy = false;
     this.cron = '';
     this.revision = 0;
+    this.credentials = null;
   }
 
   override willUpdate(changed: Map<string, unknown>) {
     if (!changed.has('jobName')) return;
+    if (session.isAdmin) listCredentials().then((c) => (this.credentials = c), () => (this.credentials = null));
     getJob(this.jobName).then(
       (job) => {
         const { upstreamProjects: _u, downstreamProjects: _d, permalinks: _p, ...config } = job;
@@ -124,6 +132,8 @@ export class JkJobConfigPage extends LitElement {
       .cron { font-size: var(--jk-text-sm); color: var(--jk-muted); margin: -8px 0 var(--jk-space-4); }
       .env-row { display: grid; grid-template-columns: 14rem 1fr auto; gap: var(--jk-space-2); margin-bottom: var(--jk-space-2); }
       @media (max-width: 560px) { .env-row { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) auto; } }
+      fieldset.scm-choice { border: 0; padding: 0; margin: 0 0 var(--jk-space-3); display: flex; gap: var(--jk-space-4); }
+      details.advanced { margin-top: var(--jk-space-3); } details.advanced summary { cursor: pointer; color: var(--jk-link, inherit); margin-bottom: var(--jk-space-2); }
       .inline { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 0 var(--jk-space-3); }
     `,
   ];
@@ -136,7 +146,7 @@ export class JkJobConfigPage extends LitElement {
       <h1>Configure ${this.jobName}</h1>
       ${this.error ? html`<p class="banner error" role="alert">${this.error}</p>` : nothing}
       <div class="layout">
-        <nav class="toc" aria-label="Sections">${['General', 'Triggers', 'Environment', 'Build Steps', 'Post-build Actions'].map((s) => html`<a href=${`#${s}`} @click=${(e: Event) => this.#jump(e, s)}>${s}</a>`)}</nav>
+        <nav class="toc" aria-label="Sections">${['General', 'Source Code Management', 'Triggers', 'Environment', 'Build Steps', 'Post-build Actions'].map((s) => html`<a href=${`#${s}`} @click=${(e: Event) => this.#jump(e, s)}>${s}</a>`)}</nav>
         <div>
           <section class="panel" id="General"><h2>General</h2>
             ${f.text(['name'], 'Name')}
@@ -159,6 +169,7 @@ export class JkJobConfigPage extends LitElement {
               ${f.number(['buildDiscarder', 'daysToKeep'], 'Days to keep builds', { min: 1 })}
             </div>
           </section>
+          <section class="panel" id="Source Code Management"><h2>Source Code Management</h2>${scmSection(f, this.credentials)}</section>
           <section class="panel" id="Triggers"><h2>Triggers</h2>
             ${f.text(['triggers', 'remoteToken'], 'Trigger builds remotely: authentication token', { emptyAsUndefined: true, hint: `POST /api/jobs/${this.jobName}/builds?token=… starts a build without a login.` })}
             ${f.textarea(['triggers', 'cron'], 'Build periodically (schedule)', { code: true, rows: 3, hint: 'Jenkins cron: MINUTE HOUR DOM MONTH DOW, H for a hash, @daily…; TZ= on the first line.' })}
