@@ -80,4 +80,15 @@ test.serial('configure Git with a credential, build twice, and read the Changes 
   t.regex(await page.locator('jk-build-page dd', { has: page.locator('code.revision') }).innerText(), /^[0-9a-f]{40} \(origin\/main\)/);
   await shot('scm-03-build-changes');
   expectNoPageErrors(t, sys.ui);
+
+  // A person who is not an admin cannot list credentials: the field is the credential's id, and nothing fails.
+  t.is((await call(sys.url, 'POST', '/api/users', { token: admin, json: { username: 'dev', password: 'dev-password-1' } })).status, 201);
+  const dev = (await call(sys.url, 'POST', '/login', { json: { username: 'dev', password: 'dev-password-1' } })).text;
+  await page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), dev);
+  await page.goto(`${sys.url}/job/gitui/configure`);
+  const field = page.locator('jk-job-config-page section[id="Source Code Management"]').getByLabel('Credentials');
+  await field.waitFor();
+  t.is(await field.evaluate((e) => e.tagName), 'INPUT');
+  t.is(await field.inputValue(), 'ui-git');
+  expectNoPageErrors(t, sys.ui);
 });

@@ -37,4 +37,10 @@ test('a $PARAMETER that expands to an option is refused; an ssh host that is an 
   await t.throwsAsync(run({ url: `ssh://-oProxyCommand=touch%20${marker}/repo.git` }), { instanceOf: CheckoutError });
   await t.throwsAsync(stat(marker), undefined, 'the ProxyCommand never ran');
   t.regex(out, /strange hostname|blocked/);
+
+  // A token in an https URL's user part (allowed: it is no password) is never printed.
+  out = '';
+  await t.throwsAsync(run({ url: 'http://ghp_T0kenInTheUserPart@127.0.0.1:9/x.git' }), { instanceOf: CheckoutError });
+  t.regex(out, /Fetching upstream changes from http:\/\/\*\*\*\*@127\.0\.0\.1:9\/x\.git/);
+  t.false(out.includes('ghp_T0kenInTheUserPart'), out);
 });

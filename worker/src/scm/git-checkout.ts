@@ -60,11 +60,11 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
     if (reused) req.say('Fetching changes from the remote Git repository\n');
     else {
       req.say('Cloning the remote Git repository\n');
-      req.say(`Cloning repository ${scm.url}\n`);
+      req.say(`Cloning repository ${shownUrl(scm.url)}\n`);
       await git(ctx, ['init', '--quiet', '--', req.workspace]);
     }
     await writeConfig(ctx, scm);
-    req.say(`Fetching upstream changes from ${scm.url}\n`);
+    req.say(`Fetching upstream changes from ${shownUrl(scm.url)}\n`);
     for (const line of creds.lines) req.say(line);
     const fetchArgs = ['fetch', '--tags', '--force', '--progress', '--no-recurse-submodules', ...(scm.depth ? [`--depth=${scm.depth}`] : []), '--', REMOTE, scm.refspec ?? DEFAULT_REFSPEC];
     await git(ctx, fetchArgs).catch((err: Error) => {
@@ -116,6 +116,14 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
   }
 }
 
+/**
+ * The URL as the console shows it: an http(s) URL's user part may be a token
+ * (`https://<token>@host/…`), so it is never printed. git's own output anonymizes URLs itself.
+ */
+export function shownUrl(url: string): string {
+  return url.replace(/^(https?:\/\/)[^/@]*@/, '$1****@');
+}
+
 /** `$VAR` in a specifier takes the build's value; the result must still be a specifier. */
 function expandBranch(spec: string, env: Record<string, string>): string {
   const expanded = expandVariables(spec, env).trim();
@@ -141,7 +149,8 @@ async function writeConfig(ctx: GitContext, scm: GitScm): Promise<void> {
   const objectFormat = /^\s*objectformat\s*=\s*(sha1|sha256)\s*$/im.exec(old)?.[1];
   const core = `[core]\n\trepositoryformatversion = ${version}\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n`;
   await writeFile(file, objectFormat && version === '1' ? `${core}[extensions]\n\tobjectformat = ${objectFormat}\n` : core, { mode: 0o644 });
-  await git(ctx, ['config', '--local', 'remote.origin.url', scm.url]);
+  ctx.say(` > git config --local remote.origin.url ${shownUrl(scm.url)} # timeout=10\n`);
+  await git(ctx, ['config', '--local', 'remote.origin.url', scm.url], { show: false });
   await git(ctx, ['config', '--local', '--add', 'remote.origin.fetch', scm.refspec ?? DEFAULT_REFSPEC]);
 }
 
