@@ -115,6 +115,17 @@ test('what a build step wrote into .git/config (url.insteadOf, a credential help
   t.notRegex(now, /insteadOf|fsmonitor|helper/);
   t.like(again.env, { GIT_AUTHOR_NAME: 'CI', GIT_COMMITTER_EMAIL: 'ci@example.org' });
   t.is((await gitIn(d.workspace, ['config', 'user.name'])).trim(), 'CI');
+
+  // A .git that is a file pointing at another repository is replaced by a clone of our own.
+  const elsewhere = await mkdtemp(join(tmpdir(), 'jk-elsewhere-'));
+  t.teardown(() => rm(elsewhere, { recursive: true, force: true }));
+  await gitIn(elsewhere, ['init', '-q']);
+  await rm(join(d.workspace, '.git'), { recursive: true });
+  await writeFile(join(d.workspace, '.git'), `gitdir: ${join(elsewhere, '.git')}\n`);
+  const third = request({ url }, d);
+  t.is((await checkout(third.req)).report.commit, c1);
+  t.regex(third.console(), /Cloning the remote Git repository/);
+  t.notRegex(await readFile(join(elsewhere, '.git', 'config'), 'utf8'), /remote "origin"/, 'the other repository was not touched');
 });
 
 test('submodules are checked out recursively; a shallow fetch whose previous commit is missing says so instead of guessing changes', async (t) => {

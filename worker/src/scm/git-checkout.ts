@@ -6,7 +6,7 @@
  * git-credentials.ts. The workspace's .git/config is written anew each time, so nothing a build
  * step left in it (url.insteadOf, include, credential helpers, hooks, fsmonitor) steers the next checkout.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CredentialSecret } from '../../../shared/src/credentials.ts';
 import { expandVariables } from '../../../shared/src/expand-variables.ts';
@@ -56,16 +56,19 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
   const ctx: GitContext = { workspace: req.workspace, env: { ...plain, ...creds.env }, say: req.say, output: req.output, signal: req.signal };
   try {
     const specs = scm.branches.map((b) => expandBranch(b, req.env));
+    for (const line of creds.lines.slice(0, 1)) req.say(line);
     const reused = await isClone(ctx);
     if (reused) req.say('Fetching changes from the remote Git repository\n');
     else {
+      // Whatever stands at .git (a file pointing elsewhere, a broken repository) is not ours to reuse.
+      await rm(join(req.workspace, '.git'), { recursive: true, force: true });
       req.say('Cloning the remote Git repository\n');
       req.say(`Cloning repository ${shownUrl(scm.url)}\n`);
       await git(ctx, ['init', '--quiet', '--', req.workspace]);
     }
     await writeConfig(ctx, scm);
     req.say(`Fetching upstream changes from ${shownUrl(scm.url)}\n`);
-    for (const line of creds.lines) req.say(line);
+    for (const line of creds.lines.slice(1)) req.say(line);
     const fetchArgs = ['fetch', '--tags', '--force', '--progress', '--no-recurse-submodules', ...(scm.depth ? [`--depth=${scm.depth}`] : []), '--', REMOTE, scm.refspec ?? DEFAULT_REFSPEC];
     await git(ctx, fetchArgs).catch((err: Error) => {
       throw new CheckoutError(`Error fetching remote repo '${REMOTE}': ${err.message}`);
@@ -133,7 +136,7 @@ function expandBranch(spec: string, env: Record<string, string>): string {
 
 /** The workspace holds a clone already (its .git is a repository git can read). */
 async function isClone(ctx: GitContext): Promise<boolean> {
-  const dotGit = await stat(join(ctx.workspace, '.git')).catch(() => null);
+  const dotGit = await lstat(join(ctx.workspace, '.git')).catch(() => null); // a symlink is not our clone
   if (!dotGit?.isDirectory()) return false;
   return (await git(ctx, ['rev-parse', '--resolve-git-dir', join(ctx.workspace, '.git')], { show: false, capture: true, allowFailure: true })).code === 0;
 }
