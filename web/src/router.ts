@@ -23,6 +23,7 @@ export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/job\/([^/]+)\/?$/, 'job', ['job']],
   [/^\/job\/([^/]+)\/configure\/?$/, 'configure', ['job']],
   [/^\/job\/([^/]+)\/build\/?$/, 'build-form', ['job']],
+  [/^\/job\/([^/]+)\/changes\/?$/, 'changes', ['job']],
   [/^\/job\/([^/]+)\/(\d+|lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastUnstableBuild|lastFailedBuild|lastUnsuccessfulBuild)(?:\/console)?\/?$/, 'build', ['job', 'number']],
 ];
 

@@ -27,6 +27,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   configure: () => import('./jk-job-config-page.ts'),
   'build-form': () => import('./jk-build-form-page.ts'),
   build: () => import('./jk-build-page.ts'),
+  changes: () => import('./jk-changes-page.ts'),
 };
 
 export class JkApp extends LitElement {
@@ -131,6 +132,8 @@ export class JkApp extends LitElement {
         return html`<jk-job-config-page .jobName=${params.job!}></jk-job-config-page>`;
       case 'build-form':
         return html`<jk-build-form-page .jobName=${params.job!}></jk-build-form-page>`;
+      case 'changes':
+        return html`<jk-changes-page .jobName=${params.job!}></jk-changes-page>`;
       case 'build':
         return html`<jk-build-page .jobName=${params.job!} .buildRef=${params.number!}></jk-build-page>`;
       default:
