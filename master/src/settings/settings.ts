@@ -2,7 +2,11 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { SecuritySettings } from '../../../shared/src/identity.ts';
-import { SystemSettings } from '../../../shared/src/settings.ts';
+import { SystemSettings, WebhookSettings } from '../../../shared/src/settings.ts';
+import { SecretBox } from '../secret-box.ts';
+
+/** How a stored secret is shown: saving it back keeps the secret. */
+export const HIDDEN_SECRET = '****';
 
 const DEFAULT_SECURITY: SecuritySettings = { selfSignup: false };
 
@@ -19,8 +23,10 @@ export class SettingsService {
   #publicUrl: { value: Promise<string>; at: number } | undefined;
 
   /** `defaultPublicUrl`: JONKKINS_URL (or its default), used until an admin saves one. */
-  constructor(pool: DatabasePool, opts: { defaultPublicUrl: string; now?: () => number }) {
+  readonly #secrets: SecretBox | undefined;
+  constructor(pool: DatabasePool, opts: { defaultPublicUrl: string; now?: () => number; secrets?: SecretBox }) {
     this.#pool = pool;
+    this.#secrets = opts.secrets;
     this.#defaultPublicUrl = opts.defaultPublicUrl;
     this.#now = opts.now ?? Date.now;
   }
@@ -44,6 +50,39 @@ export class SettingsService {
     await this.#write('system', value);
     this.#publicUrl = { value: Promise.resolve(value.publicUrl), at: this.#now() };
     return value;
+  }
+
+  /** The webhook settings as stored: the notifyCommit token sealed. */
+  async #storedWebhooks(): Promise<WebhookSettings> {
+    const value = await this.#read('webhooks');
+    return WebhookSettings.parse(value ?? {});
+  }
+
+  /** The webhook settings as people see them: the notifyCommit token as ****. */
+  async webhooks(): Promise<WebhookSettings> {
+    const stored = await this.#storedWebhooks();
+    return { ...stored, notifyCommitAccessToken: stored.notifyCommitAccessToken === null ? null : HIDDEN_SECRET };
+  }
+
+  async setWebhooks(value: WebhookSettings): Promise<WebhookSettings> {
+    const box = this.#box();
+    let token = value.notifyCommitAccessToken;
+    if (token === HIDDEN_SECRET) token = (await this.#storedWebhooks()).notifyCommitAccessToken;
+    else if (token !== null) token = box.seal(token);
+    await this.#write('webhooks', { ...value, notifyCommitAccessToken: token });
+    return this.webhooks();
+  }
+
+  /** For the webhook endpoints: the secret credentials' ids and the plain notifyCommit token. */
+  async webhookSecrets(): Promise<WebhookSettings> {
+    const stored = await this.#storedWebhooks();
+    const sealed = stored.notifyCommitAccessToken;
+    return { ...stored, notifyCommitAccessToken: sealed && SecretBox.isSealed(sealed) ? this.#box().open(sealed) : null };
+  }
+
+  #box(): SecretBox {
+    if (!this.#secrets) throw new Error('the settings service was made without a secret box');
+    return this.#secrets;
   }
 
   /** The effective public URL (ends in `/`), from a cache refreshed every PUBLIC_URL_CACHE_MS: builds ask for it often. */
