@@ -57,6 +57,7 @@ import { UsersService } from './users/users.ts';
 import type { SetupCode } from './users/setup-code.ts';
 import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
+import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -81,6 +82,8 @@ export interface AppDeps {
   artifactsDir: string;
   /** What creating the first admin needs on a master that listens beyond loopback (none: anyone reaching it may). */
   setupCode?: SetupCode;
+  /** The outbox's retry and lease timings (tests shorten them). */
+  outbox?: OutboxOptions;
 }
 
 /** The services behind the app, for the process that also runs maintenance timers. */
@@ -97,6 +100,8 @@ export interface AppServices {
   /** Every route of the app's routers (what /api/openapi.json documents). */
   routes: Route[];
   agentRedis: AgentRedisAccess;
+  /** Messages for Slack, mail and forges: the maintenance timer sends what is due. */
+  outbox: Outbox;
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
@@ -125,7 +130,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const downstream = new DownstreamTriggers(jobs, queueing);
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
-  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts });
+  const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [] });
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
@@ -192,7 +198,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis, outbox } });
 }
 
 /**
