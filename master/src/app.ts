@@ -58,6 +58,12 @@ import type { SetupCode } from './users/setup-code.ts';
 import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
 import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
+import { COMMIT_STATUS, CommitStatusNotifier, CommitStatusSender, type CredentialReader } from './forges/commit-status.ts';
+import { ScmPolling } from './scm/scm-polling.ts';
+import { ScmPolls } from './scm/scm-polls.ts';
+import { scmRoutes } from './scm/scm-routes.ts';
+import { isWebhook, webhookRoutes } from './webhooks/webhook-routes.ts';
+import { WebhooksService } from './webhooks/webhooks.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -84,6 +90,10 @@ export interface AppDeps {
   setupCode?: SetupCode;
   /** The outbox's retry and lease timings (tests shorten them). */
   outbox?: OutboxOptions;
+  /** The git executable Poll SCM runs (JONKKINS_GIT; default `git`). */
+  git?: string;
+  /** Reads a credential's secret for a job (the credentials store). */
+  credentials?: CredentialReader;
 }
 
 /** The services behind the app, for the process that also runs maintenance timers. */
@@ -102,6 +112,9 @@ export interface AppServices {
   agentRedis: AgentRedisAccess;
   /** Messages for Slack, mail and forges: the maintenance timer sends what is due. */
   outbox: Outbox;
+  /** Poll SCM: the server's minute timer calls tick. */
+  scmPolling: ScmPolling;
+  webhooks: WebhooksService;
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
@@ -110,13 +123,13 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   // entry. Everything left of it was sent by the client, who may write anything there.
   const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
-  const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now });
+  const secrets = new SecretBox(deps.signingKey);
+  const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now, secrets });
   const sessions = new SessionsService(deps.pool, deps.sessionMaxAgeSeconds);
   const users = new UsersService(deps.pool, settings, sessions, deps.setupCode);
   const agents = new AgentsService(deps.pool);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
-  const secrets = new SecretBox(deps.signingKey);
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   // The artifacts service is made below (it needs the agent builds service): called once built.
   const jobs = new JobsService(deps.pool, secrets, { events, workConfigChanged: () => queue.announceWorkConfigChange(), removeArtifacts: (id) => artifacts.removeJob(id) });
@@ -131,8 +144,12 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
-  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [] });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [new CommitStatusNotifier()] });
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
+  const credentials: CredentialReader = deps.credentials ?? (async (id) => Promise.reject(new Error(`no credentials store holds '${id}'`)));
+  outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials, note: (buildId, line) => lifecycle.note(buildId, line) }));
+  const scmPolling = new ScmPolling({ pool: deps.pool, builds, polls: new ScmPolls(deps.pool), credentials, git: deps.git ?? 'git', log: deps.log, now });
+  const webhooks = new WebhooksService({ polling: scmPolling, jobs, builds, settings, credentials, redis: deps.redis, redisPrefix: deps.redisPrefix, log: deps.log });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs });
@@ -142,7 +159,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
-  app.use((ctx, next) => (isJobFileUpload(ctx) || isArtifactUpload(ctx) ? next() : parseJson(ctx, next)));
+  app.use((ctx, next) => (isJobFileUpload(ctx) || isArtifactUpload(ctx) || isWebhook(ctx) ? next() : parseJson(ctx, next)));
   app.use(refuseUnstorableText);
 
   const open = new Router();
@@ -150,6 +167,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     ctx.body = { status: 'ok' };
   });
   app.use(open.routes());
+  // Forges' push notifications, at Jenkins' paths: no login (each checks its token or signature), before the UI's files.
+  const hooks = webhookRoutes(webhooks);
+  app.use(hooks.routes()).use(hooks.allowedMethods());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
   const login = publicLoginRoutes({ users, agents, tokens, sessions, throttle, now, events, sessionStarted: async (agent, sid) => void (await agentBuilds.sessionStarted(agent, sid)) });
   app.use(login.routes()).use(login.allowedMethods());
@@ -186,6 +206,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     consoleRoutes(consoles),
     cronRoutes(),
     jobRoutes(jobs, views),
+    scmRoutes(jobs, scmPolling),
     buildRoutes({ builds, jobs, artifacts }),
     queueRoutes(builds),
     jobFileRoutes(jobFiles),
@@ -197,8 +218,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, agentRedis }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
-  const routes = routesOf([open, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis, outbox } });
+  const routes = routesOf([open, hooks, login, setup, ...routers]);
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis, outbox, scmPolling, webhooks } });
 }
 
 /**

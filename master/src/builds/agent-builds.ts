@@ -144,7 +144,7 @@ export class AgentBuildsService {
         publicUrl,
         append: header,
       });
-      return { spec: this.#spec(publicUrl, row, config, number, applied.logSize, files), after: applied.after };
+      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files), after: applied.after };
     });
     await settle(done.after);
     return done.spec;

@@ -1,129 +1,115 @@
 /**
- * The commit status publisher (GitHub plugin's "Set GitHub commit status", GitLab's "Publish build
- * status", Gitea's): `entries` decides, inside the build's transaction, which outbox rows a start
- * or an end adds; `CommitStatusDelivery` sends one row to the forge. A forge that fails is
- * retried with backoff, then reported in the build's console; it never changes the result.
+ * The commit status publisher (GitHub plugin's "Set GitHub commit status", the GitLab and Gitea
+ * plugins' build status): a BuildNotifier that leaves one outbox message per publisher when a
+ * build starts (pending) and ends (its result), and the OutboxSender that posts them to the
+ * forge. The outbox retries with backoff; a forge that fails for good is reported in the build's
+ * console and never changes the result.
+ *
+ * The commit: the sha the build's cause names (a push, a poll, a notifyCommit). Once the agent's
+ * checkout records the commit it built (h-git), `revisionOf` must prefer that one.
  */
-import { causedRevision, type Cause } from '../../../shared/src/build.ts';
-import type { CredentialSecret } from '../../../shared/src/credentials.ts';
-import type { Job, Publisher } from '../../../shared/src/job.ts';
-import { PermanentDeliveryError, type OutboxEntry, type OutboxHandler } from '../outbox/outbox.ts';
-import { statusRequest, type Forge, type StatusEvent } from './forge-status-api.ts';
+import type { DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
+import { causedRevision } from '../../../shared/src/build.ts';
+import type { CredentialSecret } from '../../../shared/src/credentials.ts';
+import type { BuildChange, BuildNotifier } from '../builds/build-notifiers.ts';
+import { jobUrl } from '../builds/build-env.ts';
+import { PermanentFailure, RetryLater, type OutboxEntry, type OutboxMessage, type OutboxSender } from '../outbox/outbox.ts';
+import { statusRequest, type Forge, type StatusEvent } from './forge-status-api.ts';
 
 export const COMMIT_STATUS = 'commitStatus';
 const FORGE_NAMES: Record<Forge, string> = { github: 'GitHub', gitlab: 'GitLab', gitea: 'Gitea' };
 const REQUEST_TIMEOUT_MS = 10_000;
 
 const Payload = z.object({
-  buildId: z.number(),
   job: z.string(),
-  number: z.number(),
   forge: z.enum(['github', 'gitlab', 'gitea']),
   apiUrl: z.string().optional(),
   credentialsId: z.string(),
   context: z.string(),
-  repositoryUrl: z.string(),
-  sha: z.string(),
-  event: z.string(),
+  repositoryUrl: z.string().nullable(),
+  sha: z.string().nullable(),
+  state: z.string(),
   targetUrl: z.string(),
 });
 type Payload = z.infer<typeof Payload>;
 
-type CommitStatusPublisher = Extract<Publisher, { type: 'commitStatus' }>;
-
-export interface BuildFacts {
-  id: number;
-  number: number;
-  jobName: string;
-  causes: Cause[];
-  /** The commit the agent checked out, once recorded (the git checkout's); else the cause's. */
-  checkedOut?: string | null;
-  buildUrl: string;
+/** The commit a build is about: the one its cause names (see the file's comment). */
+export function revisionOf(change: Pick<BuildChange, 'row'>): string | null {
+  return causedRevision(change.row.causes);
 }
 
-/** The outbox rows for this build's commit status publishers at `event`, and the console lines saying what was not set. */
-export function commitStatusEntries(job: Job, build: BuildFacts, event: StatusEvent): { entries: OutboxEntry[]; lines: string[] } {
-  const publishers = job.publishers.flatMap((p, index) => (p.type === 'commitStatus' ? [{ p, index }] : []));
-  if (publishers.length === 0) return { entries: [], lines: [] };
-  const sha = build.checkedOut ?? causedRevision(build.causes);
-  const lines: string[] = [];
-  const entries: OutboxEntry[] = [];
-  for (const { p, index } of publishers) {
-    const context = contextOf(p, job.name);
-    if (!job.scm) {
-      lines.push(`[commit status] ${FORGE_NAMES[p.forge]} '${context}' not set: the job has no repository (scm)\n`);
-      continue;
-    }
-    if (!sha) {
-      lines.push(`[commit status] ${FORGE_NAMES[p.forge]} '${context}' not set: no commit is known for this build\n`);
-      continue;
-    }
-    const payload: Payload = {
-      buildId: build.id,
-      job: job.name,
-      number: build.number,
-      forge: p.forge,
-      ...(p.apiUrl ? { apiUrl: p.apiUrl } : {}),
-      credentialsId: p.credentialsId,
-      context,
-      repositoryUrl: job.scm.url,
-      sha,
-      event,
-      targetUrl: build.buildUrl,
-    };
-    const phase = event === 'pending' ? 'pending' : 'final';
-    entries.push({ kind: COMMIT_STATUS, dedupeKey: `${COMMIT_STATUS}:${build.id}:${index}:${phase}`, orderingKey: `build:${build.id}`, payload });
+export class CommitStatusNotifier implements BuildNotifier {
+  async messages(_tx: DatabaseTransactionConnection, change: BuildChange): Promise<OutboxEntry[]> {
+    const { job, row } = change;
+    const state: StatusEvent | null = change.event === 'started' ? 'pending' : change.result;
+    if (state === null || row.number === null) return [];
+    const sha = revisionOf(change);
+    return job.publishers.flatMap((p, index) => {
+      if (p.type !== 'commitStatus') return [];
+      const payload: Payload = {
+        job: job.name,
+        forge: p.forge,
+        ...(p.apiUrl ? { apiUrl: p.apiUrl } : {}),
+        credentialsId: p.credentialsId,
+        context: p.context ?? (p.forge === 'gitlab' ? 'jenkins' : job.name),
+        repositoryUrl: job.scm?.url ?? null,
+        sha,
+        state,
+        targetUrl: `${jobUrl(change.publicUrl, job.name)}${row.number}/`,
+      };
+      return [{ kind: COMMIT_STATUS, buildId: row.id, event: change.event, target: String(index), payload }];
+    });
   }
-  return { entries, lines };
 }
 
-function contextOf(p: CommitStatusPublisher, jobName: string): string {
-  return p.context ?? (p.forge === 'gitlab' ? 'jenkins' : jobName);
-}
-
-/** A credential's secret for a job (credential scoping applies), or a thrown error saying why not. */
+/** A credential's secret for a job (its scoping applies), or a thrown error saying why not. */
 export type CredentialReader = (credentialsId: string, jobName: string) => Promise<CredentialSecret>;
 
 function tokenOf(secret: CredentialSecret): string {
   if (secret.kind === 'secretText') return secret.secret;
   if (secret.kind === 'usernamePassword') return secret.password;
-  throw new PermanentDeliveryError(`a ${secret.kind} credential holds no token (use secret text)`);
+  throw new PermanentFailure(`a ${secret.kind} credential holds no token (choose secret text)`);
 }
 
-/** Delivers commit status rows; `note` appends a line to a build's console (a give-up). */
-export class CommitStatusDelivery implements OutboxHandler {
+export class CommitStatusSender implements OutboxSender {
   readonly #credentials: CredentialReader;
-  readonly #note: (buildId: number, line: string) => Promise<void>;
-  constructor(deps: { credentials: CredentialReader; note: (buildId: number, line: string) => Promise<void> }) {
+  readonly #note: (buildId: number, line: string) => Promise<boolean>;
+  constructor(deps: { credentials: CredentialReader; note: (buildId: number, line: string) => Promise<boolean> }) {
     this.#credentials = deps.credentials;
     this.#note = deps.note;
   }
 
-  async deliver(raw: unknown): Promise<void> {
-    const p = Payload.parse(raw);
+  async send(m: OutboxMessage): Promise<unknown> {
+    const p = Payload.parse(m.payload);
+    if (!p.repositoryUrl) throw new PermanentFailure('the job has no repository (Source Code Management)');
+    if (!p.sha) throw new PermanentFailure('no commit is known for this build');
     let token: string;
     try {
       token = tokenOf(await this.#credentials(p.credentialsId, p.job));
     } catch (err) {
-      throw new PermanentDeliveryError(`credential '${p.credentialsId}': ${(err as Error).message}`);
+      throw new PermanentFailure(`credential '${p.credentialsId}': ${(err as Error).message}`);
     }
-    const req = statusRequest({ ...p, event: p.event as StatusEvent, token });
+    const req = statusRequest({ ...p, repositoryUrl: p.repositoryUrl, sha: p.sha, event: p.state as StatusEvent, token });
     let res: Response;
     try {
       res = await fetch(req.url, { method: 'POST', headers: req.headers, body: JSON.stringify(req.body), redirect: 'error', signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
     } catch (err) {
-      throw new Error(`${req.url}: ${(err as Error).message}`);
+      throw new Error(`${new URL(req.url).origin}: ${(err as Error).message}`);
     }
     await res.body?.cancel();
-    if (res.ok) return;
-    const why = `${new URL(req.url).origin} answered ${res.status} ${res.statusText}`;
-    if (res.status === 429 || res.status >= 500) throw new Error(why);
-    throw new PermanentDeliveryError(why);
+    if (res.ok) return { status: res.status };
+    const why = `${new URL(req.url).origin} answered ${res.status} ${res.statusText}`.trim();
+    const retryAfter = Number(res.headers.get('retry-after'));
+    if (res.status === 429 || (res.status === 403 && res.headers.get('x-ratelimit-remaining') === '0')) throw new RetryLater(why, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter * 1000 : 60_000);
+    if (res.status >= 500) throw new Error(why);
+    throw new PermanentFailure(why);
   }
 
-  async gaveUp(raw: unknown, err: Error): Promise<void> {
-    const p = Payload.parse(raw);
-    await this.#note(p.buildId, `[commit status] ${FORGE_NAMES[p.forge]} '${p.context}' ${p.event === 'pending' ? 'pending' : p.event} for ${p.sha} not set: ${err.message}\n`);
+  async gaveUp(m: OutboxMessage, reason: string): Promise<void> {
+    const p = Payload.parse(m.payload);
+    // A pending status given up while the build runs is not written into the agent's console; its
+    // final status, sent after it, fails the same way and is reported once the build has ended.
+    await this.#note(m.buildId, `[commit status] ${FORGE_NAMES[p.forge]} '${p.context}' ${p.state}${p.sha ? ` on ${p.sha}` : ''} not set: ${reason}\n`);
   }
 }
