@@ -36,6 +36,8 @@ import { buildHistoryRoutes } from './builds/build-history.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
+import { credentialRoutes } from './credentials/credential-routes.ts';
+import { CredentialsService } from './credentials/credentials.ts';
 import { consoleReader } from './console/console-reader.ts';
 import { ConsoleService } from './console/console.ts';
 import { consoleRoutes } from './console/console-routes.ts';
@@ -92,8 +94,6 @@ export interface AppDeps {
   outbox?: OutboxOptions;
   /** The git executable Poll SCM runs (JONKKINS_GIT; default `git`). */
   git?: string;
-  /** Reads a credential's secret for a job (the credentials store). */
-  credentials?: CredentialReader;
 }
 
 /** The services behind the app, for the process that also runs maintenance timers. */
@@ -107,6 +107,8 @@ export interface AppServices {
   /** Pass to discardOldBuilds so discarded builds lose their artifact files too. */
   artifacts: ArtifactsService;
   builds: BuildsService;
+  /** The credentials store: `secretFor(credentialsId, jobName)` for whoever needs a secret (credentials/credentials.ts). */
+  credentials: CredentialsService;
   /** Every route of the app's routers (what /api/openapi.json documents). */
   routes: Route[];
   agentRedis: AgentRedisAccess;
@@ -130,6 +132,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const agents = new AgentsService(deps.pool);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
+  const credentials = new CredentialsService(deps.pool, deps.signingKey);
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   // The artifacts service is made below (it needs the agent builds service): called once built.
   const jobs = new JobsService(deps.pool, secrets, { events, workConfigChanged: () => queue.announceWorkConfigChange(), removeArtifacts: (id) => artifacts.removeJob(id) });
@@ -146,13 +149,13 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
   const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [new CommitStatusNotifier()] });
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
-  const credentials: CredentialReader = deps.credentials ?? (async (id) => Promise.reject(new Error(`no credentials store holds '${id}'`)));
-  outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials, note: (buildId, line) => lifecycle.note(buildId, line) }));
-  const scmPolling = new ScmPolling({ pool: deps.pool, builds, polls: new ScmPolls(deps.pool), credentials, git: deps.git ?? 'git', log: deps.log, now });
-  const webhooks = new WebhooksService({ polling: scmPolling, jobs, builds, settings, credentials, redis: deps.redis, redisPrefix: deps.redisPrefix, log: deps.log });
+  const secretOf: CredentialReader = (id, jobName) => credentials.secretFor(id, jobName);
+  outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials: secretOf, note: (buildId, line) => lifecycle.note(buildId, line) }));
+  const scmPolling = new ScmPolling({ pool: deps.pool, builds, polls: new ScmPolls(deps.pool), credentials: secretOf, git: deps.git ?? 'git', log: deps.log, now });
+  const webhooks = new WebhooksService({ polling: scmPolling, jobs, builds, settings, credentials: secretOf, redis: deps.redis, redisPrefix: deps.redisPrefix, log: deps.log });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
 
   app.use(closeAfterUnreadBody);
@@ -211,6 +214,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     queueRoutes(builds),
     jobFileRoutes(jobFiles),
     viewRoutes(views),
+    credentialRoutes(credentials),
     artifactRoutes(artifacts, builds),
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),
@@ -219,7 +223,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, hooks, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis, outbox, scmPolling, webhooks } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, credentials, routes, agentRedis, outbox, scmPolling, webhooks } });
 }
 
 /**

@@ -26,6 +26,7 @@ const OWNERS: Record<string, string> = {
   sessions: 'master/src/auth/sessions.ts',
   scm_polls: 'master/src/scm/scm-polls.ts',
   outbox: 'master/src/outbox/outbox.ts',
+  credentials: 'master/src/credentials/credentials.ts',
 };
 /** The console store: `UPDATE builds SET log_size = … WHERE id = …` and nothing else. */
 const CONSOLE_STORE = /^master\/src\/console\/console-store\.ts$/;

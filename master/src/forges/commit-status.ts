@@ -63,8 +63,8 @@ export class CommitStatusNotifier implements BuildNotifier {
   }
 }
 
-/** A credential's secret for a job (its scoping applies), or a thrown error saying why not. */
-export type CredentialReader = (credentialsId: string, jobName: string) => Promise<CredentialSecret>;
+/** A credential's secret for a job (its scoping applies; null: the master itself), or a thrown error saying why not. */
+export type CredentialReader = (credentialsId: string, jobName: string | null) => Promise<CredentialSecret>;
 
 function tokenOf(secret: CredentialSecret): string {
   if (secret.kind === 'secretText') return secret.secret;

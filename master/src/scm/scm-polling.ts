@@ -32,7 +32,7 @@ export interface ScmJob {
   built: boolean;
 }
 
-export type CredentialLookup = (credentialsId: string, jobName: string) => Promise<CredentialSecret>;
+export type CredentialLookup = (credentialsId: string, jobName: string | null) => Promise<CredentialSecret>;
 
 export class ScmPolling {
   readonly #pool: DatabasePool;

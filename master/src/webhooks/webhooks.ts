@@ -212,7 +212,7 @@ export class WebhooksService {
     if (!credentialsId) this.#refuse(source, req.address, new ForbiddenError(`No ${source === 'github' ? 'GitHub' : 'Gitea'} webhook secret is set (Manage Jonkkins → Webhooks)`));
     let secret: string;
     try {
-      const credential = await this.#credentials(credentialsId, '');
+      const credential = await this.#credentials(credentialsId, null);
       if (credential.kind !== 'secretText') throw new Error(`credential ${credentialsId} is not secret text`);
       secret = credential.secret;
     } catch (err) {
