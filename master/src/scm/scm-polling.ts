@@ -105,7 +105,10 @@ export class ScmPolling {
     const groups = [...byRemote.values()];
     let queued = 0;
     const worker = async () => {
-      for (let group = groups.shift(); group; group = groups.shift()) queued += await this.#pollRemote(group, previous);
+      for (let group = groups.shift(); group; group = groups.shift()) {
+        const n = await this.#pollRemote(group, previous);
+        queued += n;
+      }
     };
     await Promise.all(Array.from({ length: Math.min(PARALLEL_REMOTES, groups.length) }, worker));
     return queued;
