@@ -27,6 +27,7 @@ const OWNERS: Record<string, string> = {
   scm_polls: 'master/src/scm/scm-polls.ts',
   outbox: 'master/src/outbox/outbox.ts',
   credentials: 'master/src/credentials/credentials.ts',
+  build_checkouts: 'master/src/scm/checkouts.ts',
 };
 /** The console store: `UPDATE builds SET log_size = … WHERE id = …` and nothing else. */
 const CONSOLE_STORE = /^master\/src\/console\/console-store\.ts$/;

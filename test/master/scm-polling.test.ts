@@ -11,7 +11,8 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { lsRemote } from '../../master/src/scm/git-ls-remote.ts';
-import { bareRepo, countingGit, gitHttpServer, type BareRepo, type CountingGit } from '../helpers/git-server.ts';
+import { bareRepo, countingGit, type BareRepo, type CountingGit } from '../helpers/git-repos.ts';
+import { startGitServer } from '../helpers/git-server.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
@@ -101,22 +102,24 @@ test.serial('only the branches a job watches count; a schedule that does not mat
 });
 
 test('ls-remote authenticates through askpass: the password is never in its arguments or URL', async (t) => {
-  const served = await mkdtemp(join(tmpdir(), 'jk-git-http-'));
-  const repo = await bareRepo(served, 'private');
-  const server = await gitHttpServer(served, 'robot', 'pa55-w0rd-xyz');
-  const own = await countingGit(served);
+  const server = await startGitServer({ robot: 'pa55-w0rd-xyz' });
+  const repo = await server.repo('private', { private: true });
+  const head = await repo.commit('first', { 'README.md': 'hello\n' });
+  await repo.push();
+  const own = await countingGit(server.root);
+  const credential = { kind: 'usernamePassword' as const, username: 'robot', password: 'pa55-w0rd-xyz' };
+  const url = `${server.url}private.git`;
   try {
-    const heads = await lsRemote(`${server.url}private.git`, { git: own.path, credential: { kind: 'usernamePassword', username: 'robot', password: 'pa55-w0rd-xyz' } });
-    t.is(heads.get('refs/heads/main'), await repo.head('main'));
-    t.true(server.accessLog.some((l) => l.endsWith(' robot')), server.accessLog.join('\n'));
+    const heads = await lsRemote(url, { git: own.path, credential });
+    t.is(heads.get('refs/heads/main'), head);
+    t.true(server.requests.some((r) => r.user === 'robot'), 'the server saw the credential');
     const args = (await own.calls()).flat();
     t.false(args.some((a) => a.includes('pa55-w0rd-xyz')), 'the password is in no argument');
-    t.deepEqual(args.slice(args.indexOf('ls-remote')).slice(-2), ['--', `${server.url}private.git`], 'the URL comes after --');
-    await t.throwsAsync(lsRemote(`${server.url}private.git`, { git: own.path }), { message: /ls-remote failed/ }, 'without the credential: refused, no prompt');
+    t.deepEqual(args.slice(-2), ['--', url], 'the URL comes after --');
+    await t.throwsAsync(lsRemote(url, { git: own.path }), { message: /ls-remote failed/ }, 'without the credential: refused, no prompt');
     await t.throwsAsync(lsRemote('--upload-pack=touch /tmp/x', { git: own.path }), { message: /ls-remote failed/ }, 'an option-looking URL is a URL');
-    await t.throwsAsync(lsRemote(`${server.url}private.git`, { git: own.path, maxBytes: 10, credential: { kind: 'usernamePassword', username: 'robot', password: 'pa55-w0rd-xyz' } }), { message: /more than 10 bytes/ });
+    await t.throwsAsync(lsRemote(url, { git: own.path, maxBytes: 10, credential }), { message: /more than 10 bytes/ });
   } finally {
     await server.close();
-    await rm(served, { recursive: true, force: true });
   }
 });

@@ -12,7 +12,7 @@ import { pino } from 'pino';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { githubHeaders, githubPush, giteaHeaders, giteaPush, gitlabHeaders, gitlabPush } from '../fixtures/forge-payloads.ts';
-import { bareRepo, type BareRepo } from '../helpers/git-server.ts';
+import { bareRepo, type BareRepo } from '../helpers/git-repos.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';

@@ -117,8 +117,8 @@ export function transition(build: BuildStatus | null, event: BuildEvent): Transi
       if (build.state !== 'queued') return refuse(`the build is ${build.state}, not queued`);
       // A normal ending, told as a start first: viewers see it leave the queue with its number.
       const { next, effects } = end(build, 'FAILURE', event.why) as Transition & { ok: true };
-      const footer = effects.findIndex((e) => e.type === 'footer');
-      return { ok: true, next, effects: [...effects.slice(0, footer + 1), publish('build.started'), publish('queue.changed'), ...effects.slice(footer + 1)] };
+      const lastInTx = effects.findLastIndex((e) => IN_TRANSACTION.has(e.type));
+      return { ok: true, next, effects: [...effects.slice(0, lastInTx + 1), publish('build.started'), publish('queue.changed'), ...effects.slice(lastInTx + 1)] };
     }
     case 'cancel':
       return build.state === 'queued' ? leaveQueue(build) : refuse(`the build is ${build.state}, not queued`);

@@ -5,8 +5,10 @@
  * forge. The outbox retries with backoff; a forge that fails for good is reported in the build's
  * console and never changes the result.
  *
- * The commit: the sha the build's cause names (a push, a poll, a notifyCommit). Once the agent's
- * checkout records the commit it built (h-git), `revisionOf` must prefer that one.
+ * The commit: the one the agent's checkout recorded for the build (build_checkouts), else the sha
+ * its cause names (a push, a poll, a notifyCommit). At a build's start nothing is checked out yet:
+ * a build whose cause names no commit (started by a person, a timer) gets no pending status, only
+ * its final one, on the commit it built.
  */
 import type { DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
@@ -14,6 +16,7 @@ import { causedRevision } from '../../../shared/src/build.ts';
 import type { CredentialSecret } from '../../../shared/src/credentials.ts';
 import type { BuildChange, BuildNotifier } from '../builds/build-notifiers.ts';
 import { jobUrl } from '../builds/build-env.ts';
+import { buildCheckout } from '../scm/checkouts.ts';
 import { PermanentFailure, RetryLater, type OutboxEntry, type OutboxMessage, type OutboxSender } from '../outbox/outbox.ts';
 import { statusRequest, type Forge, type StatusEvent } from './forge-status-api.ts';
 
@@ -34,17 +37,19 @@ const Payload = z.object({
 });
 type Payload = z.infer<typeof Payload>;
 
-/** The commit a build is about: the one its cause names (see the file's comment). */
-export function revisionOf(change: Pick<BuildChange, 'row'>): string | null {
-  return causedRevision(change.row.causes);
+/** The commit a build is about (see the file's comment). */
+export async function revisionOf(tx: DatabaseTransactionConnection, change: Pick<BuildChange, 'row'>): Promise<string | null> {
+  const checkout = await buildCheckout(tx, change.row.id);
+  return checkout?.revision.commit ?? causedRevision(change.row.causes);
 }
 
 export class CommitStatusNotifier implements BuildNotifier {
-  async messages(_tx: DatabaseTransactionConnection, change: BuildChange): Promise<OutboxEntry[]> {
+  async messages(tx: DatabaseTransactionConnection, change: BuildChange): Promise<OutboxEntry[]> {
     const { job, row } = change;
     const state: StatusEvent | null = change.event === 'started' ? 'pending' : change.result;
-    if (state === null || row.number === null) return [];
-    const sha = revisionOf(change);
+    if (state === null || row.number === null || !job.publishers.some((p) => p.type === 'commitStatus')) return [];
+    const sha = await revisionOf(tx, change);
+    if (sha === null && state === 'pending') return [];
     return job.publishers.flatMap((p, index) => {
       if (p.type !== 'commitStatus') return [];
       const payload: Payload = {
