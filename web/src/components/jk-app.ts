@@ -26,6 +26,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   job: () => import('./jk-job-page.ts'),
   configure: () => import('./jk-job-config-page.ts'),
   'build-form': () => import('./jk-build-form-page.ts'),
+  'polling-log': () => import('./jk-polling-log-page.ts'),
   build: () => import('./jk-build-page.ts'),
 };
 
@@ -129,6 +130,8 @@ export class JkApp extends LitElement {
         return html`<jk-job-page .jobName=${params.job!}></jk-job-page>`;
       case 'configure':
         return html`<jk-job-config-page .jobName=${params.job!}></jk-job-config-page>`;
+      case 'polling-log':
+        return html`<jk-polling-log-page .jobName=${params.job!}></jk-polling-log-page>`;
       case 'build-form':
         return html`<jk-build-form-page .jobName=${params.job!}></jk-build-form-page>`;
       case 'build':
