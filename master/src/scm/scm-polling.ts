@@ -15,12 +15,12 @@ import { StoredJobDocument, type Job } from '../../../shared/src/job.ts';
 import type { BuildsService } from '../builds/builds.ts';
 import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { MinuteTimer } from '../triggers/minute-timer.ts';
 import { specMatchesRef, watchedHeads } from './branch-spec.ts';
 import { lsRemote } from './git-ls-remote.ts';
 import { repositoryKey } from './repo-url.ts';
 import type { Heads, ScmPolls } from './scm-polls.ts';
 
-const MINUTE = 60_000;
 /** ls-remote runs at once at most; a tick of 500 repositories takes 500 / 4 round trips. */
 const PARALLEL_REMOTES = 4;
 
@@ -43,8 +43,7 @@ export class ScmPolling {
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #schedules = new Map<string, CronSchedule>();
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<unknown> = Promise.resolve();
+  readonly #timer: MinuteTimer;
 
   constructor(deps: { pool: DatabasePool; builds: BuildsService; polls: ScmPolls; credentials: CredentialLookup; git: string; log: Logger; now?: () => number }) {
     this.#pool = deps.pool;
@@ -54,24 +53,16 @@ export class ScmPolling {
     this.#git = deps.git;
     this.#log = deps.log;
     this.#now = deps.now ?? Date.now;
+    this.#timer = new MinuteTimer(this.#now, (minute) => this.tick(new Date(minute)).catch((err) => this.#log.warn({ err: (err as Error).message }, 'SCM poll tick failed')));
   }
 
   /** Polls at the start of every minute from now on. */
   start(): void {
-    const schedule = () => {
-      this.#timer = setTimeout(() => {
-        const minute = new Date(Math.floor(this.#now() / MINUTE) * MINUTE);
-        this.#running = this.#running.then(() => this.tick(minute)).catch((err) => this.#log.warn({ err: (err as Error).message }, 'SCM poll tick failed'));
-        schedule();
-      }, MINUTE - (this.#now() % MINUTE) + 10);
-      this.#timer.unref();
-    };
-    schedule();
+    this.#timer.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#timer.stop();
   }
 
   /** Polls every job whose schedule matches `minute` and that this master claims; answers the builds queued. */
@@ -147,8 +138,14 @@ export class ScmPolling {
       }
       if (seen.size === 0) lines.push(`[poll] No branch of ${url} matches ${j.job.scm.branches.join(', ')}\n`);
       lines.push(`Done. Took ${this.#took(started)}\n`, cause ? 'Changes found\n' : 'No changes\n');
+      let heads = Object.fromEntries(seen);
       if (cause && (await this.#queue(j, cause))) queued++;
-      await this.#polls.record(j.id, Object.fromEntries(seen), lines.join(''));
+      else if (cause) {
+        // Refused (disabled meanwhile, a bad parameter default): the change stays unseen, for the next poll.
+        lines.push('The build was refused; the next poll tries again\n');
+        heads = before ?? {};
+      }
+      await this.#polls.record(j.id, heads, lines.join(''));
     }
     return queued;
   }
