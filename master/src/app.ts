@@ -58,6 +58,12 @@ import type { SetupCode } from './users/setup-code.ts';
 import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
 import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
+import { consoleNote } from './notifications/console-note.ts';
+import type { CredentialSecrets } from './notifications/credential-secrets.ts';
+import { MAIL_KIND, MailNotifier } from './notifications/mail-notifier.ts';
+import { notificationRoutes } from './notifications/notification-routes.ts';
+import { NotificationTests } from './notifications/notification-tests.ts';
+import { SLACK_KIND, SlackNotifier } from './notifications/slack-notifier.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -131,7 +137,15 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
-  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [] });
+  // Until the credentials store is merged: no credential is known (every notification says so in its console).
+  const credentialSecrets: CredentialSecrets = { secretOf: async () => null };
+  const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
+  const slack = new SlackNotifier({ settings, credentials: credentialSecrets, note });
+  const mail = new MailNotifier({ settings, credentials: credentialSecrets, note });
+  outbox.register(SLACK_KIND, slack);
+  outbox.register(MAIL_KIND, mail);
+  const notificationTests = new NotificationTests({ credentials: credentialSecrets, publicUrl });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [slack, mail] });
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
@@ -181,6 +195,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     sessionRoutes({ tokens, sessions }),
     userRoutes(users, settings, throttle),
     systemSettingsRoutes(settings),
+    notificationRoutes(settings, notificationTests),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl(), agentRedis),
     eventRoutes(events),
     consoleRoutes(consoles),

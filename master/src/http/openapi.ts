@@ -12,6 +12,7 @@ import * as api from '../../../shared/src/api-responses.ts';
 import * as id from '../../../shared/src/identity.ts';
 import { Job } from '../../../shared/src/job.ts';
 import { SetupInfo, SystemSettings } from '../../../shared/src/settings.ts';
+import * as notifications from '../../../shared/src/notifications.ts';
 import { BuildStep, buildStepJsonSchema } from '../../../shared/src/step-kinds.ts';
 import { View } from '../../../shared/src/view.ts';
 
@@ -45,6 +46,10 @@ const schemas = {
   View,
   SetupInfo,
   SystemSettings,
+  NotificationSettings: notifications.NotificationSettings,
+  SlackTestRequest: notifications.SlackTestRequest,
+  MailTestRequest: notifications.MailTestRequest,
+  NotificationTestResult: notifications.NotificationTestResult,
   TriggerRequest: z.object({ parameters: z.record(z.string(), z.unknown()).optional() }),
   WorkConfig: protocol.WorkConfig,
   StartRequest: protocol.StartRequest,
@@ -114,6 +119,16 @@ const operations: Record<string, Record<string, unknown>> = {
     post: { summary: 'Regenerate the secret (admin); the old one stops working', responses: { 200: { description: 'OK', ...json('RegisteredAgent') }, ...errors(401, 403, 404) } },
   },
   '/api/setup': { get: { summary: 'What the login page needs: whether the first admin is still to be created, whether self sign-up is on', ...anonymous, responses: { 200: { description: 'OK', ...json('SetupInfo') } } } },
+  '/api/settings/notifications': {
+    get: { summary: 'Slack and e-mail notification settings (admin)', responses: { 200: { description: 'OK', ...json('NotificationSettings') }, ...errors(401, 403) } },
+    put: { summary: 'Change the Slack and e-mail notification settings (admin)', requestBody: json('NotificationSettings'), responses: { 200: { description: 'OK', ...json('NotificationSettings') }, ...errors(400, 401, 403) } },
+  },
+  '/api/settings/notifications/slack-test': {
+    post: { summary: 'Send a Slack test message with these settings, not yet saved (admin)', requestBody: json('SlackTestRequest'), responses: { 200: { description: 'Sent, or what Slack said', ...json('NotificationTestResult') }, ...errors(400, 401, 403) } },
+  },
+  '/api/settings/notifications/mail-test': {
+    post: { summary: 'Send a test e-mail with these settings, not yet saved (admin)', requestBody: json('MailTestRequest'), responses: { 200: { description: 'Sent, or what the SMTP server said', ...json('NotificationTestResult') }, ...errors(400, 401, 403) } },
+  },
   '/api/settings/system': {
     get: { summary: 'System settings: the public URL (admin)', responses: { 200: { description: 'OK', ...json('SystemSettings') }, ...errors(401, 403) } },
     put: { summary: 'Change the system settings (admin)', requestBody: json('SystemSettings'), responses: { 200: { description: 'OK', ...json('SystemSettings') }, ...errors(400, 401, 403) } },
