@@ -3,9 +3,12 @@
  * the result a test names, and credentials made through the credentials API.
  */
 import type { ExecutionContext } from 'ava';
+import { sql } from 'slonik';
+import { z } from 'zod';
 import type { MasterClient } from '../../worker/src/master-client.ts';
 import { consoleAgent } from './console-builds.ts';
 import { bootstrapAdmin, call } from './http.ts';
+import { until } from './processes.ts';
 import { startTestMaster, type TestMaster } from './test-master.ts';
 
 export interface NotifyRig {
@@ -19,7 +22,11 @@ export interface NotifyRig {
   /** Triggers `job`, starts it on the agent and finishes it with `result`; answers the build's id and number. */
   run(job: string, result: string): Promise<{ id: number; number: number }>;
   consoleOf(job: string, number: number): Promise<string>;
+  /** Waits until the outbox has nothing left to send (read only). */
+  outboxSettled(): Promise<void>;
 }
+
+const PENDING = sql.type(z.object({ id: z.coerce.number() }))`SELECT id FROM outbox WHERE state = 'pending'`;
 
 export async function startNotifyRig(t: ExecutionContext): Promise<NotifyRig> {
   const m = await startTestMaster({ outbox: { firstBackoffMs: 50, maxBackoffMs: 200, maxAttempts: 3 } });
@@ -46,5 +53,6 @@ export async function startNotifyRig(t: ExecutionContext): Promise<NotifyRig> {
     async consoleOf(job, number) {
       return (await call(m.url, 'GET', `/api/jobs/${encodeURIComponent(job)}/builds/${number}/log`, { token: admin })).text;
     },
+    outboxSettled: () => until('the outbox to be empty', async () => (await m.pool.anyFirst(PENDING)).length === 0, 15_000, 20),
   };
 }

@@ -5,15 +5,12 @@
  * told in the console and leaves the build's result alone.
  */
 import test from 'ava';
-import { sql } from 'slonik';
-import { z } from 'zod';
 import { until } from '../helpers/processes.ts';
 import { startNotifyRig } from '../helpers/notify-rig.ts';
 import { CHANNEL_ID, startSlackReceiver } from '../helpers/slack-receiver.ts';
 import { call } from '../helpers/http.ts';
 
 const TOKEN = 'xoxb-1111-2222-jonkkins';
-const PENDING = sql.type(z.object({ id: z.coerce.number() }))`SELECT id FROM outbox WHERE state = 'pending'`;
 const CHECKBOXES = { type: 'slackNotifier', notifyStart: true, notifyFailure: true, notifyRepeatedFailure: true, notifyBackToNormal: true, notifySuccess: false };
 
 test('bot token: SUCCESS → FAILURE → FAILURE → SUCCESS posts start, failure, repeated failure and back to normal, each end in its start\'s thread; a 429 waits its Retry-After', async (t) => {
@@ -39,7 +36,7 @@ test('bot token: SUCCESS → FAILURE → FAILURE → SUCCESS posts start, failur
     if (i === 1) throttledAt = slack.all.find((p) => p.answered === 429)!.at;
   }
   // Nothing more arrives (build #1's SUCCESS was not asked for): every build's outbox rows are done.
-  await until('the outbox to be empty', async () => (await rig.m.pool.anyFirst(PENDING)).length === 0, 10_000, 20);
+  await rig.outboxSettled();
   t.is(slack.taken.length, expected.length);
 
   const describe = (text: string) => {
