@@ -36,6 +36,8 @@ import { buildHistoryRoutes } from './builds/build-history.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
+import { credentialRoutes } from './credentials/credential-routes.ts';
+import { CredentialsService } from './credentials/credentials.ts';
 import { consoleReader } from './console/console-reader.ts';
 import { ConsoleService } from './console/console.ts';
 import { consoleRoutes } from './console/console-routes.ts';
@@ -59,7 +61,6 @@ import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
 import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
 import { consoleNote } from './notifications/console-note.ts';
-import type { CredentialSecrets } from './notifications/credential-secrets.ts';
 import { MAIL_KIND, MailNotifier } from './notifications/mail-notifier.ts';
 import { notificationRoutes } from './notifications/notification-routes.ts';
 import { NotificationTests } from './notifications/notification-tests.ts';
@@ -103,6 +104,8 @@ export interface AppServices {
   /** Pass to discardOldBuilds so discarded builds lose their artifact files too. */
   artifacts: ArtifactsService;
   builds: BuildsService;
+  /** The credentials store: `secretFor(credentialsId, jobName)` for whoever needs a secret (credentials/credentials.ts). */
+  credentials: CredentialsService;
   /** Every route of the app's routers (what /api/openapi.json documents). */
   routes: Route[];
   agentRedis: AgentRedisAccess;
@@ -123,6 +126,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
   const secrets = new SecretBox(deps.signingKey);
+  const credentials = new CredentialsService(deps.pool, deps.signingKey);
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   // The artifacts service is made below (it needs the agent builds service): called once built.
   const jobs = new JobsService(deps.pool, secrets, { events, workConfigChanged: () => queue.announceWorkConfigChange(), removeArtifacts: (id) => artifacts.removeJob(id) });
@@ -137,19 +141,17 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
-  // Until the credentials store is merged: no credential is known (every notification says so in its console).
-  const credentialSecrets: CredentialSecrets = { secretOf: async () => null };
   const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
-  const slack = new SlackNotifier({ settings, credentials: credentialSecrets, note });
-  const mail = new MailNotifier({ settings, credentials: credentialSecrets, note });
+  const slack = new SlackNotifier({ settings, credentials, note });
+  const mail = new MailNotifier({ settings, credentials, note });
   outbox.register(SLACK_KIND, slack);
   outbox.register(MAIL_KIND, mail);
-  const notificationTests = new NotificationTests({ credentials: credentialSecrets, publicUrl });
+  const notificationTests = new NotificationTests({ credentials, publicUrl });
   const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [slack, mail] });
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
 
   app.use(closeAfterUnreadBody);
@@ -205,6 +207,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     queueRoutes(builds),
     jobFileRoutes(jobFiles),
     viewRoutes(views),
+    credentialRoutes(credentials),
     artifactRoutes(artifacts, builds),
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),
@@ -213,7 +216,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis, outbox } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, credentials, routes, agentRedis, outbox } });
 }
 
 /**
