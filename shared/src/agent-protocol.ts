@@ -21,7 +21,10 @@
  *  3. Start: POST /api/agent/builds/:id/start {executor} → 200 BuildSpec: the master moved the build
  *     from queued to running for this agent, exactly once. 409 = not startable (cancelled, already
  *     taken, not yet due): the agent drops the queue job without running anything.
- *  4. Run: the agent prepares the workspace and runs the steps in order, each in its own process
+ *  4. Checkout (spec.scm): first of all, the agent fetches into the workspace's clone and checks
+ *     out, then POSTs AGENT_PATHS.checkout (a CheckoutReport: the commit, branch and the commits
+ *     since that branch's commit in spec.scmHistory); a failed checkout fails the build.
+ *     Run: the agent prepares the workspace and runs the steps in order, each in its own process
  *     group. Console bytes go to POST /api/agent/builds/:id/log?offset=N (body: raw bytes) in batches
  *     (≤ LOG_BATCH_MS or LOG_BATCH_BYTES). The offset makes resends idempotent: bytes the master
  *     already has are skipped; a gap is a 409 whose body says the size the master has. Secrets
@@ -61,7 +64,7 @@
  */
 import { z } from 'zod';
 import { CredentialBinding, CredentialSecret } from './credentials.ts';
-import { GitScm } from './scm.ts';
+import { GitScm, ScmHistory } from './scm.ts';
 import { BuildResult, BuildState } from './build.ts';
 import { BuildStep } from './step-kinds.ts';
 
@@ -97,6 +100,7 @@ export const AGENT_PATHS = {
   copyArtifact: (buildId: number, project: string, number: number, path: string) =>
     `/api/agent/builds/${buildId}/copy-artifacts/${encodeURIComponent(project)}/${number}/${encodePath(path)}`,
   trigger: (buildId: number) => `/api/agent/builds/${buildId}/trigger`,
+  checkout: (buildId: number) => `/api/agent/builds/${buildId}/checkout`,
   awaited: (buildId: number, queueIds: number[]) => `/api/agent/builds/${buildId}/awaited?ids=${queueIds.join(',')}`,
 } as const;
 
@@ -187,6 +191,8 @@ export const BuildSpec = z.object({
   sshAgent: z.array(z.string()).default([]),
   /** The secrets of exactly the credentials this build's job binds or uses (bindings, sshAgent, scm), by id; nothing else. */
   credentials: z.record(z.string(), CredentialSecret).default({}),
+  /** With scm: this job's earlier checkouts, per branch (GIT_PREVIOUS_* and the change set). */
+  scmHistory: ScmHistory.default([]),
 });
 export type BuildSpec = z.infer<typeof BuildSpec>;
 

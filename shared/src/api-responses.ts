@@ -8,6 +8,11 @@ import { Artifact } from './agent-protocol.ts';
 import { BuildResult, BuildState } from './build.ts';
 import { Agent } from './identity.ts';
 import { Job } from './job.ts';
+import { ChangeSet } from './scm.ts';
+
+/** A build's checked-out commit. */
+export const ScmRevision = z.object({ commit: z.string(), branch: z.string(), url: z.string() });
+export type ScmRevision = z.infer<typeof ScmRevision>;
 
 /** A build as a job's summary names it (last build, last success, last failure). */
 export const BuildRef = z.object({ number: z.number(), result: BuildResult.nullable(), startedAt: z.string().nullable(), durationMs: z.number().nullable() });
@@ -83,8 +88,18 @@ export const Build = z.object({
   upstream: z.array(LinkedBuild).optional(),
   downstream: z.array(LinkedBuild).optional(),
   artifacts: z.array(Artifact).optional(),
+  /** What the build checked out from git (GIT_COMMIT, GIT_BRANCH, GIT_URL); null without a checkout. */
+  revision: ScmRevision.nullable().optional(),
+  /** The commits since this branch's previous build (Jenkins' changeSet, kind git); null without a checkout. */
+  changeSet: ChangeSet.nullable().optional(),
 });
 export type Build = z.infer<typeof Build>;
+
+/** GET /api/jobs/:name/changes: Recent Changes, newest build first. */
+export const RecentChanges = z.object({
+  builds: z.array(z.object({ number: z.number(), result: BuildResult.nullable(), revision: ScmRevision, changeSet: ChangeSet })),
+});
+export type RecentChanges = z.infer<typeof RecentChanges>;
 
 /** One item of GET /api/queue, with Jenkins' "why". */
 export const QueueItem = z.object({

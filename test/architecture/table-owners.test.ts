@@ -25,6 +25,7 @@ const OWNERS: Record<string, string> = {
   job_file_chunks: 'master/src/jobs/job-files.ts',
   sessions: 'master/src/auth/sessions.ts',
   credentials: 'master/src/credentials/credentials.ts',
+  build_checkouts: 'master/src/scm/checkouts.ts',
   outbox: 'master/src/outbox/outbox.ts',
 };
 /** The console store: `UPDATE builds SET log_size = … WHERE id = …` and nothing else. */

@@ -17,12 +17,13 @@ import { readPropertiesFiles } from './properties-files.ts';
 import { SecretMasker } from './secret-masker.ts';
 import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv, newestPid } from './stray-processes.ts';
 import { stepRunner } from './steps/step-runners.ts';
+import { runCheckout, type CheckoutChannel, scmMasks } from './scm/scm-step.ts';
 import type { TriggerChannel } from './trigger-step.ts';
 import { TriggeredBuilds } from './triggered-builds.ts';
 import { writeIntoWorkspace } from './workspace-files.ts';
 import type { Workspaces } from './workspaces.ts';
 
-export interface BuildChannel extends LogChannel, ArtifactChannel, TriggerChannel {
+export interface BuildChannel extends LogChannel, ArtifactChannel, TriggerChannel, CheckoutChannel {
   finishBuild(buildId: number, finish: FinishRequest): Promise<void>;
   /** The bytes of a file parameter's file (a successful response with a body). */
   fetchFile(buildId: number, parameter: string): Promise<Response>;
@@ -62,7 +63,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
   stopping.addEventListener('abort', onStop, { once: true });
   if (stopping.aborted) abort.abort();
   const tmpRoot = join(host.workdir, 'tmp');
-  const masker = new SecretMasker([...spec.masks, ...host.secrets]);
+  const masker = new SecretMasker([...spec.masks, ...host.secrets, ...scmMasks(spec)]);
   const shipper = new LogShipper({
     ...host.shipper,
     channel,
@@ -94,6 +95,9 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     mkdirSync(tmpRoot, { recursive: true }); // one syscall when it exists; async, a thread-pool round trip per build
     lease = await host.workspaces.acquire(spec.jobName);
     say(`Running on ${host.agentName} in ${lease.path}\n`);
+    // The checkout comes first (Jenkins' order): file parameters and job files are written over it.
+    const scm = spec.scm ? await runCheckout(channel, spec, host, lease.path, tmpRoot, say, output, abort.signal) : undefined;
+    if (scm && !scm.ok) throw new CheckoutFailed();
     for (const file of spec.files) {
       say(`Copying file parameter ${file.parameter} (${file.fileName}, ${file.size} bytes) into the workspace\n`);
       await fetchFileInto(channel, spec.buildId, file, lease.path);
@@ -104,7 +108,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
       if (!res.body) throw new Error(`the master sent no bytes for ${file.path}`);
       await writeIntoWorkspace(lease.path, file.path, res.body as import('node:stream/web').ReadableStream, file);
     }
-    env = stepEnvironment(host, spec, lease.path, executor, buildCookie);
+    env = { ...stepEnvironment(host, spec, lease.path, executor, buildCookie), ...scm?.env };
     artifacts = { channel, buildId: spec.buildId, workspace: lease.path, env, say, signal: abort.signal, giveUp: host.giveUp };
     const exports = new TriggeredBuilds();
     for (const [index, step] of spec.steps.entries()) {
@@ -132,7 +136,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
       if (outcome.stop) break;
     }
   } catch (err) {
-    say(`FATAL: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (!(err instanceof CheckoutFailed)) say(`FATAL: ${err instanceof Error ? err.message : String(err)}\n`);
     result = worseResult(result, 'FAILURE');
   }
   try {
@@ -161,6 +165,9 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     await shipper.close();
   }
 }
+
+/** The checkout failed and said why: the build fails without steps. */
+class CheckoutFailed extends Error {}
 
 /** The agent's environment, then the build's, then what the agent adds (Jenkins' order). */
 export function stepEnvironment(host: BuildHost, spec: BuildSpec, workspace: string, executor: number, buildCookie: string): Record<string, string> {

@@ -26,6 +26,7 @@ import {
   type TriggerRequest,
 } from '../../shared/src/agent-protocol.ts';
 import { AGENT_VERSION } from './agent-version.ts';
+import type { CheckoutReport } from '../../shared/src/scm.ts';
 
 export class MasterError extends Error {
   readonly status: number;
@@ -163,6 +164,12 @@ export class MasterClient {
   async awaitedBuilds(buildId: number, queueIds: number[], signal?: AbortSignal): Promise<AwaitedBuilds> {
     const res = await this.#request('GET', AGENT_PATHS.awaited(buildId, queueIds), undefined, TIMEOUT_MS, signal, SMALL_ANSWER);
     return AwaitedBuilds.parse(await res.json());
+  }
+
+  /** The checkout's commit, branch and change set. */
+  async reportCheckout(buildId: number, report: CheckoutReport, signal?: AbortSignal): Promise<void> {
+    const res = await this.#request('POST', AGENT_PATHS.checkout(buildId), { json: report }, TIMEOUT_MS, signal, SMALL_ANSWER);
+    await res.body?.cancel();
   }
 
   async ping(buildId: number): Promise<BuildControl> {

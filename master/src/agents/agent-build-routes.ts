@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
 import { FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest } from '../../../shared/src/agent-protocol.ts';
+import { CheckoutReport } from '../../../shared/src/scm.ts';
 import { agentOf, requireAgent } from '../auth/authenticate.ts';
 import type { AgentBuildsService } from '../builds/agent-builds.ts';
 import type { AgentTriggersService } from '../builds/agent-triggers.ts';
@@ -86,6 +87,11 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
     const ids = String(ctx.query.ids ?? '').split(',').filter(Boolean);
     if (ids.length > 200 || !ids.every((x) => /^\d{1,15}$/.test(x))) throw new ValidationError('ids must be up to 200 comma-separated queue ids');
     ctx.body = await deps.triggers.awaited(agentOf(ctx), id(ctx.params.id!), ids.map(Number));
+  });
+
+  r.post('/builds/:id/checkout', async (ctx) => {
+    await deps.builds.recordCheckout(agentOf(ctx), id(ctx.params.id!), parseInput(CheckoutReport, ctx.request.body));
+    ctx.status = 204;
   });
 
   r.post('/builds/:id/finish', async (ctx) => {

@@ -25,6 +25,8 @@ import { appendChunks } from '../console/console-store.ts';
 import { readChunks } from '../db/chunk-stream.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { recordCheckout, scmHistory } from '../scm/checkouts.ts';
+import type { CheckoutReport, ScmHistory } from '../../../shared/src/scm.ts';
 import { CredentialRefusedError, type CredentialsService } from '../credentials/credentials.ts';
 import { credentialMasks } from '../../../shared/src/credential-masks.ts';
 import type { CredentialSecret } from '../../../shared/src/credentials.ts';
@@ -122,8 +124,9 @@ export class AgentBuildsService {
       if (row.state === 'running' && row.agent_name === agent.name && row.agent_session === agent.session && row.executor === executor) {
         const config = Job.parse((await this.#jobs.findById(tx, row.job_id)).config);
         const files = await startFiles(tx, row.id, row.job_id);
+        const history = config.scm ? await scmHistory(tx, row.job_id, row.number!) : [];
         const credentials = await this.#credentials.forBuild(config, tx);
-        return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, files, credentials), after: [] };
+        return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, files, credentials, history), after: [] };
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
@@ -141,6 +144,7 @@ export class AgentBuildsService {
         if (busy) throw new ConflictError(`${config.name} is already building and does not allow concurrent builds`);
       }
       const files = await startFiles(tx, row.id, row.job_id);
+      const history = config.scm ? await scmHistory(tx, row.job_id, number) : [];
       const header = text(describeCauses(row.causes).map((line) => `${line}\n`).join(''));
       const startColumns = sql.fragment`number = ${number}, agent_name = ${agent.name}, agent_session = ${agent.session}, executor = ${executor}, started_at = now(), agent_seen_at = now()`;
       const written = { number, agent_name: agent.name, executor };
@@ -161,7 +165,7 @@ export class AgentBuildsService {
         publicUrl,
         append: header,
       });
-      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files, credentials), after: applied.after };
+      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files, credentials, history), after: applied.after };
     });
     await settle(done.after);
     if ('refused' in done) throw new ConflictError(done.refused);
@@ -224,6 +228,20 @@ export class AgentBuildsService {
     });
     await settle(done.after);
     return { result: done.result };
+  }
+
+  /**
+   * The agent checked out: records the commit, branch and change set of the build it runs, once
+   * per build (a resend replaces it), only for a job with scm and its own repository URL.
+   */
+  async recordCheckout(agent: AgentRef, buildId: number, report: CheckoutReport): Promise<void> {
+    await this.#pool.transaction(async (tx) => {
+      const row = await lockOwnedBuild(tx, agent, buildId);
+      const job = Job.parse((await this.#jobs.findById(tx, row.job_id)).config);
+      if (!job.scm) throw new ValidationError(`${job.name} has no source control to check out`);
+      if (report.url !== job.scm.url) throw new ValidationError(`url: ${job.name} checks out ${job.scm.url}, not ${report.url}`, [{ field: 'url', message: 'not the job\'s repository' }]);
+      await recordCheckout(tx, { id: row.id, jobId: row.job_id }, report);
+    });
   }
 
   /** Heartbeat of one agent session: it is alive, and so are its running builds (not another session's). */
@@ -298,7 +316,7 @@ export class AgentBuildsService {
     return { size: file.size, stream: readChunks(this.#pool, sql.fragment`build_file_chunks WHERE build_id = ${buildId} AND parameter = ${parameter}`, file.size) };
   }
 
-  #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: z.infer<typeof StartFiles>, credentials: Record<string, CredentialSecret>): BuildSpec {
+  #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: z.infer<typeof StartFiles>, credentials: Record<string, CredentialSecret>, history: ScmHistory): BuildSpec {
     const parameters = plainParameters(row, this.#secrets);
     const passwords = config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!);
     return {
@@ -321,6 +339,7 @@ export class AgentBuildsService {
       sshAgent: config.sshAgent,
       // Exactly what the job binds or uses (CredentialsService.forBuild): nothing else.
       credentials,
+      scmHistory: history,
     };
   }
 }

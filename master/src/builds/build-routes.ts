@@ -14,6 +14,7 @@ import type { BuildsService } from './builds.ts';
 import { parseTriggerForm } from './uploads.ts';
 
 const TriggerBody = z.strictObject({ parameters: z.record(z.string(), z.unknown()).default({}) });
+const ChangesQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.number().int().min(1).optional(),
@@ -66,6 +67,10 @@ export function buildRoutes(deps: { builds: BuildsService; jobs: JobsService; ar
   r.get('/jobs/:name/builds', async (ctx) => {
     const q = parseInput(ListQuery, ctx.query, 'query');
     ctx.body = { builds: await builds.list(ctx.params.name!, q.limit, q.before) };
+  });
+  r.get('/jobs/:name/changes', async (ctx) => {
+    const { limit } = parseInput(ChangesQuery, ctx.query, 'query');
+    ctx.body = { builds: await builds.recentChanges(ctx.params.name!, limit) };
   });
   r.get('/jobs/:name/builds/:ref', async (ctx) => {
     const build = await builds.get(ctx.params.name!, ctx.params.ref!);

@@ -14,6 +14,7 @@ import { settle, type BuildLifecycle } from './lifecycle.ts';
 import type { BuildQueueing } from './queueing.ts';
 import { SecretBox } from '../secret-box.ts';
 import type { UploadedFile } from './uploads.ts';
+import { buildCheckout, recentChanges } from '../scm/checkouts.ts';
 
 export class BuildsService {
   readonly #pool: DatabasePool;
@@ -69,7 +70,14 @@ export class BuildsService {
             SELECT j.name AS job, b.number, b.id AS "queueId" FROM builds b JOIN jobs j ON j.id = b.job_id
             WHERE b.causes @> ${sql.jsonb([{ kind: 'upstream', job: row.job_name, number: row.number }])} ORDER BY b.id`);
     const upstream = row.causes.flatMap((c) => (c.kind === 'upstream' ? [{ job: c.job, number: c.number }] : []));
-    return { ...(await this.#present(row)), upstream, downstream };
+    const checkout = await buildCheckout(this.#pool, row.id);
+    return { ...(await this.#present(row)), upstream, downstream, revision: checkout?.revision ?? null, changeSet: checkout?.changeSet ?? null };
+  }
+
+  /** Recent Changes: the change sets of the job's latest `limit` builds that checked out. */
+  async recentChanges(jobName: string, limit: number) {
+    const { id } = await this.#jobs.find(jobName);
+    return recentChanges(this.#pool, id, limit);
   }
 
   /** Newest first; `before` pages back by build number. */

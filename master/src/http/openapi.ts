@@ -12,6 +12,7 @@ import * as api from '../../../shared/src/api-responses.ts';
 import * as id from '../../../shared/src/identity.ts';
 import { CredentialInput, CredentialMetadata, CredentialUpdate } from '../../../shared/src/credentials.ts';
 import { Job } from '../../../shared/src/job.ts';
+import * as scm from '../../../shared/src/scm.ts';
 import { SetupInfo, SystemSettings } from '../../../shared/src/settings.ts';
 import * as notifications from '../../../shared/src/notifications.ts';
 import { BuildStep, buildStepJsonSchema } from '../../../shared/src/step-kinds.ts';
@@ -65,6 +66,8 @@ const schemas = {
   AgentTriggerRequest: protocol.TriggerRequest,
   TriggerAnswer: protocol.TriggerAnswer,
   AwaitedBuilds: protocol.AwaitedBuilds,
+  CheckoutReport: scm.CheckoutReport,
+  RecentChanges: api.RecentChanges,
 };
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
@@ -199,6 +202,10 @@ const operations: Record<string, Record<string, unknown>> = {
     get: { summary: 'Builds, newest first (?limit=1..500, default 50; ?before=<number>)', responses: { 200: { description: 'OK', ...list('builds', 'Build') }, ...errors(400, 401, 403, 404) } },
     post: { summary: 'Trigger a build: 201, Location of the queue item, {queueId}', requestBody: json('TriggerRequest'), responses: { 201: { description: 'Queued' }, ...errors(400, 401, 403, 404, 409) } },
   },
+  '/api/jobs/{name}/changes': {
+    parameters: [pathParam('name')],
+    get: { summary: "Recent Changes: the change sets of the job's latest builds that checked out (?limit=, at most 100)", responses: { 200: { description: 'OK', ...json('RecentChanges') }, ...errors(400, 401, 404) } },
+  },
   '/api/jobs/{name}/builds/{ref}': {
     parameters: [pathParam('name'), pathParam('ref')],
     get: { summary: 'One build by number or permalink (lastBuild, lastSuccessfulBuild, lastFailedBuild, lastCompletedBuild, …)', responses: { 200: { description: 'OK', ...json('Build') }, ...errors(401, 403, 404) } },
@@ -289,6 +296,10 @@ const operations: Record<string, Record<string, unknown>> = {
   '/api/agent/builds/{id}/awaited': {
     parameters: [pathParam('id'), { name: 'ids', in: 'query', required: true, schema: { type: 'string' }, description: 'Comma-separated queue ids' }],
     get: { summary: 'Agent (blocking triggerBuilds step): where the builds that build {id} awaits are', responses: { 200: { description: 'OK', ...json('AwaitedBuilds') }, ...errors(400, 403, 404, 409) } },
+  },
+  '/api/agent/builds/{id}/checkout': {
+    parameters: [pathParam('id')],
+    post: { summary: 'Agent: what the build checked out (commit, branch, the commits since the previous build)', requestBody: json('CheckoutReport'), responses: { 204: { description: 'Recorded' }, ...errors(400, 403, 404, 409) } },
   },
   '/api/agent/builds/{id}/finish': {
     parameters: [pathParam('id')],

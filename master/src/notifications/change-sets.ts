@@ -1,9 +1,10 @@
 /**
- * A build's change set (the commits its checkout brought since the previous build), as the
- * notifiers read it: who, what, which paths. The git checkout records it; this is the one place
- * notifications read it from.
+ * A build's change set (the commits its git checkout brought since the branch's previous build),
+ * as the notifiers read it: who, what, which paths. scm/checkouts.ts records it; this is the one
+ * place notifications read it from.
  */
 import type { CommonQueryMethods } from 'slonik';
+import { buildCheckout } from '../scm/checkouts.ts';
 
 export interface ChangeEntry {
   commitId: string;
@@ -14,7 +15,11 @@ export interface ChangeEntry {
   paths: string[];
 }
 
-/** The build's changes, oldest first (none for a build without an SCM checkout). */
-export async function changesOf(_db: CommonQueryMethods, _buildId: number): Promise<ChangeEntry[]> {
-  return [];
+/** The build's changes, oldest first (none for a build that checked nothing out). */
+export async function changesOf(db: CommonQueryMethods, buildId: number): Promise<ChangeEntry[]> {
+  const checkout = await buildCheckout(db, buildId);
+  if (!checkout) return [];
+  return checkout.changeSet.items
+    .map((c) => ({ commitId: c.commitId, authorName: c.authorName, authorEmail: c.authorEmail, title: c.message.split('\n')[0] ?? '', paths: c.paths.map((p) => p.file) }))
+    .reverse();
 }

@@ -1,0 +1,24 @@
+/** Which live processes carry a string in their command line or environment (/proc/<pid>/cmdline, environ). */
+import { readdir, readFile } from 'node:fs/promises';
+
+export interface Sighting {
+  pid: number;
+  where: 'cmdline' | 'environ';
+  cmdline: string;
+}
+
+export async function processesCarrying(needles: string[]): Promise<{ seen: Sighting[]; scanned: string[] }> {
+  const seen: Sighting[] = [];
+  const scanned: string[] = [];
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'latin1').catch(() => '');
+    const environ = await readFile(`/proc/${entry}/environ`, 'latin1').catch(() => '');
+    scanned.push(cmdline.replaceAll('\0', ' '));
+    for (const n of needles) {
+      if (cmdline.includes(n)) seen.push({ pid: Number(entry), where: 'cmdline', cmdline });
+      if (environ.includes(n)) seen.push({ pid: Number(entry), where: 'environ', cmdline });
+    }
+  }
+  return { seen, scanned };
+}

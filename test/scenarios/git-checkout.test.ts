@@ -1,0 +1,51 @@
+/**
+ * Git checkout through the whole system: a real master, a real agent (in-process) and a real git
+ * smart-HTTP server. The agent checks out before the first step, the steps see the git plugin's
+ * variables, and each build's changeSet holds exactly the commits pushed since the previous one.
+ */
+import test from 'ava';
+import { startRig } from '../helpers/agent-rig.ts';
+import { call } from '../helpers/http.ts';
+import { startGitServer } from '../helpers/git-server.ts';
+
+test('a public repository: checkout before the steps, GIT_* variables, and the second build lists exactly the new commits', async (t) => {
+  const server = await startGitServer();
+  t.teardown(() => server.close());
+  const repo = await server.repo('app');
+  const c1 = await repo.commit('Initial import', { 'build.sh': 'echo building\n' });
+  await repo.push();
+  const rig = await startRig(t);
+  const url = `${server.url}app.git`;
+  await rig.job('app', {
+    scm: { type: 'git', url, branches: ['*/main'] },
+    steps: [{ type: 'shell', script: 'sh build.sh\necho "commit=$GIT_COMMIT branch=$GIT_BRANCH url=$GIT_URL previous=${GIT_PREVIOUS_COMMIT:-none} ok=${GIT_PREVIOUS_SUCCESSFUL_COMMIT:-none}"' }],
+  });
+  const b1 = await rig.finished(await rig.trigger('app'));
+  t.is(b1.result, 'SUCCESS', b1.text);
+  t.regex(b1.text, /Cloning the remote Git repository\n/);
+  t.regex(b1.text, new RegExp(`Fetching upstream changes from ${url}\\n`));
+  t.regex(b1.text, new RegExp(`Checking out Revision ${c1} \\(origin/main\\)\\n`));
+  t.regex(b1.text, /Commit message: "Initial import"\n/);
+  t.regex(b1.text, /\nbuilding\n/);
+  t.true(b1.text.includes(`commit=${c1} branch=origin/main url=${url} previous=none ok=none`), b1.text);
+  const first = await rig.build('app', b1.number);
+  t.deepEqual(first.revision, { commit: c1, branch: 'origin/main', url });
+  t.deepEqual(first.changeSet, { kind: 'git', items: [], more: 0 });
+
+  const c2 = await repo.commit('Add tests', { 'test.sh': 'echo test\n' }, { name: 'Grace Hopper', email: 'grace@example.org' });
+  const c3 = await repo.commit('Fix the build\n\nIt printed the wrong thing.', { 'build.sh': 'echo building better\n' });
+  await repo.push();
+  const b2 = await rig.finished(await rig.trigger('app'));
+  t.is(b2.result, 'SUCCESS', b2.text);
+  t.regex(b2.text, /Fetching changes from the remote Git repository\n/);
+  t.notRegex(b2.text, /Cloning/);
+  t.true(b2.text.includes(`commit=${c3} branch=origin/main url=${url} previous=${c1} ok=${c1}`), b2.text);
+  const second = await rig.build('app', b2.number);
+  t.deepEqual(second.changeSet.items.map((i: { commitId: string }) => i.commitId), [c3, c2]);
+  t.like(second.changeSet.items[1], { authorName: 'Grace Hopper', authorEmail: 'grace@example.org', message: 'Add tests', paths: [{ editType: 'add', file: 'test.sh' }] });
+  t.like(second.changeSet.items[0], { message: 'Fix the build\n\nIt printed the wrong thing.', paths: [{ editType: 'edit', file: 'build.sh' }] });
+
+  const recent = await call(rig.m.url, 'GET', '/api/jobs/app/changes', { token: rig.admin });
+  t.is(recent.status, 200);
+  t.deepEqual(recent.body.builds.map((b: { number: number; changeSet: { items: unknown[] } }) => [b.number, b.changeSet.items.length]), [[b2.number, 2], [b1.number, 0]]);
+});
