@@ -34,20 +34,30 @@ test('MailSender rules over SUCCESS, UNSTABLE, UNSTABLE, FAILURE, ABORTED, SUCCE
     ['SUCCESS', 'Jonkkins build is back to normal : mailed #6'], // the ABORTED build is looked past
     ['SUCCESS', null],
   ];
-  for (const [result, subject] of steps) {
-    await rig.run('mailed', result);
+  // Build #4's changes, newest first (as the agent reports them): two authors (one twice) and one whose address is no address.
+  const changes = [
+    { authorName: 'Ada', authorEmail: 'ada@example.com', message: 'Break it', paths: ['a.c'] },
+    { authorName: 'Bob', authorEmail: 'bob@example.com', message: 'Fix it\n\nbody', paths: ['b.c', 'c.c'] },
+    { authorName: 'Ada', authorEmail: 'ada@example.com', message: 'Again', paths: ['a.c'] },
+    { authorName: 'Root', authorEmail: 'root', message: 'Local', paths: ['d.c'] },
+  ];
+  for (const [i, [result, subject]] of steps.entries()) {
+    await rig.run('mailed', result, i === 3 ? changes : []);
     if (subject) expected.push(subject);
     await until(`${expected.length} mails`, () => smtp.mails.length === expected.length, 20_000, 20);
   }
   await rig.outboxSettled();
   t.deepEqual(smtp.mails.map((m) => m.subject), expected);
   for (const mail of smtp.mails) {
-    t.deepEqual(mail.to.sort(), ['lead@example.com', 'team@example.com']);
+    const individuals = mail.subject.endsWith('#4') ? ['ada@example.com', 'bob@example.com'] : [];
+    t.deepEqual(mail.to.sort(), [...individuals, 'lead@example.com', 'team@example.com'].sort(), mail.subject);
     t.is(mail.from, 'jonkkins@example.com');
     t.is(mail.user, LOGIN.user);
     t.true(mail.secure, 'STARTTLS before the mail');
     t.regex(mail.raw, /See <http:\/\/jonkkins\.test\/job\/mailed\/\d+\/>/);
   }
+  t.regex(smtp.mails[1]!.raw, /Changes:\r?\n\r?\n\[Root\] Local\r?\n/);
+  t.regex(smtp.mails[1]!.raw, /\[Bob\] Fix it\r?\n\r?\n  b\.c\r?\n  c\.c\r?\n/);
 });
 
 test('every unstable build mails when notifyEveryUnstableBuild is on: unstable, still unstable, back to stable', async (t) => {

@@ -11,7 +11,11 @@ import { CHANNEL_ID, startSlackReceiver } from '../helpers/slack-receiver.ts';
 import { call } from '../helpers/http.ts';
 
 const TOKEN = 'xoxb-1111-2222-jonkkins';
-const CHECKBOXES = { type: 'slackNotifier', notifyStart: true, notifyFailure: true, notifyRepeatedFailure: true, notifyBackToNormal: true, notifySuccess: false };
+const CHECKBOXES = { type: 'slackNotifier', notifyStart: true, notifyFailure: true, notifyRepeatedFailure: true, notifyBackToNormal: true, notifySuccess: false, commitInfo: 'authorsAndTitles' };
+const CHANGES = [
+  { authorName: 'Bob', authorEmail: 'bob@example.com', message: 'Second', paths: ['b.c'] },
+  { authorName: 'Ada <Lovelace>', authorEmail: 'ada@example.com', message: 'Fix & break\n\nThe body is not listed', paths: ['a.c', 'b.c'] },
+];
 
 test('bot token: SUCCESS → FAILURE → FAILURE → SUCCESS posts start, failure, repeated failure and back to normal, each end in its start\'s thread; a 429 waits its Retry-After', async (t) => {
   t.timeout(60_000);
@@ -28,7 +32,7 @@ test('bot token: SUCCESS → FAILURE → FAILURE → SUCCESS posts start, failur
   let throttledAt = 0;
   for (const [i, result] of results.entries()) {
     if (i === 1) slack.throttleNext(1, 1); // build #2's start message meets a 429 with Retry-After: 1
-    const { number } = await rig.run('app', result);
+    const { number } = await rig.run('app', result, i === 1 ? CHANGES : []);
     t.is(number, i + 1);
     expected.push(`start #${number}`);
     if (words[i]) expected.push(`${words[i]} #${number}`);
@@ -62,6 +66,10 @@ test('bot token: SUCCESS → FAILURE → FAILURE → SUCCESS posts start, failur
     t.is(end.body.channel, CHANNEL_ID);
     t.is(end.body.thread_ts, `1767225600.${String(slack.taken.indexOf(post) + 1).padStart(6, '0')}`);
   }
+  // Build #2's end lists its commits, oldest first, escaped; the others say there were none.
+  const failure = slack.taken.find((p) => p.body.text!.includes('- #2 Failure'))!;
+  t.true(failure.body.text!.endsWith('\nChanges:\n- Fix &amp; break [Ada &lt;Lovelace&gt;]\n- Second [Bob]'), failure.body.text);
+  t.true(slack.taken.find((p) => p.body.text!.includes('- #3 Still Failing'))!.body.text!.endsWith('\nNo Changes.'));
   const retried = slack.taken.find((p) => p.body.text!.includes('- #2 Started'))!;
   t.true(retried.at - throttledAt >= 1000, `the retry came ${retried.at - throttledAt} ms after the 429 (Retry-After: 1)`);
   t.is(slack.all.filter((p) => p.body.text?.includes('- #2 Started')).length, 2, 'one 429, one post taken');
