@@ -34,7 +34,8 @@ export interface SlackReceiver {
 /** A channel id as Slack answers for a channel name. */
 export const CHANNEL_ID = 'C0JONKKINS';
 
-export async function startSlackReceiver(opts: { token: string; webhookPath?: string }): Promise<SlackReceiver> {
+/** `port`: a given one (a test that points Jonkkins at it before it listens); default any free one. */
+export async function startSlackReceiver(opts: { token: string; webhookPath?: string; port?: number }): Promise<SlackReceiver> {
   const taken: SlackPost[] = [];
   const all: SlackPost[] = [];
   let throttle = { count: 0, seconds: 0 };
@@ -74,7 +75,7 @@ export async function startSlackReceiver(opts: { token: string; webhookPath?: st
     const channel = body.channel.startsWith('#') ? CHANNEL_ID : body.channel;
     json(200, { ok: true, channel, ts: `1767225600.${String(++seq).padStart(6, '0')}`, message: { text: body.text } });
   });
-  server.listen(0, '127.0.0.1');
+  server.listen(opts.port ?? 0, '127.0.0.1');
   await once(server, 'listening');
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
