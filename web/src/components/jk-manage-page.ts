@@ -10,7 +10,7 @@ const SECTIONS: [string, string, string][] = [
   ['nodes', 'Nodes', 'Agents: add, remove, see their executors; a new node shows its secret once and the command that starts it.'],
   ['users', 'Users', 'Create accounts, reset passwords, change roles.'],
   ['security', 'Security', 'Whether people may sign up by themselves.'],
-  ['system', 'System', 'The public URL builds and agents use.'],
+  ['system', 'System', 'The public URL builds and agents use; Slack and e-mail notifications.'],
 ];
 
 export class JkManagePage extends LitElement {
