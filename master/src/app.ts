@@ -66,6 +66,11 @@ import { ScmPolls } from './scm/scm-polls.ts';
 import { scmRoutes } from './scm/scm-routes.ts';
 import { isWebhook, webhookRoutes } from './webhooks/webhook-routes.ts';
 import { WebhooksService } from './webhooks/webhooks.ts';
+import { consoleNote } from './notifications/console-note.ts';
+import { MAIL_KIND, MailNotifier } from './notifications/mail-notifier.ts';
+import { notificationRoutes } from './notifications/notification-routes.ts';
+import { NotificationTests } from './notifications/notification-tests.ts';
+import { SLACK_KIND, SlackNotifier } from './notifications/slack-notifier.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -147,10 +152,16 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
-  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [new CommitStatusNotifier()] });
+  const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
+  const slack = new SlackNotifier({ settings, credentials, note });
+  const mail = new MailNotifier({ settings, credentials, note });
+  outbox.register(SLACK_KIND, slack);
+  outbox.register(MAIL_KIND, mail);
+  const notificationTests = new NotificationTests({ credentials, publicUrl });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [slack, mail, new CommitStatusNotifier()] });
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
   const secretOf: CredentialReader = (id, jobName) => credentials.secretFor(id, jobName);
-  outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials: secretOf, note: (buildId, line) => lifecycle.note(buildId, line) }));
+  outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials: secretOf, note }));
   const scmPolling = new ScmPolling({ pool: deps.pool, builds, polls: new ScmPolls(deps.pool), credentials: secretOf, git: deps.git ?? 'git', log: deps.log, now });
   const webhooks = new WebhooksService({ polling: scmPolling, jobs, builds, settings, credentials: secretOf, redis: deps.redis, redisPrefix: deps.redisPrefix, log: deps.log });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
@@ -204,6 +215,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     sessionRoutes({ tokens, sessions }),
     userRoutes(users, settings, throttle),
     systemSettingsRoutes(settings),
+    notificationRoutes(settings, notificationTests),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl(), agentRedis),
     eventRoutes(events),
     consoleRoutes(consoles),

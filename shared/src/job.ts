@@ -8,6 +8,7 @@ import { LabelExpressionString } from './label-expression.ts';
 import { BuildStep } from './step-kinds.ts';
 import { CredentialBinding, CredentialId } from './credentials.ts';
 import { GitScm } from './scm.ts';
+import { MailerPublisher, SlackNotifierPublisher } from './notifications.ts';
 import { VariableName } from './variable-name.ts';
 import { AntPatterns } from './steps/copy-artifacts-step.ts';
 import { Projects, triggerParameters, TriggerCondition } from './steps/trigger-builds-step.ts';
@@ -61,6 +62,10 @@ export const Publisher = z.discriminatedUnion('type', [
     /** Archive only when the build is SUCCESS or UNSTABLE so far. */
     onlyIfSuccessful: z.boolean().optional(),
   }),
+  /** Slack Notifications (slack plugin). */
+  SlackNotifierPublisher,
+  /** E-mail Notification (mailer). */
+  MailerPublisher,
   /**
    * Commit status on the forge (GitHub/GitLab/Gitea): pending when the build starts, its result at
    * the end, linking BUILD_URL. `apiUrl`: GitHub Enterprise or a self-hosted forge's API root;

@@ -22,8 +22,6 @@ import type { DownstreamTriggers, Fired } from './downstream.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { BuildNotifier } from './build-notifiers.ts';
-import { appendAtEnd } from '../console/console-store.ts';
-import { lockBuild } from './build-rows.ts';
 
 /** What runs once the transaction committed, in order. */
 export type AfterCommit = (() => Promise<void>)[];
@@ -158,20 +156,6 @@ export class BuildLifecycle {
       else if (effect.type === 'publish' && effect.event === 'build.queued') this.#events.publish({ type: 'build.queued', job: stored.job.name, queueId });
       else if (effect.type === 'publish' && effect.event === 'queue.changed') this.#events.publish({ type: 'queue.changed' });
     });
-  }
-
-  /**
-   * A line after a finished build's last (a commit status that could not be set after it ended),
-   * under the row's lock; viewers follow. A running build's console belongs to its agent (its
-   * uploads go at their offsets): answers false and appends nothing.
-   */
-  async note(buildId: number, line: string): Promise<boolean> {
-    const size = await this.#pool.transaction(async (tx) => {
-      const row = await lockBuild(tx, buildId);
-      return row?.state === 'finished' ? appendAtEnd(tx, buildId, row.log_size, text(line)) : null;
-    });
-    if (size !== null) this.publishLog(buildId, size);
-    return size !== null;
   }
 
   /** Console bytes were appended (not a state change): viewers follow. */

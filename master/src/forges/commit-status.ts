@@ -113,8 +113,8 @@ export class CommitStatusSender implements OutboxSender {
 
   async gaveUp(m: OutboxMessage, reason: string): Promise<void> {
     const p = Payload.parse(m.payload);
-    // A pending status given up while the build runs is not written into the agent's console; its
-    // final status, sent after it, fails the same way and is reported once the build has ended.
+    // A pending status given up while the build runs is not written into the agent's console (the
+    // note refuses a running build); its final status fails the same way once the build has ended.
     await this.#note(m.buildId, `[commit status] ${FORGE_NAMES[p.forge]} '${p.context}' ${p.state}${p.sha ? ` on ${p.sha}` : ''} not set: ${reason}\n`);
   }
 }

@@ -14,6 +14,7 @@ import { CredentialInput, CredentialMetadata, CredentialUpdate } from '../../../
 import { Job } from '../../../shared/src/job.ts';
 import * as scm from '../../../shared/src/scm.ts';
 import { SetupInfo, SystemSettings, WebhookSettings } from '../../../shared/src/settings.ts';
+import * as notifications from '../../../shared/src/notifications.ts';
 import { BuildStep, buildStepJsonSchema } from '../../../shared/src/step-kinds.ts';
 import { View } from '../../../shared/src/view.ts';
 
@@ -51,6 +52,10 @@ const schemas = {
   SetupInfo,
   SystemSettings,
   WebhookSettings,
+  NotificationSettings: notifications.NotificationSettings,
+  SlackTestRequest: notifications.SlackTestRequest,
+  MailTestRequest: notifications.MailTestRequest,
+  NotificationTestResult: notifications.NotificationTestResult,
   TriggerRequest: z.object({ parameters: z.record(z.string(), z.unknown()).optional() }),
   WorkConfig: protocol.WorkConfig,
   StartRequest: protocol.StartRequest,
@@ -145,6 +150,16 @@ const operations: Record<string, Record<string, unknown>> = {
   '/generic-webhook-trigger/invoke': {
     get: { summary: 'Generic Webhook Trigger (?token=): builds the jobs with that token', ...anonymous, responses: { 200: { description: 'The jobs triggered' }, ...errors(400, 401, 403) } },
     post: { summary: 'Generic Webhook Trigger: JSONPath values of the payload become parameters', ...anonymous, responses: { 200: { description: 'The jobs triggered' }, ...errors(400, 401, 403, 413) } },
+  },
+  '/api/settings/notifications': {
+    get: { summary: 'Slack and e-mail notification settings (admin)', responses: { 200: { description: 'OK', ...json('NotificationSettings') }, ...errors(401, 403) } },
+    put: { summary: 'Change the Slack and e-mail notification settings (admin)', requestBody: json('NotificationSettings'), responses: { 200: { description: 'OK', ...json('NotificationSettings') }, ...errors(400, 401, 403) } },
+  },
+  '/api/settings/notifications/slack-test': {
+    post: { summary: 'Send a Slack test message with these settings, not yet saved (admin)', requestBody: json('SlackTestRequest'), responses: { 200: { description: 'Sent, or what Slack said', ...json('NotificationTestResult') }, ...errors(400, 401, 403) } },
+  },
+  '/api/settings/notifications/mail-test': {
+    post: { summary: 'Send a test e-mail with these settings, not yet saved (admin)', requestBody: json('MailTestRequest'), responses: { 200: { description: 'Sent, or what the SMTP server said', ...json('NotificationTestResult') }, ...errors(400, 401, 403) } },
   },
   '/api/settings/system': {
     get: { summary: 'System settings: the public URL (admin)', responses: { 200: { description: 'OK', ...json('SystemSettings') }, ...errors(401, 403) } },

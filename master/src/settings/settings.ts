@@ -1,8 +1,9 @@
 /** Instance-wide settings, one validated JSON document per key; the only owner of the settings table. */
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { SecuritySettings } from '../../../shared/src/identity.ts';
 import { SystemSettings, WebhookSettings } from '../../../shared/src/settings.ts';
+import { NotificationSettings } from '../../../shared/src/notifications.ts';
 import { SecretBox } from '../secret-box.ts';
 
 /** How a stored secret is shown: saving it back keeps the secret. */
@@ -85,6 +86,17 @@ export class SettingsService {
     return this.#secrets;
   }
 
+  /** Slack and mail (Manage Jonkkins → System); `db`: a build change's transaction reads them through its own connection. */
+  async notifications(db: CommonQueryMethods = this.#pool): Promise<NotificationSettings> {
+    const value = await this.#read('notifications', db);
+    return NotificationSettings.parse(value ?? {});
+  }
+
+  async setNotifications(value: NotificationSettings): Promise<NotificationSettings> {
+    await this.#write('notifications', value);
+    return value;
+  }
+
   /** The effective public URL (ends in `/`), from a cache refreshed every PUBLIC_URL_CACHE_MS: builds ask for it often. */
   publicUrl(): Promise<string> {
     const cached = this.#publicUrl;
@@ -102,8 +114,8 @@ export class SettingsService {
     return stored === null ? this.#defaultPublicUrl : SystemSettings.parse(stored).publicUrl;
   }
 
-  #read(key: string): Promise<unknown> {
-    return this.#pool.maybeOneFirst(sql.type(z.object({ value: z.unknown() }))`SELECT value FROM settings WHERE key = ${key}`);
+  #read(key: string, db: CommonQueryMethods = this.#pool): Promise<unknown> {
+    return db.maybeOneFirst(sql.type(z.object({ value: z.unknown() }))`SELECT value FROM settings WHERE key = ${key}`);
   }
 
   async #write(key: string, value: object): Promise<void> {

@@ -35,8 +35,17 @@ const PUBLISHER_KINDS: Record<string, [string, () => object]> = {
   archiveArtifacts: ['Archive the artifacts', () => ({ type: 'archiveArtifacts', artifacts: '' })],
   buildOtherProjects: ['Build other projects', () => ({ type: 'buildOtherProjects', projects: '', threshold: 'SUCCESS' })],
   triggerBuilds: ['Trigger parameterized build on other projects', () => ({ type: 'triggerBuilds', projects: '', condition: 'SUCCESS', currentParameters: false, predefinedParameters: '' })],
+  mailer: ['E-mail Notification', () => ({ type: 'mailer', recipients: '', notifyEveryUnstableBuild: true, sendToIndividuals: false })],
+  slackNotifier: ['Slack Notifications', () => ({ type: 'slackNotifier', notifyFailure: true, notifyBackToNormal: true, commitInfo: 'none' })],
   commitStatus: ['Set commit status on GitHub, GitLab or Gitea', () => ({ type: 'commitStatus', forge: 'github', credentialsId: '' })],
 };
+/** The slack plugin's checkboxes, in its order and words. */
+const SLACK_EVENTS = [
+  ['notifyStart', 'Notify Build Start'], ['notifySuccess', 'Notify Success'], ['notifyAborted', 'Notify Aborted'], ['notifyNotBuilt', 'Notify Not Built'],
+  ['notifyUnstable', 'Notify Unstable'], ['notifyFailure', 'Notify Failure'], ['notifyBackToNormal', 'Notify Back To Normal'], ['notifyRepeatedFailure', 'Notify Repeated Failure'],
+] as const;
+/** The slack plugin's CommitInfoChoice display names. */
+const COMMIT_INFO = [['none', 'nothing about commits'], ['authors', 'commit list with authors only'], ['authorsAndTitles', 'commit list with authors and titles']] as const;
 const FORGES = [['github', 'GitHub (or GitHub Enterprise)'], ['gitlab', 'GitLab'], ['gitea', 'Gitea']] as const;
 
 export class JkJobConfigPage extends LitElement {
@@ -276,6 +285,16 @@ export class JkJobConfigPage extends LitElement {
           ${f.text([...p, 'context'], 'Context', { emptyAsUndefined: true, hint: 'The status name; empty: the job name (GitLab: jenkins)' })}
           ${f.text([...p, 'apiUrl'], 'API URL', { emptyAsUndefined: true, hint: 'GitHub Enterprise or a self-hosted forge, e.g. https://ghe.example.com/api/v3; empty: from the repository URL' })}</div>
           <p class="hint">Pending when the build starts, its result when it ends, on the commit it built; a forge that fails is told in the console.</p>`;
+      case 'mailer':
+        return html`${f.text([...p, 'recipients'], 'Recipients', { hint: 'Whitespace- or comma-separated addresses; mailed on failure, unstable and back to normal. Server: Manage Jonkkins → System.' })}
+          ${f.check([...p, 'notifyEveryUnstableBuild'], 'Send e-mail for every unstable build', 'Off: only the first unstable build after a stable one.')}
+          ${f.check([...p, 'sendToIndividuals'], 'Send separate e-mails to individuals who broke the build', 'Adds the authors of the build’s changes.')}`;
+      case 'slackNotifier':
+        return html`<div class="inline">${SLACK_EVENTS.map(([key, label]) => f.check([...p, key], label))}</div>
+          ${f.text([...p, 'channel'], 'Channel / member id', { emptyAsUndefined: true, hint: 'Empty: the default channel of Manage Jonkkins → System → Slack. Several: comma-separated.' })}
+          ${f.check([...p, 'includeCustomMessage'], 'Include Custom Message')}
+          ${f.get([...p, 'includeCustomMessage']) ? f.textarea([...p, 'customMessage'], 'Custom Message') : nothing}
+          ${f.select([...p, 'commitInfo'], 'Notification message includes', COMMIT_INFO)}`;
       default:
         return html`<p class="muted">This action is kept as it is.</p>`;
     }

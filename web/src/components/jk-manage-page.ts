@@ -11,7 +11,7 @@ const SECTIONS: [string, string, string][] = [
   ['nodes', 'Nodes', 'Agents: add, remove, see their executors; a new node shows its secret once and the command that starts it.'],
   ['users', 'Users', 'Create accounts, reset passwords, change roles.'],
   ['security', 'Security', 'Whether people may sign up by themselves.'],
-  ['system', 'System', 'The public URL builds and agents use.'],
+  ['system', 'System', 'The public URL builds and agents use; Slack and e-mail notifications.'],
   ['webhooks', 'Webhooks', 'The GitHub and Gitea webhook secrets and the notifyCommit access token; the URLs forges call.'],
 ];
 
