@@ -173,3 +173,26 @@ test('webhook bodies are bounded and must be JSON; deep nesting is refused', asy
   const deep = `${'['.repeat(1000)}${']'.repeat(1000)}`;
   t.is((await post('/generic-webhook-trigger/invoke?token=generic-token-1', deep, { 'content-type': 'application/json' })).status, 400);
 });
+
+test('garbage at every webhook endpoint is a 4xx or a 200 that builds nothing, never a 500', async (t) => {
+  const before = await counts();
+  const bodies = ['', 'null', '[]', '"x"', '{"ref":1}', '{"after":"zz","repository":null}', '\u0000\uffff', '%%%', 'payload=%7B', JSON.stringify({ ref: 'refs/heads/main', after: 'z'.repeat(40), repository: { clone_url: 42 } })];
+  const endpoints: [string, Record<string, string>][] = [
+    ['/github-webhook/', githubHeaders('push', '', GITHUB_SECRET)],
+    ['/gitea-webhook/post', giteaHeaders('', GITEA_SECRET)],
+    ['/project/gl-job', gitlabHeaders(GITLAB_TOKEN)],
+    ['/generic-webhook-trigger/invoke?token=generic-token-1', {}],
+    [`/git/notifyCommit?token=${NOTIFY_TOKEN}&url=%00&sha1=xyz`, {}],
+  ];
+  for (const [path, headers] of endpoints) {
+    for (const raw of bodies) {
+      const signed = path.startsWith('/github') ? githubHeaders('push', raw, GITHUB_SECRET) : path.startsWith('/gitea') ? giteaHeaders(raw, GITEA_SECRET) : headers;
+      for (const type of ['application/json', 'application/x-www-form-urlencoded', 'text/plain']) {
+        const res = await post(path, raw, { ...signed, 'content-type': type });
+        t.true(res.status < 500, `${path} ${type} ${JSON.stringify(raw)}: ${res.status} ${res.text}`);
+      }
+    }
+  }
+  const after = await counts();
+  t.deepEqual(Object.fromEntries(Object.entries(after).filter(([k]) => k !== 'generic-job')), Object.fromEntries(Object.entries(before).filter(([k]) => k !== 'generic-job')), 'no forge push built anything');
+});
