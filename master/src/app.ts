@@ -60,7 +60,7 @@ import type { SetupCode } from './users/setup-code.ts';
 import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
 import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
-import { COMMIT_STATUS, CommitStatusNotifier, CommitStatusSender, type CredentialReader } from './forges/commit-status.ts';
+import { COMMIT_STATUS, CommitStatusNotifier, CommitStatusSender, pendingOnCheckout, type CredentialReader } from './forges/commit-status.ts';
 import { ScmPolling } from './scm/scm-polling.ts';
 import { ScmPolls } from './scm/scm-polls.ts';
 import { scmRoutes } from './scm/scm-routes.ts';
@@ -152,13 +152,14 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
+  const commitStatus = new CommitStatusNotifier();
   const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
   const slack = new SlackNotifier({ settings, credentials, note });
   const mail = new MailNotifier({ settings, credentials, note });
   outbox.register(SLACK_KIND, slack);
   outbox.register(MAIL_KIND, mail);
   const notificationTests = new NotificationTests({ credentials, publicUrl });
-  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [slack, mail, new CommitStatusNotifier()] });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [slack, mail, commitStatus] });
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
   const secretOf: CredentialReader = (id, jobName) => credentials.secretFor(id, jobName);
   outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials: secretOf, note }));
@@ -166,7 +167,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const webhooks = new WebhooksService({ polling: scmPolling, jobs, builds, settings, credentials: secretOf, redis: deps.redis, redisPrefix: deps.redisPrefix, log: deps.log });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs, checkedOut: pendingOnCheckout(commitStatus, outbox) });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
 
   app.use(closeAfterUnreadBody);

@@ -165,3 +165,24 @@ test.serial('a forge that refuses the token: reported in the console once the bu
   t.is((await call(m.url, 'GET', '/api/jobs/status-refused/builds/1', { token: admin })).body.result, 'SUCCESS');
   t.is(statusesFor(sha).length, 2, 'a 401 is not retried');
 });
+
+test.serial('a build started by a person: pending once its checkout names the commit, the final status on that commit', async (t) => {
+  const name = 'status-manual';
+  const url = `https://forge.example.com/octo/${name}.git`;
+  const publishers = [{ type: 'commitStatus', forge: 'gitea', apiUrl: `${forge.url}/gt/api/v1`, credentialsId: 'gt-token' }];
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name, scm: { type: 'git', url }, publishers } });
+  const { body } = await call(m.url, 'POST', `/api/jobs/${name}/builds`, { token: admin, json: {} });
+  const offset = await start(body.queueId);
+  const before = forge.received.filter((r) => r.path.includes(`/${name}/`)).length;
+  t.is(before, 0, 'no commit known at the start: no pending status yet');
+  const sha = randomBytes(20).toString('hex');
+  const checkout = await call(m.url, 'POST', `/api/agent/builds/${body.queueId}/checkout`, { token: agent, json: { commit: sha, branch: 'origin/main', url, changes: [] } });
+  t.is(checkout.status, 204, checkout.text);
+  await until('the pending status', () => statusesFor(sha).length === 1);
+  t.like(statusesFor(sha)[0], { path: `/gt/api/v1/repos/octo/${name}/statuses/${sha}`, body: { state: 'pending', target_url: `http://jonkkins.test/job/${name}/1/` } });
+  await call(m.url, 'POST', `/api/agent/builds/${body.queueId}/checkout`, { token: agent, json: { commit: sha, branch: 'origin/main', url, changes: [] } });
+  await finish(body.queueId, offset, 'SUCCESS');
+  await until('the final status', () => statusesFor(sha).length >= 2);
+  await m.services.outbox.drain();
+  t.deepEqual(statusesFor(sha).map((r) => r.body.state), ['pending', 'success'], 'a resent checkout report sends no second pending');
+});

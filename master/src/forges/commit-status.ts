@@ -7,8 +7,8 @@
  *
  * The commit: the one the agent's checkout recorded for the build (build_checkouts), else the sha
  * its cause names (a push, a poll, a notifyCommit). At a build's start nothing is checked out yet:
- * a build whose cause names no commit (started by a person, a timer) gets no pending status, only
- * its final one, on the commit it built.
+ * a build whose cause names no commit (started by a person, a timer) gets its pending status when
+ * its checkout is recorded (`pendingOnCheckout`).
  */
 import type { DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
@@ -17,7 +17,8 @@ import type { CredentialSecret } from '../../../shared/src/credentials.ts';
 import type { BuildChange, BuildNotifier } from '../builds/build-notifiers.ts';
 import { jobUrl } from '../builds/build-env.ts';
 import { buildCheckout } from '../scm/checkouts.ts';
-import { PermanentFailure, RetryLater, type OutboxEntry, type OutboxMessage, type OutboxSender } from '../outbox/outbox.ts';
+import { PermanentFailure, RetryLater, type Outbox, type OutboxEntry, type OutboxMessage, type OutboxSender } from '../outbox/outbox.ts';
+import type { CheckedOut } from '../builds/agent-builds.ts';
 import { statusRequest, type Forge, type StatusEvent } from './forge-status-api.ts';
 
 export const COMMIT_STATUS = 'commitStatus';
@@ -66,6 +67,18 @@ export class CommitStatusNotifier implements BuildNotifier {
       return [{ kind: COMMIT_STATUS, buildId: row.id, event: change.event, target: String(index), payload }];
     });
   }
+}
+
+/**
+ * A build whose cause named no commit gets its pending status once its checkout names one; the
+ * outbox keeps one 'started' message per publisher, so a build that had one keeps it.
+ */
+export function pendingOnCheckout(notifier: CommitStatusNotifier, outbox: Outbox): CheckedOut {
+  return async (tx, change) => {
+    const messages = await notifier.messages(tx, change);
+    await outbox.add(tx, messages);
+    return messages.length > 0 ? [async () => outbox.kick()] : [];
+  };
 }
 
 /** A credential's secret for a job (its scoping applies; null: the master itself), or a thrown error saying why not. */
