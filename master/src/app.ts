@@ -59,6 +59,18 @@ import { UsersService } from './users/users.ts';
 import type { SetupCode } from './users/setup-code.ts';
 import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
+import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
+import { COMMIT_STATUS, CommitStatusNotifier, CommitStatusSender, pendingOnCheckout, type CredentialReader } from './forges/commit-status.ts';
+import { ScmPolling } from './scm/scm-polling.ts';
+import { ScmPolls } from './scm/scm-polls.ts';
+import { scmRoutes } from './scm/scm-routes.ts';
+import { isWebhook, webhookRoutes } from './webhooks/webhook-routes.ts';
+import { WebhooksService } from './webhooks/webhooks.ts';
+import { consoleNote } from './notifications/console-note.ts';
+import { MAIL_KIND, MailNotifier } from './notifications/mail-notifier.ts';
+import { notificationRoutes } from './notifications/notification-routes.ts';
+import { NotificationTests } from './notifications/notification-tests.ts';
+import { SLACK_KIND, SlackNotifier } from './notifications/slack-notifier.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -83,6 +95,10 @@ export interface AppDeps {
   artifactsDir: string;
   /** What creating the first admin needs on a master that listens beyond loopback (none: anyone reaching it may). */
   setupCode?: SetupCode;
+  /** The outbox's retry and lease timings (tests shorten them). */
+  outbox?: OutboxOptions;
+  /** The git executable Poll SCM runs (JONKKINS_GIT; default `git`). */
+  git?: string;
 }
 
 /** The services behind the app, for the process that also runs maintenance timers. */
@@ -101,6 +117,11 @@ export interface AppServices {
   /** Every route of the app's routers (what /api/openapi.json documents). */
   routes: Route[];
   agentRedis: AgentRedisAccess;
+  /** Messages for Slack, mail and forges: the maintenance timer sends what is due. */
+  outbox: Outbox;
+  /** Poll SCM: the server's minute timer calls tick. */
+  scmPolling: ScmPolling;
+  webhooks: WebhooksService;
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
@@ -109,13 +130,13 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   // entry. Everything left of it was sent by the client, who may write anything there.
   const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
-  const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now });
+  const secrets = new SecretBox(deps.signingKey);
+  const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now, secrets });
   const sessions = new SessionsService(deps.pool, deps.sessionMaxAgeSeconds);
   const users = new UsersService(deps.pool, settings, sessions, deps.setupCode);
   const agents = new AgentsService(deps.pool);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
-  const secrets = new SecretBox(deps.signingKey);
   const credentials = new CredentialsService(deps.pool, deps.signingKey);
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   // The artifacts service is made below (it needs the agent builds service): called once built.
@@ -130,18 +151,30 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const downstream = new DownstreamTriggers(jobs, queueing);
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
-  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts });
+  const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
+  const commitStatus = new CommitStatusNotifier();
+  const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
+  const slack = new SlackNotifier({ settings, credentials, note });
+  const mail = new MailNotifier({ settings, credentials, note });
+  outbox.register(SLACK_KIND, slack);
+  outbox.register(MAIL_KIND, mail);
+  const notificationTests = new NotificationTests({ credentials, publicUrl });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [slack, mail, commitStatus] });
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
+  const secretOf: CredentialReader = (id, jobName) => credentials.secretFor(id, jobName);
+  outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials: secretOf, note }));
+  const scmPolling = new ScmPolling({ pool: deps.pool, builds, polls: new ScmPolls(deps.pool), credentials: secretOf, git: deps.git ?? 'git', log: deps.log, now });
+  const webhooks = new WebhooksService({ polling: scmPolling, jobs, builds, settings, credentials: secretOf, redis: deps.redis, redisPrefix: deps.redisPrefix, log: deps.log });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs, checkedOut: pendingOnCheckout(commitStatus, outbox) });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
 
   app.use(closeAfterUnreadBody);
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
-  app.use((ctx, next) => (isJobFileUpload(ctx) || isArtifactUpload(ctx) ? next() : parseJson(ctx, next)));
+  app.use((ctx, next) => (isJobFileUpload(ctx) || isArtifactUpload(ctx) || isWebhook(ctx) ? next() : parseJson(ctx, next)));
   app.use(refuseUnstorableText);
 
   const open = new Router();
@@ -149,6 +182,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     ctx.body = { status: 'ok' };
   });
   app.use(open.routes());
+  // Forges' push notifications, at Jenkins' paths: no login (each checks its token or signature), before the UI's files.
+  const hooks = webhookRoutes(webhooks);
+  app.use(hooks.routes()).use(hooks.allowedMethods());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
   const login = publicLoginRoutes({ users, agents, tokens, sessions, throttle, now, events, sessionStarted: async (agent, sid) => void (await agentBuilds.sessionStarted(agent, sid)) });
   app.use(login.routes()).use(login.allowedMethods());
@@ -180,11 +216,13 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     sessionRoutes({ tokens, sessions }),
     userRoutes(users, settings, throttle),
     systemSettingsRoutes(settings),
+    notificationRoutes(settings, notificationTests),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl(), agentRedis),
     eventRoutes(events),
     consoleRoutes(consoles),
     cronRoutes(),
     jobRoutes(jobs, views),
+    scmRoutes(jobs, scmPolling),
     buildRoutes({ builds, jobs, artifacts }),
     queueRoutes(builds),
     jobFileRoutes(jobFiles),
@@ -198,8 +236,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, agentRedis }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
-  const routes = routesOf([open, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, credentials, routes, agentRedis } });
+  const routes = routesOf([open, hooks, login, setup, ...routers]);
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, credentials, routes, agentRedis, outbox, scmPolling, webhooks } });
 }
 
 /**

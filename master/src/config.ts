@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   JONKKINS_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   JONKKINS_TRUST_PROXY: flag.default(false),
+  JONKKINS_GIT: z.string().min(1).default('git'),
   JONKKINS_SESSION_MAX_AGE_HOURS: z.coerce.number({ error: 'must be a number of hours' }).positive('must be a positive number of hours').max(24 * 365).default(12),
 });
 
@@ -58,6 +59,8 @@ export interface Config {
   logLevel: (typeof LOG_LEVELS)[number];
   trustProxy: boolean;
   sessionMaxAgeSeconds: number;
+  /** The git the master runs for Poll SCM's ls-remote (an absolute path, or found on /usr/local/bin:/usr/bin:/bin). */
+  git: string;
 }
 
 export class ConfigError extends Error {}
@@ -90,5 +93,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     trustProxy: e.JONKKINS_TRUST_PROXY,
     sessionMaxAgeSeconds: Math.round(e.JONKKINS_SESSION_MAX_AGE_HOURS * 3600),
+    git: e.JONKKINS_GIT,
   };
 }

@@ -13,7 +13,11 @@ export const DEFAULT_SWEEP_EVERY_MS = 5_000;
 /** How often running builds are checked for a silent agent: a lost build ends within AGENT_LOST_AFTER_MS + this. */
 export const DEFAULT_WATCHDOG_EVERY_MS = 5_000;
 
+/** How often the outbox is checked for due messages (a restarted master sends what its predecessor left within this). */
+export const DEFAULT_OUTBOX_EVERY_MS = 2_000;
+
 export interface MaintenanceOptions {
+  outboxEveryMs?: number;
   sweepEveryMs?: number;
   watchdogEveryMs?: number;
   agentLostAfterMs?: number;
@@ -22,6 +26,7 @@ export interface MaintenanceOptions {
 export function startMaintenance(services: AppServices, log: Logger, opts: MaintenanceOptions = {}): { stop(): Promise<void> } {
   const lostAfter = opts.agentLostAfterMs ?? AGENT_LOST_AFTER_MS;
   let running: Promise<unknown> = services.dispatcher.sweep();
+  services.outbox.kick();
   const every = (ms: number, task: () => Promise<unknown>) =>
     setInterval(() => {
       running = running.then(task).catch((err) => log.warn({ err: (err as Error).message }, 'maintenance task failed'));
@@ -29,6 +34,8 @@ export function startMaintenance(services: AppServices, log: Logger, opts: Maint
   const timers = [
     every(opts.sweepEveryMs ?? DEFAULT_SWEEP_EVERY_MS, () => services.dispatcher.sweep()),
     every(opts.watchdogEveryMs ?? DEFAULT_WATCHDOG_EVERY_MS, () => services.agentBuilds.endLostBuilds(lostAfter)),
+    // Messages a stopped master left unsent, and retries whose time came: any master sends them.
+    every(opts.outboxEveryMs ?? DEFAULT_OUTBOX_EVERY_MS, async () => services.outbox.kick()),
     every(OFFLINE_CHECK_MS, async () => {
       for (const agent of await services.agents.wentOfflineWithin(OFFLINE_CHECK_MS)) services.events.publish({ type: 'agent.offline', agent });
     }),
@@ -37,6 +44,7 @@ export function startMaintenance(services: AppServices, log: Logger, opts: Maint
     async stop() {
       for (const t of timers) clearInterval(t);
       await running.catch(() => {});
+      await services.outbox.stop();
     },
   };
 }

@@ -133,12 +133,15 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       agentRedisUrl: services.agentRedisUrl,
       artifactsDir: join(config.home, 'artifacts'),
       setupCode,
+      git: config.git,
     });
     await setupCode?.prepare(await app.services.users.anyExist(), log);
     const maintenance = startMaintenance(app.services, log);
     const cron = new CronScheduler({ pool, builds: app.services.builds, log });
     cron.start();
     cleanup.push(() => cron.stop());
+    app.services.scmPolling.start();
+    cleanup.push(() => app.services.scmPolling.stop());
     cleanup.push(async () => {
       await maintenance.stop();
       await app.services.queue.close();

@@ -37,6 +37,14 @@ export const Cause = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('remote'), address: z.string() }),
   z.object({ kind: z.literal('timer') }),
   z.object({ kind: z.literal('upstream'), job: z.string(), number: z.number() }),
+  /** Poll SCM (or notifyCommit's polling) saw the job's branch move to `sha`. */
+  z.object({ kind: z.literal('scm'), ref: z.string(), sha: z.string() }),
+  /** A forge's push webhook (GitHub, GitLab, Gitea): `pusher` pushed `sha` to `ref`. */
+  z.object({ kind: z.literal('push'), forge: z.enum(['github', 'gitlab', 'gitea']), pusher: z.string(), ref: z.string(), sha: z.string() }),
+  /** /git/notifyCommit with sha1= (the git plugin's CommitHookCause). */
+  z.object({ kind: z.literal('commitNotification'), sha: z.string() }),
+  /** Generic Webhook Trigger: its causeString (the plugin's default "Generic Cause"). */
+  z.object({ kind: z.literal('genericWebhook'), text: z.string() }),
 ]);
 export type Cause = z.infer<typeof Cause>;
 
@@ -45,6 +53,17 @@ export function describeCauses(causes: Cause[]): string[] {
   const counts = new Map<string, number>();
   for (const c of causes) counts.set(describeCause(c), (counts.get(describeCause(c)) ?? 0) + 1);
   return [...counts].map(([text, n]) => (n > 1 ? `${text} (${n} times)` : text));
+}
+
+const FORGE_NAMES = { github: 'GitHub', gitlab: 'GitLab', gitea: 'Gitea' } as const;
+
+/**
+ * The commit a build was started for, when its cause names one (a push, a poll, a commit
+ * notification): the sha a commit status is set on until the agent's checkout records its own.
+ */
+export function causedRevision(causes: Cause[]): string | null {
+  for (const c of causes) if (c.kind === 'scm' || c.kind === 'push' || c.kind === 'commitNotification') return c.sha;
+  return null;
 }
 
 /** Jenkins' wording: "Started by user alice". */
@@ -58,5 +77,13 @@ export function describeCause(c: Cause): string {
       return 'Started by timer';
     case 'upstream':
       return `Started by upstream project ‘${c.job}’ build number ${c.number}`;
+    case 'scm':
+      return 'Started by an SCM change';
+    case 'push':
+      return `Started by ${FORGE_NAMES[c.forge]} push by ${c.pusher}`;
+    case 'commitNotification':
+      return `commit notification ${c.sha}`;
+    case 'genericWebhook':
+      return c.text;
   }
 }

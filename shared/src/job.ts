@@ -8,6 +8,7 @@ import { LabelExpressionString } from './label-expression.ts';
 import { BuildStep } from './step-kinds.ts';
 import { CredentialBinding, CredentialId } from './credentials.ts';
 import { GitScm } from './scm.ts';
+import { MailerPublisher, SlackNotifierPublisher } from './notifications.ts';
 import { VariableName } from './variable-name.ts';
 import { AntPatterns } from './steps/copy-artifacts-step.ts';
 import { Projects, triggerParameters, TriggerCondition } from './steps/trigger-builds-step.ts';
@@ -61,12 +62,44 @@ export const Publisher = z.discriminatedUnion('type', [
     /** Archive only when the build is SUCCESS or UNSTABLE so far. */
     onlyIfSuccessful: z.boolean().optional(),
   }),
+  /** Slack Notifications (slack plugin). */
+  SlackNotifierPublisher,
+  /** E-mail Notification (mailer). */
+  MailerPublisher,
+  /**
+   * Commit status on the forge (GitHub/GitLab/Gitea): pending when the build starts, its result at
+   * the end, linking BUILD_URL. `apiUrl`: GitHub Enterprise or a self-hosted forge's API root;
+   * `credentialsId`: a secretText (or usernamePassword: its password) holding the forge's token;
+   * `context`: the status' name (default: the job's name; GitLab: "jenkins").
+   */
+  z.strictObject({
+    type: z.literal('commitStatus'),
+    forge: z.enum(['github', 'gitlab', 'gitea']),
+    apiUrl: z.url({ protocol: /^https?$/ }).max(2048).optional(),
+    credentialsId: CredentialId,
+    context: z.string().min(1).max(255).optional(),
+  }),
 ]);
 export type Publisher = z.infer<typeof Publisher>;
 
 export const BuildDiscarder = z.strictObject({
   numToKeep: z.number().int().min(1).optional(),
   daysToKeep: z.number().int().min(1).optional(),
+});
+
+/** A Generic Webhook Trigger "post content parameter": `expression` (JSONPath, a bounded subset: json-path.ts) over the JSON payload becomes parameter `key`. */
+export const GenericWebhookParameter = z.strictObject({
+  key: VariableName,
+  expression: z.string().min(1).max(512).refine((e) => e.startsWith('$'), 'must be a JSONPath expression starting with $'),
+  defaultValue: z.string().max(10_000).optional(),
+});
+
+export const GenericWebhookTrigger = z.strictObject({
+  /** The token the caller passes (?token=, a `token` header or Authorization: Bearer); kept encrypted. */
+  token: z.string().min(8, 'must be at least 8 characters').max(256),
+  parameters: z.array(GenericWebhookParameter).max(50).default([]),
+  /** The build's cause (the plugin's causeString). */
+  causeString: z.string().min(1).max(500).default('Generic Cause'),
 });
 
 const Triggers = z
@@ -88,6 +121,8 @@ const Triggers = z
     githubPush: z.boolean().optional(),
     /** GitLab plugin's secret token: POST /project/<job> with this X-Gitlab-Token builds the job. */
     gitlabSecretToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+    /** Generic Webhook Trigger: POST /generic-webhook-trigger/invoke?token=… builds the job, JSONPath values of the payload as parameters. */
+    genericWebhook: GenericWebhookTrigger.optional(),
   })
   .default({});
 

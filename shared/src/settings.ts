@@ -1,5 +1,6 @@
 /** Instance-wide settings the UI shows and edits (Manage Jonkkins → System), and the login page's first-run facts. */
 import { z } from 'zod';
+import { CredentialId } from './credentials.ts';
 
 /** An absolute http(s) URL without credentials, query or fragment, normalised to end in `/`. */
 export const PublicUrl = z
@@ -37,3 +38,17 @@ function withTrailingSlash(s: string): string {
   if (!u.pathname.endsWith('/')) u.pathname += '/';
   return u.href;
 }
+
+/**
+ * Manage Jonkkins → Webhooks (admin): what authenticates the forges' push notifications.
+ * `githubSecretCredentialsId` / `giteaSecretCredentialsId`: secretText credentials whose secret is
+ * the webhook secret the forge signs with (GitHub's X-Hub-Signature-256, Gitea's X-Gitea-Signature);
+ * `notifyCommitAccessToken`: the git plugin's access token, required by /git/notifyCommit (kept
+ * encrypted; answered as "****", which saving back keeps). Absent = that endpoint refuses everything.
+ */
+export const WebhookSettings = z.strictObject({
+  githubSecretCredentialsId: CredentialId.nullable().default(null),
+  giteaSecretCredentialsId: CredentialId.nullable().default(null),
+  notifyCommitAccessToken: z.union([z.literal('****'), z.string().min(16, 'must be at least 16 characters').max(256)]).nullable().default(null),
+});
+export type WebhookSettings = z.infer<typeof WebhookSettings>;

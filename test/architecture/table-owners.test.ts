@@ -24,6 +24,8 @@ const OWNERS: Record<string, string> = {
   job_files: 'master/src/jobs/job-files.ts',
   job_file_chunks: 'master/src/jobs/job-files.ts',
   sessions: 'master/src/auth/sessions.ts',
+  scm_polls: 'master/src/scm/scm-polls.ts',
+  outbox: 'master/src/outbox/outbox.ts',
   credentials: 'master/src/credentials/credentials.ts',
   build_checkouts: 'master/src/scm/checkouts.ts',
 };

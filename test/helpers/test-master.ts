@@ -135,6 +135,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
     server.closeAllConnections();
     await closed;
     await maintenance?.stop();
+    await services.outbox.stop();
     await services.queue.close();
     await services.events.close();
   };

@@ -50,7 +50,7 @@ const effectsOf = (from: BuildStatus | null, event: BuildEvent): BuildEffect[] =
   return r.effects;
 };
 const names = (effects: BuildEffect[]) => effects.map((e) => (e.type === 'publish' ? e.event : e.type));
-const ENDING = ['endAwaited', 'fireDownstream', 'footer', 'build.log', 'build.finished', 'dispatchJob', 'discard'];
+const ENDING = ['endAwaited', 'fireDownstream', 'footer', 'notify', 'build.log', 'build.finished', 'dispatchJob', 'discard'];
 
 test('finish, abort-then-finish, timeout-then-finish and agent lost end a build with the same effects, in the same order', (t) => {
   t.deepEqual(names(effectsOf(running, { type: 'finish', reported: 'SUCCESS' })), ENDING);
@@ -86,8 +86,8 @@ test('cancelling and aborting a queued build leave the queue the same way, and l
 
 test('queueing enqueues then tells viewers; starting tells viewers; an abort or timeout of a running build only records', (t) => {
   t.deepEqual(names(effectsOf(null, { type: 'queue' })), ['enqueue', 'build.queued', 'queue.changed']);
-  t.deepEqual(names(effectsOf(queued, { type: 'start' })), ['build.started', 'queue.changed', 'build.log']);
-  t.deepEqual(names(effectsOf(queued, { type: 'refuse', why: 'x\n' })), ['endAwaited', 'fireDownstream', 'footer', 'build.started', 'queue.changed', 'build.log', 'build.finished', 'dispatchJob', 'discard']);
+  t.deepEqual(names(effectsOf(queued, { type: 'start' })), ['notify', 'build.started', 'queue.changed', 'build.log']);
+  t.deepEqual(names(effectsOf(queued, { type: 'refuse', why: 'x\n' })), ['endAwaited', 'fireDownstream', 'footer', 'notify', 'build.started', 'queue.changed', 'build.log', 'build.finished', 'dispatchJob', 'discard']);
   t.like(effectsOf(queued, { type: 'refuse', why: 'ERROR: why\n' }).find((e) => e.type === 'footer'), { why: 'ERROR: why\n', result: 'FAILURE' });
   t.deepEqual(effectsOf(running, { type: 'abort', by: 'alice' }), []);
   t.deepEqual(effectsOf(running, { type: 'timeout' }), []);

@@ -19,11 +19,12 @@ export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/builds\/?$/, 'history', []],
   [/^\/people\/?$/, 'people', []],
   [/^\/manage\/?$/, 'manage', []],
-  [/^\/manage\/(nodes|users|credentials|security|system)\/?$/, 'manage', ['section']],
+  [/^\/manage\/(nodes|users|credentials|security|system|webhooks)\/?$/, 'manage', ['section']],
   [/^\/job\/([^/]+)\/?$/, 'job', ['job']],
   [/^\/job\/([^/]+)\/configure\/?$/, 'configure', ['job']],
   [/^\/job\/([^/]+)\/build\/?$/, 'build-form', ['job']],
   [/^\/job\/([^/]+)\/changes\/?$/, 'changes', ['job']],
+  [/^\/job\/([^/]+)\/scmPollLog\/?$/, 'polling-log', ['job']],
   [/^\/job\/([^/]+)\/(\d+|lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastUnstableBuild|lastFailedBuild|lastUnsuccessfulBuild)(?:\/console)?\/?$/, 'build', ['job', 'number']],
 ];
 

@@ -5,7 +5,7 @@
  * (lifecycle.ts) under the build row's lock.
  */
 import type { Readable } from 'node:stream';
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type DatabasePool, type DatabaseTransactionConnection } from 'slonik';
 import { z } from 'zod';
 import { chooseQueues } from '../../../shared/src/work-queues.ts';
 import type { BuildControl, BuildSpec, FinishRequest, WorkConfig } from '../../../shared/src/agent-protocol.ts';
@@ -21,6 +21,7 @@ import { BUILD_COLUMNS, BuildRow, checkOwned, lockOwnedBuild, lockWithJob, owned
 import { checkPath, openById } from '../jobs/job-files.ts';
 import type { JobsService } from '../jobs/jobs.ts';
 import { settle, type AfterCommit, type BuildLifecycle } from './lifecycle.ts';
+import type { BuildChange } from './build-notifiers.ts';
 import { appendChunks } from '../console/console-store.ts';
 import { readChunks } from '../db/chunk-stream.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
@@ -67,6 +68,8 @@ export function triggerFiles(job: Job): BuildSpec['triggerFiles'] {
   return job.publishers.flatMap((p, publisher) => (p.type === 'triggerBuilds' && p.propertiesFile?.trim() ? [{ publisher, propertiesFile: p.propertiesFile }] : []));
 }
 
+export type CheckedOut = (tx: DatabaseTransactionConnection, change: BuildChange) => Promise<AfterCommit>;
+
 export class AgentBuildsService {
   readonly #pool: DatabasePool;
   /** Console uploads and pings: COPY needs node-postgres itself. */
@@ -78,7 +81,13 @@ export class AgentBuildsService {
   readonly #lifecycle: BuildLifecycle;
   readonly #jobs: JobsService;
   readonly #credentials: CredentialsService;
-  constructor(deps: { pool: DatabasePool; raw: RawPool; secrets: SecretBox; credentials: CredentialsService; publicUrl: () => Promise<string>; log: Logger; lifecycle: BuildLifecycle; jobs: JobsService }) {
+  /**
+   * Told, in the transaction that records a build's checkout, that its commit is now known (the
+   * commit status publisher's pending status); answers what to run after commit.
+   */
+  readonly #checkedOut: CheckedOut;
+  constructor(deps: { pool: DatabasePool; raw: RawPool; secrets: SecretBox; credentials: CredentialsService; publicUrl: () => Promise<string>; log: Logger; lifecycle: BuildLifecycle; jobs: JobsService; checkedOut?: CheckedOut }) {
+    this.#checkedOut = deps.checkedOut ?? (async () => []);
     this.#pool = deps.pool;
     this.#credentials = deps.credentials;
     this.#raw = deps.raw;
@@ -238,13 +247,16 @@ export class AgentBuildsService {
    * per build (a resend replaces it), only for a job with scm and its own repository URL.
    */
   async recordCheckout(agent: AgentRef, buildId: number, report: CheckoutReport): Promise<void> {
-    await this.#pool.transaction(async (tx) => {
+    const publicUrl = await this.#publicUrl();
+    const after = await this.#pool.transaction(async (tx) => {
       const row = await lockOwnedBuild(tx, agent, buildId);
       const job = Job.parse((await this.#jobs.findById(tx, row.job_id)).config);
       if (!job.scm) throw new ValidationError(`${job.name} has no source control to check out`);
       if (report.url !== job.scm.url) throw new ValidationError(`url: ${job.name} checks out ${job.scm.url}, not ${report.url}`, [{ field: 'url', message: 'not the job\'s repository' }]);
       await recordCheckout(tx, { id: row.id, jobId: row.job_id }, report);
+      return this.#checkedOut(tx, { event: 'started', row, job, result: null, publicUrl });
     });
+    await settle(after);
   }
 
   /** Heartbeat of one agent session: it is alive, and so are its running builds (not another session's). */

@@ -8,7 +8,7 @@ import type { Job } from '../../../shared/src/job.ts';
 import type { BuildRow } from './build-rows.ts';
 import { SecretBox } from '../secret-box.ts';
 
-const CAUSE_NAMES: Record<Cause['kind'], string> = { user: 'MANUALTRIGGER', remote: 'REMOTECAUSE', timer: 'TIMERTRIGGER', upstream: 'UPSTREAMTRIGGER' };
+const CAUSE_NAMES: Record<Cause['kind'], string> = { user: 'MANUALTRIGGER', remote: 'REMOTECAUSE', timer: 'TIMERTRIGGER', upstream: 'UPSTREAMTRIGGER', scm: 'SCMTRIGGER', push: 'GITHUBPUSHCAUSE', commitNotification: 'COMMITHOOKCAUSE', genericWebhook: 'GENERICCAUSE' };
 
 export function jobUrl(publicUrl: string, jobName: string): string {
   return `${publicUrl}job/${encodeURIComponent(jobName)}/`;

@@ -39,11 +39,14 @@ export type BuildEvent =
   /** The agent running it went silent, or started again (a new session): the build is not run again. */
   | { type: 'agentLost'; agent: string; why: 'silent' | 'restarted' };
 
+/** What a notifier hears of: a build began running, or it ended (its result is final). */
+export type BuildNotice = 'started' | 'finished';
+
 /** A live event the change publishes once it committed. */
 export type PublishedEvent = 'build.queued' | 'build.started' | 'build.log' | 'build.finished' | 'queue.changed';
 
 /**
- * What a change does besides writing the status, in the order listed. The first three run in the
+ * What a change does besides writing the status, in the order listed. The first four run in the
  * transaction (the database); the rest after it committed (Redis, events, files).
  */
 export type BuildEffect =
@@ -53,6 +56,12 @@ export type BuildEffect =
   | { type: 'fireDownstream'; result: BuildResult }
   /** The console's last lines: `why` (may be empty), the downstream lines, `Finished: RESULT`. */
   | { type: 'footer'; why: string; result: BuildResult }
+  /**
+   * The notifiers (Slack, mail, commit statuses…) leave their messages in the outbox, in the
+   * transaction: sent after commit by any master, however often the change is retried or the
+   * master restarts.
+   */
+  | { type: 'notify'; event: BuildNotice }
   /** The build goes on the BullMQ queue (as its job allows). */
   | { type: 'enqueue' }
   /** The queue item leaves BullMQ. */
@@ -66,7 +75,7 @@ export type BuildEffect =
 export type Transition = { ok: true; next: BuildStatus; effects: BuildEffect[] } | { ok: false; reason: string };
 
 /** The effects that run inside the transaction. */
-export const IN_TRANSACTION: ReadonlySet<BuildEffect['type']> = new Set(['endAwaited', 'fireDownstream', 'footer']);
+export const IN_TRANSACTION: ReadonlySet<BuildEffect['type']> = new Set(['endAwaited', 'fireDownstream', 'footer', 'notify']);
 
 const publish = (event: PublishedEvent): BuildEffect => ({ type: 'publish', event });
 
@@ -85,6 +94,7 @@ const end = (build: BuildStatus, result: BuildResult, why: string): Transition =
     { type: 'endAwaited' },
     { type: 'fireDownstream', result },
     { type: 'footer', why, result },
+    { type: 'notify', event: 'finished' },
     publish('build.log'),
     publish('build.finished'),
     { type: 'dispatchJob' },
@@ -102,13 +112,13 @@ export function transition(build: BuildStatus | null, event: BuildEvent): Transi
   switch (event.type) {
     case 'start':
       if (build.state !== 'queued') return refuse(`the build is ${build.state}, not queued`);
-      return { ok: true, next: { ...build, state: 'running' }, effects: [publish('build.started'), publish('queue.changed'), publish('build.log')] };
+      return { ok: true, next: { ...build, state: 'running' }, effects: [{ type: 'notify', event: 'started' }, publish('build.started'), publish('queue.changed'), publish('build.log')] };
     case 'refuse': {
       if (build.state !== 'queued') return refuse(`the build is ${build.state}, not queued`);
       // A normal ending, told as a start first: viewers see it leave the queue with its number.
       const { next, effects } = end(build, 'FAILURE', event.why) as Transition & { ok: true };
-      const footer = effects.findIndex((e) => e.type === 'footer');
-      return { ok: true, next, effects: [...effects.slice(0, footer + 1), publish('build.started'), publish('queue.changed'), ...effects.slice(footer + 1)] };
+      const lastInTx = effects.findLastIndex((e) => IN_TRANSACTION.has(e.type));
+      return { ok: true, next, effects: [...effects.slice(0, lastInTx + 1), publish('build.started'), publish('queue.changed'), ...effects.slice(lastInTx + 1)] };
     }
     case 'cancel':
       return build.state === 'queued' ? leaveQueue(build) : refuse(`the build is ${build.state}, not queued`);

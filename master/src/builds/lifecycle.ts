@@ -20,6 +20,8 @@ import { discardOldBuilds, type ArtifactFiles } from './discarder.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
 import type { SecretBox } from '../secret-box.ts';
+import type { Outbox } from '../outbox/outbox.ts';
+import type { BuildNotifier } from './build-notifiers.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const IdRow = z.object({ id: z.coerce.number() });
@@ -61,7 +63,21 @@ export class BuildLifecycle {
   readonly #secrets: SecretBox;
   readonly #publicUrl: () => Promise<string>;
   readonly #artifacts: ArtifactFiles;
-  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; queue: BuildQueue; events: EventPublisher; downstream: DownstreamTriggers; secrets: SecretBox; publicUrl: () => Promise<string>; artifacts: ArtifactFiles }) {
+  readonly #outbox: Outbox;
+  readonly #notifiers: readonly BuildNotifier[];
+  constructor(deps: {
+    pool: DatabasePool;
+    dispatcher: Dispatcher;
+    queue: BuildQueue;
+    events: EventPublisher;
+    downstream: DownstreamTriggers;
+    secrets: SecretBox;
+    publicUrl: () => Promise<string>;
+    artifacts: ArtifactFiles;
+    outbox: Outbox;
+    /** Slack, mail, commit statuses…: asked for their messages when a build starts and ends. */
+    notifiers: readonly BuildNotifier[];
+  }) {
     this.#pool = deps.pool;
     this.#dispatcher = deps.dispatcher;
     this.#queue = deps.queue;
@@ -70,6 +86,8 @@ export class BuildLifecycle {
     this.#secrets = deps.secrets;
     this.#publicUrl = deps.publicUrl;
     this.#artifacts = deps.artifacts;
+    this.#outbox = deps.outbox;
+    this.#notifiers = deps.notifiers;
   }
 
   /**
@@ -111,6 +129,13 @@ export class BuildLifecycle {
         const fired = await this.#fireDownstream(tx, row, job, effect, opts.publicUrl, opts.properties);
         downstreamLines = fired.lines;
         for (const q of fired.queued) consequences.push(...this.queued(q.stored, q.queueId));
+      }
+      if (effect.type === 'notify') {
+        const change = { event: effect.event, row: { ...row, ...opts.written }, job, result: t.next.result, publicUrl: opts.publicUrl };
+        const messages = [];
+        for (const notifier of this.#notifiers) messages.push(...(await notifier.messages(tx, change)));
+        await this.#outbox.add(tx, messages);
+        if (messages.length > 0) consequences.push(async () => this.#outbox.kick());
       }
       if (effect.type === 'footer') append = Buffer.concat([opts.tail ?? Buffer.alloc(0), text(`${effect.why}${downstreamLines.join('')}Finished: ${effect.result}\n`)]);
     }

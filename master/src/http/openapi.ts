@@ -13,7 +13,8 @@ import * as id from '../../../shared/src/identity.ts';
 import { CredentialChoice, CredentialInput, CredentialMetadata, CredentialUpdate } from '../../../shared/src/credentials.ts';
 import { Job } from '../../../shared/src/job.ts';
 import * as scm from '../../../shared/src/scm.ts';
-import { SetupInfo, SystemSettings } from '../../../shared/src/settings.ts';
+import { SetupInfo, SystemSettings, WebhookSettings } from '../../../shared/src/settings.ts';
+import * as notifications from '../../../shared/src/notifications.ts';
 import { BuildStep, buildStepJsonSchema } from '../../../shared/src/step-kinds.ts';
 import { View } from '../../../shared/src/view.ts';
 
@@ -51,6 +52,11 @@ const schemas = {
   CredentialChoice,
   SetupInfo,
   SystemSettings,
+  WebhookSettings,
+  NotificationSettings: notifications.NotificationSettings,
+  SlackTestRequest: notifications.SlackTestRequest,
+  MailTestRequest: notifications.MailTestRequest,
+  NotificationTestResult: notifications.NotificationTestResult,
   TriggerRequest: z.object({ parameters: z.record(z.string(), z.unknown()).optional() }),
   WorkConfig: protocol.WorkConfig,
   StartRequest: protocol.StartRequest,
@@ -79,6 +85,7 @@ const tokenAnswer = {
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, { description: `Error ${c}`, ...json('Error') }]));
 const pathParam = (name: string) => ({ name, in: 'path', required: true, schema: { type: 'string' } });
 const anonymous = { security: [] };
+const webhookAnswer = { description: 'What was scheduled, one line per job', content: { 'text/plain': { schema: { type: 'string' } } } };
 
 /** What each route does, by OpenAPI path and method. */
 const operations: Record<string, Record<string, unknown>> = {
@@ -122,6 +129,39 @@ const operations: Record<string, Record<string, unknown>> = {
     post: { summary: 'Regenerate the secret (admin); the old one stops working', responses: { 200: { description: 'OK', ...json('RegisteredAgent') }, ...errors(401, 403, 404) } },
   },
   '/api/setup': { get: { summary: 'What the login page needs: whether the first admin is still to be created, whether self sign-up is on', ...anonymous, responses: { 200: { description: 'OK', ...json('SetupInfo') } } } },
+  '/api/settings/webhooks': {
+    get: { summary: 'Webhook settings: the GitHub and Gitea secret credentials, the notifyCommit access token as **** (admin)', responses: { 200: { description: 'OK', ...json('WebhookSettings') }, ...errors(401, 403) } },
+    put: { summary: 'Change the webhook settings (admin); **** keeps the token', requestBody: json('WebhookSettings'), responses: { 200: { description: 'OK', ...json('WebhookSettings') }, ...errors(400, 401, 403) } },
+  },
+  '/api/jobs/{name}/scm-polling-log': {
+    parameters: [pathParam('name')],
+    get: { summary: "The job's last Poll SCM log (Jenkins' Git Polling Log)", responses: { 200: { description: 'The log', content: { 'text/plain': { schema: { type: 'string' } } } }, ...errors(401, 404) } },
+  },
+  '/git/notifyCommit': {
+    get: { summary: "Git plugin's notifyCommit: poll (or, with sha1, build) the Poll SCM jobs of url (?url=&branches=&sha1=&token=)", ...anonymous, responses: { 200: webhookAnswer, ...errors(400, 401, 403) } },
+    post: { summary: "Git plugin's notifyCommit (POST, the same query)", ...anonymous, responses: { 200: webhookAnswer, ...errors(400, 401, 403) } },
+  },
+  '/github-webhook/': { post: { summary: 'GitHub push webhook (X-Hub-Signature-256; ping, push)', ...anonymous, responses: { 200: webhookAnswer, ...errors(400, 401, 403, 413) } } },
+  '/github-webhook': { post: { summary: 'GitHub push webhook (without the trailing slash)', ...anonymous, responses: { 200: webhookAnswer, ...errors(400, 401, 403, 413) } } },
+  '/gitea-webhook/post': { post: { summary: 'Gitea push webhook (X-Gitea-Signature)', ...anonymous, responses: { 200: webhookAnswer, ...errors(400, 401, 403, 413) } } },
+  '/project/{job}': {
+    parameters: [pathParam('job')],
+    post: { summary: "GitLab push webhook for one job (X-Gitlab-Token: the job's secret token)", ...anonymous, responses: { 200: webhookAnswer, ...errors(400, 401, 403, 413) } },
+  },
+  '/generic-webhook-trigger/invoke': {
+    get: { summary: 'Generic Webhook Trigger (?token=): builds the jobs with that token', ...anonymous, responses: { 200: { description: 'The jobs triggered' }, ...errors(400, 401, 403) } },
+    post: { summary: 'Generic Webhook Trigger: JSONPath values of the payload become parameters', ...anonymous, responses: { 200: { description: 'The jobs triggered' }, ...errors(400, 401, 403, 413) } },
+  },
+  '/api/settings/notifications': {
+    get: { summary: 'Slack and e-mail notification settings (admin)', responses: { 200: { description: 'OK', ...json('NotificationSettings') }, ...errors(401, 403) } },
+    put: { summary: 'Change the Slack and e-mail notification settings (admin)', requestBody: json('NotificationSettings'), responses: { 200: { description: 'OK', ...json('NotificationSettings') }, ...errors(400, 401, 403) } },
+  },
+  '/api/settings/notifications/slack-test': {
+    post: { summary: 'Send a Slack test message with these settings, not yet saved (admin)', requestBody: json('SlackTestRequest'), responses: { 200: { description: 'Sent, or what Slack said', ...json('NotificationTestResult') }, ...errors(400, 401, 403) } },
+  },
+  '/api/settings/notifications/mail-test': {
+    post: { summary: 'Send a test e-mail with these settings, not yet saved (admin)', requestBody: json('MailTestRequest'), responses: { 200: { description: 'Sent, or what the SMTP server said', ...json('NotificationTestResult') }, ...errors(400, 401, 403) } },
+  },
   '/api/settings/system': {
     get: { summary: 'System settings: the public URL (admin)', responses: { 200: { description: 'OK', ...json('SystemSettings') }, ...errors(401, 403) } },
     put: { summary: 'Change the system settings (admin)', requestBody: json('SystemSettings'), responses: { 200: { description: 'OK', ...json('SystemSettings') }, ...errors(400, 401, 403) } },

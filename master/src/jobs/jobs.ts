@@ -206,7 +206,24 @@ export class JobsService {
 
   /** Is `token` this job's remote trigger token? Compared in constant time. */
   async remoteTokenMatches(name: string, token: string): Promise<boolean> {
-    const sealed = (await this.find(name)).job.triggers.remoteToken;
+    return this.#sealedMatches((await this.find(name)).job.triggers.remoteToken, token);
+  }
+
+  /** Is `token` the job's GitLab secret token (X-Gitlab-Token)? Constant time; a job without one takes none. */
+  gitlabTokenMatches(stored: StoredJob, token: string): boolean {
+    return this.#sealedMatches(stored.job.triggers.gitlabSecretToken, token);
+  }
+
+  /** The enabled jobs whose Generic Webhook Trigger token is `token` (each compared in constant time). */
+  async genericWebhookJobs(token: string): Promise<StoredJob[]> {
+    const rows = await this.#pool.any(sql.type(JobRow)`
+      SELECT id, name, config, next_build_number FROM jobs WHERE jsonb_typeof(config -> 'triggers' -> 'genericWebhook') = 'object' ORDER BY lower(name)`);
+    return rows
+      .map((row) => ({ id: row.id, job: StoredJobDocument.parse(row.config), nextBuildNumber: row.next_build_number }))
+      .filter((s) => !s.job.disabled && this.#sealedMatches(s.job.triggers.genericWebhook?.token, token));
+  }
+
+  #sealedMatches(sealed: string | undefined, token: string): boolean {
     if (!sealed || !SecretBox.isSealed(sealed)) return false;
     const digest = (s: string) => createHash('sha256').update(s).digest();
     return timingSafeEqual(digest(this.#secrets.open(sealed)), digest(token));
@@ -221,11 +238,13 @@ export class JobsService {
       }
       return { ...p, default: this.#secrets.seal(p.default) };
     });
-    // The remote trigger token is a secret too: kept encrypted, shown as **** (which keeps it).
-    let remoteToken = job.triggers.remoteToken;
-    if (remoteToken === HIDDEN) remoteToken = previous?.triggers.remoteToken;
-    else if (remoteToken !== undefined) remoteToken = this.#secrets.seal(remoteToken);
-    return { ...job, parameters, triggers: { ...job.triggers, remoteToken } };
+    // The trigger tokens are secrets too: kept encrypted, shown as **** (which keeps them).
+    const seal = (value: string | undefined, before: string | undefined) => (value === HIDDEN ? before : value === undefined ? undefined : this.#secrets.seal(value));
+    const remoteToken = seal(job.triggers.remoteToken, previous?.triggers.remoteToken);
+    const gitlabSecretToken = seal(job.triggers.gitlabSecretToken, previous?.triggers.gitlabSecretToken);
+    const generic = job.triggers.genericWebhook;
+    const genericWebhook = generic && { ...generic, token: seal(generic.token, previous?.triggers.genericWebhook?.token) ?? generic.token };
+    return { ...job, parameters, triggers: { ...job.triggers, remoteToken, gitlabSecretToken, genericWebhook } };
   }
 
   /** The document with its sealed secrets opened: only to compare two documents. */
@@ -242,7 +261,12 @@ export class JobsService {
     return {
       ...job,
       parameters: job.parameters.map((p) => (p.type === 'password' && p.default !== undefined ? { ...p, default: HIDDEN } : p)),
-      triggers: { ...job.triggers, ...(job.triggers.remoteToken ? { remoteToken: HIDDEN } : {}) },
+      triggers: {
+        ...job.triggers,
+        ...(job.triggers.remoteToken ? { remoteToken: HIDDEN } : {}),
+        ...(job.triggers.gitlabSecretToken ? { gitlabSecretToken: HIDDEN } : {}),
+        ...(job.triggers.genericWebhook ? { genericWebhook: { ...job.triggers.genericWebhook, token: HIDDEN } } : {}),
+      },
     };
   }
 }

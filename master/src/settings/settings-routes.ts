@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { SystemSettings, type SetupInfo } from '../../../shared/src/settings.ts';
+import { SystemSettings, WebhookSettings, type SetupInfo } from '../../../shared/src/settings.ts';
 import { requireAdmin } from '../auth/authenticate.ts';
 import { parseInput } from '../http/validate.ts';
 import type { UsersService } from '../users/users.ts';
@@ -24,6 +24,12 @@ export function systemSettingsRoutes(settings: SettingsService): Router {
   });
   r.put('/system', requireAdmin, async (ctx) => {
     ctx.body = await settings.setSystem(parseInput(SystemSettings, ctx.request.body));
+  });
+  r.get('/webhooks', requireAdmin, async (ctx) => {
+    ctx.body = await settings.webhooks();
+  });
+  r.put('/webhooks', requireAdmin, async (ctx) => {
+    ctx.body = await settings.setWebhooks(parseInput(WebhookSettings, ctx.request.body));
   });
   return r;
 }

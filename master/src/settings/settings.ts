@@ -1,8 +1,13 @@
 /** Instance-wide settings, one validated JSON document per key; the only owner of the settings table. */
-import { sql, type DatabasePool } from 'slonik';
+import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { SecuritySettings } from '../../../shared/src/identity.ts';
-import { SystemSettings } from '../../../shared/src/settings.ts';
+import { SystemSettings, WebhookSettings } from '../../../shared/src/settings.ts';
+import { NotificationSettings } from '../../../shared/src/notifications.ts';
+import { SecretBox } from '../secret-box.ts';
+
+/** How a stored secret is shown: saving it back keeps the secret. */
+export const HIDDEN_SECRET = '****';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const ValueRow = z.object({ value: z.unknown() });
@@ -21,8 +26,10 @@ export class SettingsService {
   #publicUrl: { value: Promise<string>; at: number } | undefined;
 
   /** `defaultPublicUrl`: JONKKINS_URL (or its default), used until an admin saves one. */
-  constructor(pool: DatabasePool, opts: { defaultPublicUrl: string; now?: () => number }) {
+  readonly #secrets: SecretBox | undefined;
+  constructor(pool: DatabasePool, opts: { defaultPublicUrl: string; now?: () => number; secrets?: SecretBox }) {
     this.#pool = pool;
+    this.#secrets = opts.secrets;
     this.#defaultPublicUrl = opts.defaultPublicUrl;
     this.#now = opts.now ?? Date.now;
   }
@@ -48,6 +55,50 @@ export class SettingsService {
     return value;
   }
 
+  /** The webhook settings as stored: the notifyCommit token sealed. */
+  async #storedWebhooks(): Promise<WebhookSettings> {
+    const value = await this.#read('webhooks');
+    return WebhookSettings.parse(value ?? {});
+  }
+
+  /** The webhook settings as people see them: the notifyCommit token as ****. */
+  async webhooks(): Promise<WebhookSettings> {
+    const stored = await this.#storedWebhooks();
+    return { ...stored, notifyCommitAccessToken: stored.notifyCommitAccessToken === null ? null : HIDDEN_SECRET };
+  }
+
+  async setWebhooks(value: WebhookSettings): Promise<WebhookSettings> {
+    const box = this.#box();
+    let token = value.notifyCommitAccessToken;
+    if (token === HIDDEN_SECRET) token = (await this.#storedWebhooks()).notifyCommitAccessToken;
+    else if (token !== null) token = box.seal(token);
+    await this.#write('webhooks', { ...value, notifyCommitAccessToken: token });
+    return this.webhooks();
+  }
+
+  /** For the webhook endpoints: the secret credentials' ids and the plain notifyCommit token. */
+  async webhookSecrets(): Promise<WebhookSettings> {
+    const stored = await this.#storedWebhooks();
+    const sealed = stored.notifyCommitAccessToken;
+    return { ...stored, notifyCommitAccessToken: sealed && SecretBox.isSealed(sealed) ? this.#box().open(sealed) : null };
+  }
+
+  #box(): SecretBox {
+    if (!this.#secrets) throw new Error('the settings service was made without a secret box');
+    return this.#secrets;
+  }
+
+  /** Slack and mail (Manage Jonkkins → System); `db`: a build change's transaction reads them through its own connection. */
+  async notifications(db: CommonQueryMethods = this.#pool): Promise<NotificationSettings> {
+    const value = await this.#read('notifications', db);
+    return NotificationSettings.parse(value ?? {});
+  }
+
+  async setNotifications(value: NotificationSettings): Promise<NotificationSettings> {
+    await this.#write('notifications', value);
+    return value;
+  }
+
   /** The effective public URL (ends in `/`), from a cache refreshed every PUBLIC_URL_CACHE_MS: builds ask for it often. */
   publicUrl(): Promise<string> {
     const cached = this.#publicUrl;
@@ -65,8 +116,8 @@ export class SettingsService {
     return stored === null ? this.#defaultPublicUrl : SystemSettings.parse(stored).publicUrl;
   }
 
-  #read(key: string): Promise<unknown> {
-    return this.#pool.maybeOneFirst(sql.type(ValueRow)`SELECT value FROM settings WHERE key = ${key}`);
+  #read(key: string, db: CommonQueryMethods = this.#pool): Promise<unknown> {
+    return db.maybeOneFirst(sql.type(ValueRow)`SELECT value FROM settings WHERE key = ${key}`);
   }
 
   async #write(key: string, value: object): Promise<void> {

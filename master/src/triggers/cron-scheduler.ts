@@ -10,12 +10,12 @@ import { matches, parseCron, type CronSchedule } from '../../../shared/src/cron.
 import { StoredJobDocument } from '../../../shared/src/job.ts';
 import type { BuildsService } from '../builds/builds.ts';
 import { DomainError } from '../errors.ts';
+import { MINUTE, MinuteTimer } from './minute-timer.ts';
 import type { Logger } from '../log.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const IdConfigRow = z.object({ id: z.coerce.number(), config: z.unknown() });
 const JobIdRow = z.object({ job_id: z.coerce.number() });
-const MINUTE = 60_000;
 const MAX_CATCH_UP_MINUTES = 60;
 
 export class CronScheduler {
@@ -25,9 +25,8 @@ export class CronScheduler {
   readonly #defaultZone: string;
   readonly #now: () => number;
   readonly #cache = new Map<string, CronSchedule>();
-  #timer: NodeJS.Timeout | undefined;
+  readonly #timer: MinuteTimer;
   #lastMinute = 0;
-  #running: Promise<unknown> = Promise.resolve();
 
   constructor(deps: { pool: DatabasePool; builds: BuildsService; log: Logger; defaultZone?: string; now?: () => number }) {
     this.#pool = deps.pool;
@@ -35,30 +34,23 @@ export class CronScheduler {
     this.#log = deps.log;
     this.#defaultZone = deps.defaultZone ?? 'UTC';
     this.#now = deps.now ?? Date.now;
+    this.#timer = new MinuteTimer(this.#now, (minute) => this.#minute(minute));
   }
 
   /** Runs a tick at the start of every minute from now on. */
   start(): void {
     this.#lastMinute = Math.floor(this.#now() / MINUTE) * MINUTE;
-    const schedule = () => {
-      const wait = MINUTE - (this.#now() % MINUTE) + 5; // just past the minute boundary
-      this.#timer = setTimeout(() => {
-        const current = Math.floor(this.#now() / MINUTE) * MINUTE;
-        const from = Math.max(this.#lastMinute + MINUTE, current - (MAX_CATCH_UP_MINUTES - 1) * MINUTE);
-        this.#lastMinute = current;
-        this.#running = this.#running.then(async () => {
-          for (let m = from; m <= current; m += MINUTE) await this.tick(new Date(m)).catch((err) => this.#log.warn({ err: (err as Error).message }, 'cron tick failed'));
-        });
-        schedule();
-      }, wait);
-      this.#timer.unref();
-    };
-    schedule();
+    this.#timer.start();
   }
 
-  async stop(): Promise<void> {
-    clearTimeout(this.#timer);
-    await this.#running;
+  stop(): Promise<void> {
+    return this.#timer.stop();
+  }
+
+  async #minute(current: number): Promise<void> {
+    const from = Math.max(this.#lastMinute + MINUTE, current - (MAX_CATCH_UP_MINUTES - 1) * MINUTE);
+    this.#lastMinute = current;
+    for (let m = from; m <= current; m += MINUTE) await this.tick(new Date(m)).catch((err) => this.#log.warn({ err: (err as Error).message }, 'cron tick failed'));
   }
 
   /** Fires every job whose spec matches `minute`; returns how many builds this master queued. */

@@ -16,6 +16,8 @@ export async function listJobs(filter: { view?: string; includeRegex?: string } 
 export const getJob = (name: string) => requestJson<JobDetails>('GET', jobPath(name));
 export const createJob = (job: JobInput) => requestJson<JobDetails>('POST', '/api/jobs', { body: job });
 export const saveJob = (name: string, job: JobInput) => requestJson<JobDetails>('PUT', jobPath(name), { body: job });
+/** The job's last Poll SCM log (Jenkins' Git Polling Log), as text. */
+export const pollingLog = async (name: string) => (await send('GET', `${jobPath(name)}/scm-polling-log`)).text();
 export const deleteJob = (name: string) => requestJson<void>('DELETE', jobPath(name));
 export const setJobEnabled = (name: string, enabled: boolean) => requestJson<JobDetails>('POST', `${jobPath(name)}/${enabled ? 'enable' : 'disable'}`);
 

@@ -2,7 +2,8 @@
 import type { RegisterAgentRequest, RegisterUserRequest, SecuritySettings, UpdateAgentRequest, UpdateUserRequest } from '../../../shared/src/identity.ts';
 import { requestJson, send, seg } from './http.ts';
 import { session } from './session.ts';
-import type { SetupInfo } from '../../../shared/src/settings.ts';
+import type { SetupInfo, WebhookSettings } from '../../../shared/src/settings.ts';
+import type { CredentialMetadata } from '../../../shared/src/credentials.ts';
 import type { AgentWithExecutors, User, View } from './types.ts';
 
 /** Logs in and starts the session; a wrong name or password is an ApiError 401. */
@@ -46,6 +47,11 @@ export const getSecurity = () => requestJson<SecuritySettings>('GET', '/api/sett
 export const saveSecurity = (s: SecuritySettings) => requestJson<SecuritySettings>('PUT', '/api/settings/security', { body: s });
 export const getSystem = () => requestJson<{ publicUrl: string }>('GET', '/api/settings/system');
 export const saveSystem = (s: { publicUrl: string }) => requestJson<{ publicUrl: string }>('PUT', '/api/settings/system', { body: s });
+
+export const getWebhooks = () => requestJson<WebhookSettings>('GET', '/api/settings/webhooks');
+export const saveWebhooks = (s: WebhookSettings) => requestJson<WebhookSettings>('PUT', '/api/settings/webhooks', { body: s });
+/** The credentials' metadata (admins): what a settings field may name. */
+export const listCredentials = async () => (await requestJson<{ credentials: CredentialMetadata[] }>('GET', '/api/credentials')).credentials;
 
 /** A short-lived URL a plain link can open (logs, artifacts): browsers cannot put a token on a link. */
 export const downloadUrl = async (path: string) => (await requestJson<{ url: string }>('POST', '/api/download-tickets', { body: { path } })).url;

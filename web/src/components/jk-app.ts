@@ -26,6 +26,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   job: () => import('./jk-job-page.ts'),
   configure: () => import('./jk-job-config-page.ts'),
   'build-form': () => import('./jk-build-form-page.ts'),
+  'polling-log': () => import('./jk-polling-log-page.ts'),
   build: () => import('./jk-build-page.ts'),
   changes: () => import('./jk-changes-page.ts'),
 };
@@ -130,6 +131,8 @@ export class JkApp extends LitElement {
         return html`<jk-job-page .jobName=${params.job!}></jk-job-page>`;
       case 'configure':
         return html`<jk-job-config-page .jobName=${params.job!}></jk-job-config-page>`;
+      case 'polling-log':
+        return html`<jk-polling-log-page .jobName=${params.job!}></jk-polling-log-page>`;
       case 'build-form':
         return html`<jk-build-form-page .jobName=${params.job!}></jk-build-form-page>`;
       case 'changes':

@@ -39,7 +39,18 @@ const PUBLISHER_KINDS: Record<string, [string, () => object]> = {
   archiveArtifacts: ['Archive the artifacts', () => ({ type: 'archiveArtifacts', artifacts: '' })],
   buildOtherProjects: ['Build other projects', () => ({ type: 'buildOtherProjects', projects: '', threshold: 'SUCCESS' })],
   triggerBuilds: ['Trigger parameterized build on other projects', () => ({ type: 'triggerBuilds', projects: '', condition: 'SUCCESS', currentParameters: false, predefinedParameters: '' })],
+  mailer: ['E-mail Notification', () => ({ type: 'mailer', recipients: '', notifyEveryUnstableBuild: true, sendToIndividuals: false })],
+  slackNotifier: ['Slack Notifications', () => ({ type: 'slackNotifier', notifyFailure: true, notifyBackToNormal: true, commitInfo: 'none' })],
+  commitStatus: ['Set commit status on GitHub, GitLab or Gitea', () => ({ type: 'commitStatus', forge: 'github', credentialsId: '' })],
 };
+/** The slack plugin's checkboxes, in its order and words. */
+const SLACK_EVENTS = [
+  ['notifyStart', 'Notify Build Start'], ['notifySuccess', 'Notify Success'], ['notifyAborted', 'Notify Aborted'], ['notifyNotBuilt', 'Notify Not Built'],
+  ['notifyUnstable', 'Notify Unstable'], ['notifyFailure', 'Notify Failure'], ['notifyBackToNormal', 'Notify Back To Normal'], ['notifyRepeatedFailure', 'Notify Repeated Failure'],
+] as const;
+/** The slack plugin's CommitInfoChoice display names. */
+const COMMIT_INFO = [['none', 'nothing about commits'], ['authors', 'commit list with authors only'], ['authorsAndTitles', 'commit list with authors and titles']] as const;
+const FORGES = [['github', 'GitHub (or GitHub Enterprise)'], ['gitlab', 'GitLab'], ['gitea', 'Gitea']] as const;
 
 export class JkJobConfigPage extends LitElement {
   static override properties = { jobName: {}, form: { state: true }, error: { state: true }, busy: { state: true }, cron: { state: true }, revision: { state: true }, credentials: { state: true } };
@@ -177,6 +188,7 @@ export class JkJobConfigPage extends LitElement {
             ${f.text(['triggers', 'remoteToken'], 'Trigger builds remotely: authentication token', { emptyAsUndefined: true, hint: `POST /api/jobs/${this.jobName}/builds?token=… starts a build without a login.` })}
             ${f.textarea(['triggers', 'cron'], 'Build periodically (schedule)', { code: true, rows: 3, hint: 'Jenkins cron: MINUTE HOUR DOM MONTH DOW, H for a hash, @daily…; TZ= on the first line.' })}
             ${this.cron ? html`<p class="cron" role="status">${this.cron}</p>` : nothing}
+            ${this.#scmTriggers()}
             <h3>Build after other projects are built</h3>
             <div class="inline">
               ${f.text(['triggers', 'upstream', 'projects'], 'Projects to watch', { hint: 'Comma-separated' })}
@@ -283,9 +295,37 @@ export class JkJobConfigPage extends LitElement {
           ${f.select([...p, 'threshold'], 'When', THRESHOLDS)}</div>`;
       case 'triggerBuilds':
         return this.#trigger(p);
+      case 'commitStatus':
+        return html`<div class="inline">${f.select([...p, 'forge'], 'Forge', FORGES)}
+          ${f.text([...p, 'credentialsId'], 'Credentials (id of a secret text holding the API token)')}
+          ${f.text([...p, 'context'], 'Context', { emptyAsUndefined: true, hint: 'The status name; empty: the job name (GitLab: jenkins)' })}
+          ${f.text([...p, 'apiUrl'], 'API URL', { emptyAsUndefined: true, hint: 'GitHub Enterprise or a self-hosted forge, e.g. https://ghe.example.com/api/v3; empty: from the repository URL' })}</div>
+          <p class="hint">Pending when the build starts, its result when it ends, on the commit it built; a forge that fails is told in the console.</p>`;
+      case 'mailer':
+        return html`${f.text([...p, 'recipients'], 'Recipients', { hint: 'Whitespace- or comma-separated addresses; mailed on failure, unstable and back to normal. Server: Manage Jonkkins → System.' })}
+          ${f.check([...p, 'notifyEveryUnstableBuild'], 'Send e-mail for every unstable build', 'Off: only the first unstable build after a stable one.')}
+          ${f.check([...p, 'sendToIndividuals'], 'Send separate e-mails to individuals who broke the build', 'Adds the authors of the build’s changes.')}`;
+      case 'slackNotifier':
+        return html`<div class="inline">${SLACK_EVENTS.map(([key, label]) => f.check([...p, key], label))}</div>
+          ${f.text([...p, 'channel'], 'Channel / member id', { emptyAsUndefined: true, hint: 'Empty: the default channel of Manage Jonkkins → System → Slack. Several: comma-separated.' })}
+          ${f.check([...p, 'includeCustomMessage'], 'Include Custom Message')}
+          ${f.get([...p, 'includeCustomMessage']) ? f.textarea([...p, 'customMessage'], 'Custom Message') : nothing}
+          ${f.select([...p, 'commitInfo'], 'Notification message includes', COMMIT_INFO)}`;
       default:
         return html`<p class="muted">This action is kept as it is.</p>`;
     }
+  }
+
+  /** Poll SCM (a schedule, or empty: only notifyCommit and Gitea pushes), the GitHub hook and the GitLab token. */
+  #scmTriggers() {
+    const f = this.form!;
+    const polling = f.get(['triggers', 'pollScm']) !== undefined;
+    return html`<div class="field"><label class="check"><input id="poll-scm" type="checkbox" .checked=${polling}
+        @change=${(e: Event) => f.set(['triggers', 'pollScm'], (e.target as HTMLInputElement).checked ? 'H/15 * * * *' : undefined)}> Poll SCM</label>
+        <div class="hint">Builds when the repository's branches moved. /git/notifyCommit and Gitea pushes build the jobs that poll.</div></div>
+      ${polling ? f.textarea(['triggers', 'pollScm'], 'Poll SCM schedule', { code: true, rows: 2, hint: 'Jenkins cron, H for a hash; empty: never on a timer, only when notified.' }) : nothing}
+      ${f.check(['triggers', 'githubPush'], 'GitHub hook trigger for GITScm polling', 'A push to the repository (POST /github-webhook/) builds this job.')}
+      ${f.text(['triggers', 'gitlabSecretToken'], 'Build when a change is pushed to GitLab: secret token', { emptyAsUndefined: true, hint: `GitLab webhook URL: /project/${this.jobName}, with this secret token.` })}`;
   }
 
   #trigger(path: Path) {

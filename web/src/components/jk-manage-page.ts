@@ -6,13 +6,15 @@ import './jk-credentials-admin.ts';
 import './jk-nodes-admin.ts';
 import './jk-settings-admin.ts';
 import './jk-users-admin.ts';
+import './jk-webhooks-admin.ts';
 
 const SECTIONS: [string, string, string][] = [
   ['nodes', 'Nodes', 'Agents: add, remove, see their executors; a new node shows its secret once and the command that starts it.'],
   ['users', 'Users', 'Create accounts, reset passwords, change roles.'],
   ['credentials', 'Credentials', 'Secrets jobs bind by id: secret text, username and password, SSH keys, secret files. Write-only.'],
   ['security', 'Security', 'Whether people may sign up by themselves.'],
-  ['system', 'System', 'The public URL builds and agents use.'],
+  ['system', 'System', 'The public URL builds and agents use; Slack and e-mail notifications.'],
+  ['webhooks', 'Webhooks', 'The GitHub and Gitea webhook secrets and the notifyCommit access token; the URLs forges call.'],
 ];
 
 export class JkManagePage extends LitElement {
@@ -44,6 +46,8 @@ export class JkManagePage extends LitElement {
         return html`${crumb}<jk-users-admin></jk-users-admin>`;
       case 'credentials':
         return html`${crumb}<jk-credentials-admin></jk-credentials-admin>`;
+      case 'webhooks':
+        return html`${crumb}<jk-webhooks-admin></jk-webhooks-admin>`;
       case 'security':
       case 'system':
         return html`${crumb}<jk-settings-admin .section=${this.section}></jk-settings-admin>`;

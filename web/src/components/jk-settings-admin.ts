@@ -1,9 +1,10 @@
-/** Manage → Security (self sign-up) and System (public URL). */
+/** Manage → Security (self sign-up) and System (public URL; Slack and e-mail below it). */
 import { LitElement, html, nothing } from 'lit';
 import { ApiError } from '../api/http.ts';
 import { getSecurity, getSystem, saveSecurity, saveSystem } from '../api/people.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
+import './jk-notification-settings.ts';
 
 export class JkSettingsAdmin extends LitElement {
   static override properties = { section: {}, selfSignup: { state: true }, publicUrl: { state: true }, error: { state: true } };
@@ -53,7 +54,8 @@ export class JkSettingsAdmin extends LitElement {
           <input id="public-url" type="url" .value=${this.publicUrl ?? ''} aria-invalid=${urlError ? 'true' : 'false'} @input=${(e: InputEvent) => (this.publicUrl = (e.target as HTMLInputElement).value)}>
           <div class="hint">The address people and agents reach Jonkkins at: BUILD_URL, links and agent commands use it.</div>
           ${urlError ? html`<div class="field-error">${urlError}</div>` : nothing}</div>`}
-      <button class="primary" type="submit">Save</button></form>`;
+      <button class="primary" type="submit">Save</button></form>
+      ${this.section === 'system' ? html`<jk-notification-settings></jk-notification-settings>` : nothing}`;
   }
 }
 customElements.define('jk-settings-admin', JkSettingsAdmin);

@@ -1,0 +1,60 @@
+/**
+ * What the notifiers' rules need of a build and its job's history, read in the change's own
+ * transaction: the results of the builds before it (newest first) and its change set.
+ */
+import { sql, type DatabaseTransactionConnection } from 'slonik';
+import { z } from 'zod';
+import { BuildResult, describeCauses } from '../../../shared/src/build.ts';
+import { jobUrl } from '../builds/build-env.ts';
+import type { BuildChange } from '../builds/build-notifiers.ts';
+import { changesOf, type ChangeEntry } from './change-sets.ts';
+
+export interface BuildFacts {
+  job: string;
+  number: number;
+  url: string;
+  /** null at a start. */
+  result: BuildResult | null;
+  /** Results of the job's finished builds before this one, newest first (at most PREVIOUS_LIMIT). */
+  previous: BuildResult[];
+  durationMs: number;
+  /** "Started by user alice", as the console's first line. */
+  cause: string;
+  changes: ChangeEntry[];
+}
+
+/** Enough history for both plugins' rules: each looks past ABORTED (and NOT_BUILT) builds only. */
+const PREVIOUS_LIMIT = 100;
+
+export async function buildFacts(tx: DatabaseTransactionConnection, change: BuildChange): Promise<BuildFacts> {
+  const { row, job } = change;
+  const previous = await tx.anyFirst(sql.type(z.object({ result: BuildResult }))`
+    SELECT result FROM builds WHERE job_id = ${row.job_id} AND state = 'finished' AND number < ${row.number!}
+    ORDER BY number DESC LIMIT ${PREVIOUS_LIMIT}`);
+  return {
+    job: job.name,
+    number: row.number!,
+    url: `${jobUrl(change.publicUrl, job.name)}${row.number}/`,
+    result: change.result,
+    previous: [...previous],
+    durationMs: row.started_at === null ? 0 : Math.max(0, Date.now() - row.started_at),
+    cause: describeCauses(row.causes).join(', '),
+    changes: await changesOf(tx, row.id),
+  };
+}
+
+/** The first of `previous` that is not one of `skipped` (null when there is none: the job's first build). */
+export function previousResult(previous: readonly BuildResult[], skipped: readonly BuildResult[]): BuildResult | null {
+  return previous.find((r) => !skipped.includes(r)) ?? null;
+}
+
+/** Jenkins' Util.getTimeSpanString: "1 hr 2 min", "3 min 4 sec", "5.2 sec". */
+export function timeSpan(ms: number): string {
+  const hours = Math.floor(ms / 3_600_000);
+  const minutes = Math.floor(ms / 60_000) % 60;
+  const seconds = Math.floor(ms / 1000) % 60;
+  if (hours > 0) return `${hours} hr ${minutes} min`;
+  if (minutes > 0) return `${minutes} min ${seconds} sec`;
+  if (ms >= 10_000) return `${seconds} sec`;
+  return `${(Math.floor(ms / 100) / 10).toString()} sec`;
+}

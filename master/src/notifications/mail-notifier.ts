@@ -1,0 +1,93 @@
+/**
+ * E-mail Notification (mailer publishers): at a build's end, the mail MailSender's rules ask for
+ * goes to the outbox, to the publisher's recipients and, with sendToIndividuals, the authors of
+ * the build's changes; the sender delivers it over the configured SMTP server (nodemailer).
+ */
+import nodemailer from 'nodemailer';
+import type { DatabaseTransactionConnection } from 'slonik';
+import { MailAddress, splitRecipients, type MailSettings } from '../../../shared/src/notifications.ts';
+import type { BuildChange, BuildNotifier } from '../builds/build-notifiers.ts';
+import { PermanentFailure, type OutboxEntry, type OutboxMessage, type OutboxSender } from '../outbox/outbox.ts';
+import type { SettingsService } from '../settings/settings.ts';
+import { buildFacts } from './build-facts.ts';
+import type { ConsoleNote } from './console-note.ts';
+import { secretOfKind, type CredentialSecrets } from './credential-secrets.ts';
+import { mailBody, mailSubject } from './mail-rules.ts';
+
+export const MAIL_KIND = 'mail';
+
+export interface MailPayload {
+  to: string[];
+  subject: string;
+  text: string;
+}
+
+/** An SMTP conversation's deadlines: a hung server must not hold the sender for long. */
+const SMTP_TIMEOUT_MS = 20_000;
+
+export class MailNotifier implements BuildNotifier, OutboxSender {
+  readonly #settings: SettingsService;
+  readonly #credentials: CredentialSecrets;
+  readonly #note: ConsoleNote;
+  constructor(deps: { settings: SettingsService; credentials: CredentialSecrets; note: ConsoleNote }) {
+    this.#settings = deps.settings;
+    this.#credentials = deps.credentials;
+    this.#note = deps.note;
+  }
+
+  async messages(tx: DatabaseTransactionConnection, change: BuildChange): Promise<OutboxEntry[]> {
+    if (change.event !== 'finished') return [];
+    const publishers = change.job.publishers.flatMap((p, index) => (p.type === 'mailer' ? [{ p, index }] : []));
+    if (publishers.length === 0) return [];
+    const facts = await buildFacts(tx, change);
+    const entries: OutboxEntry[] = [];
+    for (const { p, index } of publishers) {
+      const subject = mailSubject(p, change.result!, facts);
+      if (!subject) continue;
+      const to = new Set(splitRecipients(p.recipients));
+      if (p.sendToIndividuals) for (const c of facts.changes) if (MailAddress.safeParse(c.authorEmail).success) to.add(c.authorEmail);
+      if (to.size === 0) continue;
+      entries.push({ kind: MAIL_KIND, buildId: change.row.id, event: 'finished', target: String(index), payload: { to: [...to], subject, text: mailBody(facts) } satisfies MailPayload });
+    }
+    return entries;
+  }
+
+  async send(m: OutboxMessage): Promise<unknown> {
+    const mail = (await this.#settings.notifications()).mail;
+    if (!mail) throw new PermanentFailure('E-mail is not configured (Manage Jonkkins → System → E-mail Notification)');
+    const payload = m.payload as MailPayload;
+    return sendMail(mail, this.#credentials, payload);
+  }
+
+  async gaveUp(m: OutboxMessage, reason: string): Promise<void> {
+    await this.#note(m.buildId, `E-mail notification failed: ${reason}`);
+  }
+}
+
+/** Sends one mail; answers the server's message id. A 5xx answer (a refused login or recipient) is permanent. */
+export async function sendMail(mail: MailSettings, credentials: CredentialSecrets, payload: MailPayload): Promise<{ messageId: string }> {
+  const login = mail.credentialId ? await secretOfKind(credentials, mail.credentialId, 'usernamePassword', 'SMTP') : null;
+  const transport = nodemailer.createTransport({
+    host: mail.host,
+    port: mail.port,
+    secure: mail.security === 'tls',
+    requireTLS: mail.security === 'starttls',
+    ignoreTLS: mail.security === 'none',
+    auth: login ? { user: login.username, pass: login.password } : undefined,
+    tls: mail.trustedCertificates ? { ca: mail.trustedCertificates } : undefined,
+    connectionTimeout: SMTP_TIMEOUT_MS,
+    greetingTimeout: SMTP_TIMEOUT_MS,
+    socketTimeout: SMTP_TIMEOUT_MS,
+  });
+  try {
+    const info = await transport.sendMail({ from: mail.from, to: payload.to, subject: payload.subject, text: payload.text });
+    return { messageId: String(info.messageId) };
+  } catch (err) {
+    const code = (err as { responseCode?: number }).responseCode;
+    const message = `SMTP: ${(err as Error).message}`;
+    if (code !== undefined && code >= 500) throw new PermanentFailure(message);
+    throw new Error(message);
+  } finally {
+    transport.close();
+  }
+}
