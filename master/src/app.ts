@@ -61,6 +61,7 @@ import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
 import { Outbox, type OutboxOptions } from './outbox/outbox.ts';
 import { consoleNote } from './notifications/console-note.ts';
+import { consoleTail } from './notifications/console-tail.ts';
 import { MAIL_KIND, MailNotifier } from './notifications/mail-notifier.ts';
 import { notificationRoutes } from './notifications/notification-routes.ts';
 import { NotificationTests } from './notifications/notification-tests.ts';
@@ -143,7 +144,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
   const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
   const slack = new SlackNotifier({ settings, credentials, note });
-  const mail = new MailNotifier({ settings, credentials, note });
+  const mail = new MailNotifier({ settings, credentials, note, tail: consoleTail(deps.pool, consoleReader(deps.pool, deps.raw)) });
   outbox.register(SLACK_KIND, slack);
   outbox.register(MAIL_KIND, mail);
   const notificationTests = new NotificationTests({ credentials, publicUrl });

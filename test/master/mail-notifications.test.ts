@@ -42,7 +42,7 @@ test('MailSender rules over SUCCESS, UNSTABLE, UNSTABLE, FAILURE, ABORTED, SUCCE
     { authorName: 'Root', authorEmail: 'root', message: 'Local', paths: ['d.c'] },
   ];
   for (const [i, [result, subject]] of steps.entries()) {
-    await rig.run('mailed', result, i === 3 ? changes : []);
+    await rig.run('mailed', result, i === 3 ? changes : [], i === 3 ? Array.from({ length: 300 }, (_, n) => `line ${n + 1}\n`).join('') : '');
     if (subject) expected.push(subject);
     await until(`${expected.length} mails`, () => smtp.mails.length === expected.length, 20_000, 20);
   }
@@ -57,6 +57,10 @@ test('MailSender rules over SUCCESS, UNSTABLE, UNSTABLE, FAILURE, ABORTED, SUCCE
     t.regex(mail.raw, /See <http:\/\/jonkkins\.test\/job\/mailed\/\d+\/>/);
   }
   t.regex(smtp.mails[1]!.raw, /Changes:\r?\n\r?\n\[Root\] Local\r?\n/);
+  // The failure mail ends with the console's last 250 lines, as MailSender's does.
+  t.regex(smtp.mails[1]!.raw, /\r\n------------------------------------------\r\n\[\.\.\.truncated 1 KB\.\.\.\]\r\nline 52\r\n/);
+  t.regex(smtp.mails[1]!.raw, /\r\nline 300\r\nFinished: FAILURE\r\n/);
+  t.false(smtp.mails[0]!.raw.includes('-----------'), 'an unstable mail has no console');
   t.regex(smtp.mails[1]!.raw, /\[Bob\] Fix it\r?\n\r?\n  b\.c\r?\n  c\.c\r?\n/);
 });
 

@@ -11,6 +11,7 @@ import { PermanentFailure, type OutboxEntry, type OutboxMessage, type OutboxSend
 import type { SettingsService } from '../settings/settings.ts';
 import { buildFacts } from './build-facts.ts';
 import type { ConsoleNote } from './console-note.ts';
+import type { ConsoleTail } from './console-tail.ts';
 import { secretOfKind, type CredentialSecrets } from './credential-secrets.ts';
 import { mailBody, mailSubject } from './mail-rules.ts';
 
@@ -20,6 +21,8 @@ export interface MailPayload {
   to: string[];
   subject: string;
   text: string;
+  /** A failure mail ends with the console's last lines, read when it is sent. */
+  withConsole?: boolean;
 }
 
 /** An SMTP conversation's deadlines: a hung server must not hold the sender for long. */
@@ -29,10 +32,12 @@ export class MailNotifier implements BuildNotifier, OutboxSender {
   readonly #settings: SettingsService;
   readonly #credentials: CredentialSecrets;
   readonly #note: ConsoleNote;
-  constructor(deps: { settings: SettingsService; credentials: CredentialSecrets; note: ConsoleNote }) {
+  readonly #tail: ConsoleTail;
+  constructor(deps: { settings: SettingsService; credentials: CredentialSecrets; note: ConsoleNote; tail: ConsoleTail }) {
     this.#settings = deps.settings;
     this.#credentials = deps.credentials;
     this.#note = deps.note;
+    this.#tail = deps.tail;
   }
 
   async messages(tx: DatabaseTransactionConnection, change: BuildChange): Promise<OutboxEntry[]> {
@@ -47,7 +52,7 @@ export class MailNotifier implements BuildNotifier, OutboxSender {
       const to = new Set(splitRecipients(p.recipients));
       if (p.sendToIndividuals) for (const c of facts.changes) if (MailAddress.safeParse(c.authorEmail).success) to.add(c.authorEmail);
       if (to.size === 0) continue;
-      entries.push({ kind: MAIL_KIND, buildId: change.row.id, event: 'finished', target: String(index), payload: { to: [...to], subject, text: mailBody(facts) } satisfies MailPayload });
+      entries.push({ kind: MAIL_KIND, buildId: change.row.id, event: 'finished', target: String(index), payload: { to: [...to], subject, text: mailBody(facts), withConsole: change.result === 'FAILURE' } satisfies MailPayload });
     }
     return entries;
   }
@@ -56,7 +61,8 @@ export class MailNotifier implements BuildNotifier, OutboxSender {
     const mail = (await this.#settings.notifications()).mail;
     if (!mail) throw new PermanentFailure('E-mail is not configured (Manage Jonkkins → System → E-mail Notification)');
     const payload = m.payload as MailPayload;
-    return sendMail(mail, this.#credentials, payload);
+    const text = payload.withConsole ? `${payload.text}\n------------------------------------------\n${await this.#tail(m.buildId)}` : payload.text;
+    return sendMail(mail, this.#credentials, { ...payload, text });
   }
 
   async gaveUp(m: OutboxMessage, reason: string): Promise<void> {
