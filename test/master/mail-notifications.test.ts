@@ -85,3 +85,20 @@ test('a refused login is told in the console once (a 535 is not retried); the bu
   t.is((await call(rig.m.url, 'GET', `/api/jobs/refused-mail/builds/${number}`, { token: rig.admin })).body.result, 'FAILURE');
   t.is(smtp.mails.length, 0);
 });
+
+test('SMTPS (TLS from the first byte) with the server\'s certificate trusted; an untrusted certificate is refused', async (t) => {
+  t.timeout(60_000);
+  const smtp = await startSmtpReceiver(LOGIN, { tls: true });
+  t.teardown(() => smtp.close());
+  const rig = await startNotifyRig(t);
+  await rig.credential({ id: 'smtp-login', kind: 'usernamePassword', username: LOGIN.user, password: LOGIN.password });
+  const mail = { host: '127.0.0.1', port: smtp.port, security: 'tls', credentialId: 'smtp-login', from: 'jonkkins@example.com' };
+  const test = (settings: object) => call(rig.m.url, 'POST', '/api/settings/notifications/mail-test', { token: rig.admin, json: { mail: settings, to: 'me@example.com' } });
+  const refused = await test(mail);
+  t.false(refused.body.ok);
+  t.regex(refused.body.message, /self[- ]signed/i);
+  t.is(smtp.mails.length, 0);
+  const sent = await test({ ...mail, trustedCertificates: smtp.certificate });
+  t.true(sent.body.ok, sent.body.message);
+  t.like(smtp.mails[0], { to: ['me@example.com'], user: LOGIN.user, secure: true });
+});

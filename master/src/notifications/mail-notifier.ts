@@ -70,7 +70,7 @@ export class MailNotifier implements BuildNotifier, OutboxSender {
   }
 }
 
-/** Sends one mail; answers the server's message id. A 5xx answer (a refused login or recipient) is permanent. */
+/** Sends one mail; answers the server's message id. A 5xx answer or an untrusted certificate is permanent. */
 export async function sendMail(mail: MailSettings, credentials: CredentialSecrets, payload: MailPayload): Promise<{ messageId: string }> {
   const login = mail.credentialId ? await secretOfKind(credentials, mail.credentialId, 'usernamePassword', 'SMTP') : null;
   const transport = nodemailer.createTransport({
@@ -91,7 +91,8 @@ export async function sendMail(mail: MailSettings, credentials: CredentialSecret
   } catch (err) {
     const code = (err as { responseCode?: number }).responseCode;
     const message = `SMTP: ${(err as Error).message}`;
-    if (code !== undefined && code >= 500) throw new PermanentFailure(message);
+    // A refused login or recipient, or a certificate we do not trust: no retry changes them.
+    if ((code !== undefined && code >= 500) || /certificate/i.test(message)) throw new PermanentFailure(message);
     throw new Error(message);
   } finally {
     transport.close();
