@@ -1,7 +1,7 @@
 /**
  * E-mail Notification (mailer publishers): at a build's end, the mail MailSender's rules ask for
- * goes to the outbox, to the publisher's recipients and, with sendToIndividuals, the authors of
- * the build's changes; the sender delivers it over the configured SMTP server (nodemailer).
+ * goes to the outbox, to the publisher's recipients and, with sendToIndividuals, the culprits
+ * (the authors of the build's changes, and of the failing builds' before it); the sender delivers it over the configured SMTP server (nodemailer).
  */
 import nodemailer from 'nodemailer';
 import type { DatabaseTransactionConnection } from 'slonik';
@@ -9,7 +9,8 @@ import { MailAddress, splitRecipients, type MailSettings } from '../../../shared
 import type { BuildChange, BuildNotifier } from '../builds/build-notifiers.ts';
 import { PermanentFailure, type OutboxEntry, type OutboxMessage, type OutboxSender } from '../outbox/outbox.ts';
 import type { SettingsService } from '../settings/settings.ts';
-import { buildFacts } from './build-facts.ts';
+import { buildFacts, culpritChanges } from './build-facts.ts';
+import type { ChangeEntry } from './change-sets.ts';
 import type { ConsoleNote } from './console-note.ts';
 import type { ConsoleTail } from './console-tail.ts';
 import { secretOfKind, type CredentialSecrets } from './credential-secrets.ts';
@@ -46,11 +47,12 @@ export class MailNotifier implements BuildNotifier, OutboxSender {
     if (publishers.length === 0) return [];
     const facts = await buildFacts(tx, change);
     const entries: OutboxEntry[] = [];
+    let culprits: ChangeEntry[] | undefined;
     for (const { p, index } of publishers) {
       const subject = mailSubject(p, change.result!, facts);
       if (!subject) continue;
       const to = new Set(splitRecipients(p.recipients));
-      if (p.sendToIndividuals) for (const c of facts.changes) if (MailAddress.safeParse(c.authorEmail).success) to.add(c.authorEmail);
+      if (p.sendToIndividuals) for (const c of (culprits ??= await culpritChanges(tx, facts))) if (MailAddress.safeParse(c.authorEmail).success) to.add(c.authorEmail);
       if (to.size === 0) continue;
       entries.push({ kind: MAIL_KIND, buildId: change.row.id, event: 'finished', target: String(index), payload: { to: [...to], subject, text: mailBody(facts), withConsole: change.result === 'FAILURE' } satisfies MailPayload });
     }
