@@ -154,14 +154,6 @@ export class Outbox {
     }
   }
 
-  /** The earliest time a pending row is due (for a timer), or null. */
-  async nextDueInMs(): Promise<number | null> {
-    const ms = await this.#pool.maybeOneFirst(sql.type(z.object({ ms: z.coerce.number().nullable() }))`
-      SELECT GREATEST(0, EXTRACT(EPOCH FROM (min(GREATEST(next_attempt_at, coalesce(claimed_until, next_attempt_at))) - now())) * 1000)::bigint AS ms
-      FROM outbox WHERE state = 'pending' AND kind = ANY(${sql.array([...this.#senders.keys()], 'text')})`);
-    return ms ?? null;
-  }
-
   /** Stops kicking and waits for a send in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
