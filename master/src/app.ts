@@ -67,6 +67,7 @@ import { scmRoutes } from './scm/scm-routes.ts';
 import { isWebhook, webhookRoutes } from './webhooks/webhook-routes.ts';
 import { WebhooksService } from './webhooks/webhooks.ts';
 import { consoleNote } from './notifications/console-note.ts';
+import { consoleTail } from './notifications/console-tail.ts';
 import { MAIL_KIND, MailNotifier } from './notifications/mail-notifier.ts';
 import { notificationRoutes } from './notifications/notification-routes.ts';
 import { NotificationTests } from './notifications/notification-tests.ts';
@@ -155,7 +156,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const commitStatus = new CommitStatusNotifier();
   const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
   const slack = new SlackNotifier({ settings, credentials, note });
-  const mail = new MailNotifier({ settings, credentials, note });
+  const mail = new MailNotifier({ settings, credentials, note, tail: consoleTail(deps.pool, consoleReader(deps.pool, deps.raw)) });
   outbox.register(SLACK_KIND, slack);
   outbox.register(MAIL_KIND, mail);
   const notificationTests = new NotificationTests({ credentials, publicUrl });
