@@ -18,11 +18,13 @@ import { SecretMasker } from './secret-masker.ts';
 import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv, newestPid } from './stray-processes.ts';
 import { stepRunner } from './steps/step-runners.ts';
 import type { TriggerChannel } from './trigger-step.ts';
+import type { ContainerCli } from './container-cli.ts';
+import type { DockerImageChannel } from './steps/kinds/docker-build.ts';
 import { TriggeredBuilds } from './triggered-builds.ts';
 import { writeIntoWorkspace } from './workspace-files.ts';
 import type { Workspaces } from './workspaces.ts';
 
-export interface BuildChannel extends LogChannel, ArtifactChannel, TriggerChannel {
+export interface BuildChannel extends LogChannel, ArtifactChannel, TriggerChannel, DockerImageChannel {
   finishBuild(buildId: number, finish: FinishRequest): Promise<void>;
   /** The bytes of a file parameter's file (a successful response with a body). */
   fetchFile(buildId: number, parameter: string): Promise<Response>;
@@ -46,6 +48,8 @@ export interface BuildHost {
   giveUp?: AbortSignal;
   warn(message: string): void;
   killGraceMs?: number;
+  /** The container CLI of dockerBuild steps, null where none works (container-cli.ts). */
+  containerCli?: () => ContainerCli | null;
   shipper?: Pick<LogShipperOptions, 'batchMs' | 'batchBytes' | 'pingMs' | 'maxMemoryBytes'>;
 }
 
@@ -62,7 +66,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
   stopping.addEventListener('abort', onStop, { once: true });
   if (stopping.aborted) abort.abort();
   const tmpRoot = join(host.workdir, 'tmp');
-  const masker = new SecretMasker([...spec.masks, ...host.secrets]);
+  const masker = new SecretMasker([...spec.masks, ...credentialSecrets(spec.credentials), ...host.secrets]);
   const shipper = new LogShipper({
     ...host.shipper,
     channel,
@@ -126,6 +130,8 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
         endOutput: () => shipper.write(masker.flush()),
         flow: shipper,
         killGraceMs: host.killGraceMs,
+        credentials: spec.credentials,
+        containerCli: host.containerCli?.() ?? null,
       });
       if (abort.signal.aborted) break; // the abort decides the result
       result = worseResult(result, outcome.mark);
@@ -160,6 +166,22 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     stopping.removeEventListener('abort', onStop);
     await shipper.close();
   }
+}
+
+/** The secret strings of the build's credentials: masked in its console wherever a step prints them. */
+export function credentialSecrets(credentials: BuildSpec['credentials']): string[] {
+  return Object.values(credentials).flatMap((c) => {
+    switch (c.kind) {
+      case 'secretText':
+        return [c.secret];
+      case 'usernamePassword':
+        return [c.password];
+      case 'sshPrivateKey':
+        return [c.privateKey, ...(c.passphrase ? [c.passphrase] : [])];
+      case 'secretFile':
+        return [];
+    }
+  });
 }
 
 /** The agent's environment, then the build's, then what the agent adds (Jenkins' order). */

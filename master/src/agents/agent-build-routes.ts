@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
-import { FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest } from '../../../shared/src/agent-protocol.ts';
+import { DockerImageReport, FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest } from '../../../shared/src/agent-protocol.ts';
 import { agentOf, requireAgent } from '../auth/authenticate.ts';
 import type { AgentBuildsService } from '../builds/agent-builds.ts';
 import type { AgentTriggersService } from '../builds/agent-triggers.ts';
+import type { DockerImagesService } from '../builds/docker-images.ts';
 import { DomainError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { AgentRedisAccess } from './agent-redis.ts';
@@ -13,6 +14,7 @@ const MAX_LOG_POST = 4 * LOG_BATCH_BYTES;
 export interface AgentWorkDeps {
   builds: AgentBuildsService;
   triggers: AgentTriggersService;
+  dockerImages: DockerImagesService;
   /** Where each agent reaches the queue, with a Redis user of its own. */
   agentRedis: AgentRedisAccess;
 }
@@ -86,6 +88,10 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
     const ids = String(ctx.query.ids ?? '').split(',').filter(Boolean);
     if (ids.length > 200 || !ids.every((x) => /^\d{1,15}$/.test(x))) throw new ValidationError('ids must be up to 200 comma-separated queue ids');
     ctx.body = await deps.triggers.awaited(agentOf(ctx), id(ctx.params.id!), ids.map(Number));
+  });
+
+  r.post('/builds/:id/docker-images', async (ctx) => {
+    ctx.body = await deps.dockerImages.record(agentOf(ctx), id(ctx.params.id!), parseInput(DockerImageReport, ctx.request.body));
   });
 
   r.post('/builds/:id/finish', async (ctx) => {

@@ -56,6 +56,8 @@ const schemas = {
   AgentTriggerRequest: protocol.TriggerRequest,
   TriggerAnswer: protocol.TriggerAnswer,
   AwaitedBuilds: protocol.AwaitedBuilds,
+  DockerImageReport: protocol.DockerImageReport,
+  DockerImage: api.DockerImage,
 };
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
@@ -257,6 +259,14 @@ const operations: Record<string, Record<string, unknown>> = {
   '/api/agent/builds/{id}/awaited': {
     parameters: [pathParam('id'), { name: 'ids', in: 'query', required: true, schema: { type: 'string' }, description: 'Comma-separated queue ids' }],
     get: { summary: 'Agent (blocking triggerBuilds step): where the builds that build {id} awaits are', responses: { 200: { description: 'OK', ...json('AwaitedBuilds') }, ...errors(400, 403, 404, 409) } },
+  },
+  '/api/agent/builds/{id}/docker-images': {
+    parameters: [pathParam('id')],
+    post: {
+      summary: 'Agent (dockerBuild step): step {step} of running build {id} pushed this image; recorded on the build (a resend replaces it)',
+      requestBody: json('DockerImageReport'),
+      responses: { 200: { description: 'OK', ...json('DockerImage') }, ...errors(400, 403, 404, 409) },
+    },
   },
   '/api/agent/builds/{id}/finish': {
     parameters: [pathParam('id')],
