@@ -41,6 +41,7 @@ Commands:
   master    the master alone
   agent     an agent alone: jonkkins agent --url URL --name NAME --secret-stdin
   migrate   apply database migrations and exit
+  credentials reseal   seal every credential again under the current JONKKINS_SECRET
 
 Run "jonkkins <command> --help" for a command's options. Configuration comes from
 environment variables (PORT, JONKKINS_HOME, DATABASE_URL, REDIS_URL, ...): see README.md.`,
@@ -69,6 +70,13 @@ steps: auto probes docker, then podman, once at start; an agent where one works 
   --delete-secret-file  delete FILE once read
   --secret SECRET       the secret shown when the agent was registered
   --workdir DIR         where workspaces go (default ~/.jonkkins-agent)`,
+  credentials: `Usage: jonkkins credentials reseal [--previous-key-file FILE]
+
+After JONKKINS_SECRET changed: opens every credential sealed under the previous key and seals it
+again under the current one (JONKKINS_SECRET, or JONKKINS_HOME/secret.key when it is unset).
+The previous key is JONKKINS_PREVIOUS_SECRET (the former JONKKINS_SECRET), or FILE (a former
+secret.key). Credentials that open with neither key are listed: enter their secrets again.
+  --previous-key-file FILE   the previous key as a secret.key file`,
   migrate: `Usage: jonkkins migrate
 
 Applies pending database migrations (sql/) to DATABASE_URL, or to the embedded database.`,
@@ -217,11 +225,51 @@ async function runAgent(args: string[]): Promise<number> {
   return stopped;
 }
 
+/** `jonkkins credentials reseal`: README.md, "Rotating JONKKINS_SECRET". */
+async function runCredentials(args: string[]): Promise<number> {
+  const [sub, ...rest] = args;
+  if (sub === undefined || sub === '--help' || sub === '-h') return showHelp('credentials');
+  if (sub !== 'reseal') throw new UsageError(`unknown credentials command "${sub}" (see "jonkkins credentials --help")`);
+  const v = parse('credentials', rest, { 'previous-key-file': { type: 'string' } });
+  if (v.help) return showHelp('credentials');
+  const file = v['previous-key-file'];
+  const previousSecret = process.env.JONKKINS_PREVIOUS_SECRET;
+  if (!file && !previousSecret) throw new UsageError('the previous key is needed: set JONKKINS_PREVIOUS_SECRET or give --previous-key-file');
+  const previous = file ? Buffer.from(readFileSync(file, 'utf8').trim(), 'base64url') : Buffer.from(previousSecret!, 'utf8');
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  const [{ startServices }, [{ createDatabasePool }], { loadSigningKey }, { CredentialsService }] = await Promise.all([
+    loadMaster(),
+    loadDatabase(),
+    import('../master/src/auth/tokens.ts'),
+    import('../master/src/credentials/credentials.ts'),
+  ]);
+  const services = await startServices(config, log, { redis: false });
+  try {
+    const pool = await createDatabasePool(services.databaseUrl, 1);
+    try {
+      const current = await loadSigningKey({ secret: config.secret, home: config.home });
+      const { resealed, unreadable } = await new CredentialsService(pool, current).reseal(previous);
+      console.log(`resealed ${resealed.length} credential(s)${resealed.length ? `: ${resealed.join(', ')}` : ''}`);
+      if (unreadable.length > 0) {
+        console.error(`jonkkins: ${unreadable.length} credential(s) open with neither key (enter their secrets again): ${unreadable.join(', ')}`);
+        return EXIT.failed;
+      }
+    } finally {
+      await pool.end();
+    }
+  } finally {
+    await services.stop();
+  }
+  return EXIT.ok;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command = '', ...args] = argv;
   if (command === '' || command === '--help' || command === '-h' || command === 'help') return showHelp(args[0] && HELP[args[0]] ? args[0] : '');
   if (command === 'agent') return runAgent(args);
   if (!(command in HELP)) throw new UsageError(`unknown command "${command}" (see "jonkkins --help")`);
+  if (command === 'credentials') return runCredentials(args);
   const v = parse(command, args, command === 'start' ? { executors: { type: 'string' }, 'no-agent': { type: 'boolean' } } : {});
   if (v.help) return showHelp(command);
   const config = loadConfig();

@@ -37,6 +37,8 @@ import { buildHistoryRoutes } from './builds/build-history.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
+import { credentialRoutes } from './credentials/credential-routes.ts';
+import { CredentialsService } from './credentials/credentials.ts';
 import { consoleReader } from './console/console-reader.ts';
 import { ConsoleService } from './console/console.ts';
 import { consoleRoutes } from './console/console-routes.ts';
@@ -95,6 +97,8 @@ export interface AppServices {
   /** Pass to discardOldBuilds so discarded builds lose their artifact files too. */
   artifacts: ArtifactsService;
   builds: BuildsService;
+  /** The credentials store: `secretFor(credentialsId, jobName)` for whoever needs a secret (credentials/credentials.ts). */
+  credentials: CredentialsService;
   /** Every route of the app's routers (what /api/openapi.json documents). */
   routes: Route[];
   agentRedis: AgentRedisAccess;
@@ -113,6 +117,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
   const secrets = new SecretBox(deps.signingKey);
+  const credentials = new CredentialsService(deps.pool, deps.signingKey);
   const events = new EventBus(deps.redis, deps.redisPrefix, deps.log);
   // The artifacts service is made below (it needs the agent builds service): called once built.
   const jobs = new JobsService(deps.pool, secrets, { events, workConfigChanged: () => queue.announceWorkConfigChange(), removeArtifacts: (id) => artifacts.removeJob(id) });
@@ -130,7 +135,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
   const dockerImages = new DockerImagesService(deps.pool);
 
@@ -186,6 +191,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     queueRoutes(builds),
     jobFileRoutes(jobFiles),
     viewRoutes(views),
+    credentialRoutes(credentials),
     artifactRoutes(artifacts, builds),
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),
@@ -194,7 +200,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, credentials, routes, agentRedis } });
 }
 
 /**

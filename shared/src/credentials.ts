@@ -35,29 +35,59 @@ export const CredentialSecret = z.discriminatedUnion('kind', [
 export type CredentialSecret = z.infer<typeof CredentialSecret>;
 export type CredentialKind = CredentialSecret['kind'];
 
-/** Which jobs may use a credential: job names or globs (`*`, `?`); absent = every job. */
-export const CredentialJobs = z.array(z.string().min(1).max(256)).max(100);
+/**
+ * Which jobs may use a credential: job names or globs (`*` any characters, `?` one), matched
+ * case-insensitively against the whole job name; absent = every job.
+ */
+export const CredentialJobs = z
+  .array(z.string().regex(/^[A-Za-z0-9_. *?-]{1,256}$/, 'must be a job name or a glob of one (letters, digits, "_", "-", ".", spaces, "*", "?")'))
+  .max(100);
 
-/** POST /api/credentials and PUT /api/credentials/:id: the metadata and the whole secret. */
-export const CredentialInput = z.intersection(
-  z.object({ id: CredentialId, description: z.string().max(1000).default(''), jobs: CredentialJobs.optional() }),
-  CredentialSecret,
-);
+/** The fields of each kind that are secret: write-only (never answered), masked in every console. */
+export const SECRET_FIELDS = {
+  secretText: ['secret'],
+  usernamePassword: ['password'],
+  sshPrivateKey: ['privateKey', 'passphrase'],
+  secretFile: ['content'],
+} as const satisfies Record<CredentialKind, readonly string[]>;
+
+const credentialFields = { id: CredentialId, description: z.string().max(1000).default(''), jobs: CredentialJobs.optional() };
+
+/** POST /api/credentials: the metadata and the whole secret. */
+export const CredentialInput = z.intersection(z.strictObject(credentialFields), CredentialSecret);
 export type CredentialInput = z.infer<typeof CredentialInput>;
 
+/**
+ * PUT /api/credentials/:id: replaces the credential, except that a secret field left out keeps
+ * its stored value (so an edit need not retype the secret) as long as the kind stays the same.
+ * `id`, when sent, must be the one in the path: a credential's id never changes (jobs name it).
+ */
+const [secretText, usernamePassword, sshPrivateKey, secretFile] = CredentialSecret.options;
+export const CredentialUpdate = z.intersection(
+  z.strictObject({ ...credentialFields, id: CredentialId.optional() }),
+  z.discriminatedUnion('kind', [
+    secretText.partial({ secret: true }),
+    usernamePassword.partial({ password: true }),
+    sshPrivateKey.partial({ privateKey: true, passphrase: true }),
+    secretFile.partial({ content: true }),
+  ]),
+);
+export type CredentialUpdate = z.infer<typeof CredentialUpdate>;
+
 /** What the API and pages show of a credential: never its secret. */
-export interface CredentialMetadata {
-  id: string;
-  description: string;
-  kind: CredentialKind;
+export const CredentialMetadata = z.object({
+  id: z.string(),
+  description: z.string(),
+  kind: z.enum(['secretText', 'usernamePassword', 'sshPrivateKey', 'secretFile']),
   /** usernamePassword and sshPrivateKey: the user name (Jenkins shows it too). */
-  username?: string;
+  username: z.string().optional(),
   /** secretFile: the file's name. */
-  fileName?: string;
-  jobs?: string[];
-  createdAt: string;
-  updatedAt: string;
-}
+  fileName: z.string().optional(),
+  jobs: z.array(z.string()).optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+export type CredentialMetadata = z.infer<typeof CredentialMetadata>;
 
 /** A job's `credentialBindings` (withCredentials): each puts a credential into the steps' environment. */
 export const CredentialBinding = z.discriminatedUnion('type', [

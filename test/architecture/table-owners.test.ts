@@ -25,6 +25,7 @@ const OWNERS: Record<string, string> = {
   job_file_chunks: 'master/src/jobs/job-files.ts',
   sessions: 'master/src/auth/sessions.ts',
   build_docker_images: 'master/src/builds/docker-images.ts',
+  credentials: 'master/src/credentials/credentials.ts',
 };
 /** The console store: `UPDATE builds SET log_size = … WHERE id = …` and nothing else. */
 const CONSOLE_STORE = /^master\/src\/console\/console-store\.ts$/;

@@ -33,6 +33,8 @@ const cases: [string, BuildStatus | null, BuildEvent, BuildStatus | 'refused'][]
   ['finished + abort → refused', finished, { type: 'abort', by: 'alice' }, 'refused'],
   ['cancelled + start → refused', { ...queued, state: 'cancelled' }, { type: 'start' }, 'refused'],
   ['(none) + start → refused', null, { type: 'start' }, 'refused'],
+  ['queued + refuse → FAILURE, no step run', queued, { type: 'refuse', why: 'ERROR: no credential\n' }, { ...queued, state: 'finished', result: 'FAILURE' }],
+  ['running + refuse → refused (only a start can be refused)', running, { type: 'refuse', why: 'x' }, 'refused'],
 ];
 for (const [name, from, event, expected] of cases) {
   test(name, (t) => {
@@ -59,7 +61,7 @@ test('finish, abort-then-finish, timeout-then-finish and agent lost end a build 
 });
 
 test('the database effects come first: everything after them runs after commit', (t) => {
-  for (const [from, event] of [[running, { type: 'finish', reported: 'SUCCESS' }], [running, lost()], [queued, { type: 'cancel' }], [null, { type: 'queue' }], [queued, { type: 'start' }]] as const) {
+  for (const [from, event] of [[running, { type: 'finish', reported: 'SUCCESS' }], [running, lost()], [queued, { type: 'cancel' }], [null, { type: 'queue' }], [queued, { type: 'start' }], [queued, { type: 'refuse', why: 'x\n' }]] as const) {
     const effects = names(effectsOf(from, event));
     const firstAfter = effects.findIndex((e) => !IN_TRANSACTION.has(e as BuildEffect['type']));
     t.true(effects.slice(firstAfter).every((e) => !IN_TRANSACTION.has(e as BuildEffect['type'])), effects.join(', '));
@@ -85,6 +87,8 @@ test('cancelling and aborting a queued build leave the queue the same way, and l
 test('queueing enqueues then tells viewers; starting tells viewers; an abort or timeout of a running build only records', (t) => {
   t.deepEqual(names(effectsOf(null, { type: 'queue' })), ['enqueue', 'build.queued', 'queue.changed']);
   t.deepEqual(names(effectsOf(queued, { type: 'start' })), ['build.started', 'queue.changed', 'build.log']);
+  t.deepEqual(names(effectsOf(queued, { type: 'refuse', why: 'x\n' })), ['endAwaited', 'fireDownstream', 'footer', 'build.started', 'queue.changed', 'build.log', 'build.finished', 'dispatchJob', 'discard']);
+  t.like(effectsOf(queued, { type: 'refuse', why: 'ERROR: why\n' }).find((e) => e.type === 'footer'), { why: 'ERROR: why\n', result: 'FAILURE' });
   t.deepEqual(effectsOf(running, { type: 'abort', by: 'alice' }), []);
   t.deepEqual(effectsOf(running, { type: 'timeout' }), []);
   t.deepEqual(effectsOf(aborting, { type: 'abort', by: 'bob' }), []);

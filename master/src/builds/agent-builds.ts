@@ -20,11 +20,14 @@ import { expandVariables } from '../../../shared/src/expand-variables.ts';
 import { BUILD_COLUMNS, BuildRow, checkOwned, effectiveLabels, lockOwnedBuild, lockWithJob, ownedBy, refreshSession, touchBuild, type AgentRef } from './build-rows.ts';
 import { checkPath, openById } from '../jobs/job-files.ts';
 import type { JobsService } from '../jobs/jobs.ts';
-import { settle, type BuildLifecycle } from './lifecycle.ts';
+import { settle, type AfterCommit, type BuildLifecycle } from './lifecycle.ts';
 import { appendChunks } from '../console/console-store.ts';
 import { readChunks } from '../db/chunk-stream.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { CredentialRefusedError, type CredentialsService } from '../credentials/credentials.ts';
+import { credentialMasks } from '../../../shared/src/credential-masks.ts';
+import type { CredentialSecret } from '../../../shared/src/credentials.ts';
 
 export type { AgentRef } from './build-rows.ts';
 
@@ -67,8 +70,10 @@ export class AgentBuildsService {
   readonly #log: Logger;
   readonly #lifecycle: BuildLifecycle;
   readonly #jobs: JobsService;
-  constructor(deps: { pool: DatabasePool; raw: RawPool; secrets: SecretBox; publicUrl: () => Promise<string>; log: Logger; lifecycle: BuildLifecycle; jobs: JobsService }) {
+  readonly #credentials: CredentialsService;
+  constructor(deps: { pool: DatabasePool; raw: RawPool; secrets: SecretBox; credentials: CredentialsService; publicUrl: () => Promise<string>; log: Logger; lifecycle: BuildLifecycle; jobs: JobsService }) {
     this.#pool = deps.pool;
+    this.#credentials = deps.credentials;
     this.#raw = deps.raw;
     this.#secrets = deps.secrets;
     this.#publicUrl = deps.publicUrl;
@@ -106,7 +111,7 @@ export class AgentBuildsService {
   /** Moves a queued build to running for this agent's session, exactly once, and returns what it needs to run it. */
   async start(agent: AgentRef, buildId: number, executor: number): Promise<BuildSpec> {
     const publicUrl = await this.#publicUrl();
-    const done = await this.#pool.transaction(async (tx) => {
+    const done = await this.#pool.transaction(async (tx): Promise<{ spec: BuildSpec; after: AfterCommit } | { refused: string; after: AfterCommit }> => {
       const row = await tx.maybeOne(sql.type(StartRow)`
         SELECT ${BUILD_COLUMNS}, ${effectiveLabels('a')} AS agent_labels, a.executors AS agent_executors
         FROM builds b JOIN jobs j ON j.id = b.job_id LEFT JOIN agents a ON a.name = ${agent.name}
@@ -117,7 +122,8 @@ export class AgentBuildsService {
       if (row.state === 'running' && row.agent_name === agent.name && row.agent_session === agent.session && row.executor === executor) {
         const config = Job.parse((await this.#jobs.findById(tx, row.job_id)).config);
         const files = await startFiles(tx, row.id, row.job_id);
-        return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, files), after: [] };
+        const credentials = await this.#credentials.forBuild(config, tx);
+        return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, files, credentials), after: [] };
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
       if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
@@ -136,17 +142,29 @@ export class AgentBuildsService {
       }
       const files = await startFiles(tx, row.id, row.job_id);
       const header = text(describeCauses(row.causes).map((line) => `${line}\n`).join(''));
+      const startColumns = sql.fragment`number = ${number}, agent_name = ${agent.name}, agent_session = ${agent.session}, executor = ${executor}, started_at = now(), agent_seen_at = now()`;
+      const written = { number, agent_name: agent.name, executor };
+      let credentials: Record<string, CredentialSecret>;
+      try {
+        credentials = await this.#credentials.forBuild(config, tx);
+      } catch (err) {
+        if (!(err instanceof CredentialRefusedError)) throw err;
+        // Jenkins fails a build whose wrapper cannot set up: it gets its number, its console says
+        // why, no step runs; the agent hears a 409 and runs nothing.
+        const applied = await this.#lifecycle.applyIn(tx, { row, job: config }, { type: 'refuse', why: `ERROR: ${err.message}\n` }, { extra: startColumns, written, publicUrl, tail: header });
+        return { refused: `Build ${buildId} (${config.name} #${number}) cannot start: ${err.message}`, after: applied.after };
+      }
       const applied = await this.#lifecycle.applyIn(tx, { row, job: config }, { type: 'start' }, {
-        extra: sql.fragment`
-          number = ${number}, agent_name = ${agent.name}, agent_session = ${agent.session}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
+        extra: sql.fragment`${startColumns},
           timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`,
-        written: { number, agent_name: agent.name, executor },
+        written,
         publicUrl,
         append: header,
       });
-      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files), after: applied.after };
+      return { spec: this.#spec(publicUrl, row, config, number, row.log_size + header.length, files, credentials), after: applied.after };
     });
     await settle(done.after);
+    if ('refused' in done) throw new ConflictError(done.refused);
     return done.spec;
   }
 
@@ -280,15 +298,16 @@ export class AgentBuildsService {
     return { size: file.size, stream: readChunks(this.#pool, sql.fragment`build_file_chunks WHERE build_id = ${buildId} AND parameter = ${parameter}`, file.size) };
   }
 
-  #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: z.infer<typeof StartFiles>): BuildSpec {
+  #spec(publicUrl: string, row: BuildRow, config: Job, number: number, logOffset: number, files: z.infer<typeof StartFiles>, credentials: Record<string, CredentialSecret>): BuildSpec {
     const parameters = plainParameters(row, this.#secrets);
+    const passwords = config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!);
     return {
       buildId: row.id,
       jobName: config.name,
       number,
       steps: config.steps,
       env: buildEnvironment({ job: config, number, causes: row.causes, parameters, publicUrl }),
-      masks: config.parameters.filter((p) => p.type === 'password').map((p) => parameters[p.name]!).filter((v) => v.length > 0),
+      masks: [...new Set([...passwords, ...Object.values(credentials).flatMap(credentialMasks)])].filter((v) => v.length > 0),
       timeoutMinutes: config.timeoutMinutes,
       logOffset,
       files: files.build_files,
@@ -300,8 +319,8 @@ export class AgentBuildsService {
       scm: config.scm,
       credentialBindings: config.credentialBindings,
       sshAgent: config.sshAgent,
-      // Filled from the credentials store once it exists: exactly what the job binds or uses.
-      credentials: {},
+      // Exactly what the job binds or uses (CredentialsService.forBuild): nothing else.
+      credentials,
     };
   }
 }

@@ -5,7 +5,8 @@
  * it commits). Nothing else changes a build's state.
  *
  *   (new) ─queue─► queued ──start──► running ──finish / agentLost──► finished
- *                    │                  │
+ *                    │   │              │                                   ▲
+ *                    │   └─refuse───────┼───────────────────────────────────┘ (FAILURE, no step ran)
  *                    └─cancel / abort─► cancelled      abort / timeout (running): remembered in
  *                                                      abortResult; the build ends with it
  */
@@ -24,6 +25,11 @@ export type BuildEvent =
   /** A trigger (person, timer, remote, upstream build) put a new build in the queue. */
   | { type: 'queue' }
   | { type: 'start' }
+  /**
+   * The build cannot start: what it needs from the master is missing or not allowed (a credential
+   * it names). It gets its number and ends FAILURE with `why` in its console, no step run.
+   */
+  | { type: 'refuse'; why: string }
   | { type: 'cancel' }
   /** `by`: who (a user name, or the upstream build that stopped waiting). */
   | { type: 'abort'; by: string }
@@ -97,6 +103,13 @@ export function transition(build: BuildStatus | null, event: BuildEvent): Transi
     case 'start':
       if (build.state !== 'queued') return refuse(`the build is ${build.state}, not queued`);
       return { ok: true, next: { ...build, state: 'running' }, effects: [publish('build.started'), publish('queue.changed'), publish('build.log')] };
+    case 'refuse': {
+      if (build.state !== 'queued') return refuse(`the build is ${build.state}, not queued`);
+      // A normal ending, told as a start first: viewers see it leave the queue with its number.
+      const { next, effects } = end(build, 'FAILURE', event.why) as Transition & { ok: true };
+      const footer = effects.findIndex((e) => e.type === 'footer');
+      return { ok: true, next, effects: [...effects.slice(0, footer + 1), publish('build.started'), publish('queue.changed'), ...effects.slice(footer + 1)] };
+    }
     case 'cancel':
       return build.state === 'queued' ? leaveQueue(build) : refuse(`the build is ${build.state}, not queued`);
     case 'abort':

@@ -10,6 +10,7 @@ import { z } from 'zod';
 import * as protocol from '../../../shared/src/agent-protocol.ts';
 import * as api from '../../../shared/src/api-responses.ts';
 import * as id from '../../../shared/src/identity.ts';
+import { CredentialInput, CredentialMetadata, CredentialUpdate } from '../../../shared/src/credentials.ts';
 import { Job } from '../../../shared/src/job.ts';
 import { SetupInfo, SystemSettings } from '../../../shared/src/settings.ts';
 import { BuildStep, buildStepJsonSchema } from '../../../shared/src/step-kinds.ts';
@@ -43,6 +44,9 @@ const schemas = {
   QueueItem: api.QueueItem,
   AgentWithExecutors: api.AgentWithExecutors,
   View,
+  CredentialInput,
+  CredentialUpdate,
+  CredentialMetadata,
   SetupInfo,
   SystemSettings,
   TriggerRequest: z.object({ parameters: z.record(z.string(), z.unknown()).optional() }),
@@ -134,6 +138,19 @@ const operations: Record<string, Record<string, unknown>> = {
     get: { summary: 'One view', responses: { 200: { description: 'OK', ...json('View') }, ...errors(401, 403, 404) } },
     put: { summary: 'Replace a view (may rename it)', requestBody: json('View'), responses: { 200: { description: 'OK', ...json('View') }, ...errors(400, 401, 403, 404, 409) } },
     delete: { summary: 'Delete a view', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
+  },
+  '/api/credentials': {
+    get: { summary: 'Credentials (admin): metadata only, never a secret', responses: { 200: { description: 'OK', ...list('credentials', 'CredentialMetadata') }, ...errors(401, 403) } },
+    post: { summary: 'Add a credential (admin); its secret is write-only', requestBody: json('CredentialInput'), responses: { 201: { description: 'Created', ...json('CredentialMetadata') }, ...errors(400, 401, 403, 409) } },
+  },
+  '/api/credentials/{id}': {
+    get: { summary: "One credential's metadata (admin)", responses: { 200: { description: 'OK', ...json('CredentialMetadata') }, ...errors(401, 403, 404) } },
+    put: {
+      summary: 'Replace a credential (admin); secret fields left out keep their stored values while the kind stays the same',
+      requestBody: json('CredentialUpdate'),
+      responses: { 200: { description: 'OK', ...json('CredentialMetadata') }, ...errors(400, 401, 403, 404, 409) },
+    },
+    delete: { summary: 'Delete a credential (admin)', responses: { 204: { description: 'Deleted' }, ...errors(401, 403, 404) } },
   },
   '/api/jobs/{name}/files': { get: { summary: "The job's files (copied into every build's workspace): path, size, sha256", responses: { 200: { description: 'OK' }, ...errors(401, 403, 404) } } },
   '/api/jobs/{name}/files/{path}': {
