@@ -66,7 +66,7 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
   stopping.addEventListener('abort', onStop, { once: true });
   if (stopping.aborted) abort.abort();
   const tmpRoot = join(host.workdir, 'tmp');
-  const masker = new SecretMasker([...spec.masks, ...credentialSecrets(spec.credentials), ...host.secrets]);
+  const masker = new SecretMasker([...spec.masks, ...host.secrets]);
   const shipper = new LogShipper({
     ...host.shipper,
     channel,
@@ -166,22 +166,6 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     stopping.removeEventListener('abort', onStop);
     await shipper.close();
   }
-}
-
-/** The secret strings of the build's credentials: masked in its console wherever a step prints them. */
-export function credentialSecrets(credentials: BuildSpec['credentials']): string[] {
-  return Object.values(credentials).flatMap((c) => {
-    switch (c.kind) {
-      case 'secretText':
-        return [c.secret];
-      case 'usernamePassword':
-        return [c.password];
-      case 'sshPrivateKey':
-        return [c.privateKey, ...(c.passphrase ? [c.passphrase] : [])];
-      case 'secretFile':
-        return [];
-    }
-  });
 }
 
 /** The agent's environment, then the build's, then what the agent adds (Jenkins' order). */

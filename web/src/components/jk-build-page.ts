@@ -103,6 +103,8 @@ export class JkBuildPage extends LitElement {
           <dt>Duration</dt><dd>${duration(elapsed)}${b.building && b.startedAt ? html`<jk-progress .startedAt=${b.startedAt} .estimatedMs=${b.estimatedDurationMs}></jk-progress>` : nothing}</dd>
           ${b.building && b.estimatedDurationMs ? html`<dt>Estimated</dt><dd>${duration(b.estimatedDurationMs)}</dd>` : nothing}
           ${b.abortedBy ? html`<dt>Aborted by</dt><dd>${b.abortedBy}</dd>` : nothing}
+          ${(b.dockerImages ?? []).map((d) => html`<dt>Docker image</dt><dd class="docker-image"><code>${d.reference}</code>
+            <div class="muted">tags ${d.tags.join(', ')}</div></dd>`)}
         </dl></section>
         ${Object.keys(b.parameters).length ? html`<section class="panel"><h3>Parameters</h3><table><tbody>
           ${Object.entries(b.parameters).map(([k, v]) => html`<tr><th scope="row">${k}</th><td class="value">${v}</td></tr>`)}</tbody></table></section>` : nothing}
