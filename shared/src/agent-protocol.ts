@@ -11,6 +11,8 @@
  *     TOKEN_RENEW_INTERVAL_MS: POST /api/token. Any 401 later → log in again. The login's `session`
  *     (a UUID the agent process picks at start-up) is carried in the token: builds belong to the
  *     session that started them, and a login with another session ends them FAILURE ("agent lost").
+ *     The login may carry `probedLabels` (PROBED_LABELS: `docker` when the agent found a working
+ *     container CLI at start-up); the master adds them to the agent's labels until its next login.
  *  2. Work: GET /api/agent/work-config → where the queue is (Redis URL and key prefix) and which
  *     queues exist, each with its label expression. The agent works, as a BullMQ worker, the queues
  *     whose expression its labels plus its own name satisfy (queue "any" always), never holding a
@@ -47,6 +49,8 @@
  *     (every AWAIT_POLL_MS; answer: AwaitedBuilds, only builds this build awaits) until each has
  *     ended, holding its executor, then maps the results through the step's thresholds. An abort
  *     stops the waiting at once; when the build finishes, the master aborts what it still awaited.
+ *     A dockerBuild step that pushed an image POSTs AGENT_PATHS.dockerImage (a DockerImageReport:
+ *     the step's index, image, tags, digest); the master records it on the build (a resend replaces).
  *  5. Finish: POST /api/agent/builds/:id/finish {result, logSize, properties} once every byte is
  *     stored (`properties`: the properties files of spec.triggerFiles, read after the steps); the
  *     master appends "Finished: RESULT" and the build is over. The last console bytes (at most
