@@ -3,10 +3,12 @@
  * chroot isolation) builds, Debian's docker-registry stores, and the registry's HTTP API is asked
  * for what it stored. No image comes from outside: the base is `FROM scratch` plus busybox-static.
  */
-import { copyFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import test, { type ExecutionContext } from 'ava';
 import { startRig } from '../helpers/agent-rig.ts';
 import { call } from '../helpers/http.ts';
+import { until } from '../helpers/processes.ts';
 import { podmanEnvironment, startRegistry } from '../helpers/registry.ts';
 
 const DOCKERFILE = [
@@ -98,4 +100,20 @@ test('a tag whose variables expand to an option fails the step before anything r
   t.is(b.result, 'FAILURE');
   t.regex(b.text, /ERROR: the tag "\$T" expands to "--rm", which is not a valid tag/);
   t.notRegex(b.text, /podman build/);
+});
+
+test('aborting a build during the image build stops podman at once and removes the step\'s auth directory', async (t) => {
+  const rig = await startRig(t, { labels: [], agent: { env: { ...process.env, ...(await podmanEnvironment(t)) } } });
+  const slow = "printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nRUN [\"/bin/busybox\", \"sh\", \"-c\", \"echo sleeping; /bin/busybox sleep 120\"]\\n' > app/Dockerfile";
+  await rig.job('aborted', { steps: [{ type: 'shell', script: 'mkdir -p app && cp /bin/busybox app/' }, { type: 'shell', script: slow }, { type: 'dockerBuild', context: 'app', repository: 'team/slow', push: false }] });
+  const queueId = await rig.trigger('aborted');
+  const number = await rig.numberOf(queueId);
+  await until('the RUN step to sleep', async () => (await rig.consoleBytes('aborted', number)).includes('\nsleeping\n'), 60_000, 100);
+  const abortedAt = Date.now();
+  t.is((await call(rig.m.url, 'POST', `/api/jobs/aborted/builds/${number}/abort`, { token: rig.admin })).status, 202);
+  const b = await rig.finished(queueId, 60_000);
+  t.is(b.result, 'ABORTED', b.text);
+  t.true(Date.now() - abortedAt < 20_000, 'not the 120 s the RUN step sleeps');
+  t.regex(b.text, /\nsleeping\nBuild was aborted\nAborted by admin\nFinished: ABORTED\n$/);
+  t.deepEqual(await readdir(join(rig.workdir, 'workspace', 'aborted@tmp')), []);
 });
