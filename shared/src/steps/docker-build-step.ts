@@ -20,6 +20,17 @@ const TAG_TEMPLATE = /^(?:[A-Za-z0-9_]|\$)[A-Za-z0-9_.${}-]{0,255}$/;
 /** A manifest digest as registries answer it. */
 export const IMAGE_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
+/**
+ * A string of at most `max` characters matching `pattern`; the pattern is only tried on a string
+ * within the bound (zod runs every check, and a regular expression over a 1 MB body costs).
+ */
+function bounded(max: number, pattern: RegExp, message: string) {
+  return z.string().superRefine((value, ctx) => {
+    if (value.length > max) ctx.addIssue({ code: 'too_big', origin: 'string', maximum: max, inclusive: true, input: value, message: `must be at most ${max} characters` });
+    else if (!pattern.test(value)) ctx.addIssue({ code: 'custom', input: value, message });
+  });
+}
+
 /** A workspace-relative directory or file; `.` is the workspace itself. */
 const WorkspaceRelative = z
   .string()
@@ -31,11 +42,7 @@ const WorkspaceRelative = z
 
 export const DockerRegistry = z.strictObject({
   /** `http://host:port` or `https://host:port` (no path); absent: the repository names its registry (Docker Hub when it names none). */
-  url: z
-    .string()
-    .max(300)
-    .regex(/^https?:\/\/[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?\/?$/, 'must be http(s)://host[:port], without a path')
-    .optional(),
+  url: bounded(300, /^https?:\/\/[a-zA-Z0-9](?:[a-zA-Z0-9.-]*[a-zA-Z0-9])?(?::[0-9]{1,5})?\/?$/, 'must be http(s)://host[:port], without a path').optional(),
   /** A usernamePassword credential to log in with; absent: push without logging in. */
   credentialsId: CredentialId.optional(),
   /** Talk to the registry without TLS verification (an `http://` url implies it). */
@@ -50,10 +57,10 @@ export const DockerBuildStep = z.strictObject({
   /** The Dockerfile, workspace-relative; absent: `Dockerfile` in the context. */
   dockerfile: WorkspaceRelative.optional(),
   /** The image's repository, e.g. `team/app`; a registry url's host goes in front of it. */
-  repository: z.string().max(255).regex(DOCKER_REPOSITORY, 'must be a lowercase repository name such as team/app (optionally host[:port]/team/app)'),
+  repository: bounded(255, DOCKER_REPOSITORY, 'must be a lowercase repository name such as team/app (optionally host[:port]/team/app)'),
   /** Tags, `$VAR` / `${VAR}` expanded from the build's environment (e.g. $BUILD_NUMBER). */
   tags: z
-    .array(z.string().regex(TAG_TEMPLATE, 'must be a tag (letters, digits, "_", ".", "-"; not starting with "." or "-"), $VAR allowed'))
+    .array(bounded(256, TAG_TEMPLATE, 'must be a tag (letters, digits, "_", ".", "-"; not starting with "." or "-"), $VAR allowed'))
     .min(1, 'give at least one tag')
     .max(20)
     .default(['latest']),
