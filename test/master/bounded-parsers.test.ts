@@ -1,8 +1,9 @@
 /**
  * Parsers of user input are bounded: a label expression of 6,000 `||` terms, 5,000 nested
  * parentheses, a cron list of 200,000 terms or a dockerBuild repository of half a megabyte get a
- * 400 that says which bound, never a stack overflow (a 500, or worse, accepted and failing later for every agent). An expression stored
- * before the bounds breaks neither the agents' work config, nor the queue sweep, nor the queue.
+ * 400 that says which bound, never a stack overflow (a 500, or worse, accepted and failing later
+ * for every agent). An expression stored before the bounds breaks neither the agents' work
+ * config, nor the queue sweep, nor the queue.
  */
 import test from 'ava';
 import { sql } from 'slonik';
