@@ -1,7 +1,8 @@
 /**
  * The agent process: logs in, keeps its token fresh, beats its heart, and survives a master
  * that goes away; once logged in it works its queues and runs builds (work-loop.ts). At start-up
- * it kills what a dead predecessor with the same name and workdir left running.
+ * it kills what a dead predecessor with the same name and workdir left running, and probes once
+ * for a container CLI (container-cli.ts): where one works, every login states the label `docker`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEARTBEAT_INTERVAL_MS, TOKEN_RENEW_INTERVAL_MS, type AgentCredentials } from '../../shared/src/agent-protocol.ts';

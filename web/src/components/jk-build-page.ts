@@ -1,6 +1,7 @@
 /**
  * One build: result, causes (upstream builds linked), parameters, agent and executor, timings,
- * artifacts, downstream builds, and the live console with an abort button while it runs.
+ * the images its dockerBuild steps pushed (by digest), artifacts, downstream builds, and the live
+ * console with an abort button while it runs.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
