@@ -23,6 +23,9 @@ test.after.always(async () => {
 test.serial('Configure → Add build step → Docker build and publish: its fields save as the step', async (t) => {
   const { page, shot } = sys.ui;
   t.is((await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'imaged' } })).status, 201);
+  const add = (json: object) => call(sys.url, 'POST', '/api/credentials', { token: admin, json });
+  t.is((await add({ id: 'registry-login', kind: 'usernamePassword', username: 'ci', password: 'never-shown-pw', description: 'the registry' })).status, 201);
+  t.is((await add({ id: 'some-token', kind: 'secretText', secret: 'never-shown-token' })).status, 201);
   await page.goto(`${sys.url}/job/imaged/configure`);
   await page.getByRole('heading', { name: 'Configure imaged' }).waitFor();
   await page.selectOption('#add-step', { label: 'Docker build and publish' });
@@ -35,7 +38,9 @@ test.serial('Configure → Add build step → Docker build and publish: its fiel
   await page.fill('#f-steps-0-dockerfile', 'app/Dockerfile.ci');
   await page.fill('#docker-steps-0-args', 'VERSION=$BUILD_NUMBER\nCHANNEL=beta=1');
   await page.fill('#f-steps-0-registry-url', 'http://127.0.0.1:5000');
-  await page.fill('#f-steps-0-registry-credentialsId', 'registry-login');
+  const credentials = page.locator('#f-steps-0-registry-credentialsId');
+  t.deepEqual(await credentials.locator('option').allInnerTexts(), ['— none: push without logging in —', 'registry-login (the registry)'], 'only Username with password credentials');
+  await credentials.selectOption('registry-login');
   await page.getByLabel('Do not use the build cache').check();
   await shot('docker-01-configure');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -46,8 +51,12 @@ test.serial('Configure → Add build step → Docker build and publish: its fiel
     buildArgs: { VERSION: '$BUILD_NUMBER', CHANNEL: 'beta=1' }, noCache: true, pull: false, push: true,
     registry: { url: 'http://127.0.0.1:5000', credentialsId: 'registry-login' },
   }]);
-  // A bad repository is the server's message next to the field.
+  // Choosing no credential again leaves the field out; a bad repository is the server's message next to the field.
   await page.goto(`${sys.url}/job/imaged/configure`);
+  await credentials.selectOption('');
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByText('Saved').first().waitFor();
+  t.deepEqual((await call(sys.url, 'GET', '/api/jobs/imaged', { token: admin })).body.steps[0].registry, { url: 'http://127.0.0.1:5000' });
   await page.fill('#f-steps-0-repository', 'Team/App');
   await page.getByRole('button', { name: 'Apply' }).click();
   await step.getByRole('alert').filter({ hasText: 'lowercase repository name' }).waitFor();

@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { ApiError } from '../api/http.ts';
 import { credentialChoices, type CredentialChoice } from '../api/credentials.ts';
 import { getJob, previewCron, saveJob } from '../api/jobs.ts';
-import { buildEnvironmentSection } from '../build-environment-form.ts';
+import { buildEnvironmentSection, credentialSelect } from '../build-environment-form.ts';
 import type { JobInput } from '../../../shared/src/job.ts';
 import { DraftForm, type Path } from '../config-form.ts';
 import { dateTime } from '../format.ts';
@@ -290,7 +290,7 @@ export class JkJobConfigPage extends LitElement {
           }}></textarea>
         <div class="hint">NAME=value lines; values $VAR expanded. Not for secrets: they stay in the image's history.</div>${f.errorAt([...s, 'buildArgs'])}</div>
       <div class="inline">${f.text([...s, 'registry', 'url'], 'Registry URL', { emptyAsUndefined: true, hint: 'http(s)://host[:port]; empty = the repository names it (Docker Hub)' })}
-        ${f.text([...s, 'registry', 'credentialsId'], 'Registry credentials', { emptyAsUndefined: true, hint: 'The id of a Username with password credential' })}</div>
+        ${credentialSelect(f, [...s, 'registry', 'credentialsId'], this.credentials, 'usernamePassword', 'Registry credentials', { none: '— none: push without logging in —' })}</div>
       ${f.check([...s, 'registry', 'insecure'], 'Skip TLS verification for this registry', 'An http:// URL implies it.')}
       ${f.check([...s, 'push'], 'Push the image', 'Off: build and tag only.')}
       ${f.check([...s, 'noCache'], 'Do not use the build cache')}
