@@ -63,6 +63,8 @@ from the environment: JONKKINS_AGENT_URL, JONKKINS_AGENT_NAME, JONKKINS_AGENT_SE
 JONKKINS_AGENT_WORKDIR. Prefer --secret-stdin or --secret-file: a secret given with --secret or
 JONKKINS_AGENT_SECRET is moved out of the agent's command line and environment at start (the
 agent restarts itself in place), but whatever launched it still holds it.
+JONKKINS_CONTAINER_CLI (auto, docker, podman or none; default auto) picks the CLI of dockerBuild
+steps: auto probes docker, then podman, once at start; an agent where one works gets the label docker.
   --url URL             the master, e.g. http://ci.example.com:8080
   --name NAME           the agent's name, as registered by an admin
   --secret-stdin        read the secret from the first line of standard input
@@ -219,7 +221,14 @@ async function runAgent(args: string[]): Promise<number> {
   await loadStepKinds(true);
   const { CredentialsRefusedError, startAgent } = await import('../worker/src/agent.ts');
   const workdir = v.workdir ?? env.JONKKINS_AGENT_WORKDIR ?? resolve(homedir(), '.jonkkins-agent');
-  const agent = startAgent({ url, name, secret, workdir, log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) } });
+  const { parseContainerCliChoice } = await import('../worker/src/container-cli.ts');
+  let containerCli;
+  try {
+    containerCli = parseContainerCliChoice(env.JONKKINS_CONTAINER_CLI);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const agent = startAgent({ url, name, secret, workdir, containerCli, log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) } });
   const stopped = untilSignal(() => agent.stop());
   try {
     await Promise.race([agent.done, stopped]);

@@ -32,6 +32,7 @@ import { agentArtifactRoutes, artifactRoutes, isArtifactUpload } from './artifac
 import { ArtifactsService } from './artifacts/artifacts.ts';
 import { AgentBuildsService } from './builds/agent-builds.ts';
 import { AgentTriggersService } from './builds/agent-triggers.ts';
+import { DockerImagesService } from './builds/docker-images.ts';
 import { buildHistoryRoutes } from './builds/build-history.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
@@ -170,6 +171,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs, checkedOut: pendingOnCheckout(commitStatus, outbox) });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
+  const dockerImages = new DockerImagesService(deps.pool);
 
   app.use(closeAfterUnreadBody);
   app.use(errorMiddleware(deps.log));
@@ -224,7 +226,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     cronRoutes(),
     jobRoutes(jobs, views),
     scmRoutes(jobs, scmPolling),
-    buildRoutes({ builds, jobs, artifacts }),
+    buildRoutes({ builds, jobs, artifacts, dockerImages }),
     queueRoutes(builds),
     jobFileRoutes(jobFiles),
     viewRoutes(views),
@@ -234,7 +236,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),
     agentArtifactRoutes(artifacts),
-    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, agentRedis }),
+    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, dockerImages, agentRedis }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, hooks, login, setup, ...routers]);

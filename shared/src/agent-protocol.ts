@@ -11,6 +11,8 @@
  *     TOKEN_RENEW_INTERVAL_MS: POST /api/token. Any 401 later → log in again. The login's `session`
  *     (a UUID the agent process picks at start-up) is carried in the token: builds belong to the
  *     session that started them, and a login with another session ends them FAILURE ("agent lost").
+ *     The login may carry `probedLabels` (PROBED_LABELS: `docker` when the agent found a working
+ *     container CLI at start-up); the master adds them to the agent's labels until its next login.
  *  2. Work: GET /api/agent/work-config → where the queue is (Redis URL and key prefix) and which
  *     queues exist, each with its label expression. The agent works, as a BullMQ worker, the queues
  *     whose expression its labels plus its own name satisfy (queue "any" always), never holding a
@@ -50,6 +52,8 @@
  *     (every AWAIT_POLL_MS; answer: AwaitedBuilds, only builds this build awaits) until each has
  *     ended, holding its executor, then maps the results through the step's thresholds. An abort
  *     stops the waiting at once; when the build finishes, the master aborts what it still awaited.
+ *     A dockerBuild step that pushed an image POSTs AGENT_PATHS.dockerImage (a DockerImageReport:
+ *     the step's index, image, tags, digest); the master records it on the build (a resend replaces).
  *  5. Finish: POST /api/agent/builds/:id/finish {result, logSize, properties} once every byte is
  *     stored (`properties`: the properties files of spec.triggerFiles, read after the steps); the
  *     master appends "Finished: RESULT" and the build is over. The last console bytes (at most
@@ -67,6 +71,7 @@ import { CredentialBinding, CredentialSecret } from './credentials.ts';
 import { GitScm, ScmHistory } from './scm.ts';
 import { BuildResult, BuildState } from './build.ts';
 import { BuildStep } from './step-kinds.ts';
+import { DOCKER_TAG, IMAGE_DIGEST } from './steps/docker-build-step.ts';
 
 /** The contract's version: the agent states it at login; the master accepts only its own. */
 export const PROTOCOL_VERSION = 4;
@@ -102,6 +107,7 @@ export const AGENT_PATHS = {
   trigger: (buildId: number) => `/api/agent/builds/${buildId}/trigger`,
   checkout: (buildId: number) => `/api/agent/builds/${buildId}/checkout`,
   awaited: (buildId: number, queueIds: number[]) => `/api/agent/builds/${buildId}/awaited?ids=${queueIds.join(',')}`,
+  dockerImage: (buildId: number) => `/api/agent/builds/${buildId}/docker-images`,
 } as const;
 
 function encodePath(path: string): string {
@@ -128,6 +134,13 @@ export const workConfigChannel = (prefix: string) => `${prefix}:work-config`;
 export const AgentCredentials = z.strictObject({ name: z.string().min(1).max(64), secret: z.string().min(1).max(256) });
 export type AgentCredentials = z.infer<typeof AgentCredentials>;
 
+/**
+ * Labels an agent may give itself, each for a capability it probes once at start-up:
+ * `docker` — a container CLI (docker with a daemon that answers, or podman) works there.
+ */
+export const PROBED_LABELS = ['docker'] as const;
+export type ProbedLabel = (typeof PROBED_LABELS)[number];
+
 /** POST /login-slave. The versions are optional so that an agent older than them is told why it is refused. */
 export const AgentLoginRequest = z.strictObject({
   name: z.string().max(64),
@@ -138,6 +151,8 @@ export const AgentLoginRequest = z.strictObject({
   agentVersion: z.string().max(64).regex(/^[\x21-\x7e]*$/, 'must be printable ASCII without spaces').optional(),
   /** The agent process's session (a UUID it picks at start-up); builds belong to a session, not to a name. */
   session: z.uuid().optional(),
+  /** Labels the agent found it deserves by probing its machine at start-up (PROBED_LABELS), added to the admin's. */
+  probedLabels: z.array(z.enum(PROBED_LABELS)).max(PROBED_LABELS.length).optional(),
 });
 export type AgentLoginRequest = z.infer<typeof AgentLoginRequest>;
 
@@ -248,6 +263,21 @@ export const TriggerAnswer = z.object({
   failed: z.boolean(),
 });
 export type TriggerAnswer = z.infer<typeof TriggerAnswer>;
+
+/**
+ * A dockerBuild step pushed an image: POST AGENT_PATHS.dockerImage, for the step's index (the
+ * master checks that the step is a pushing dockerBuild step of the build's job and that `image`
+ * is the one it names); a resend for the same step replaces the record.
+ */
+export const DockerImageReport = z.strictObject({
+  step: z.number().int().min(0).max(199),
+  /** The image's name without a tag: registry host (if any) and repository. */
+  image: z.string().min(1).max(600),
+  /** The tags pushed, expanded. */
+  tags: z.array(z.string().regex(DOCKER_TAG)).min(1).max(20),
+  digest: z.string().regex(IMAGE_DIGEST, 'must be sha256: and 64 hex digits'),
+});
+export type DockerImageReport = z.infer<typeof DockerImageReport>;
 
 /** Where an awaited build is: `number` once it started, `result` once it finished; cancelled = never ran. */
 export const AwaitedBuilds = z.object({

@@ -66,6 +66,21 @@ export type Cause = z.infer<typeof Cause>;
 export const LinkedBuild = z.object({ job: z.string(), number: z.number().nullable(), queueId: z.number().optional(), result: BuildResult.nullable().optional() });
 export type LinkedBuild = z.infer<typeof LinkedBuild>;
 
+/** An image a dockerBuild step of a build pushed. */
+export const DockerImage = z.object({
+  /** The step's index in the job's steps. */
+  step: z.number(),
+  /** Registry host (if any) and repository, without a tag. */
+  image: z.string(),
+  tags: z.array(z.string()),
+  /** The manifest digest the registry stored (sha256:…). */
+  digest: z.string(),
+  /** `image@digest`: what pulls exactly this image. */
+  reference: z.string(),
+  pushedAt: z.string(),
+});
+export type DockerImage = z.infer<typeof DockerImage>;
+
 export const Build = z.object({
   number: z.number().nullable(),
   queueId: z.number(),
@@ -92,6 +107,8 @@ export const Build = z.object({
   revision: ScmRevision.nullable().optional(),
   /** The commits since this branch's previous build (Jenkins' changeSet, kind git); null without a checkout. */
   changeSet: ChangeSet.nullable().optional(),
+  /** Images its dockerBuild steps pushed (GET of one build). */
+  dockerImages: z.array(DockerImage).optional(),
 });
 export type Build = z.infer<typeof Build>;
 

@@ -87,6 +87,8 @@ export const Agent = z.object({
   description: z.string(),
   executors: z.number(),
   labels: z.array(z.string()),
+  /** Labels the agent gave itself by probing its machine at its last login (`docker`); they count as labels too. */
+  probedLabels: z.array(z.string()),
   online: z.boolean(),
   lastSeenAt: z.string().nullable(),
   createdAt: z.string(),

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { CopyArtifactsStep } from './steps/copy-artifacts-step.ts';
+import { DockerBuildStep } from './steps/docker-build-step.ts';
 import { ShellStep } from './steps/shell-step.ts';
 import { TriggerBuildsStep } from './steps/trigger-builds-step.ts';
 
@@ -33,11 +34,11 @@ export function stepKind(type: string): StepSchema | undefined {
   return kinds.get(type);
 }
 
-for (const schema of [ShellStep, CopyArtifactsStep, TriggerBuildsStep]) registerStepKind(schema);
+for (const schema of [ShellStep, CopyArtifactsStep, TriggerBuildsStep, DockerBuildStep]) registerStepKind(schema);
 
 /** The built-in kinds, which the master's own code knows by name (relations, trigger steps). */
-export type BuiltInStep = ShellStep | CopyArtifactsStep | TriggerBuildsStep;
-type BuiltInStepInput = z.input<typeof ShellStep> | z.input<typeof CopyArtifactsStep> | z.input<typeof TriggerBuildsStep>;
+export type BuiltInStep = ShellStep | CopyArtifactsStep | TriggerBuildsStep | DockerBuildStep;
+type BuiltInStepInput = z.input<typeof ShellStep> | z.input<typeof CopyArtifactsStep> | z.input<typeof TriggerBuildsStep> | z.input<typeof DockerBuildStep>;
 /**
  * A step as code sees it: typed as the built-in kinds, which code may pick out by `type`; a step
  * of a kind from a step-kind module is none of them, so nothing may assume the list is complete.

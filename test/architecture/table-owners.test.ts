@@ -26,6 +26,7 @@ const OWNERS: Record<string, string> = {
   sessions: 'master/src/auth/sessions.ts',
   scm_polls: 'master/src/scm/scm-polls.ts',
   outbox: 'master/src/outbox/outbox.ts',
+  build_docker_images: 'master/src/builds/docker-images.ts',
   credentials: 'master/src/credentials/credentials.ts',
   build_checkouts: 'master/src/scm/checkouts.ts',
 };

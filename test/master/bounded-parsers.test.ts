@@ -1,8 +1,9 @@
 /**
  * Parsers of user input are bounded: a label expression of 6,000 `||` terms, 5,000 nested
- * parentheses or a cron list of 200,000 terms get a 400 that says which bound, never a stack
- * overflow (a 500, or worse, accepted and failing later for every agent). An expression stored
- * before the bounds breaks neither the agents' work config, nor the queue sweep, nor the queue.
+ * parentheses, a cron list of 200,000 terms or a dockerBuild repository of half a megabyte get a
+ * 400 that says which bound, never a stack overflow (a 500, or worse, accepted and failing later
+ * for every agent). An expression stored before the bounds breaks neither the agents' work
+ * config, nor the queue sweep, nor the queue.
  */
 import test from 'ava';
 import { sql } from 'slonik';
@@ -83,4 +84,12 @@ test('a label expression stored before the bounds breaks neither work config, sw
   t.is((await call(m.url, 'GET', '/api/jobs/fine', { token: admin })).status, 200, "another job's page still reads every job");
   const started = await call(m.url, 'POST', `/api/agent/builds/${wide}/start`, { token: agent, json: { executor: 0 } });
   t.is(started.status, 409, 'an agent asking for it anyway is refused, not a 500');
+});
+
+test('a dockerBuild step\'s repository, tag or registry url of half a megabyte is a 400 naming the bound, checked before any pattern', async (t) => {
+  const step = (extra: object) => createJob({ name: 'huge-image', steps: [{ type: 'dockerBuild', repository: 'team/app', ...extra }] });
+  await refused(t, () => step({ repository: `${'a-'.repeat(250_000)}A` }), 'steps.0.repository', /at most 255 characters/);
+  await refused(t, () => step({ tags: [`${'a.'.repeat(250_000)}`] }), 'steps.0.tags.0', /at most 256 characters/);
+  await refused(t, () => step({ registry: { url: `http://${'a.'.repeat(250_000)}!` } }), 'steps.0.registry.url', /at most 300 characters/);
+  t.is((await step({ tags: ['$BUILD_NUMBER'] })).status, 201);
 });

@@ -69,9 +69,9 @@ test('the master validates a step with its kind\'s schema, and refuses a kind it
   const bad = await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'bad-echo', steps: [{ type: 'echo', message: '', extra: 1 }] } });
   t.is(bad.status, 400);
   t.deepEqual(bad.body.error.details.map((d: { field: string }) => d.field).sort(), ['steps.0', 'steps.0.message']);
-  const unknown = await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'docker-job', steps: [{ type: 'shell', script: 'true' }, { type: 'dockerBuild' }] } });
+  const unknown = await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'maven-job', steps: [{ type: 'shell', script: 'true' }, { type: 'mavenBuild' }] } });
   t.is(unknown.status, 400);
-  t.deepEqual(unknown.body.error.details, [{ field: 'steps.1.type', message: "unknown step type 'dockerBuild' (known: shell, copyArtifacts, triggerBuilds, echo)" }]);
+  t.deepEqual(unknown.body.error.details, [{ field: 'steps.1.type', message: "unknown step type 'mavenBuild' (known: shell, copyArtifacts, triggerBuilds, dockerBuild, echo)" }]);
 });
 
 test('an agent that lacks the kind fails the build with a FATAL line naming it, instead of hanging', async (t) => {

@@ -24,15 +24,21 @@ export interface SectionParts {
   adder(id: string, kinds: Record<string, [string, () => object]>, path: Path, label: string): unknown;
 }
 
-/** A credential drop-down: the choices of `kind`, and the current id even when it is not one of them. */
-function credentialSelect(f: DraftForm, path: Path, choices: readonly CredentialChoice[], kind: Kind, label: string) {
+/**
+ * A credential drop-down: the choices of `kind`, and the current id even when it is not one of
+ * them. With `none` (the words for choosing nothing), choosing nothing leaves the field out.
+ */
+export function credentialSelect(f: DraftForm, path: Path, choices: readonly CredentialChoice[], kind: Kind, label: string, opts: { none?: string } = {}) {
   const id = `f-${path.join('-')}`;
   const value = String(f.get(path) ?? '');
   const offered = choices.filter((c) => c.kind === kind);
   const unknown = value !== '' && !offered.some((c) => c.id === value);
   return html`<div class="field"><label for=${id}>${label}</label>
-    <select id=${id} @change=${(e: Event) => f.set(path, (e.target as HTMLSelectElement).value)}>
-      <option value="" ?selected=${value === ''}>— choose a credential —</option>
+    <select id=${id} @change=${(e: Event) => {
+      const picked = (e.target as HTMLSelectElement).value;
+      f.set(path, picked === '' && opts.none ? undefined : picked);
+    }}>
+      <option value="" ?selected=${value === ''}>${opts.none ?? '— choose a credential —'}</option>
       ${offered.map((c) => html`<option .value=${c.id} ?selected=${c.id === value}>${c.id}${c.description ? ` (${c.description})` : ''}</option>`)}
       ${unknown ? html`<option .value=${value} selected>${value} (not available to this job)</option>` : nothing}
     </select>

@@ -1,11 +1,14 @@
 /**
  * The agent process: logs in, keeps its token fresh, beats its heart, and survives a master
  * that goes away; once logged in it works its queues and runs builds (work-loop.ts). At start-up
- * it kills what a dead predecessor with the same name and workdir left running.
+ * it kills what a dead predecessor with the same name and workdir left running, and probes once
+ * for a container CLI (container-cli.ts): where one works, every login states the label `docker`.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HEARTBEAT_INTERVAL_MS, TOKEN_RENEW_INTERVAL_MS, type AgentCredentials } from '../../shared/src/agent-protocol.ts';
 import { Backoff } from '../../shared/src/backoff.ts';
+import { agentEnvironment } from './build-runner.ts';
+import { findContainerCli, type ContainerCli, type ContainerCliChoice } from './container-cli.ts';
 import { isRetryable, MasterClient, MasterError } from './master-client.ts';
 import { AGENT_COOKIE_VAR, agentCookie, killProcessesWithEnv } from './stray-processes.ts';
 import { WorkLoop } from './work-loop.ts';
@@ -24,6 +27,13 @@ export interface AgentOptions extends AgentCredentials {
   killGraceMs?: number;
   /** The protocol version stated at login: PROTOCOL_VERSION unless a test plays an older agent. */
   protocolVersion?: number;
+  /**
+   * The container CLI of dockerBuild steps (container-cli.ts; the command: JONKKINS_CONTAINER_CLI):
+   * probed once before the first login, which then states the label `docker` when one works. Default auto.
+   */
+  containerCli?: ContainerCliChoice;
+  /** The agent's environment for its builds and the probe (default: process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export interface RunningAgent {
@@ -38,7 +48,14 @@ export interface RunningAgent {
 export class CredentialsRefusedError extends Error {}
 
 export function startAgent(opts: AgentOptions): RunningAgent {
-  const client = new MasterClient(opts.url, { name: opts.name, secret: opts.secret }, opts.protocolVersion);
+  // Probed once, in parallel with the search for leftovers; the first login waits for it.
+  let containerCli: ContainerCli | null = null;
+  const probed = findContainerCli(opts.containerCli ?? 'auto', agentEnvironment(opts.env ?? process.env, opts.secret)).then((cli) => {
+    containerCli = cli;
+    opts.log.info(`agent ${opts.name}: ${cli ? `dockerBuild steps use ${cli.command}` : 'no container CLI works here: no dockerBuild steps'}`);
+    return cli ? (['docker'] as const) : [];
+  });
+  const client = new MasterClient(opts.url, { name: opts.name, secret: opts.secret }, opts.protocolVersion, probed);
   const stop = new AbortController();
   const heartbeatMs = opts.heartbeatMs ?? HEARTBEAT_INTERVAL_MS;
   const renewMs = opts.renewMs ?? TOKEN_RENEW_INTERVAL_MS;
@@ -58,10 +75,12 @@ export function startAgent(opts: AgentOptions): RunningAgent {
     refreshMs: opts.workConfigRefreshMs,
     stopGraceMs: opts.stopGraceMs,
     killGraceMs: opts.killGraceMs,
+    env: opts.env,
+    containerCli: () => containerCli,
   });
 
   const loop = (async () => {
-    await killLeftovers(opts);
+    await Promise.all([killLeftovers(opts), probed]);
     let failures = 0;
     const backoff = new Backoff({ initialMs: 1000, maxMs: 30_000 });
     let lastRenew = Date.now();

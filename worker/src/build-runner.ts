@@ -20,11 +20,13 @@ import { AGENT_COOKIE_VAR, BUILD_COOKIE_VAR, killProcessesWithEnv, newestPid } f
 import { stepRunner } from './steps/step-runners.ts';
 import { runCheckout, type CheckoutChannel, scmMasks } from './scm/scm-step.ts';
 import type { TriggerChannel } from './trigger-step.ts';
+import type { ContainerCli } from './container-cli.ts';
+import type { DockerImageChannel } from './steps/kinds/docker-build.ts';
 import { TriggeredBuilds } from './triggered-builds.ts';
 import { writeIntoWorkspace } from './workspace-files.ts';
 import type { Workspaces } from './workspaces.ts';
 
-export interface BuildChannel extends LogChannel, ArtifactChannel, TriggerChannel, CheckoutChannel {
+export interface BuildChannel extends LogChannel, ArtifactChannel, TriggerChannel, CheckoutChannel, DockerImageChannel {
   finishBuild(buildId: number, finish: FinishRequest): Promise<void>;
   /** The bytes of a file parameter's file (a successful response with a body). */
   fetchFile(buildId: number, parameter: string): Promise<Response>;
@@ -48,6 +50,8 @@ export interface BuildHost {
   giveUp?: AbortSignal;
   warn(message: string): void;
   killGraceMs?: number;
+  /** The container CLI of dockerBuild steps, null where none works (container-cli.ts). */
+  containerCli?: () => ContainerCli | null;
   shipper?: Pick<LogShipperOptions, 'batchMs' | 'batchBytes' | 'pingMs' | 'maxMemoryBytes'>;
 }
 
@@ -135,6 +139,8 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
         endOutput: () => shipper.write(masker.flush()),
         flow: shipper,
         killGraceMs: host.killGraceMs,
+        credentials: spec.credentials,
+        containerCli: host.containerCli?.() ?? null,
       });
       if (abort.signal.aborted) break; // the abort decides the result
       result = worseResult(result, outcome.mark);

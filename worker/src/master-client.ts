@@ -22,7 +22,9 @@ import {
   type AgentCredentials,
   type AgentLoginRequest,
   type CopySelector,
+  type DockerImageReport,
   type FinishRequest,
+  type ProbedLabel,
   type TriggerRequest,
 } from '../../shared/src/agent-protocol.ts';
 import { AGENT_VERSION } from './agent-version.ts';
@@ -71,10 +73,14 @@ export class MasterClient {
   /** PROTOCOL_VERSION, unless a test plays an agent of another version. */
   readonly #protocolVersion: number;
 
-  constructor(baseUrl: string, credentials: AgentCredentials, protocolVersion = PROTOCOL_VERSION) {
+  /** The labels the agent probed for itself (agent.ts), stated at every login. */
+  readonly #probedLabels: Promise<readonly ProbedLabel[]>;
+
+  constructor(baseUrl: string, credentials: AgentCredentials, protocolVersion = PROTOCOL_VERSION, probedLabels: Promise<readonly ProbedLabel[]> = Promise.resolve([])) {
     this.#base = baseUrl.replace(/\/+$/, '');
     this.#credentials = credentials;
     this.#protocolVersion = protocolVersion;
+    this.#probedLabels = probedLabels;
   }
 
   get loggedIn(): boolean {
@@ -89,7 +95,8 @@ export class MasterClient {
   }
 
   async #login(): Promise<void> {
-    const login: AgentLoginRequest = { ...this.#credentials, protocolVersion: this.#protocolVersion, agentVersion: AGENT_VERSION, session: this.#session };
+    const probedLabels = [...(await this.#probedLabels)];
+    const login: AgentLoginRequest = { ...this.#credentials, protocolVersion: this.#protocolVersion, agentVersion: AGENT_VERSION, session: this.#session, ...(probedLabels.length ? { probedLabels } : {}) };
     const res = await fetch(`${this.#base}${AGENT_PATHS.login}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -169,6 +176,12 @@ export class MasterClient {
   /** The checkout's commit, branch and change set. */
   async reportCheckout(buildId: number, report: CheckoutReport, signal?: AbortSignal): Promise<void> {
     const res = await this.#request('POST', AGENT_PATHS.checkout(buildId), { json: report }, TIMEOUT_MS, signal, SMALL_ANSWER);
+    await res.body?.cancel();
+  }
+
+  /** A dockerBuild step pushed an image: recorded on the build. */
+  async reportDockerImage(buildId: number, report: DockerImageReport, signal?: AbortSignal): Promise<void> {
+    const res = await this.#request('POST', AGENT_PATHS.dockerImage(buildId), { json: report }, TIMEOUT_MS, signal, SMALL_ANSWER);
     await res.body?.cancel();
   }
 

@@ -11,6 +11,7 @@ import { resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { WORK_CONFIG_REFRESH_MS, workConfigChannel, type WorkConfig } from '../../shared/src/agent-protocol.ts';
 import { agentEnvironment, runBuild, type BuildHost } from './build-runner.ts';
+import type { ContainerCli } from './container-cli.ts';
 import { ExecutorPool } from './executor-pool.ts';
 import { MasterError, type MasterClient } from './master-client.ts';
 import { workQueueJob } from './queue-job.ts';
@@ -45,6 +46,8 @@ export interface WorkLoopOptions {
   killGraceMs?: number;
   /** The agent's environment for its builds (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The container CLI dockerBuild steps use, once the agent probed for it (container-cli.ts). */
+  containerCli?: () => ContainerCli | null;
 }
 
 export class WorkLoop {
@@ -80,6 +83,7 @@ export class WorkLoop {
       giveUp: this.#giveUp.signal,
       warn: (m) => opts.log.warn(m),
       killGraceMs: opts.killGraceMs,
+      containerCli: opts.containerCli ?? (() => null),
     };
   }
 

@@ -1,10 +1,11 @@
 import type { IncomingMessage } from 'node:http';
 import Router from '@koa/router';
-import { FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest } from '../../../shared/src/agent-protocol.ts';
+import { DockerImageReport, FinishRequest, LOG_BATCH_BYTES, StartRequest, TriggerRequest } from '../../../shared/src/agent-protocol.ts';
 import { CheckoutReport } from '../../../shared/src/scm.ts';
 import { agentOf, requireAgent } from '../auth/authenticate.ts';
 import type { AgentBuildsService } from '../builds/agent-builds.ts';
 import type { AgentTriggersService } from '../builds/agent-triggers.ts';
+import type { DockerImagesService } from '../builds/docker-images.ts';
 import { DomainError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { AgentRedisAccess } from './agent-redis.ts';
@@ -14,6 +15,7 @@ const MAX_LOG_POST = 4 * LOG_BATCH_BYTES;
 export interface AgentWorkDeps {
   builds: AgentBuildsService;
   triggers: AgentTriggersService;
+  dockerImages: DockerImagesService;
   /** Where each agent reaches the queue, with a Redis user of its own. */
   agentRedis: AgentRedisAccess;
 }
@@ -92,6 +94,10 @@ export function agentBuildRoutes(deps: AgentWorkDeps): Router {
   r.post('/builds/:id/checkout', async (ctx) => {
     await deps.builds.recordCheckout(agentOf(ctx), id(ctx.params.id!), parseInput(CheckoutReport, ctx.request.body));
     ctx.status = 204;
+  });
+
+  r.post('/builds/:id/docker-images', async (ctx) => {
+    ctx.body = await deps.dockerImages.record(agentOf(ctx), id(ctx.params.id!), parseInput(DockerImageReport, ctx.request.body));
   });
 
   r.post('/builds/:id/finish', async (ctx) => {

@@ -24,9 +24,10 @@ const AgentRow = z.object({
   online: z.boolean(),
   protocol_version: z.number().nullable(),
   agent_version: z.string().nullable(),
+  probed_labels: z.array(z.string()),
 });
 type AgentRow = z.infer<typeof AgentRow>;
-const AGENT_COLUMNS = sql.fragment`id, name, description, executors, labels, secret_version, created_at, last_seen_at, protocol_version, agent_version,
+const AGENT_COLUMNS = sql.fragment`id, name, description, executors, labels, secret_version, created_at, last_seen_at, protocol_version, agent_version, probed_labels,
   coalesce(last_seen_at > now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS}), false) AS online`;
 
 function toAgent(row: AgentRow): Agent {
@@ -35,6 +36,7 @@ function toAgent(row: AgentRow): Agent {
     description: row.description,
     executors: row.executors,
     labels: row.labels,
+    probedLabels: row.probed_labels,
     online: row.online,
     lastSeenAt: row.last_seen_at === null ? null : new Date(row.last_seen_at).toISOString(),
     createdAt: new Date(row.created_at).toISOString(),
@@ -48,7 +50,10 @@ export interface AgentVersions {
   protocolVersion: number;
   /** Null for an agent that did not say. */
   agentVersion: string | null;
+  /** Labels it probed for itself (AgentLoginRequest.probedLabels); none when it did not say. */
+  probedLabels?: readonly string[];
 }
+
 
 export class AgentsService {
   readonly #pool: DatabasePool;
@@ -120,7 +125,8 @@ export class AgentsService {
     if (!row || !ok) throw new UnauthorizedError('Invalid agent name or secret');
     if (versions) {
       await this.#pool.query(sql.unsafe`
-        UPDATE agents SET protocol_version = ${versions.protocolVersion}, agent_version = ${versions.agentVersion} WHERE name = ${row.name}`);
+        UPDATE agents SET protocol_version = ${versions.protocolVersion}, agent_version = ${versions.agentVersion},
+          probed_labels = ${sql.array([...new Set(versions.probedLabels ?? [])], 'text')} WHERE name = ${row.name}`);
     }
     const cameOnline = await this.heartbeat(row.name);
     return { id: row.id, name: row.name, secretVersion: row.secret_version, cameOnline };

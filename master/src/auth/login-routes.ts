@@ -64,9 +64,9 @@ export function publicLoginRoutes(deps: LoginDeps): Router {
   });
 
   router.post('/login-slave', async (ctx) => {
-    const { name, secret, session, protocolVersion = UNSTATED_PROTOCOL_VERSION, agentVersion = null } = parseInput(AgentLoginRequest, ctx.request.body);
+    const { name, secret, session, protocolVersion = UNSTATED_PROTOCOL_VERSION, agentVersion = null, probedLabels = [] } = parseInput(AgentLoginRequest, ctx.request.body);
     checkProtocolVersion(protocolVersion);
-    const agent = await throttled(deps, 'agent', name, ctx, () => deps.agents.authenticate(name, secret, { protocolVersion, agentVersion }));
+    const agent = await throttled(deps, 'agent', name, ctx, () => deps.agents.authenticate(name, secret, { protocolVersion, agentVersion, probedLabels }));
     if (agent.cameOnline) deps.events.publish({ type: 'agent.online', agent: agent.name });
     // The agent process names its session (a login again after a 401 continues it); one that
     // does not gets a new one. Either way, builds of the agent's other sessions are lost.

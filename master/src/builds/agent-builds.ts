@@ -17,7 +17,7 @@ import { ConflictError, ForbiddenError, LogGapError, NotFoundError, ValidationEr
 import type { Logger } from '../log.ts';
 import { buildEnvironment, plainParameters, triggerEnvironment } from './build-env.ts';
 import { expandVariables } from '../../../shared/src/expand-variables.ts';
-import { BUILD_COLUMNS, BuildRow, checkOwned, lockOwnedBuild, lockWithJob, ownedBy, refreshSession, touchBuild, type AgentRef } from './build-rows.ts';
+import { BUILD_COLUMNS, BuildRow, checkOwned, effectiveLabels, lockOwnedBuild, lockWithJob, ownedBy, refreshSession, touchBuild, type AgentRef } from './build-rows.ts';
 import { checkPath, openById } from '../jobs/job-files.ts';
 import type { JobsService } from '../jobs/jobs.ts';
 import { settle, type AfterCommit, type BuildLifecycle } from './lifecycle.ts';
@@ -105,7 +105,7 @@ export class AgentBuildsService {
    */
   async workConfig(name: string, redisFor: AgentRedisFor): Promise<WorkConfig> {
     const me = await this.#pool.maybeOne(sql.type(AgentWorkRow)`
-      SELECT id, labels, executors, secret_version FROM agents WHERE name = ${name}`);
+      SELECT id, ${effectiveLabels('agents')} AS labels, executors, secret_version FROM agents WHERE name = ${name}`);
     if (!me) throw new ForbiddenError('Unknown agent');
     // Every label expression that jobs use or queued builds still carry.
     const labels = await this.#pool.anyFirst(sql.type(LabelRow)`
@@ -129,7 +129,7 @@ export class AgentBuildsService {
     const publicUrl = await this.#publicUrl();
     const done = await this.#pool.transaction(async (tx): Promise<{ spec: BuildSpec; after: AfterCommit } | { refused: string; after: AfterCommit }> => {
       const row = await tx.maybeOne(sql.type(StartRow)`
-        SELECT ${BUILD_COLUMNS}, a.labels AS agent_labels, a.executors AS agent_executors, ${START_FILES}
+        SELECT ${BUILD_COLUMNS}, ${effectiveLabels('a')} AS agent_labels, a.executors AS agent_executors, ${START_FILES}
         FROM builds b JOIN jobs j ON j.id = b.job_id LEFT JOIN agents a ON a.name = ${agent.name}
         WHERE b.id = ${buildId} FOR UPDATE OF b`);
       if (!row) throw new ConflictError(`No build ${buildId}`);

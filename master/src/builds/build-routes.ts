@@ -11,6 +11,7 @@ import { ForbiddenError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { JobsService } from '../jobs/jobs.ts';
 import type { BuildsService } from './builds.ts';
+import type { DockerImagesService } from './docker-images.ts';
 import { parseTriggerForm } from './uploads.ts';
 
 const TriggerBody = z.strictObject({ parameters: z.record(z.string(), z.unknown()).default({}) });
@@ -25,8 +26,8 @@ export function isRemoteTrigger(ctx: Context): boolean {
   return (ctx.method === 'POST' || ctx.method === 'GET') && /^\/api\/jobs\/[^/]+\/builds$/.test(ctx.path) && typeof ctx.query.token === 'string';
 }
 
-export function buildRoutes(deps: { builds: BuildsService; jobs: JobsService; artifacts: ArtifactsService}): Router {
-  const { builds, jobs, artifacts } = deps;
+export function buildRoutes(deps: { builds: BuildsService; jobs: JobsService; artifacts: ArtifactsService; dockerImages: DockerImagesService }): Router {
+  const { builds, jobs, artifacts, dockerImages } = deps;
   const r = new Router({ prefix: '/api' });
   const queued = (ctx: Context, queueId: number) => {
     ctx.status = 201;
@@ -74,7 +75,11 @@ export function buildRoutes(deps: { builds: BuildsService; jobs: JobsService; ar
   });
   r.get('/jobs/:name/builds/:ref', async (ctx) => {
     const build = await builds.get(ctx.params.name!, ctx.params.ref!);
-    ctx.body = { ...build, artifacts: (await artifacts.list(build.queueId)).map(({ path, size, sha256 }) => ({ path, size, sha256 })) };
+    ctx.body = {
+      ...build,
+      artifacts: (await artifacts.list(build.queueId)).map(({ path, size, sha256 }) => ({ path, size, sha256 })),
+      dockerImages: await dockerImages.list(build.queueId),
+    };
   });
   r.post('/jobs/:name/builds/:ref/abort', async (ctx) => {
     await builds.abort(ctx.params.name!, ctx.params.ref!, principalOf(ctx).name);

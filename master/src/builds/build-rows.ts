@@ -40,6 +40,16 @@ export type BuildRow = z.infer<typeof BuildRow>;
 export const BUILD_COLUMNS = sql.fragment`b.id, b.job_id, j.name AS job_name, b.number, b.state, b.result, b.causes, b.parameters,
   b.label, b.queued_at, b.not_before, b.started_at, b.finished_at, b.agent_name, b.executor, b.abort_result, b.abort_by, b.log_size, b.agent_session`;
 
+/**
+ * An agent's labels as they count for matching: an admin's, then the ones the agent probed for
+ * itself (agents.probed_labels, sql/0021_docker_images.sql) that the admin's lack, as one SQL
+ * expression over the agents row aliased `alias`.
+ */
+export function effectiveLabels(alias: string): FragmentSqlToken {
+  const a = sql.identifier([alias]);
+  return sql.fragment`(${a}.labels || ARRAY(SELECT l FROM unnest(${a}.probed_labels) l WHERE l <> ALL (${a}.labels)))`;
+}
+
 /** Locks one build row (FOR UPDATE) inside a transaction. */
 export async function lockBuild(tx: DatabaseTransactionConnection, buildId: number): Promise<BuildRow | null> {
   return tx.maybeOne(sql.type(BuildRow)`SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.id = ${buildId} FOR UPDATE OF b`);

@@ -5,7 +5,7 @@ import type { Build } from '../../../shared/src/api-responses.ts';
 import { describeCause, describeCauses, type Cause } from '../../../shared/src/build.ts';
 import { NotFoundError } from '../errors.ts';
 import type { JobsService } from '../jobs/jobs.ts';
-import { BUILD_COLUMNS, BuildRow } from './build-rows.ts';
+import { BUILD_COLUMNS, BuildRow, effectiveLabels } from './build-rows.ts';
 import { busyBuilds } from './awaited.ts';
 import { estimatedDurationMs } from './estimates.ts';
 import { PERMALINKS } from '../jobs/permalinks.ts';
@@ -120,7 +120,7 @@ export class BuildsService {
     const rows = await this.#pool.any(sql.type(BuildRow)`
       SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.state = 'queued' ORDER BY b.id`);
     const agents = await this.#pool.any(sql.type(QueueAgent)`
-      SELECT name, labels, executors, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
+      SELECT name, ${effectiveLabels('agents')} AS labels, executors, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
     const busy = await busyBuilds(this.#pool);
     const running = await this.#pool.any(sql.type(JobIdNumberRow)`
       SELECT job_id, max(number) AS number FROM builds WHERE state = 'running' GROUP BY job_id`);

@@ -13,7 +13,7 @@
  *   - `forBuild(job, conn)` → the secrets of exactly the credentials the job names (credentialIdsOf),
  *     each checked against the job and against the kind its binding needs; inside the caller's
  *     transaction (a build's start). Throws CredentialRefusedError naming the first that fails.
- *   - `credentialIdsOf(job)` (below, pure) → the ids a job names: bindings, sshAgent, scm.
+ *   - `credentialIdsOf(job)` (below, pure) → the ids a job names: bindings, sshAgent, scm, dockerBuild steps.
  *   - shared/src/credential-masks.ts `credentialMasks(secret)` → what a console must mask for it.
  * The rest (list, get, create, replace, delete, choices, reseal) serves the routes and the CLI.
  */
@@ -82,6 +82,7 @@ const USE_KINDS = {
   file: ['secretFile'],
   sshAgent: ['sshPrivateKey'],
   scm: ['usernamePassword', 'sshPrivateKey'],
+  dockerRegistry: ['usernamePassword'],
 } as const satisfies Record<string, readonly CredentialKind[]>;
 const KIND_NAMES: Record<CredentialKind, string> = {
   secretText: 'Secret text',
@@ -96,10 +97,12 @@ function usesOf(job: Job): { credentialsId: string; where: string; kinds: readon
     ...job.credentialBindings.map((b, i) => ({ credentialsId: b.credentialsId, where: `credentialBindings[${i}] (${b.type})`, kinds: USE_KINDS[b.type] })),
     ...job.sshAgent.map((id, i) => ({ credentialsId: id, where: `sshAgent[${i}]`, kinds: USE_KINDS.sshAgent })),
     ...(job.scm?.credentialsId ? [{ credentialsId: job.scm.credentialsId, where: 'scm', kinds: USE_KINDS.scm }] : []),
+    // A dockerBuild step logs in to its registry with one (steps/docker-build-step.ts).
+    ...job.steps.flatMap((s, i) => (s.type === 'dockerBuild' && s.registry.credentialsId ? [{ credentialsId: s.registry.credentialsId, where: `steps[${i}].registry`, kinds: USE_KINDS.dockerRegistry }] : [])),
   ];
 }
 
-/** The ids of every credential a job names (bindings, sshAgent, scm.credentialsId), once each. */
+/** The ids of every credential a job names (bindings, sshAgent, scm.credentialsId, dockerBuild steps' registry.credentialsId), once each. */
 export function credentialIdsOf(job: Job): string[] {
   return [...new Set(usesOf(job).map((u) => u.credentialsId))];
 }

@@ -70,6 +70,8 @@ const schemas = {
   AwaitedBuilds: protocol.AwaitedBuilds,
   CheckoutReport: scm.CheckoutReport,
   RecentChanges: api.RecentChanges,
+  DockerImageReport: protocol.DockerImageReport,
+  DockerImage: api.DockerImage,
 };
 
 const ref = (name: keyof typeof schemas) => ({ $ref: `#/components/schemas/${name}` });
@@ -333,6 +335,14 @@ const operations: Record<string, Record<string, unknown>> = {
   '/api/agent/builds/{id}/checkout': {
     parameters: [pathParam('id')],
     post: { summary: 'Agent: what the build checked out (commit, branch, the commits since the previous build)', requestBody: json('CheckoutReport'), responses: { 204: { description: 'Recorded' }, ...errors(400, 403, 404, 409) } },
+  },
+  '/api/agent/builds/{id}/docker-images': {
+    parameters: [pathParam('id')],
+    post: {
+      summary: 'Agent (dockerBuild step): step {step} of running build {id} pushed this image; recorded on the build (a resend replaces it)',
+      requestBody: json('DockerImageReport'),
+      responses: { 200: { description: 'OK', ...json('DockerImage') }, ...errors(400, 403, 404, 409) },
+    },
   },
   '/api/agent/builds/{id}/finish': {
     parameters: [pathParam('id')],

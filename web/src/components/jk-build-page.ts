@@ -1,6 +1,7 @@
 /**
  * One build: result, causes (upstream builds linked), parameters, agent and executor, timings,
- * artifacts, downstream builds, and the live console with an abort button while it runs.
+ * the images its dockerBuild steps pushed (by digest), artifacts, downstream builds, and the live
+ * console with an abort button while it runs.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { keyed } from 'lit/directives/keyed.js';
@@ -105,6 +106,8 @@ export class JkBuildPage extends LitElement {
           ${b.building && b.estimatedDurationMs ? html`<dt>Estimated</dt><dd>${duration(b.estimatedDurationMs)}</dd>` : nothing}
           ${b.abortedBy ? html`<dt>Aborted by</dt><dd>${b.abortedBy}</dd>` : nothing}
           ${b.revision ? html`<dt>Revision</dt><dd><code class="revision">${b.revision.commit}</code> (${b.revision.branch})<div class="muted">${b.revision.url}</div></dd>` : nothing}
+          ${(b.dockerImages ?? []).map((d) => html`<dt>Docker image</dt><dd class="docker-image"><code>${d.reference}</code>
+            <div class="muted">tags ${d.tags.join(', ')}</div></dd>`)}
         </dl></section>
         ${b.changeSet ? html`<section class="panel changes"><h3>Changes</h3><jk-change-set .changeSet=${b.changeSet} files></jk-change-set></section>` : nothing}
         ${Object.keys(b.parameters).length ? html`<section class="panel"><h3>Parameters</h3><table><tbody>

@@ -7,7 +7,7 @@ import { LitElement, css, html, nothing } from 'lit';
 import { ApiError } from '../api/http.ts';
 import { credentialChoices, type CredentialChoice } from '../api/credentials.ts';
 import { getJob, previewCron, saveJob } from '../api/jobs.ts';
-import { buildEnvironmentSection } from '../build-environment-form.ts';
+import { buildEnvironmentSection, credentialSelect } from '../build-environment-form.ts';
 import type { JobInput } from '../../../shared/src/job.ts';
 import { DraftForm, type Path } from '../config-form.ts';
 import { dateTime } from '../format.ts';
@@ -34,6 +34,7 @@ const STEP_KINDS: Record<string, [string, () => object]> = {
   shell: ['Execute shell', () => ({ type: 'shell', script: '' })],
   copyArtifacts: ['Copy artifacts from another project', () => ({ type: 'copyArtifacts', project: '', selector: 'lastSuccessful' })],
   triggerBuilds: ['Trigger/call builds on other projects', () => ({ type: 'triggerBuilds', projects: '', condition: 'ALWAYS', currentParameters: false, predefinedParameters: '' })],
+  dockerBuild: ['Docker build and publish', () => ({ type: 'dockerBuild', context: '.', repository: '', tags: ['$BUILD_NUMBER', 'latest'], noCache: false, pull: false, push: true, registry: {} })],
 };
 const PUBLISHER_KINDS: Record<string, [string, () => object]> = {
   archiveArtifacts: ['Archive the artifacts', () => ({ type: 'archiveArtifacts', artifacts: '' })],
@@ -276,9 +277,41 @@ export class JkJobConfigPage extends LitElement {
             ${f.select([...s, 'block', 'buildStepFailureThreshold'], 'Fail this build step if the triggered build is worse or equal to', BLOCK_THRESHOLDS, { optional: true })}
             ${f.select([...s, 'block', 'failureThreshold'], 'Mark this build as failure if … worse or equal to', BLOCK_THRESHOLDS, { optional: true })}
             ${f.select([...s, 'block', 'unstableThreshold'], 'Mark this build as unstable if … worse or equal to', BLOCK_THRESHOLDS, { optional: true })}</div>`}`;
+      case 'dockerBuild':
+        return this.#dockerBuild(s);
       default:
         return html`<p class="muted">This step is kept as it is.</p>`;
     }
+  }
+
+  /**
+   * "Docker build and publish": tags are a list and build arguments NAME=value lines in the form,
+   * parsed when the field is left (parsing as one types would re-render away a trailing separator).
+   */
+  #dockerBuild(s: Path) {
+    const f = this.form!;
+    const id = `docker-${s.join('-')}`;
+    const args = Object.entries((f.get([...s, 'buildArgs']) as Record<string, string> | undefined) ?? {});
+    return html`<div class="inline">${f.text([...s, 'repository'], 'Repository', { hint: 'e.g. team/app; the registry host goes in front of it', placeholder: 'team/app' })}
+        <div class="field"><label for=${`${id}-tags`}>Tags</label>
+          <input id=${`${id}-tags`} .value=${((f.get([...s, 'tags']) as string[] | undefined) ?? []).join(', ')}
+            @change=${(e: Event) => f.set([...s, 'tags'], (e.target as HTMLInputElement).value.split(/[\s,]+/).filter((tag) => tag !== ''))}>
+          <div class="hint">Comma-separated; $VAR expanded, e.g. $BUILD_NUMBER, latest</div>${f.errorAt([...s, 'tags'])}</div></div>
+      <div class="inline">${f.text([...s, 'context'], 'Build context', { hint: 'A directory of the workspace' })}
+        ${f.text([...s, 'dockerfile'], 'Dockerfile', { emptyAsUndefined: true, hint: 'Workspace-relative; empty = Dockerfile in the context' })}</div>
+      <div class="field"><label for=${`${id}-args`}>Build arguments</label>
+        <textarea id=${`${id}-args`} class="code" rows="2" spellcheck="false" .value=${args.map(([k, v]) => `${k}=${v}`).join('\n')}
+          @change=${(e: Event) => {
+            const lines = (e.target as HTMLTextAreaElement).value.split('\n').filter((line) => line.trim() !== '');
+            f.set([...s, 'buildArgs'], lines.length ? Object.fromEntries(lines.map((line) => [line.split('=')[0]!.trim(), line.slice(line.indexOf('=') + 1)])) : undefined);
+          }}></textarea>
+        <div class="hint">NAME=value lines; values $VAR expanded. Not for secrets: they stay in the image's history.</div>${f.errorAt([...s, 'buildArgs'])}</div>
+      <div class="inline">${f.text([...s, 'registry', 'url'], 'Registry URL', { emptyAsUndefined: true, hint: 'http(s)://host[:port]; empty = the repository names it (Docker Hub)' })}
+        ${credentialSelect(f, [...s, 'registry', 'credentialsId'], this.credentials, 'usernamePassword', 'Registry credentials', { none: '— none: push without logging in —' })}</div>
+      ${f.check([...s, 'registry', 'insecure'], 'Skip TLS verification for this registry', 'An http:// URL implies it.')}
+      ${f.check([...s, 'push'], 'Push the image', 'Off: build and tag only.')}
+      ${f.check([...s, 'noCache'], 'Do not use the build cache')}
+      ${f.check([...s, 'pull'], 'Always pull a newer base image')}`;
   }
 
   #publisher(i: number) {

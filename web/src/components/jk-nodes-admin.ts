@@ -74,6 +74,7 @@ export class JkNodesAdmin extends LitElement {
       .secret { border: 2px solid var(--jk-unstable); }
       pre.command { background: var(--jk-console-bg); color: var(--jk-console-text); padding: var(--jk-space-3); border-radius: var(--jk-radius-sm); white-space: pre-wrap; overflow-wrap: anywhere; }
       .labels span { display: inline-block; background: var(--jk-surface-2); border-radius: 9px; padding: 0 8px; margin: 1px 2px; font-size: var(--jk-text-sm); }
+      .labels span.probed { background: transparent; border: 1px dashed var(--jk-border); }
       .online { color: var(--jk-success); font-weight: 600; } .offline { color: var(--jk-muted); }
       .wrap { overflow-x: auto; }
     `,
@@ -98,7 +99,7 @@ export class JkNodesAdmin extends LitElement {
           <thead><tr><th>Name</th><th>Status</th><th>Labels</th><th class="num">Executors</th><th>Version</th><th>Last seen</th><th></th></tr></thead>
           <tbody>${this.agents.map((a) => html`<tr data-agent=${a.name}><td><strong>${a.name}</strong><div class="muted">${a.description}</div></td>
             <td class=${a.online ? 'online' : 'offline'}>${a.online ? 'online' : 'offline'}</td>
-            <td class="labels">${a.labels.map((l) => html`<span>${l}</span>`)}</td>
+            <td class="labels">${a.labels.map((l) => html`<span>${l}</span>`)}${(a.probedLabels ?? []).filter((l) => !a.labels.includes(l)).map((l) => html`<span class="probed" title="The agent found this itself at start-up">${l}</span>`)}</td>
             <td class="num">${a.executorStatus.filter((x) => !x.idle).length} / ${a.executors} busy</td>
             <td data-testid="agent-version">${versionOf(a)}</td>
             <td>${a.lastSeenAt ? ago(a.lastSeenAt) : 'never'}</td>

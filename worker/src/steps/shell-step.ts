@@ -100,6 +100,16 @@ export async function runShellStep(opts: ShellStepOptions): Promise<ShellStepRes
 }
 
 /**
+ * Runs one program with its arguments as a step's process would run (own process group, stdout
+ * and stderr merged, flow control, the abort), for step kinds that run a tool rather than a
+ * script (dockerBuild). `argv[0]` is looked up on the environment's PATH.
+ */
+export function runCommand(argv: string[], opts: Omit<ShellStepOptions, 'script' | 'tmpDir' | 'onCommand'>): Promise<ShellStepResult> {
+  if (opts.signal.aborted) return Promise.resolve({ exitCode: null, signal: null, aborted: true, argv });
+  return launch(argv, { ...opts, script: '', tmpDir: '' });
+}
+
+/**
  * `jonkkins<digits>.sh`, created exclusively with mode 0600: not executable, the interpreter reads it.
  * Written synchronously, like the other small files of a step's launch: an async write is three
  * thread-pool round trips (open, write, close), each dearer than the write itself.

@@ -4,17 +4,20 @@
  * the build runner (build-runner.ts) only walks the steps. A kind from a step-kind module
  * (JONKKINS_STEP_MODULES) brings its runner along.
  */
+import type { BuildSpec } from '../../../shared/src/agent-protocol.ts';
 import type { BuildResult } from '../../../shared/src/build.ts';
+import type { ContainerCli } from '../container-cli.ts';
 import type { ArtifactChannel } from '../artifacts.ts';
 import type { TriggerChannel } from '../trigger-step.ts';
 import type { TriggeredBuilds } from '../triggered-builds.ts';
 import { copyArtifactsRunner } from './kinds/copy-artifacts.ts';
+import { dockerBuildRunner, type DockerImageChannel } from './kinds/docker-build.ts';
 import { shellRunner } from './kinds/shell.ts';
 import { triggerBuildsRunner } from './kinds/trigger-builds.ts';
 
 /** What a runner may use: the build's workspace, environment, console and master. */
 export interface StepContext {
-  channel: ArtifactChannel & TriggerChannel;
+  channel: ArtifactChannel & TriggerChannel & DockerImageChannel;
   buildId: number;
   /** The step's index in spec.steps. */
   index: number;
@@ -38,6 +41,10 @@ export interface StepContext {
   /** The agent is stopping: no more retries. */
   giveUp?: AbortSignal;
   killGraceMs?: number;
+  /** The secrets of the credentials the build's job uses, by id (BuildSpec.credentials). */
+  credentials: BuildSpec['credentials'];
+  /** The container CLI of dockerBuild steps; null where none works here. */
+  containerCli: ContainerCli | null;
 }
 
 /** `mark`: how the step leaves the build's result (worse only); `stop`: the later steps are skipped. */
@@ -66,3 +73,4 @@ export function stepRunner(type: string): StepRunner | undefined {
 registerStepRunner(shellRunner);
 registerStepRunner(copyArtifactsRunner);
 registerStepRunner(triggerBuildsRunner);
+registerStepRunner(dockerBuildRunner);
