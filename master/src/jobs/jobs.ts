@@ -42,6 +42,11 @@ const JobSummaryRow = z.object({
   recent: z.array(z.string()),
 });
 
+export interface SaveOptions {
+  /** What the config.xml the job came from held beyond the document; undefined keeps what is stored. */
+  preservedXml?: unknown;
+}
+
 /** Who hears of a job's changes. */
 export interface JobChanges {
   events: EventPublisher;
@@ -66,11 +71,13 @@ export class JobsService {
     this.#changes.events.publish({ type: 'job.changed', job: name });
   }
 
-  async create(input: unknown): Promise<Job> {
+  /** `opts.preservedXml`: what the config.xml it came from held beyond the document (opaque here; master/src/jenkins/ reads it). */
+  async create(input: unknown, opts: SaveOptions = {}): Promise<Job> {
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, undefined);
     await this.#refuseTaken(job.name);
-    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${job.name}, ${sql.jsonb(stored as never)})`).catch(async (err) => {
+    const preserved = opts.preservedXml === undefined ? null : sql.jsonb(opts.preservedXml as never);
+    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config, config_xml_preserved) VALUES (${job.name}, ${sql.jsonb(stored as never)}, ${preserved})`).catch(async (err) => {
       if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(job.name); // created meanwhile
       throw err;
     });
@@ -78,15 +85,22 @@ export class JobsService {
     return this.#forDisplay(stored);
   }
 
-  /** Replaces the whole document. Renaming is done by sending another `name`. */
-  async update(name: string, input: unknown): Promise<Job> {
+  /**
+   * Replaces the whole document. Renaming is done by sending another `name`. What a config.xml
+   * held beyond the document stays as it is, unless `opts.preservedXml` replaces it (a posted
+   * config.xml): saving from the UI or the REST API never loses a plugin's configuration.
+   */
+  async update(name: string, input: unknown, opts: SaveOptions = {}): Promise<Job> {
     const current = await this.find(name);
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, current.job);
     if (job.name.toLowerCase() !== current.job.name.toLowerCase()) {
       await this.#refuseTaken(job.name);
     }
-    await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    const preserved = opts.preservedXml === undefined ? sql.fragment`config_xml_preserved` : sql.jsonb(opts.preservedXml as never);
+    await this.#pool.query(
+      sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, config_xml_preserved = ${preserved}, updated_at = now() WHERE id = ${current.id}`,
+    );
     if (job.name !== current.job.name) this.#changed(current.job.name);
     this.#changed(job.name, { workConfig: true });
     return this.#forDisplay(stored);
@@ -112,6 +126,14 @@ export class JobsService {
     if (gone === null) throw new NotFoundError(`No job named '${name}'`);
     await this.#changes.removeArtifacts(gone.id);
     this.#changed(gone.name);
+  }
+
+  /** The job as the API shows it (secrets as "****") and what its config.xml held beyond it (null: none). */
+  async withPreservedXml(name: string): Promise<{ job: Job; preservedXml: unknown }> {
+    const row = await this.#pool.maybeOne(sql.type(z.object({ config: z.unknown(), config_xml_preserved: z.unknown() }))`
+      SELECT config, config_xml_preserved FROM jobs WHERE lower(name) = lower(${name})`);
+    if (!row) throw new NotFoundError(`No job named '${name}'`);
+    return { job: this.#forDisplay(StoredJobDocument.parse(row.config)), preservedXml: row.config_xml_preserved };
   }
 
   /** The stored job, password defaults still sealed (for the builds service); `conn` inside a transaction. */
