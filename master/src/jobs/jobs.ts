@@ -7,7 +7,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
-import { Job, StoredJobDocument, type JobInput } from '../../../shared/src/job.ts';
+import { Job, JobName, StoredJobDocument, type JobInput } from '../../../shared/src/job.ts';
 import type { JobSummary } from '../../../shared/src/api-responses.ts';
 import { permalinksOf, type Permalinks } from './permalinks.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
@@ -110,6 +110,32 @@ export class JobsService {
   async #refuseTaken(name: string): Promise<void> {
     const existing = await this.#pool.maybeOneFirst(sql.type(z.object({ name: z.string() }))`SELECT name FROM jobs WHERE lower(name) = lower(${name})`);
     if (existing !== null) throw new ConflictError(`A job named '${existing}' already exists`);
+  }
+
+  /** A copy of the stored document (secrets still sealed) under a new name: Jenkins' createItem?mode=copy. */
+  async copy(from: string, to: string): Promise<Job> {
+    const source = await this.find(from);
+    const name = parseInput(JobName, to, 'job name');
+    await this.#refuseTaken(name);
+    const stored = { ...source.job, name };
+    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${name}, ${sql.jsonb(stored as never)})`).catch(async (err) => {
+      if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(name);
+      throw err;
+    });
+    this.#changed(name, { workConfig: true });
+    return this.#forDisplay(stored);
+  }
+
+  /** Renames a job, keeping its document (Jenkins' doRename): its builds stay with it. */
+  async rename(from: string, to: string): Promise<Job> {
+    const current = await this.find(from);
+    const name = parseInput(JobName, to, 'job name');
+    if (name.toLowerCase() !== current.job.name.toLowerCase()) await this.#refuseTaken(name);
+    const stored = { ...current.job, name };
+    await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    this.#changed(current.job.name);
+    this.#changed(name);
+    return this.#forDisplay(stored);
   }
 
   async setDisabled(name: string, disabled: boolean): Promise<Job> {
