@@ -118,7 +118,9 @@ export class JobsService {
     const name = parseInput(JobName, to, 'job name');
     await this.#refuseTaken(name);
     const stored = { ...source.job, name };
-    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${name}, ${sql.jsonb(stored as never)})`).catch(async (err) => {
+    // The copy takes what the source's config.xml held beyond its document too.
+    await this.#pool.query(sql.unsafe`
+      INSERT INTO jobs (name, config, config_xml_preserved) SELECT ${name}, ${sql.jsonb(stored as never)}, config_xml_preserved FROM jobs WHERE id = ${source.id}`).catch(async (err) => {
       if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(name);
       throw err;
     });
