@@ -4,6 +4,7 @@
  * its builds (the database cascades) and its artifact files with it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
@@ -97,6 +98,11 @@ export class JobsService {
     if (job.name.toLowerCase() !== current.job.name.toLowerCase()) {
       await this.#refuseTaken(job.name);
     }
+    // Saving what is stored already changes nothing: no write, no announcement, updated_at stays
+    // (a JJB `update` of unchanged jobs, or a configure page saved as it was).
+    if (sameJson(this.#opened(stored), this.#opened(current.job)) && (opts.preservedXml === undefined || sameJson(opts.preservedXml, await this.#preservedOf(current.id)))) {
+      return this.#forDisplay(current.job);
+    }
     const preserved = opts.preservedXml === undefined ? sql.fragment`config_xml_preserved` : sql.jsonb(opts.preservedXml as never);
     await this.#pool.query(
       sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, config_xml_preserved = ${preserved}, updated_at = now() WHERE id = ${current.id}`,
@@ -104,6 +110,20 @@ export class JobsService {
     if (job.name !== current.job.name) this.#changed(current.job.name);
     this.#changed(job.name, { workConfig: true });
     return this.#forDisplay(stored);
+  }
+
+  async #preservedOf(id: number): Promise<unknown> {
+    return this.#pool.oneFirst(sql.type(z.object({ config_xml_preserved: z.unknown() }))`SELECT config_xml_preserved FROM jobs WHERE id = ${id}`);
+  }
+
+  /** The job with its sealed secrets opened, to compare two versions (sealing the same secret twice gives different text). */
+  #opened(job: Job): Job {
+    const open = (v: string | undefined) => (v !== undefined && SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
+    return {
+      ...job,
+      parameters: job.parameters.map((p) => (p.type === 'password' ? { ...p, default: open(p.default) } : p)),
+      triggers: { ...job.triggers, remoteToken: open(job.triggers.remoteToken) },
+    };
   }
 
   /** Names are unique case-insensitively: a clash names the existing job as it is spelled. */
@@ -276,6 +296,9 @@ export class JobsService {
     };
   }
 }
+
+/** Equal as stored JSON: key order and undefined fields do not count. */
+const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
