@@ -77,7 +77,8 @@ export const BuildDiscarder = z.strictObject({
 const Triggers = z
   .strictObject({
     /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
-    remoteToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+    // "****" is how the API shows a stored token, and means "keep it" when saved back (the configure page, a GET config.xml posted again).
+    remoteToken: z.union([z.literal('****'), z.string().min(8, 'must be at least 8 characters').max(256)]).optional(),
     /** "Build periodically": Jenkins cron syntax (H, H(a-b)/n, @daily…, several lines, TZ= on line 1). */
     cron: CronSpecString.optional(),
     /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */
