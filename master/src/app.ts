@@ -155,6 +155,12 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   });
   app.use(open.routes());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
+  // The root answers anyone, UI or not: Jenkins clients read X-Jenkins from it (python-jenkins' get_version, before it logs in).
+  app.use((ctx, next) => {
+    if (ctx.path !== '/' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    ctx.type = 'text/plain';
+    ctx.body = 'Jonkkins\n';
+  });
   const login = publicLoginRoutes({ users, agents, tokens, sessions, throttle, now, events, sessionStarted: async (agent, sid) => void (await agentBuilds.sessionStarted(agent, sid)) });
   app.use(login.routes()).use(login.allowedMethods());
   // Before authentication: the login page asks it, possibly still holding an expired token.

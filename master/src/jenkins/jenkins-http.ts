@@ -56,7 +56,7 @@ export function requiredParam(ctx: Context, name: string): string {
 }
 
 /** The request's own origin, as Stapler makes a redirect absolute (behind a trusted proxy: the proxy's). */
-export const origin = (ctx: Context): string => ctx.origin;
+export const origin = (ctx: Context): string => `${ctx.protocol}://${ctx.host}`;
 
 /** Jenkins' HttpRedirect: 302 to a path of this server (absolute, from the request). */
 export function redirect(ctx: Context, path: string): void {

@@ -13,7 +13,7 @@ import { principalOf, requireUser } from '../auth/authenticate.ts';
 import type { AuthState } from '../auth/principal.ts';
 import { parseTriggerForm } from '../builds/uploads.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { first, answerApi, jenkinsErrors, jobPath, param, redirect, requiredParam } from './jenkins-http.ts';
+import { first, answerApi, jenkinsErrors, jobPath, origin, param, redirect, requiredParam } from './jenkins-http.ts';
 import type { JenkinsDeps } from './jenkins-deps.ts';
 import { jobConfigXml, jobFromConfigXml, sendXml, xmlBody } from './job-xml.ts';
 import { jobJson } from './shapes.ts';
@@ -55,7 +55,7 @@ export function jobRoutes(deps: JenkinsDeps): Router {
       const quietPeriod = delayOf(param(ctx, 'delay'));
       const { queueId, merged } = await builds.triggerItem(name, values, cause, form?.files ?? [], quietPeriod === undefined ? {} : { quietPeriod });
       ctx.status = merged && withParameters ? 303 : 201;
-      ctx.set('Location', `${ctx.origin}/queue/item/${queueId}/`);
+      ctx.set('Location', `${origin(ctx)}/queue/item/${queueId}/`);
       ctx.body = '';
     } finally {
       await form?.cleanup();

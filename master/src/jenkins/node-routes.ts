@@ -11,7 +11,7 @@ import { answerApi, jenkinsErrors } from './jenkins-http.ts';
 import type { JenkinsDeps } from './jenkins-deps.ts';
 import { builtInComputer, computerJson, computerSetJson } from './shapes.ts';
 
-const BUILT_IN = new Set(['(built-in)', '(master)', 'built-in', 'master']);
+const BUILT_IN = new Set(['(built-in)', '(master)', 'built-in', 'master', 'built-in node']);
 
 export function nodeRoutes(deps: JenkinsDeps): Router {
   const r = new Router({ prefix: '/computer' });
@@ -22,7 +22,7 @@ export function nodeRoutes(deps: JenkinsDeps): Router {
   r.get('/:name/api/:format', async (ctx) => {
     const root = await deps.publicUrl();
     const name = ctx.params.name!;
-    if (BUILT_IN.has(name)) return answerApi(ctx, builtInComputer(root), ctx.params.format);
+    if (BUILT_IN.has(name.toLowerCase())) return answerApi(ctx, builtInComputer(root), ctx.params.format);
     const agent = (await deps.agents()).find((a) => a.name.toLowerCase() === name.toLowerCase());
     if (!agent) throw new NotFoundError(`No node named '${name}'`);
     await answerApi(ctx, computerJson(root, agent), ctx.params.format);

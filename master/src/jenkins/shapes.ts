@@ -73,6 +73,9 @@ const PARAMETER_VALUE_CLASS: Record<ParameterDefinition['type'], string> = {
   password: 'hudson.model.PasswordParameterValue',
   file: 'hudson.model.FileParameterValue',
 };
+/** A parameter value's name and value show wherever the value does (Jenkins' visibility 3, and deeper in definitions). */
+const VALUE_VISIBILITY = { value: 999 };
+
 const JENKINS_TYPE: Record<ParameterDefinition['type'], string> = {
   string: 'StringParameterDefinition',
   text: 'TextParameterDefinition',
@@ -93,15 +96,19 @@ function defaultOf(p: ParameterDefinition): string | boolean | undefined {
 export function parametersProperty(parameters: ParameterDefinition[]): Exported {
   return exported('hudson.model.ParametersDefinitionProperty', {
     parameterDefinitions: parameters.map((p) =>
-      exported(PARAMETER_DEFINITION_CLASS[p.type], {
-        defaultParameterValue: exported(PARAMETER_VALUE_CLASS[p.type], { name: p.name, ...(defaultOf(p) === undefined ? {} : { value: defaultOf(p) }) }),
-        description: p.description ?? '',
-        name: p.name,
-        type: JENKINS_TYPE[p.type],
-        ...(p.type === 'choice' ? { choices: p.choices } : {}),
-      }),
+      exported(
+        PARAMETER_DEFINITION_CLASS[p.type],
+        {
+          defaultParameterValue: exported(PARAMETER_VALUE_CLASS[p.type], { name: p.name, ...(defaultOf(p) === undefined ? {} : { value: defaultOf(p) }) }, VALUE_VISIBILITY),
+          description: p.description ?? '',
+          name: p.name,
+          type: JENKINS_TYPE[p.type],
+          ...(p.type === 'choice' ? { choices: p.choices } : {}),
+        },
+        { defaultParameterValue: 3, description: 3, type: 3, choices: 3 },
+      ),
     ),
-  });
+  }, { parameterDefinitions: 2 });
 }
 
 /** A build's parameter values (a password's value is never shown, as in Jenkins). */
@@ -109,9 +116,9 @@ export function parametersAction(values: Build['parameters'], definitions: Param
   return exported('hudson.model.ParametersAction', {
     parameters: Object.entries(values).map(([name, value]) => {
       const type = definitions.find((d) => d.name === name)?.type ?? 'string';
-      return exported(PARAMETER_VALUE_CLASS[type], { name, ...(type === 'password' ? {} : { value: type === 'boolean' ? value === true || value === 'true' : value }) });
+      return exported(PARAMETER_VALUE_CLASS[type], { name, ...(type === 'password' ? {} : { value: type === 'boolean' ? value === true || value === 'true' : value }) }, VALUE_VISIBILITY);
     }),
-  });
+  }, { parameters: 2 });
 }
 
 /** Jenkins' cause objects: their class, shortDescription and fields. */
@@ -136,7 +143,7 @@ export function causeOf(root: string, c: Cause): Exported {
 }
 
 export function causeAction(root: string, causes: Cause[]): Exported {
-  return exported('hudson.model.CauseAction', { causes: causes.map((c) => causeOf(root, c)) });
+  return exported('hudson.model.CauseAction', { causes: causes.map((c) => causeOf(root, c)) }, { causes: 2 });
 }
 
 type BuildDetails = Omit<Build, 'artifacts' | 'upstream' | 'downstream'> & { artifacts?: readonly { path: string }[] };
@@ -152,7 +159,7 @@ export function buildJson(root: string, b: BuildDetails, rawCauses: Cause[], def
     BUILD_CLASS,
     {
       actions,
-      artifacts: (b.artifacts ?? []).map((a) => exported('hudson.model.Run$Artifact', { displayPath: a.path.split('/').at(-1), fileName: a.path.split('/').at(-1), relativePath: a.path })),
+      artifacts: (b.artifacts ?? []).map((a) => exported('hudson.model.Run$Artifact', { displayPath: a.path.split('/').at(-1), fileName: a.path.split('/').at(-1), relativePath: a.path }, { displayPath: 3, fileName: 3, relativePath: 3 })),
       building: b.building || b.state === 'queued',
       description: null,
       displayName: `#${number}`,
@@ -168,7 +175,7 @@ export function buildJson(root: string, b: BuildDetails, rawCauses: Cause[], def
       timestamp: started,
       url: `${root}${buildPath(b.job, number)}`,
       builtOn: b.agent ?? '',
-      changeSet: exported('hudson.scm.EmptyChangeLogSet', { items: [], kind: null }),
+      changeSet: exported('hudson.scm.EmptyChangeLogSet', { items: [], kind: null }, { items: 2, kind: 2 }),
       culprits: [],
       inProgress: b.state !== 'finished',
     },
@@ -269,7 +276,7 @@ export function queueItemJson(root: string, q: QueueItemInput): Exported {
       inQueueSince: q.queuedAt,
       params,
       stuck: false,
-      task: exported(JOB_CLASS, { name: q.jobName, url: `${root}${jobPath(q.jobName)}`, color: q.job ? colorOf(q.job) : 'notbuilt' }, ['color']),
+      task: exported(JOB_CLASS, { name: q.jobName, url: `${root}${jobPath(q.jobName)}`, color: q.job ? colorOf(q.job) : 'notbuilt' }, { color: 3 }),
       url: `queue/item/${q.id}/`,
       why: left ? null : q.why,
       ...(waiting ? { timestamp: q.notBefore } : {}),
