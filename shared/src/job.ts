@@ -9,6 +9,7 @@ import { BuildStep } from './step-kinds.ts';
 import { CredentialBinding, CredentialId } from './credentials.ts';
 import { GitScm } from './scm.ts';
 import { VariableName } from './variable-name.ts';
+import { WorkspacePath } from './workspace-path.ts';
 import { AntPatterns } from './steps/copy-artifacts-step.ts';
 import { Projects, triggerParameters, TriggerCondition } from './steps/trigger-builds-step.ts';
 
@@ -26,6 +27,9 @@ export const JobName = z
   .refine((n) => n !== '.' && n !== '..', 'must not be "." or ".."')
   .refine((n) => n.trim() === n, 'must not start or end with a space');
 
+/** A file parameter's name: a workspace-relative path (no `..`, no leading `/`), also the variable that holds the uploaded file's name. */
+export const FileParameterName = WorkspacePath.pipe(z.string().max(255, 'must be at most 255 characters').refine((n) => n !== '__proto__', "must not be '__proto__'"));
+
 const common = { name: VariableName, description: z.string().max(10_000).optional() };
 export const ParameterDefinition = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('string'), ...common, default: z.string().max(1_000_000).optional(), trim: z.boolean().optional() }),
@@ -35,7 +39,8 @@ export const ParameterDefinition = z.discriminatedUnion('type', [
     .strictObject({ type: z.literal('choice'), ...common, choices: z.array(z.string().max(10_000)).min(1, 'needs at least one choice'), default: z.string().optional() })
     .refine((p) => p.default === undefined || p.choices.includes(p.default), { message: 'default must be one of the choices', path: ['default'] }),
   z.strictObject({ type: z.literal('password'), ...common, default: z.string().max(10_000).optional() }),
-  z.strictObject({ type: z.literal('file'), ...common }),
+  /** The name is where the uploaded file lands: a workspace path (`upload.bin`, `conf/settings.xml`), as in Jenkins. */
+  z.strictObject({ type: z.literal('file'), ...common, name: FileParameterName }),
 ]);
 export type ParameterDefinition = z.infer<typeof ParameterDefinition>;
 
@@ -72,7 +77,8 @@ export const BuildDiscarder = z.strictObject({
 const Triggers = z
   .strictObject({
     /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
-    remoteToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+    // "****" is how the API shows a stored token, and means "keep it" when saved back (the configure page, a GET config.xml posted again).
+    remoteToken: z.union([z.literal('****'), z.string().min(8, 'must be at least 8 characters').max(256)]).optional(),
     /** "Build periodically": Jenkins cron syntax (H, H(a-b)/n, @daily…, several lines, TZ= on line 1). */
     cron: CronSpecString.optional(),
     /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */

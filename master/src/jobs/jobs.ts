@@ -4,6 +4,7 @@
  * its builds (the database cascades) and its artifact files with it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
@@ -42,6 +43,11 @@ const JobSummaryRow = z.object({
   recent: z.array(z.string()),
 });
 
+export interface SaveOptions {
+  /** What the config.xml the job came from held beyond the document; undefined keeps what is stored. */
+  preservedXml?: unknown;
+}
+
 /** Who hears of a job's changes. */
 export interface JobChanges {
   events: EventPublisher;
@@ -66,11 +72,13 @@ export class JobsService {
     this.#changes.events.publish({ type: 'job.changed', job: name });
   }
 
-  async create(input: unknown): Promise<Job> {
+  /** `opts.preservedXml`: what the config.xml it came from held beyond the document (opaque here; master/src/jenkins/ reads it). */
+  async create(input: unknown, opts: SaveOptions = {}): Promise<Job> {
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, undefined);
     await this.#refuseTaken(job.name);
-    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${job.name}, ${sql.jsonb(stored as never)})`).catch(async (err) => {
+    const preserved = opts.preservedXml === undefined ? null : sql.jsonb(opts.preservedXml as never);
+    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config, config_xml_preserved) VALUES (${job.name}, ${sql.jsonb(stored as never)}, ${preserved})`).catch(async (err) => {
       if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(job.name); // created meanwhile
       throw err;
     });
@@ -78,18 +86,44 @@ export class JobsService {
     return this.#forDisplay(stored);
   }
 
-  /** Replaces the whole document. Renaming is done by sending another `name`. */
-  async update(name: string, input: unknown): Promise<Job> {
+  /**
+   * Replaces the whole document. Renaming is done by sending another `name`. What a config.xml
+   * held beyond the document stays as it is, unless `opts.preservedXml` replaces it (a posted
+   * config.xml): saving from the UI or the REST API never loses a plugin's configuration.
+   */
+  async update(name: string, input: unknown, opts: SaveOptions = {}): Promise<Job> {
     const current = await this.find(name);
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, current.job);
     if (job.name.toLowerCase() !== current.job.name.toLowerCase()) {
       await this.#refuseTaken(job.name);
     }
-    await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    // Saving what is stored already changes nothing: no write, no announcement, updated_at stays
+    // (a JJB `update` of unchanged jobs, or a configure page saved as it was).
+    if (sameJson(this.#opened(stored), this.#opened(current.job)) && (opts.preservedXml === undefined || sameJson(opts.preservedXml, await this.#preservedOf(current.id)))) {
+      return this.#forDisplay(current.job);
+    }
+    const preserved = opts.preservedXml === undefined ? sql.fragment`config_xml_preserved` : sql.jsonb(opts.preservedXml as never);
+    await this.#pool.query(
+      sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, config_xml_preserved = ${preserved}, updated_at = now() WHERE id = ${current.id}`,
+    );
     if (job.name !== current.job.name) this.#changed(current.job.name);
     this.#changed(job.name, { workConfig: true });
     return this.#forDisplay(stored);
+  }
+
+  async #preservedOf(id: number): Promise<unknown> {
+    return this.#pool.oneFirst(sql.type(z.object({ config_xml_preserved: z.unknown() }))`SELECT config_xml_preserved FROM jobs WHERE id = ${id}`);
+  }
+
+  /** The job with its sealed secrets opened, to compare two versions (sealing the same secret twice gives different text). */
+  #opened(job: Job): Job {
+    const open = (v: string | undefined) => (v !== undefined && SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
+    return {
+      ...job,
+      parameters: job.parameters.map((p) => (p.type === 'password' ? { ...p, default: open(p.default) } : p)),
+      triggers: { ...job.triggers, remoteToken: open(job.triggers.remoteToken) },
+    };
   }
 
   /** Names are unique case-insensitively: a clash names the existing job as it is spelled. */
@@ -104,7 +138,9 @@ export class JobsService {
     const name = parseInput(JobName, to, 'job name');
     await this.#refuseTaken(name);
     const stored = { ...source.job, name };
-    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${name}, ${sql.jsonb(stored as never)})`).catch(async (err) => {
+    // The copy takes what the source's config.xml held beyond its document too.
+    await this.#pool.query(sql.unsafe`
+      INSERT INTO jobs (name, config, config_xml_preserved) SELECT ${name}, ${sql.jsonb(stored as never)}, config_xml_preserved FROM jobs WHERE id = ${source.id}`).catch(async (err) => {
       if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(name);
       throw err;
     });
@@ -138,6 +174,14 @@ export class JobsService {
     if (gone === null) throw new NotFoundError(`No job named '${name}'`);
     await this.#changes.removeArtifacts(gone.id);
     this.#changed(gone.name);
+  }
+
+  /** The job as the API shows it (secrets as "****") and what its config.xml held beyond it (null: none). */
+  async withPreservedXml(name: string): Promise<{ job: Job; preservedXml: unknown }> {
+    const row = await this.#pool.maybeOne(sql.type(z.object({ config: z.unknown(), config_xml_preserved: z.unknown() }))`
+      SELECT config, config_xml_preserved FROM jobs WHERE lower(name) = lower(${name})`);
+    if (!row) throw new NotFoundError(`No job named '${name}'`);
+    return { job: this.#forDisplay(StoredJobDocument.parse(row.config)), preservedXml: row.config_xml_preserved };
   }
 
   /** The stored job, password defaults still sealed (for the builds service); `conn` inside a transaction. */
@@ -252,6 +296,9 @@ export class JobsService {
     };
   }
 }
+
+/** Equal as stored JSON: key order and undefined fields do not count. */
+const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
