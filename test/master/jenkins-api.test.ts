@@ -273,6 +273,15 @@ test('views: the all view, a list view made from the form, jobs added and remove
   t.is((await post('/view/team/removeJobFromView?name=viewed')).status, 200);
   t.deepEqual((await get('/view/team/api/json')).body.jobs, []);
   t.is((await post('/createView', { form: 'name=other&mode=hudson.model.MyView' })).status, 400);
+  const hostile = await post('/createView?name=evil', { xml: '<!DOCTYPE x [<!ENTITY a "aaaa">]><hudson.model.ListView><name>&a;</name></hudson.model.ListView>' });
+  t.is(hostile.status, 400, 'a DTD is refused');
+  t.regex(hostile.headers.get('x-error')!, /DOCTYPE/);
+  const fromXml = await post('/createView?name=xmlview', { xml: '<hudson.model.ListView><name>xmlview</name><description>by xml</description><jobNames><string>viewed</string></jobNames><includeRegex>v.*</includeRegex></hudson.model.ListView>' });
+  t.is(fromXml.status, 200, fromXml.text);
+  t.deepEqual((await call(m.url, 'GET', '/api/views/xmlview', { token: admin })).body, { name: 'xmlview', description: 'by xml', jobs: ['viewed'], includeRegex: 'v.*' });
+  t.is((await post('/view/xmlview/config.xml', { xml: '<hudson.model.ListView><name>xmlview</name><jobNames/></hudson.model.ListView>' })).status, 200);
+  t.deepEqual((await call(m.url, 'GET', '/api/views/xmlview', { token: admin })).body.jobs, []);
+  t.is((await post('/createView?name=wrong', { xml: '<hudson.model.MyView/>' })).status, 400);
   t.is((await post('/view/team/doDelete')).status, 302);
   t.is((await get('/view/team/api/json')).status, 404);
 
