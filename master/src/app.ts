@@ -2,6 +2,7 @@
  * createApp(deps) builds the master's Koa application and never listens: main/server code does.
  * Everything it needs is passed in, so tests build it in-process against real services.
  */
+import { randomBytes } from 'node:crypto';
 import { bodyParser } from '@koa/bodyparser';
 import Router from '@koa/router';
 import type { Redis } from 'ioredis';
@@ -10,7 +11,13 @@ import serveStatic from 'koa-static';
 import type { DatabasePool } from 'slonik';
 import type { RawPool } from './db/raw-pool.ts';
 import { AgentRedisAccess } from './agents/agent-redis.ts';
-import { agentRoutes } from './agents/agent-routes.ts';
+import { agentRoutes, agentsWithExecutors } from './agents/agent-routes.ts';
+import { ApiTokensService } from './auth/api-tokens.ts';
+import { basicAuthentication } from './auth/basic-auth.ts';
+import { jenkinsRouters } from './jenkins/jenkins-routes.ts';
+import { JENKINS_VERSION } from './jenkins/jenkins-http.ts';
+import { isJenkinsApiGet, isJenkinsPath } from './jenkins/jenkins-paths.ts';
+import { isJenkinsRemoteTrigger } from './jenkins/job-routes.ts';
 import { AgentsService } from './agents/agents.ts';
 import { authenticate } from './auth/authenticate.ts';
 import { publicLoginRoutes, sessionRoutes } from './auth/login-routes.ts';
@@ -172,12 +179,15 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs, checkedOut: pendingOnCheckout(commitStatus, outbox) });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
   const dockerImages = new DockerImagesService(deps.pool);
+  const apiTokens = new ApiTokensService(deps.pool);
 
   app.use(closeAfterUnreadBody);
   app.use(errorMiddleware(deps.log));
   app.use(securityHeaders);
   const parseJson = bodyParser({ enableTypes: ['json'], jsonLimit: '1mb', encoding: 'utf-8' });
-  app.use((ctx, next) => (isJobFileUpload(ctx) || isArtifactUpload(ctx) || isWebhook(ctx) ? next() : parseJson(ctx, next)));
+  // Jenkins' paths take forms (buildWithParameters, createView) and config.xml as text, bounded too.
+  const parseJenkins = bodyParser({ enableTypes: ['json', 'form', 'xml'], jsonLimit: '1mb', formLimit: '1mb', xmlLimit: '2mb', encoding: 'utf-8' });
+  app.use((ctx, next) => (isJobFileUpload(ctx) || isArtifactUpload(ctx) || isWebhook(ctx) ? next() : isJenkinsPath(ctx.path) ? parseJenkins(ctx, next) : parseJson(ctx, next)));
   app.use(refuseUnstorableText);
 
   const open = new Router();
@@ -189,6 +199,12 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const hooks = webhookRoutes(webhooks);
   app.use(hooks.routes()).use(hooks.allowedMethods());
   if (deps.staticDir) app.use(staticFiles(deps.staticDir));
+  // The root answers anyone, UI or not: Jenkins clients read X-Jenkins from it (python-jenkins' get_version, before it logs in).
+  app.use((ctx, next) => {
+    if (ctx.path !== '/' || (ctx.method !== 'GET' && ctx.method !== 'HEAD')) return next();
+    ctx.type = 'text/plain';
+    ctx.body = 'Jonkkins\n';
+  });
   const login = publicLoginRoutes({ users, agents, tokens, sessions, throttle, now, events, sessionStarted: async (agent, sid) => void (await agentBuilds.sessionStarted(agent, sid)) });
   app.use(login.routes()).use(login.allowedMethods());
   // Before authentication: the login page asks it, possibly still holding an expired token.
@@ -197,6 +213,8 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
 
   // A download link (`?ticket=`) stands in for the token on the one GET it was issued for.
   app.use(redeemDownloadTicket(downloadTickets, sessions, now));
+  // HTTP Basic (user:API token, or user:password under the login throttle) for scripts and Jenkins clients.
+  app.use(basicAuthentication({ tokens: apiTokens, checkPassword: (u, p) => users.authenticate(u, p), throttle, signingKey: deps.signingKey, now }));
   // Everything below needs a valid token, except registering a user (first user / self sign-up).
   for (const mw of authenticate({
     key: deps.signingKey,
@@ -205,7 +223,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     sessionMaxAgeSeconds: deps.sessionMaxAgeSeconds,
     now,
     // Registering a user (first user, self sign-up), triggering a build with its remote token, and a download link (its ticket was redeemed above).
-    allowAnonymous: (ctx) => (ctx.method === 'POST' && ctx.path === '/api/users') || isRemoteTrigger(ctx) || isTicketRequest(ctx),
+    allowAnonymous: (ctx) => (ctx.method === 'POST' && ctx.path === '/api/users') || isRemoteTrigger(ctx) || isJenkinsRemoteTrigger(ctx) || isTicketRequest(ctx),
   })) {
     app.use(mw);
   }
@@ -217,7 +235,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const routers = [
     api,
     sessionRoutes({ tokens, sessions }),
-    userRoutes(users, settings, throttle),
+    userRoutes(users, settings, throttle, apiTokens),
     systemSettingsRoutes(settings),
     notificationRoutes(settings, notificationTests),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl(), agentRedis),
@@ -237,6 +255,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     buildHistoryRoutes(deps.pool),
     agentArtifactRoutes(artifacts),
     agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, dockerImages, agentRedis }),
+    ...jenkinsRouters({ jobs, builds, consoles, artifacts, views, users, apiTokens, signingKey: deps.signingKey, publicUrl, agents: async () => agentsWithExecutors(deps.pool, await agents.list()) }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, hooks, login, setup, ...routers]);
@@ -259,7 +278,7 @@ function staticFiles(dir: string): Koa.Middleware {
   const indexHtml = serveStatic(dir, { index: 'index.html', setHeaders: (res) => res.setHeader('Cache-Control', 'no-cache') });
   return async (ctx, next) => {
     // GET /login is the UI's login page (a reload there, or a bookmark); POST /login is the API.
-    const api = ctx.path.startsWith('/api/') || ctx.path === '/login-slave' || ctx.path === '/logout' || ctx.path === '/healthz';
+    const api = ctx.path.startsWith('/api/') || ctx.path === '/login-slave' || ctx.path === '/logout' || ctx.path === '/healthz' || isJenkinsApiGet(ctx.path, ctx.query);
     if ((ctx.method !== 'GET' && ctx.method !== 'HEAD') || api) return next();
     if (ctx.path !== '/login') await serve(ctx, async () => {});
     if (ctx.status === 404 && ctx.body == null && !ctx.path.startsWith('/assets/')) {
@@ -272,9 +291,15 @@ function staticFiles(dir: string): Koa.Middleware {
   };
 }
 
+/** Jenkins' X-Jenkins-Session: changes when the server restarts (clients use it to notice). */
+const JENKINS_SESSION = randomBytes(4).toString('hex');
+
 async function securityHeaders(ctx: Koa.Context, next: Koa.Next) {
   ctx.set('Content-Security-Policy', "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'");
   ctx.set('X-Content-Type-Options', 'nosniff');
   ctx.set('Referrer-Policy', 'no-referrer');
+  // Jenkins clients read these on every answer (python-jenkins' get_version: X-Jenkins).
+  ctx.set('X-Jenkins', JENKINS_VERSION);
+  ctx.set('X-Jenkins-Session', JENKINS_SESSION);
   await next();
 }

@@ -126,3 +126,15 @@ export const WhoAmI = z.object({
   expiresAt: z.string(),
 });
 export type WhoAmI = z.infer<typeof WhoAmI>;
+
+/** POST /api/users/:name/tokens: a new API token (for HTTP Basic `user:token`), named so its owner can tell it apart. */
+export const NewApiTokenRequest = z.strictObject({ name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters') });
+export type NewApiTokenRequest = z.infer<typeof NewApiTokenRequest>;
+
+/** An API token as listed: never its value (only its SHA-256 is kept). */
+export const ApiToken = z.object({ uuid: z.string(), name: z.string(), createdAt: z.string(), lastUsedAt: z.string().nullable(), useCount: z.number() });
+export type ApiToken = z.infer<typeof ApiToken>;
+
+/** A token just made, as Jenkins' generateNewToken answers it: the one time its value is shown. */
+export const NewApiToken = z.object({ tokenName: z.string(), tokenUuid: z.string(), tokenValue: z.string() });
+export type NewApiToken = z.infer<typeof NewApiToken>;

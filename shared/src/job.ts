@@ -10,6 +10,7 @@ import { CredentialBinding, CredentialId } from './credentials.ts';
 import { GitScm } from './scm.ts';
 import { MailerPublisher, SlackNotifierPublisher } from './notifications.ts';
 import { VariableName } from './variable-name.ts';
+import { WorkspacePath } from './workspace-path.ts';
 import { AntPatterns } from './steps/copy-artifacts-step.ts';
 import { Projects, triggerParameters, TriggerCondition } from './steps/trigger-builds-step.ts';
 
@@ -27,6 +28,9 @@ export const JobName = z
   .refine((n) => n !== '.' && n !== '..', 'must not be "." or ".."')
   .refine((n) => n.trim() === n, 'must not start or end with a space');
 
+/** A file parameter's name: a workspace-relative path (no `..`, no leading `/`), also the variable that holds the uploaded file's name. */
+export const FileParameterName = WorkspacePath.pipe(z.string().max(255, 'must be at most 255 characters').refine((n) => n !== '__proto__', "must not be '__proto__'"));
+
 const common = { name: VariableName, description: z.string().max(10_000).optional() };
 export const ParameterDefinition = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('string'), ...common, default: z.string().max(1_000_000).optional(), trim: z.boolean().optional() }),
@@ -36,7 +40,8 @@ export const ParameterDefinition = z.discriminatedUnion('type', [
     .strictObject({ type: z.literal('choice'), ...common, choices: z.array(z.string().max(10_000)).min(1, 'needs at least one choice'), default: z.string().optional() })
     .refine((p) => p.default === undefined || p.choices.includes(p.default), { message: 'default must be one of the choices', path: ['default'] }),
   z.strictObject({ type: z.literal('password'), ...common, default: z.string().max(10_000).optional() }),
-  z.strictObject({ type: z.literal('file'), ...common }),
+  /** The name is where the uploaded file lands: a workspace path (`upload.bin`, `conf/settings.xml`), as in Jenkins. */
+  z.strictObject({ type: z.literal('file'), ...common, name: FileParameterName }),
 ]);
 export type ParameterDefinition = z.infer<typeof ParameterDefinition>;
 
@@ -108,7 +113,7 @@ const Triggers = z
     remoteToken: z
       .string()
       .max(256)
-      // The API shows a stored token as ****; sending **** back keeps it.
+      // "****" is how the API shows a stored token, and means "keep it" when saved back (the configure page, a GET config.xml posted again).
       .refine((v) => v === '****' || v.length >= 8, 'must be at least 8 characters')
       .optional(),
     /** "Build periodically": Jenkins cron syntax (H, H(a-b)/n, @daily…, several lines, TZ= on line 1). */

@@ -29,6 +29,7 @@ const OWNERS: Record<string, string> = {
   build_docker_images: 'master/src/builds/docker-images.ts',
   credentials: 'master/src/credentials/credentials.ts',
   build_checkouts: 'master/src/scm/checkouts.ts',
+  api_tokens: 'master/src/auth/api-tokens.ts',
 };
 /** The console store: `UPDATE builds SET log_size = … WHERE id = …` and nothing else. */
 const CONSOLE_STORE = /^master\/src\/console\/console-store\.ts$/;

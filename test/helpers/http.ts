@@ -11,7 +11,7 @@ export async function call<T = any>(
   base: string,
   method: string,
   path: string,
-  opts: { token?: string; json?: unknown; raw?: string; headers?: Record<string, string> } = {},
+  opts: { token?: string; json?: unknown; raw?: string; headers?: Record<string, string>; redirect?: RequestRedirect } = {},
 ): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...opts.headers };
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
@@ -23,7 +23,7 @@ export async function call<T = any>(
     headers['content-type'] ??= 'application/json';
     body = opts.raw;
   }
-  const res = await fetch(`${base}${path}`, { method, headers, body });
+  const res = await fetch(`${base}${path}`, { method, headers, body, redirect: opts.redirect ?? 'follow' });
   const text = await res.text();
   let parsed: unknown = text;
   if (res.headers.get('content-type')?.includes('json')) parsed = JSON.parse(text);

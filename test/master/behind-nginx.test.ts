@@ -39,6 +39,38 @@ test.serial('POST /logout goes through nginx to the master', async (t) => {
   t.is((await call(nginx.url, 'GET', '/api/whoami', { token })).status, 401);
 });
 
+test.serial("Jenkins' API and the UI's pages share /job/<name>/: each request reaches the right one", async (t) => {
+  const token = (await call(nginx.url, 'POST', '/api/users/admin/tokens', { token: admin, json: { name: 'nginx' } })).body.tokenValue;
+  const basic = { authorization: `Basic ${Buffer.from(`admin:${token}`).toString('base64')}` };
+  const root = await call(nginx.url, 'GET', '/');
+  t.regex(root.text, /<html/i, 'GET / is the UI');
+  t.truthy(root.headers.get('x-jenkins'), 'with X-Jenkins, as python-jenkins reads it');
+  const page = await call(nginx.url, 'GET', '/job/deploy/');
+  t.regex(page.text, /<html/i, "the job's page is the UI's");
+  t.truthy(page.headers.get('x-jenkins'));
+  t.regex((await call(nginx.url, 'GET', '/job/deploy/build')).text, /<html/i, 'the build form is the UI, without a token');
+  const api = await call(nginx.url, 'GET', '/job/deploy/api/json?tree=name,color', { headers: basic });
+  t.is(api.status, 200, api.text);
+  t.deepEqual(api.body, { _class: 'hudson.model.FreeStyleProject', name: 'deploy', color: 'notbuilt' });
+  t.truthy(api.headers.get('x-jenkins'));
+  t.is((await fetch(`${nginx.url}/job/deploy/api/json`, { method: 'HEAD', headers: basic })).status, 200, 'HEAD: the job exists');
+  t.is((await fetch(`${nginx.url}/job/nothing/api/json`, { method: 'HEAD', headers: basic })).status, 404);
+  const rootApi = await call(nginx.url, 'GET', '/api/json?tree=jobs[name]', { headers: basic });
+  t.deepEqual(rootApi.body.jobs.map((j: any) => j.name), ['deploy']);
+  const remote = await call(nginx.url, 'GET', '/job/deploy/build?token=remote-token-123', { redirect: 'manual' });
+  t.is(remote.status, 201, 'GET with the token builds (the master, not the UI)');
+  t.regex(remote.headers.get('location')!, /\/queue\/item\/\d+\/$/);
+  const item = await call(nginx.url, 'GET', `/queue/item/${remote.headers.get('location')!.split('/').at(-2)}/api/json`, { headers: basic });
+  t.is(item.body.task.name, 'deploy');
+  t.deepEqual(item.body.actions[0].causes.map((c: any) => c.shortDescription), ['Started by remote host 127.0.0.1']);
+  const post = await call(nginx.url, 'POST', '/job/deploy/disable', { headers: basic, redirect: 'manual' });
+  t.is(post.status, 302, 'POSTs go to the master');
+  t.is((await call(nginx.url, 'GET', '/job/deploy/config.xml', { headers: basic })).headers.get('x-jenkins') !== null, true);
+  t.is((await call(nginx.url, 'POST', '/job/deploy/enable', { headers: basic, redirect: 'manual' })).status, 302);
+  const consoleText = await call(nginx.url, 'GET', '/job/deploy/lastBuild/consoleText', { headers: basic });
+  t.is(consoleText.status, 404, 'no build has run yet: the master says so (not the UI)');
+});
+
 // Last: it uses up the failures of the one address every request here comes from (nginx's).
 test.serial('rotating forged X-Forwarded-For addresses does not escape the per-address login throttle', async (t) => {
   for (let i = 0; i < 5; i++) {

@@ -24,6 +24,7 @@ import type { ContainerCli } from './container-cli.ts';
 import type { DockerImageChannel } from './steps/kinds/docker-build.ts';
 import { TriggeredBuilds } from './triggered-builds.ts';
 import { writeIntoWorkspace } from './workspace-files.ts';
+import { workspacePathProblem } from '../../shared/src/workspace-path.ts';
 import type { Workspaces } from './workspaces.ts';
 
 export interface BuildChannel extends LogChannel, ArtifactChannel, TriggerChannel, CheckoutChannel, DockerImageChannel {
@@ -257,9 +258,10 @@ async function finish(channel: BuildChannel, shipper: LogShipper, buildId: numbe
   }
 }
 
-/** Fetches a file parameter's file into `<workspace>/<parameter>`. */
+/** Fetches a file parameter's file into `<workspace>/<parameter>` (a workspace path: writeIntoWorkspace refuses any other). */
 async function fetchFileInto(channel: BuildChannel, buildId: number, file: BuildSpec['files'][number], workspace: string): Promise<void> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(file.parameter)) throw new Error(`refusing the file parameter name ${JSON.stringify(file.parameter)}`);
+  const problem = workspacePathProblem(file.parameter);
+  if (problem) throw new Error(`refusing the file parameter name ${JSON.stringify(file.parameter)}: ${problem}`);
   const res = await channel.fetchFile(buildId, file.parameter);
   if (!res.body) throw new Error(`the master sent no bytes for ${file.parameter}`);
   await writeIntoWorkspace(workspace, file.parameter, res.body as import('node:stream/web').ReadableStream, file);

@@ -4,12 +4,25 @@ import { agentOf, principalOf, requireAdmin, requireAgent, requireUser } from '.
 import { parseInput } from '../http/validate.ts';
 import type { AgentBuildsService } from '../builds/agent-builds.ts';
 import type { Agent, AgentWithSecret, RegisteredAgent } from '../../../shared/src/identity.ts';
+import type { AgentWithExecutors } from '../../../shared/src/api-responses.ts';
 import { busyExecutors } from '../builds/estimates.ts';
 import type { DatabasePool } from '../db/pool.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { agentCommand } from './agent-command.ts';
 import type { AgentRedisAccess } from './agent-redis.ts';
 import type { AgentsService } from './agents.ts';
+
+/** Each agent with its executors: idle, or the build it runs (the Build Executor Status panel, Jenkins' /computer). */
+export async function agentsWithExecutors(pool: DatabasePool, list: Agent[]): Promise<AgentWithExecutors[]> {
+  const busy = await busyExecutors(pool);
+  return list.map((a) => ({
+    ...a,
+    executorStatus: Array.from({ length: a.executors }, (_, number) => {
+      const run = busy.find((b) => b.agent === a.name && b.executor === number);
+      return run ? { number, idle: false as const, job: run.job, build: run.number, startedAt: run.startedAt, estimatedDurationMs: run.estimatedDurationMs } : { number, idle: true as const };
+    }),
+  }));
+}
 
 /** Managing agents (people: anyone may look, admins change) and the agent API (agents only). */
 export function agentRoutes(
@@ -23,17 +36,7 @@ export function agentRoutes(
 ): Router {
   const router = new Router({ prefix: '/api' });
 
-  /** Each agent with its executors: idle, or the build it runs (the Build Executor Status panel). */
-  const withExecutors = async (list: Agent[]) => {
-    const busy = await busyExecutors(pool);
-    return list.map((a) => ({
-      ...a,
-      executorStatus: Array.from({ length: a.executors }, (_, number) => {
-        const run = busy.find((b) => b.agent === a.name && b.executor === number);
-        return run ? { number, idle: false, job: run.job, build: run.number, startedAt: run.startedAt, estimatedDurationMs: run.estimatedDurationMs } : { number, idle: true };
-      }),
-    }));
-  };
+  const withExecutors = (list: Agent[]) => agentsWithExecutors(pool, list);
   const withCommand = async (agent: AgentWithSecret): Promise<RegisteredAgent> => ({ ...agent, command: agentCommand(await publicUrl(), agent.name, agent.secret) });
   router.get('/agents', requireUser, async (ctx) => {
     ctx.body = { agents: await withExecutors(await agents.list()) };

@@ -43,8 +43,11 @@ export function authenticate(opts: AuthenticateOptions): Middleware[] {
   const now = opts.now ?? Date.now;
   // A KeyObject: given a Buffer, jsonwebtoken first tries createPublicKey on it for every request.
   const verify = jwt({ secret: createSecretKey(opts.key) as unknown as Buffer, algorithms: [TOKEN_ALGORITHM], key: 'claims', passthrough: true });
+  // HTTP Basic (auth/basic-auth.ts) ran first and found the principal: no bearer token to check.
+  const verifyBearer: Middleware = (ctx, next) => ((ctx.state as AuthState).principal ? next() : verify(ctx, next));
   const resolve = async (ctx: Context, next: Next) => {
     const state = ctx.state as AuthState & { claims?: unknown; jwtOriginalError?: Error };
+    if (state.principal) return next();
     const hasToken = Boolean(ctx.get('Authorization'));
     if (state.claims === undefined) {
       if (hasToken || !opts.allowAnonymous(ctx)) {
@@ -60,7 +63,7 @@ export function authenticate(opts: AuthenticateOptions): Middleware[] {
     state.principal = await loadPrincipal(opts, claims.data);
     return next();
   };
-  return [verify, resolve];
+  return [verifyBearer, resolve];
 }
 
 async function loadPrincipal(opts: Pick<AuthenticateOptions, 'pool' | 'sessions'>, c: TokenClaims): Promise<Principal> {
@@ -69,7 +72,7 @@ async function loadPrincipal(opts: Pick<AuthenticateOptions, 'pool' | 'sessions'
     const user = c.sid === undefined ? null : await opts.sessions.user(c.sid, c.uid);
     if (!user) throw new UnauthorizedError('This session has ended (logged out, password changed or account deleted); log in again', { invalidToken: true });
     // The role comes from the database, not the token, so a demotion takes effect at once.
-    return { kind: 'user', id: user.id, name: user.username, role: user.role, sessionId: c.sid!, ...common };
+    return { kind: 'user', id: user.id, name: user.username, role: user.role, sessionId: c.sid!, via: 'session', ...common };
   }
   const agent = await opts.pool.maybeOne(sql.type(AgentRow)`SELECT id, name, secret_version FROM agents WHERE id = ${c.uid}`);
   if (!agent || agent.secret_version !== c.ver) throw new UnauthorizedError('Agent token has been revoked', { invalidToken: true });

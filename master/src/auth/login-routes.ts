@@ -9,7 +9,7 @@ import type { Context } from 'koa';
 import { AgentLoginRequest, PROTOCOL_VERSION, UNSTATED_PROTOCOL_VERSION } from '../../../shared/src/agent-protocol.ts';
 import { LoginRequest } from '../../../shared/src/identity.ts';
 import type { AgentsService } from '../agents/agents.ts';
-import { UnsupportedProtocolError } from '../errors.ts';
+import { ForbiddenError, UnsupportedProtocolError } from '../errors.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { parseInput } from '../http/validate.ts';
 import type { UsersService } from '../users/users.ts';
@@ -37,18 +37,8 @@ function sendToken(ctx: Context, token: string) {
   ctx.body = token;
 }
 
-/** Runs a credential check under the throttle: blocked → 429; a failure counts; a success clears. */
-async function throttled<T>(deps: LoginDeps, kind: string, name: string, ctx: Context, check: () => Promise<T>): Promise<T> {
-  await deps.throttle.check(kind, name, ctx.ip);
-  try {
-    const result = await check();
-    await deps.throttle.recordSuccess(kind, name, ctx.ip);
-    return result;
-  } catch (err) {
-    if ((err as { status?: number }).status === 401) await deps.throttle.recordFailure(kind, name, ctx.ip);
-    throw err;
-  }
-}
+/** Runs a credential check under the throttle (LoginThrottle.attempt). */
+const throttled = <T>(deps: LoginDeps, kind: string, name: string, ctx: Context, check: () => Promise<T>): Promise<T> => deps.throttle.attempt(kind, name, ctx.ip, check);
 
 export function publicLoginRoutes(deps: LoginDeps): Router {
   const router = new Router();
@@ -90,6 +80,12 @@ function checkProtocolVersion(stated: number): void {
   );
 }
 
+/** A person's session: renewing needs one (HTTP Basic requests have none: they send their credentials every time). */
+function sessionOf(p: { sessionId: string | null }): string {
+  if (p.sessionId === null) throw new ForbiddenError('Only a login session can be renewed: HTTP Basic requests send their credentials each time');
+  return p.sessionId;
+}
+
 /**
  * Authenticated: a fresh 15-minute token for the same session (same auth_time and session id),
  * people and agents alike; and logout, which ends the session so none of its tokens works again.
@@ -104,14 +100,14 @@ export function sessionRoutes(deps: Pick<LoginDeps, 'tokens' | 'sessions'>): Rou
       kind: p.kind,
       role: p.role,
       authTime: p.authTime,
-      ...(p.kind === 'agent' ? { ver: p.secretVersion, sid: p.session } : { sid: p.sessionId }),
+      ...(p.kind === 'agent' ? { ver: p.secretVersion, sid: p.session } : { sid: sessionOf(p) }),
     });
     sendToken(ctx, token);
   });
   // Agents have no session to end: their tokens stop working when their secret is regenerated.
   router.post('/logout', requireUser, async (ctx) => {
     const p = principalOf(ctx);
-    if (p.kind === 'user') await deps.sessions.end(p.sessionId);
+    if (p.kind === 'user' && p.sessionId !== null) await deps.sessions.end(p.sessionId);
     ctx.set('Cache-Control', 'no-store');
     ctx.status = 204;
   });

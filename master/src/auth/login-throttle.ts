@@ -59,6 +59,19 @@ export class LoginThrottle {
     }
   }
 
+  /** Runs a credential check under the throttle: blocked → 429; a 401 counts as a failure; a success clears. */
+  async attempt<T>(kind: string, name: string, address: string, check: () => Promise<T>): Promise<T> {
+    await this.check(kind, name, address);
+    try {
+      const result = await check();
+      await this.recordSuccess(kind, name, address);
+      return result;
+    } catch (err) {
+      if ((err as { status?: number }).status === 401) await this.recordFailure(kind, name, address);
+      throw err;
+    }
+  }
+
   async recordFailure(kind: string, name: string, address: string): Promise<void> {
     await Promise.all([
       this.#byNameAndAddress.penalty(pairKey(kind, name, address), 1),

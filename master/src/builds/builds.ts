@@ -37,16 +37,21 @@ export class BuildsService {
    * `quietPeriod` (seconds) replaces the job's (a timer trigger uses 0, as in Jenkins).
    */
   async trigger(jobName: string, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<number> {
+    return (await this.triggerItem(jobName, given, cause, files, opts)).queueId;
+  }
+
+  /** As trigger, and whether it folded into an identical item waiting in its quiet period. */
+  async triggerItem(jobName: string, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<{ queueId: number; merged: boolean }> {
     const stored = await this.#jobs.find(jobName);
     // No quiet period to merge into: queueing is one statement (or, with files, its own
     // transaction), so no transaction around it — two round trips fewer on every trigger.
     const quietPeriod = opts.quietPeriod ?? stored.job.quietPeriod;
     const merges = quietPeriod > 0 && files.length === 0;
-    const id = merges
-      ? await this.#pool.transaction((tx) => this.#queueing.queueIn(tx, stored, given, cause, files, opts))
-      : await this.#queueing.queueIn(this.#pool, stored, given, cause, files, opts);
+    const { id, merged } = merges
+      ? await this.#pool.transaction((tx) => this.#queueing.enqueue(tx, stored, given, cause, files, opts))
+      : await this.#queueing.enqueue(this.#pool, stored, given, cause, files, opts);
     await settle(this.#lifecycle.queued(stored, id, quietPeriod));
-    return id;
+    return { queueId: id, merged };
   }
 
   /** Cancels a queued item (it never gets a number). */
@@ -93,6 +98,19 @@ export class BuildsService {
     // One job: one estimate for the page, not one query per build.
     const estimate = rows.length > 0 ? await estimatedDurationMs(this.#pool, id) : null;
     return rows.map((r) => presentBuild(r, estimate));
+  }
+
+  /** A queue item's (or build's) row by its queue id. */
+  async rowById(queueId: number): Promise<BuildRow> {
+    const row = await this.#pool.maybeOne(sql.type(BuildRow)`SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.id = ${queueId}`);
+    if (!row) throw new NotFoundError(`No queue item ${queueId}`);
+    return row;
+  }
+
+  /** The oldest build's number still kept (Jenkins' firstBuild), or null. */
+  async firstNumber(jobName: string): Promise<number | null> {
+    const { id } = await this.#jobs.find(jobName);
+    return this.#pool.oneFirst(sql.type(z.object({ n: z.number().nullable() }))`SELECT min(number) AS n FROM builds WHERE job_id = ${id}`);
   }
 
   /** The build row behind a number or a permalink name. */

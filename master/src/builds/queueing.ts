@@ -26,6 +26,11 @@ export class BuildQueueing {
    * quiet period needs one: it locks the job. Returns the queue id.
    */
   async queueIn(tx: CommonQueryMethods, stored: StoredJob, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<number> {
+    return (await this.enqueue(tx, stored, given, cause, files, opts)).id;
+  }
+
+  /** As queueIn, and whether the trigger folded into a waiting item (Jenkins answers 303 then). */
+  async enqueue(tx: CommonQueryMethods, stored: StoredJob, given: Record<string, unknown>, cause: Cause, files: UploadedFile[] = [], opts: { quietPeriod?: number } = {}): Promise<{ id: number; merged: boolean }> {
     const { id: jobId, job } = stored;
     const quietPeriod = opts.quietPeriod ?? job.quietPeriod;
     if (job.disabled) throw new ConflictError(`${job.name} is disabled and cannot be built`);
@@ -54,16 +59,17 @@ export class BuildQueueing {
       const same = waiting.find((w) => this.#sameParameters(w.parameters, values));
       if (same) {
         await addCause(tx, same.id, cause);
-        return same.id;
+        return { id: same.id, merged: true };
       }
     }
     const row = { jobId, cause, parameters: values, label: job.label, quietPeriod };
-    if (files.length === 0) return insertQueued(tx, row);
-    return tx.transaction(async (t) => {
+    if (files.length === 0) return { id: await insertQueued(tx, row), merged: false };
+    const id = await tx.transaction(async (t) => {
       const buildId = await insertQueued(t, row);
       for (const file of files) await storeBuildFile(t, buildId, file);
       return buildId;
     });
+    return { id, merged: false };
   }
 
   /** Equal parameter values, comparing encrypted ones by their plain text. */

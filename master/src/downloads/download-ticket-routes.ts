@@ -53,7 +53,7 @@ export function redeemDownloadTicket(tickets: DownloadTickets, sessions: Session
     const user = await sessions.user(holder.sessionId, holder.id);
     if (!user) throw new UnauthorizedError('This download link belongs to a session that has ended');
     const seconds = Math.floor(now() / 1000);
-    (ctx.state as AuthState).principal = { kind: 'user', id: holder.id, name: user.username, role: user.role, authTime: seconds, expiresAt: seconds + TICKET_SECONDS, jti: 'download-ticket', sessionId: holder.sessionId };
+    (ctx.state as AuthState).principal = { kind: 'user', id: holder.id, name: user.username, role: user.role, authTime: seconds, expiresAt: seconds + TICKET_SECONDS, jti: 'download-ticket', sessionId: holder.sessionId, via: 'session' };
     ctx.set('Cache-Control', 'no-store');
     return next();
   };

@@ -55,6 +55,8 @@ export class DownloadTickets {
   /** Checks that `path` is a download path and issues a ticket for it; the caller has checked the reader may read it. */
   async issue(principal: Principal, path: string): Promise<{ ticket: string; path: string }> {
     if (principal.kind !== 'user') throw new ValidationError('Download tickets are for people');
+    // A ticket dies with the session that asked for it; HTTP Basic requests have none (and need no ticket: they can send their credentials).
+    if (principal.sessionId === null) throw new ValidationError('Download tickets are for login sessions: with HTTP Basic, send the credentials with the download itself');
     let canonical: string;
     try {
       canonical = canonicalPath(path);

@@ -39,6 +39,9 @@ const schemas = {
   RegisteredAgent: id.RegisteredAgent,
   SecuritySettings: id.SecuritySettings,
   WhoAmI: id.WhoAmI,
+  NewApiTokenRequest: id.NewApiTokenRequest,
+  NewApiToken: id.NewApiToken,
+  ApiToken: id.ApiToken,
   Job,
   JobDetails: api.JobDetails,
   JobSummary: api.JobSummary,
@@ -89,8 +92,103 @@ const pathParam = (name: string) => ({ name, in: 'path', required: true, schema:
 const anonymous = { security: [] };
 const webhookAnswer = { description: 'What was scheduled, one line per job', content: { 'text/plain': { schema: { type: 'string' } } } };
 
+/** Jenkins' paths (master/src/jenkins/): HTTP Basic with an API token (or the password, with a crumb for POSTs) or a bearer token. */
+const jenkinsAuth = { security: [{ basic: [] }, { bearer: [] }], tags: ['Jenkins-compatible'] };
+const apiFormat = { name: 'format', in: 'path', required: true, schema: { type: 'string', enum: ['json', 'xml'] } };
+const treeDepth = [
+  { name: 'tree', in: 'query', schema: { type: 'string' }, description: 'Jenkins tree= selection, e.g. jobs[name,color]' },
+  { name: 'depth', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 5 } },
+];
+/** A Jenkins api/json|xml read: pruned by tree= and depth=, `_class` on every object. */
+const jenkinsApi = (summary: string, ...pathParams: string[]) => ({
+  parameters: [...pathParams.map(pathParam), ...treeDepth],
+  get: { summary, ...jenkinsAuth, responses: { 200: { description: 'Jenkins JSON (or XML)' }, ...errors(400, 401, 404) } },
+});
+const jenkinsApiWithFormat = (summary: string, ...pathParams: string[]) => {
+  const op = jenkinsApi(summary, ...pathParams);
+  return { ...op, parameters: [...pathParams.map(pathParam), apiFormat, ...treeDepth] };
+};
+const jenkinsPost = (summary: string, responses: Record<number, string>, codes: number[] = [400, 401, 403, 404]) => ({
+  post: { summary, ...jenkinsAuth, responses: { ...Object.fromEntries(Object.entries(responses).map(([c, d]) => [c, { description: d }])), ...errors(...codes) } },
+});
+const TOKEN_PATH = 'descriptorByName/jenkins.security.ApiTokenProperty';
+
+/** The Jenkins-compatible API's routes (reference/jenkins.md §5). */
+const jenkinsOperations: Record<string, Record<string, unknown>> = {
+  '/api/json': jenkinsApi('Jenkins root: jobs with colour, views, mode, useCrumbs'),
+  '/api/xml': jenkinsApi('Jenkins root as XML'),
+  '/me/api/{format}': jenkinsApiWithFormat('The person asking (hudson.model.User)'),
+  '/user/{id}/api/{format}': jenkinsApiWithFormat('A person (hudson.model.User)', 'id'),
+  '/whoAmI/api/{format}': jenkinsApiWithFormat('Who the credentials belong to (hudson.security.WhoAmI)'),
+  '/crumbIssuer/api/{format}': jenkinsApiWithFormat('A crumb for POSTs authenticated with a password (API tokens need none)'),
+  '/pluginManager/api/{format}': jenkinsApiWithFormat('Plugins: an empty list (Jonkkins has none; a 404 would break Jenkins Job Builder)'),
+  [`/user/{id}/${TOKEN_PATH}/generateNewToken`]: { parameters: [pathParam('id')], ...jenkinsPost('Make an API token (?newTokenName=): {status, data: {tokenName, tokenUuid, tokenValue}}, the value shown only here', { 200: 'Made' }) },
+  [`/me/${TOKEN_PATH}/generateNewToken`]: jenkinsPost('Make an API token for the person asking (?newTokenName=)', { 200: 'Made' }),
+  [`/user/{id}/${TOKEN_PATH}/revoke`]: { parameters: [pathParam('id')], ...jenkinsPost('Revoke an API token (?tokenUuid=)', { 200: 'Revoked' }) },
+  [`/me/${TOKEN_PATH}/revoke`]: jenkinsPost('Revoke one of the asker\'s API tokens (?tokenUuid=)', { 200: 'Revoked' }),
+  '/job/{name}/api/{format}': jenkinsApiWithFormat('A job (hudson.model.FreeStyleProject): builds (newest 100; allBuilds via tree=), permalinks, parameters; HEAD: does it exist', 'name'),
+  '/job/{name}/config.xml': {
+    get: { summary: "The job's config.xml", ...jenkinsAuth, responses: { 200: { description: 'XML' }, ...errors(401, 404) } },
+    post: { summary: "Replace the job from a config.xml body (text/xml)", ...jenkinsAuth, responses: { 200: { description: 'Replaced' }, ...errors(400, 401, 403, 404) } },
+  },
+  '/createItem': jenkinsPost('Create a job: ?name= with a config.xml body (200), or ?name=&mode=copy&from= (302 to the copy)', { 200: 'Created', 302: 'Copied' }, [400, 401, 403, 404, 409]),
+  '/job/{name}/doDelete': jenkinsPost('Delete the job (302 to the root)', { 302: 'Deleted' }),
+  '/job/{name}': { delete: { summary: 'Delete the job (HTTP DELETE, as Jenkins allows)', ...jenkinsAuth, responses: { 204: { description: 'Deleted' }, ...errors(401, 404) } } },
+  '/job/{name}/enable': jenkinsPost('Enable (302 to the job)', { 302: 'Enabled' }),
+  '/job/{name}/disable': jenkinsPost('Disable (302 to the job)', { 302: 'Disabled' }),
+  '/job/{name}/doRename': jenkinsPost('Rename (?newName=; 302 to the job)', { 302: 'Renamed' }, [400, 401, 403, 404, 409]),
+  '/job/{name}/build': {
+    ...jenkinsPost('Build: 201, Location of the queue item (ending in /); a parameterized job takes the form field json={"parameter":[…]}', { 201: 'Queued' }, [400, 401, 403, 404, 405, 409]),
+    get: { summary: "Build with the job's remote token (?token=)", security: [], responses: { 201: { description: 'Queued' }, ...errors(400, 403, 404, 405) } },
+  },
+  '/job/{name}/buildWithParameters': {
+    ...jenkinsPost('Build with parameters from the query, a form or multipart (files): 201 + Location; 303 when folded into an identical waiting item', { 201: 'Queued', 303: 'Merged' }, [400, 401, 403, 404, 409]),
+    get: { summary: "Build with parameters and the job's remote token (?token=)", security: [], responses: { 201: { description: 'Queued' }, ...errors(400, 403, 404, 405) } },
+  },
+  '/job/{name}/{ref}/api/{format}': jenkinsApiWithFormat('A build (hudson.model.FreeStyleBuild) by number or permalink: actions (parameters, causes), result, building, duration, artifacts', 'name', 'ref'),
+  '/job/{name}/{ref}/consoleText': { get: { summary: 'The console as plain text', ...jenkinsAuth, responses: { 200: { description: 'text/plain' }, ...errors(401, 404) } } },
+  '/job/{name}/{ref}/logText/progressiveText': {
+    get: { summary: 'Console from byte ?start= (X-Text-Size, X-More-Data while logging)', ...jenkinsAuth, responses: { 200: { description: 'text/plain' }, ...errors(400, 401, 404) } },
+    post: { summary: 'The same, start in the form (node jenkins)', ...jenkinsAuth, responses: { 200: { description: 'text/plain' }, ...errors(400, 401, 404) } },
+  },
+  '/job/{name}/{ref}/logText/progressiveHtml': {
+    get: { summary: 'Console from byte ?start= as HTML text', ...jenkinsAuth, responses: { 200: { description: 'text/html' }, ...errors(400, 401, 404) } },
+    post: { summary: 'The same, start in the form', ...jenkinsAuth, responses: { 200: { description: 'text/html' }, ...errors(400, 401, 404) } },
+  },
+  '/job/{name}/{ref}/stop': jenkinsPost('Abort the build (302 to it, running or not)', { 302: 'Stopping' }),
+  '/job/{name}/{ref}/term': jenkinsPost('Abort the build (Pipeline\'s term; 302)', { 302: 'Stopping' }),
+  '/job/{name}/{ref}/kill': jenkinsPost('Abort the build (Pipeline\'s kill; 302)', { 302: 'Stopping' }),
+  '/job/{name}/{ref}/artifact/{path}': { get: { summary: 'One artifact (bytes)', ...jenkinsAuth, responses: { 200: { description: 'Bytes' }, ...errors(400, 401, 404) } } },
+  '/job/{name}/{ref}/{zip}/archive.zip': { get: { summary: 'All artifacts as a zip ({zip} is the literal *zip*)', ...jenkinsAuth, responses: { 200: { description: 'Zip' }, ...errors(401, 404) } } },
+  '/queue/api/{format}': jenkinsApiWithFormat('The queue: waiting, blocked and buildable items'),
+  '/queue/item/{id}/api/{format}': jenkinsApiWithFormat('A queue item; executable once its build started, cancelled when it was', 'id'),
+  '/queue/cancelItem': jenkinsPost('Cancel a queued item (?id=): 204', { 204: 'Cancelled' }),
+  '/queue/item/{id}/cancelQueue': { parameters: [pathParam('id')], ...jenkinsPost('Cancel a queued item (302, as node jenkins requires)', { 302: 'Cancelled' }) },
+  '/computer/api/{format}': jenkinsApiWithFormat('Nodes: the built-in node (no executors) and every agent with its executors'),
+  '/computer/{name}/api/{format}': jenkinsApiWithFormat('One node ((built-in) is the master)', 'name'),
+  '/view/{name}/api/{format}': jenkinsApiWithFormat('A view and its jobs (all: every job)', 'name'),
+  '/view/{name}/config.xml': {
+    get: { summary: "A list view's config.xml", ...jenkinsAuth, responses: { 200: { description: 'XML' }, ...errors(401, 404) } },
+    post: { summary: 'Replace the list view from a config.xml body', ...jenkinsAuth, responses: { 200: { description: 'Replaced' }, ...errors(400, 401, 403, 404, 409) } },
+  },
+  '/createView': jenkinsPost('Create a list view: ?name= with a config.xml body (200), or the form name, mode=hudson.model.ListView (302)', { 200: 'Created', 302: 'Created' }, [400, 401, 403, 409]),
+  '/view/{name}/addJobToView': jenkinsPost('Add the job ?name= to the view', { 200: 'Added' }),
+  '/view/{name}/removeJobFromView': jenkinsPost('Remove the job ?name= from the view', { 200: 'Removed' }),
+  '/view/{name}/doDelete': jenkinsPost('Delete the view (302 to the root)', { 302: 'Deleted' }),
+};
+
 /** What each route does, by OpenAPI path and method. */
 const operations: Record<string, Record<string, unknown>> = {
+  ...jenkinsOperations,
+  '/api/users/{username}/tokens': {
+    parameters: [pathParam('username')],
+    get: { summary: "The person's API tokens: name, made, last used, uses (never a value); the person or an admin", responses: { 200: { description: 'OK', ...list('tokens', 'ApiToken') }, ...errors(401, 403, 404) } },
+    post: { summary: 'Make an API token (the person only): its value is in this answer only', requestBody: json('NewApiTokenRequest'), responses: { 201: { description: 'Made', ...json('NewApiToken') }, ...errors(400, 401, 403, 404) } },
+  },
+  '/api/users/{username}/tokens/{uuid}': {
+    parameters: [pathParam('username'), pathParam('uuid')],
+    delete: { summary: 'Revoke an API token (the person or an admin)', responses: { 204: { description: 'Revoked' }, ...errors(401, 403, 404) } },
+  },
   '/healthz': { get: { summary: 'Liveness', ...anonymous, responses: { 200: { description: 'OK' } } } },
   '/login': { post: { summary: 'Log in a person', ...anonymous, requestBody: json('LoginRequest'), responses: { 200: tokenAnswer, ...errors(400, 401, 429) } } },
   '/login-slave': { post: { summary: 'Log in an agent', ...anonymous, requestBody: json('AgentLoginRequest'), responses: { 200: tokenAnswer, ...errors(400, 401, 429) } } },
@@ -409,7 +507,7 @@ export function openApiDocument(routes: readonly Route[]): object {
     security: [{ bearer: [] }],
     paths,
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, basic: { type: 'http', scheme: 'basic', description: 'user:API token (or user:password, throttled; POSTs then need the Jenkins-Crumb header)' } },
       schemas: Object.fromEntries(Object.entries(schemas).map(([k, s]) => [k, jsonSchemaOf(s)])),
     },
   };

@@ -4,10 +4,11 @@
  * its builds (the database cascades) and its artifact files with it.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import { BuildResult } from '../../../shared/src/build.ts';
-import { Job, StoredJobDocument, type JobInput } from '../../../shared/src/job.ts';
+import { Job, JobName, StoredJobDocument, type JobInput } from '../../../shared/src/job.ts';
 import type { JobSummary } from '../../../shared/src/api-responses.ts';
 import { permalinksOf, type Permalinks } from './permalinks.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
@@ -17,6 +18,8 @@ import { SecretBox } from '../secret-box.ts';
 import { jobRelations } from './job-relations.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
+const PreservedRow = z.object({ config_xml_preserved: z.unknown() });
+const ConfigPreservedRow = z.object({ config: z.unknown(), config_xml_preserved: z.unknown() });
 const NameRow = z.object({ name: z.string() });
 const IdNameRow = z.object({ id: z.coerce.number(), name: z.string() });
 const ConfigRow = z.object({ config: z.unknown() });
@@ -47,6 +50,11 @@ const JobSummaryRow = z.object({
   recent: z.array(z.string()),
 });
 
+export interface SaveOptions {
+  /** What the config.xml the job came from held beyond the document; undefined keeps what is stored. */
+  preservedXml?: unknown;
+}
+
 /** Who hears of a job's changes. */
 export interface JobChanges {
   events: EventPublisher;
@@ -71,11 +79,13 @@ export class JobsService {
     this.#changes.events.publish({ type: 'job.changed', job: name });
   }
 
-  async create(input: unknown): Promise<Job> {
+  /** `opts.preservedXml`: what the config.xml it came from held beyond the document (opaque here; master/src/jenkins/ reads it). */
+  async create(input: unknown, opts: SaveOptions = {}): Promise<Job> {
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, undefined);
     await this.#refuseTaken(job.name);
-    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config) VALUES (${job.name}, ${sql.jsonb(stored as never)})`).catch(async (err) => {
+    const preserved = opts.preservedXml === undefined ? null : sql.jsonb(opts.preservedXml as never);
+    await this.#pool.query(sql.unsafe`INSERT INTO jobs (name, config, config_xml_preserved) VALUES (${job.name}, ${sql.jsonb(stored as never)}, ${preserved})`).catch(async (err) => {
       if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(job.name); // created meanwhile
       throw err;
     });
@@ -84,28 +94,78 @@ export class JobsService {
   }
 
   /**
-   * Replaces the whole document. Renaming is done by sending another `name`. A document equal to
-   * the stored one (secrets compared in plain text) changes nothing: `changed` is false and the job
-   * is not touched (jobs as code apply the same documents again and again).
+   * Replaces the whole document. Renaming is done by sending another `name`. What a config.xml
+   * held beyond the document stays as it is, unless `opts.preservedXml` replaces it (a posted
+   * config.xml): saving from the UI or the REST API never loses a plugin's configuration.
+   * Saving what is stored already (secrets compared in plain text) changes nothing: no write, no
+   * announcement, updated_at stays, and `changed` is false (jobs as code, a JJB `update` of
+   * unchanged jobs, a configure page saved as it was).
    */
-  async update(name: string, input: unknown): Promise<{ job: Job; changed: boolean }> {
+  async update(name: string, input: unknown, opts: SaveOptions = {}): Promise<{ job: Job; changed: boolean }> {
     const current = await this.find(name);
     const job = parseInput(Job, input, 'job');
     const stored = this.#sealDefaults(job, current.job);
-    if (sameDocument(this.#opened(stored), this.#opened(current.job))) return { job: this.#forDisplay(current.job), changed: false };
+    if (sameJson(this.#opened(stored), this.#opened(current.job)) && (opts.preservedXml === undefined || sameJson(opts.preservedXml, await this.#preservedOf(current.id)))) {
+      return { job: this.#forDisplay(current.job), changed: false };
+    }
     if (job.name.toLowerCase() !== current.job.name.toLowerCase()) {
       await this.#refuseTaken(job.name);
     }
-    await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    const preserved = opts.preservedXml === undefined ? sql.fragment`config_xml_preserved` : sql.jsonb(opts.preservedXml as never);
+    await this.#pool.query(
+      sql.unsafe`UPDATE jobs SET name = ${job.name}, config = ${sql.jsonb(stored as never)}, config_xml_preserved = ${preserved}, updated_at = now() WHERE id = ${current.id}`,
+    );
     if (job.name !== current.job.name) this.#changed(current.job.name);
     this.#changed(job.name, { workConfig: true });
     return { job: this.#forDisplay(stored), changed: true };
+  }
+
+  async #preservedOf(id: number): Promise<unknown> {
+    return this.#pool.oneFirst(sql.type(PreservedRow)`SELECT config_xml_preserved FROM jobs WHERE id = ${id}`);
+  }
+
+  /** The job with its sealed secrets opened, to compare two versions (sealing the same secret twice gives different text). */
+  #opened(job: Job): Job {
+    const open = (v: string | undefined) => (v !== undefined && SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
+    return {
+      ...job,
+      parameters: job.parameters.map((p) => (p.type === 'password' ? { ...p, default: open(p.default) } : p)),
+      triggers: { ...job.triggers, remoteToken: open(job.triggers.remoteToken) },
+    };
   }
 
   /** Names are unique case-insensitively: a clash names the existing job as it is spelled. */
   async #refuseTaken(name: string): Promise<void> {
     const existing = await this.#pool.maybeOneFirst(sql.type(NameRow)`SELECT name FROM jobs WHERE lower(name) = lower(${name})`);
     if (existing !== null) throw new ConflictError(`A job named '${existing}' already exists`);
+  }
+
+  /** A copy of the stored document (secrets still sealed) under a new name: Jenkins' createItem?mode=copy. */
+  async copy(from: string, to: string): Promise<Job> {
+    const source = await this.find(from);
+    const name = parseInput(JobName, to, 'job name');
+    await this.#refuseTaken(name);
+    const stored = { ...source.job, name };
+    // The copy takes what the source's config.xml held beyond its document too.
+    await this.#pool.query(sql.unsafe`
+      INSERT INTO jobs (name, config, config_xml_preserved) SELECT ${name}, ${sql.jsonb(stored as never)}, config_xml_preserved FROM jobs WHERE id = ${source.id}`).catch(async (err) => {
+      if ((err as Error).name === 'UniqueIntegrityConstraintViolationError') await this.#refuseTaken(name);
+      throw err;
+    });
+    this.#changed(name, { workConfig: true });
+    return this.#forDisplay(stored);
+  }
+
+  /** Renames a job, keeping its document (Jenkins' doRename): its builds stay with it. */
+  async rename(from: string, to: string): Promise<Job> {
+    const current = await this.find(from);
+    const name = parseInput(JobName, to, 'job name');
+    if (name.toLowerCase() !== current.job.name.toLowerCase()) await this.#refuseTaken(name);
+    const stored = { ...current.job, name };
+    await this.#pool.query(sql.unsafe`UPDATE jobs SET name = ${name}, config = ${sql.jsonb(stored as never)}, updated_at = now() WHERE id = ${current.id}`);
+    this.#changed(current.job.name);
+    this.#changed(name);
+    return this.#forDisplay(stored);
   }
 
   async setDisabled(name: string, disabled: boolean): Promise<Job> {
@@ -122,6 +182,14 @@ export class JobsService {
     if (gone === null) throw new NotFoundError(`No job named '${name}'`);
     await this.#changes.removeArtifacts(gone.id);
     this.#changed(gone.name);
+  }
+
+  /** The job as the API shows it (secrets as "****") and what its config.xml held beyond it (null: none). */
+  async withPreservedXml(name: string): Promise<{ job: Job; preservedXml: unknown }> {
+    const row = await this.#pool.maybeOne(sql.type(ConfigPreservedRow)`
+      SELECT config, config_xml_preserved FROM jobs WHERE lower(name) = lower(${name})`);
+    if (!row) throw new NotFoundError(`No job named '${name}'`);
+    return { job: this.#forDisplay(StoredJobDocument.parse(row.config)), preservedXml: row.config_xml_preserved };
   }
 
   /** The stored job, password defaults still sealed (for the builds service); `conn` inside a transaction. */
@@ -247,16 +315,6 @@ export class JobsService {
     return { ...job, parameters, triggers: { ...job.triggers, remoteToken, gitlabSecretToken, genericWebhook } };
   }
 
-  /** The document with its sealed secrets opened: only to compare two documents. */
-  #opened(job: Job): Job {
-    const open = (v: string | undefined) => (v !== undefined && SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
-    return {
-      ...job,
-      parameters: job.parameters.map((p) => (p.type === 'password' ? { ...p, default: open(p.default) } : p)),
-      triggers: { ...job.triggers, remoteToken: open(job.triggers.remoteToken) },
-    };
-  }
-
   #forDisplay(job: Job): Job {
     return {
       ...job,
@@ -271,8 +329,8 @@ export class JobsService {
   }
 }
 
-/** Two parsed documents are the same: zod gives both in the schema's key order, and JSON drops absent fields. */
-const sameDocument = (a: Job, b: Job): boolean => JSON.stringify(a) === JSON.stringify(b);
+/** Equal as stored JSON: key order and undefined fields do not count. */
+const sameJson = (a: unknown, b: unknown) => isDeepStrictEqual(JSON.parse(JSON.stringify(a ?? null)), JSON.parse(JSON.stringify(b ?? null)));
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -1,5 +1,6 @@
 import Router from '@koa/router';
-import { RegisterUserRequest, SecuritySettings, UpdateUserRequest } from '../../../shared/src/identity.ts';
+import { NewApiTokenRequest, RegisterUserRequest, SecuritySettings, UpdateUserRequest } from '../../../shared/src/identity.ts';
+import { checkTokenAccess, type ApiTokensService } from '../auth/api-tokens.ts';
 import { principalOf, requireAdmin, requireUser } from '../auth/authenticate.ts';
 import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { AuthState } from '../auth/principal.ts';
@@ -8,7 +9,7 @@ import type { SettingsService } from '../settings/settings.ts';
 import type { UsersService } from './users.ts';
 
 /** People: registration (anonymous only for the first user or with self sign-up), the People list, accounts. */
-export function userRoutes(users: UsersService, settings: SettingsService, throttle: LoginThrottle): Router {
+export function userRoutes(users: UsersService, settings: SettingsService, throttle: LoginThrottle, apiTokens: ApiTokensService): Router {
   const router = new Router({ prefix: '/api' });
 
   router.post('/users', async (ctx) => {
@@ -33,6 +34,24 @@ export function userRoutes(users: UsersService, settings: SettingsService, throt
   });
   router.delete('/users/:username', requireAdmin, async (ctx) => {
     await users.delete(principalOf(ctx), ctx.params.username!);
+    ctx.status = 204;
+  });
+
+  // API tokens (HTTP Basic user:token): the person makes theirs; an admin may list and revoke anyone's.
+  router.get('/users/:username/tokens', requireUser, async (ctx) => {
+    checkTokenAccess(principalOf(ctx), ctx.params.username!, 'list');
+    ctx.body = { tokens: await apiTokens.list(ctx.params.username!) };
+  });
+  router.post('/users/:username/tokens', requireUser, async (ctx) => {
+    const { name } = parseInput(NewApiTokenRequest, ctx.request.body);
+    checkTokenAccess(principalOf(ctx), ctx.params.username!, 'generate');
+    ctx.status = 201;
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await apiTokens.generate(ctx.params.username!, name);
+  });
+  router.delete('/users/:username/tokens/:uuid', requireUser, async (ctx) => {
+    checkTokenAccess(principalOf(ctx), ctx.params.username!, 'revoke');
+    await apiTokens.revoke(ctx.params.username!, ctx.params.uuid!);
     ctx.status = 204;
   });
 
