@@ -108,6 +108,9 @@ test('triggers: timer, poll SCM, upstream, GitHub push, GitLab token; an empty p
   t.regex(hooksOnly.rendered, /<hudson.triggers.SCMTrigger>/);
   refused(t, project('<triggers><jenkins.triggers.ReverseBuildTrigger><upstreamProjects>a</upstreamProjects><threshold><name>ABORTED</name></threshold></jenkins.triggers.ReverseBuildTrigger></triggers>'), /'ABORTED' is not a threshold Jonkkins has/);
   refused(t, project('<triggers><hudson.triggers.TimerTrigger><spec>61 * * * *</spec></hudson.triggers.TimerTrigger></triggers>'), /triggers\.cron/);
+  refused(t, project('<authToken>aaaaaaaaaa</authToken><authToken>bbbbbbbbbb</authToken>'), /<authToken> appears more than once in <project>/);
+  const timer = '<hudson.triggers.TimerTrigger><spec>@daily</spec></hudson.triggers.TimerTrigger>';
+  refused(t, project(`<triggers>${timer}${timer}</triggers>`), /<hudson.triggers.TimerTrigger> appears more than once in <triggers>/);
 });
 
 test('wrappers: an absolute timeout (written back as FailOperation), credentials bindings and ssh-agent; what Jonkkins lacks is kept', (t) => {

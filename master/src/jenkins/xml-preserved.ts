@@ -18,6 +18,7 @@
  * everything is kept.
  */
 import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
 import { textOf, type XmlElement, type XmlNode } from './xml-tree.ts';
 
 const XmlElementSchema: z.ZodType<XmlElement> = z.lazy(() =>
@@ -51,9 +52,14 @@ function repeats(path: string): boolean {
 export class XmlReader {
   readonly consumed = new Set<XmlElement>();
 
-  /** The first not yet consumed child named `name`, now consumed. */
+  /**
+   * The child named `name`, now consumed. Everything read this way is one of a kind in its parent
+   * (a field, a descriptor's entry): a second one is refused, as Jenkins' XStream refuses a
+   * duplicate field, rather than one of them silently winning.
+   */
   take(parent: XmlElement, name: string): XmlElement | undefined {
-    const child = parent.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === name && !this.consumed.has(c));
+    const [child, twin] = parent.children.filter((c): c is XmlElement => typeof c !== 'string' && c.name === name && !this.consumed.has(c));
+    if (twin) throw new ValidationError(`config.xml: <${name}> appears more than once in <${parent.name}>`);
     if (child) this.consumed.add(child);
     return child;
   }

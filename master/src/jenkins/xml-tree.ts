@@ -83,6 +83,11 @@ export function textOf(el: XmlElement): string {
   return el.children.filter((c): c is string => typeof c === 'string').join('');
 }
 
+/** The first child element named `name`. */
+export function child(e: XmlElement, name: string): XmlElement | undefined {
+  return e.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === name);
+}
+
 export function attr(el: XmlElement, name: string): string | undefined {
   return el.attrs.find(([n]) => n === name)?.[1];
 }
