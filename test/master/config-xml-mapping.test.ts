@@ -230,3 +230,13 @@ test('a job made in Jonkkins, every field set, survives render → parse unchang
   const { document } = parseConfigXml(renderConfigXml(job), 'native');
   t.deepEqual(document, job);
 });
+
+test('a kept element whose preceding mapped sibling is no longer written goes right before the one it preceded', (t) => {
+  const { document, preserved } = roundTrip(t, project('<description/><assignedNode>linux</assignedNode><canRoam>false</canRoam><x.Kept/><disabled>false</disabled>'));
+  t.is(document.label, 'linux');
+  // canRoam is always written; assignedNode is not once the label is cleared: x.Kept was after canRoam, so nothing moves.
+  t.regex(renderConfigXml(Job.parse({ ...document, label: '' }), preserved), /<canRoam>true<\/canRoam>\n {2}<x.Kept\/>\n {2}<disabled>/);
+  const afterToken = parseConfigXml(project('<authToken>token-token</authToken><x.Kept/><disabled>false</disabled>'), 'x');
+  const withoutToken = renderConfigXml(Job.parse({ ...afterToken.document, triggers: {} }), afterToken.preserved);
+  t.regex(withoutToken, /<x.Kept\/>\n {2}<disabled>false<\/disabled>/, 'before <disabled>, which it preceded');
+});
