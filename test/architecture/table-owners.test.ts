@@ -24,6 +24,7 @@ const OWNERS: Record<string, string> = {
   job_files: 'master/src/jobs/job-files.ts',
   job_file_chunks: 'master/src/jobs/job-files.ts',
   sessions: 'master/src/auth/sessions.ts',
+  api_tokens: 'master/src/auth/api-tokens.ts',
 };
 /** The console store: `UPDATE builds SET log_size = … WHERE id = …` and nothing else. */
 const CONSOLE_STORE = /^master\/src\/console\/console-store\.ts$/;

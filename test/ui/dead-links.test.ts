@@ -25,7 +25,7 @@ test.after.always(async () => {
 });
 
 /** Buttons that change or delete something, or end the session: not clicked (other tests cover them). */
-const MUTATING = /delete|remove|abort|disable|enable|regenerate|reset|log ?out|sign ?out|cancel|^✕$|^[↑↓]$|move|save|create|ok$|^build$/i;
+const MUTATING = /delete|remove|revoke|abort|disable|enable|regenerate|reset|log ?out|sign ?out|cancel|^✕$|^[↑↓]$|move|save|create|ok$|^build$/i;
 /** Long-lived streams: never "finished", so not waited for. */
 const STREAM = /\/api\/events|\/console(\?|$)/;
 

@@ -22,6 +22,7 @@ const SAMPLES = [
   '/', '/login', '/login/', '/new-item', '/new-item/', '/builds', '/builds/', '/people', '/new-view', '/manage', '/manage/',
   ...['nodes', 'users', 'security', 'system'].map((s) => `/manage/${s}`),
   ...NAMES.flatMap((n) => [`/view/${n}/`, `/view/${n}`, `/view/${n}/configure`]),
+  ...NAMES.flatMap((n) => [`/user/${n}/`, `/user/${n}`]),
   ...NAMES.flatMap((n) => [`/job/${n}/`, `/job/${n}`, `/job/${n}/configure`, `/job/${n}/build/`]),
   ...['12', 'lastBuild', 'lastCompletedBuild', 'lastSuccessfulBuild', 'lastStableBuild', 'lastUnstableBuild', 'lastFailedBuild', 'lastUnsuccessfulBuild'].flatMap((r) => [`/job/release.v1/${r}/`, `/job/a..b/${r}`, `/job/hello/${r}/console`]),
 ];

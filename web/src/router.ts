@@ -18,6 +18,7 @@ export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/new-item\/?$/, 'new-item', []],
   [/^\/builds\/?$/, 'history', []],
   [/^\/people\/?$/, 'people', []],
+  [/^\/user\/([^/]+)\/?$/, 'user', ['user']],
   [/^\/manage\/?$/, 'manage', []],
   [/^\/manage\/(nodes|users|security|system)\/?$/, 'manage', ['section']],
   [/^\/job\/([^/]+)\/?$/, 'job', ['job']],
@@ -42,6 +43,7 @@ export function match(pathname: string): Route {
 export const jobUrl = (job: string) => `/job/${encodeURIComponent(job)}/`;
 export const buildUrl = (job: string, n: number | string) => `/job/${encodeURIComponent(job)}/${n}/`;
 export const viewUrl = (view: string) => `/view/${encodeURIComponent(view)}/`;
+export const userUrl = (user: string) => `/user/${encodeURIComponent(user)}/`;
 
 export function navigate(to: string, options: { replace?: boolean } = {}): void {
   if (options.replace) history.replaceState(null, '', to);

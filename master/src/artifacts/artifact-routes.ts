@@ -24,10 +24,7 @@ const attachment = (name: string) => `attachment; filename*=UTF-8''${encodeURICo
 export function artifactRoutes(artifacts: ArtifactsService, builds: BuildsService): Router {
   const r = new Router({ prefix: '/api/jobs/:name/builds/:ref' });
   r.use(requireUser);
-  const buildOf = async (ctx: Context) => {
-    const row = await builds.resolveRow(ctx.params.name!, ctx.params.ref!);
-    return { jobId: row.job_id, buildId: row.id, number: row.number, job: row.job_name, label: `Build #${row.number} of '${row.job_name}'` };
-  };
+  const buildOf = (ctx: Context) => artifactBuildOf(builds, ctx);
 
   r.get('/artifacts', async (ctx) => {
     const build = await buildOf(ctx);
@@ -46,15 +43,24 @@ export function artifactRoutes(artifacts: ArtifactsService, builds: BuildsServic
     ctx.body = artifacts.zip(build, all);
   });
   r.get('/artifacts/*path', async (ctx) => {
-    const build = await buildOf(ctx);
-    const path = String(ctx.params.path);
-    const file = await artifacts.open(build, path);
-    ctx.type = 'application/octet-stream';
-    ctx.set('Content-Disposition', attachment(path.split('/').at(-1)!));
-    ctx.length = file.size;
-    ctx.body = file.stream;
+    await sendArtifact(ctx, artifacts, await buildOf(ctx), String(ctx.params.path));
   });
   return r;
+}
+
+/** The build a person's artifact request names (`:name`, `:ref`: a number or a permalink). */
+export async function artifactBuildOf(builds: BuildsService, ctx: Context) {
+  const row = await builds.resolveRow(ctx.params.name!, ctx.params.ref!);
+  return { jobId: row.job_id, buildId: row.id, number: row.number, job: row.job_name, label: `Build #${row.number} of '${row.job_name}'` };
+}
+
+/** One artifact's bytes as a download (here and at Jenkins' `artifact/<path>`). */
+export async function sendArtifact(ctx: Context, artifacts: ArtifactsService, build: { jobId: number; buildId: number; label: string }, path: string): Promise<void> {
+  const file = await artifacts.open(build, path);
+  ctx.type = 'application/octet-stream';
+  ctx.set('Content-Disposition', attachment(path.split('/').at(-1)!));
+  ctx.length = file.size;
+  ctx.body = file.stream;
 }
 
 const CopyQuery = z.object({

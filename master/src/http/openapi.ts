@@ -150,8 +150,11 @@ const jenkinsOperations: Record<string, Record<string, unknown>> = {
   '/computer/api/{format}': jenkinsApiWithFormat('Nodes: the built-in node (no executors) and every agent with its executors'),
   '/computer/{name}/api/{format}': jenkinsApiWithFormat('One node ((built-in) is the master)', 'name'),
   '/view/{name}/api/{format}': jenkinsApiWithFormat('A view and its jobs (all: every job)', 'name'),
-  '/view/{name}/config.xml': { get: { summary: "A list view's config.xml", ...jenkinsAuth, responses: { 200: { description: 'XML' }, ...errors(401, 404) } } },
-  '/createView': jenkinsPost('Create a list view from the form name, mode=hudson.model.ListView (302)', { 302: 'Created' }, [400, 401, 403, 409]),
+  '/view/{name}/config.xml': {
+    get: { summary: "A list view's config.xml", ...jenkinsAuth, responses: { 200: { description: 'XML' }, ...errors(401, 404) } },
+    post: { summary: 'Replace the list view from a config.xml body', ...jenkinsAuth, responses: { 200: { description: 'Replaced' }, ...errors(400, 401, 403, 404, 409) } },
+  },
+  '/createView': jenkinsPost('Create a list view: ?name= with a config.xml body (200), or the form name, mode=hudson.model.ListView (302)', { 200: 'Created', 302: 'Created' }, [400, 401, 403, 409]),
   '/view/{name}/addJobToView': jenkinsPost('Add the job ?name= to the view', { 200: 'Added' }),
   '/view/{name}/removeJobFromView': jenkinsPost('Remove the job ?name= from the view', { 200: 'Removed' }),
   '/view/{name}/doDelete': jenkinsPost('Delete the view (302 to the root)', { 302: 'Deleted' }),

@@ -8,6 +8,7 @@ import { Transform } from 'node:stream';
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { z } from 'zod';
+import { artifactBuildOf, sendArtifact } from '../artifacts/artifact-routes.ts';
 import { principalOf, requireUser } from '../auth/authenticate.ts';
 import { ConflictError, NotFoundError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
@@ -16,7 +17,6 @@ import type { JenkinsDeps } from './jenkins-deps.ts';
 import { buildJson } from './shapes.ts';
 
 const Start = z.object({ start: z.coerce.number().int().min(0).default(0) });
-const attachment = (name: string) => `attachment; filename*=UTF-8''${encodeURIComponent(name)}`;
 
 export function buildRoutes(deps: JenkinsDeps): Router {
   const { builds, consoles, artifacts, jobs } = deps;
@@ -64,18 +64,9 @@ export function buildRoutes(deps: JenkinsDeps): Router {
     });
   }
 
-  const buildOf = async (ctx: Context) => {
-    const row = await builds.resolveRow(ctx.params.name!, ctx.params.ref!);
-    return { jobId: row.job_id, buildId: row.id, number: row.number, job: row.job_name, label: `Build #${row.number} of '${row.job_name}'` };
-  };
+  const buildOf = (ctx: Context) => artifactBuildOf(builds, ctx);
   r.get('/artifact/*path', async (ctx) => {
-    const build = await buildOf(ctx);
-    const path = String(ctx.params.path);
-    const file = await artifacts.open(build, path);
-    ctx.type = 'application/octet-stream';
-    ctx.set('Content-Disposition', attachment(path.split('/').at(-1)!));
-    ctx.length = file.size;
-    ctx.body = file.stream;
+    await sendArtifact(ctx, artifacts, await buildOf(ctx), String(ctx.params.path));
   });
   // `*zip*` is a literal segment in Jenkins' URL; path patterns would read `*` as a wildcard.
   r.get('/:zip/archive.zip', async (ctx) => {
@@ -84,7 +75,7 @@ export function buildRoutes(deps: JenkinsDeps): Router {
     const all = await artifacts.list(build.buildId);
     if (all.length === 0) throw new NotFoundError(`${build.label} has no artifacts`);
     ctx.type = 'application/zip';
-    ctx.set('Content-Disposition', attachment('archive.zip'));
+    ctx.set('Content-Disposition', "attachment; filename*=UTF-8''archive.zip");
     ctx.body = artifacts.zip(build, all);
   });
   return r;

@@ -82,7 +82,7 @@ async function byTree(value: unknown, spec: TreeSpec | null): Promise<unknown> {
 /** Hidden properties (visibility below any depth's threshold): shown only when `tree=` names them (Jenkins' allBuilds). */
 export const HIDDEN = -100;
 
-/** Jenkins' api/xml: the root element named after the class, arrays as repeated elements, nulls left out. */
+/** Jenkins' api/xml: the root element named after the class, arrays as repeated (singular) elements, nulls left out. */
 export function toXml(value: unknown): string {
   const root = value as Exported;
   const simple = (root._class ?? 'object').split(/[.$]/).at(-1)!;
@@ -92,7 +92,8 @@ export function toXml(value: unknown): string {
 
 function element(tag: string, value: unknown): string {
   if (value === null || value === undefined) return '';
-  if (Array.isArray(value)) return value.map((v) => element(tag, v)).join('');
+  // Stapler names each element of a collection in the singular: <job> of jobs, <build> of builds.
+  if (Array.isArray(value)) return value.map((v) => element(tag.endsWith('s') ? tag.slice(0, -1) : tag, v)).join('');
   if (typeof value !== 'object') return `<${tag}>${escapeXml(String(value))}</${tag}>`;
   const { _class, ...rest } = value as Record<string, unknown>;
   const attr = typeof _class === 'string' ? ` _class="${escapeXml(_class)}"` : '';

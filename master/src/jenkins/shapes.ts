@@ -114,7 +114,8 @@ export function parametersProperty(parameters: ParameterDefinition[]): Exported 
 /** A build's parameter values (a password's value is never shown, as in Jenkins). */
 export function parametersAction(values: Build['parameters'], definitions: ParameterDefinition[]): Exported {
   return exported('hudson.model.ParametersAction', {
-    parameters: Object.entries(values).map(([name, value]) => {
+    // In the job's order (stored values come back in jsonb's key order), then any the job no longer defines.
+    parameters: [...definitions.filter((d) => Object.hasOwn(values, d.name)).map((d) => [d.name, values[d.name]!] as const), ...Object.entries(values).filter(([k]) => !definitions.some((d) => d.name === k))].map(([name, value]) => {
       const type = definitions.find((d) => d.name === name)?.type ?? 'string';
       return exported(PARAMETER_VALUE_CLASS[type], { name, ...(type === 'password' ? {} : { value: type === 'boolean' ? value === true || value === 'true' : value }) }, VALUE_VISIBILITY);
     }),

@@ -1,17 +1,18 @@
 /**
  * Jenkins' views: `/view/<name>/api/json` (the all view answers as `all` and `All`), createView
- * (node `jenkins`' form: name, mode, json → 302), addJobToView / removeJobFromView, doDelete, and
- * config.xml (a ListView's name, description, jobNames and includeRegex) through the views service.
+ * (node `jenkins`' form: name, mode, json → 302; python-jenkins' config.xml body → 200),
+ * addJobToView / removeJobFromView, doDelete, and config.xml GET and POST (view-xml.ts), through
+ * the views service.
  */
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { ALL_VIEW, type View } from '../../../shared/src/view.ts';
 import { requireUser } from '../auth/authenticate.ts';
 import { ValidationError } from '../errors.ts';
-import { escapeXml } from './exported.ts';
 import { answerApi, jenkinsErrors, param, redirect, requiredParam } from './jenkins-http.ts';
 import type { JenkinsDeps } from './jenkins-deps.ts';
-import { sendXml } from './job-xml.ts';
+import { sendXml, xmlBody } from './job-xml.ts';
+import { parseViewXml, renderViewXml } from './view-xml.ts';
 import { ALL_VIEW_API_NAME, viewJson } from './shapes.ts';
 
 const LIST_VIEW = 'hudson.model.ListView';
@@ -34,7 +35,12 @@ export function viewRoutes(deps: JenkinsDeps): Router {
 
   r.post('/createView', async (ctx) => {
     const name = requiredParam(ctx, 'name');
-    if (ctx.is('text/xml', 'application/xml')) throw new ValidationError('Creating a view from config.xml is not supported yet: send the form fields name and mode=hudson.model.ListView');
+    // python-jenkins' create_view: the view's config.xml as the body (200), as Jenkins answers it.
+    if (ctx.is('text/xml', 'application/xml')) {
+      await views.create({ ...parseViewXml(xmlBody(ctx), name), name });
+      ctx.body = '';
+      return;
+    }
     const mode = param(ctx, 'mode') ?? modeFromJson(param(ctx, 'json'));
     if (mode !== LIST_VIEW && mode !== 'list') throw new ValidationError(`Only list views are supported (mode=${LIST_VIEW}), not '${mode ?? ''}'`);
     const view = await views.create({ name });
@@ -56,7 +62,12 @@ export function viewRoutes(deps: JenkinsDeps): Router {
   });
 
   r.get('/view/:name/config.xml', async (ctx) => {
-    sendXml(ctx, viewXml(await views.get(ctx.params.name!)));
+    sendXml(ctx, renderViewXml(await views.get(ctx.params.name!)));
+  });
+  r.post('/view/:name/config.xml', async (ctx) => {
+    const current = await views.get(ctx.params.name!);
+    await views.update(current.name, parseViewXml(xmlBody(ctx), current.name));
+    ctx.body = '';
   });
   return r;
 }
@@ -70,24 +81,4 @@ function modeFromJson(json: string | undefined): string | undefined {
   } catch {
     throw new ValidationError('The json form field is not JSON');
   }
-}
-
-/** A list view as Jenkins writes its config.xml. */
-export function viewXml(view: View): string {
-  const jobNames = view.jobs.map((j) => `\n    <string>${escapeXml(j)}</string>`).join('');
-  return `<?xml version="1.1" encoding="UTF-8"?>
-<hudson.model.ListView>
-  <name>${escapeXml(view.name)}</name>
-  <description>${escapeXml(view.description)}</description>
-  <filterExecutors>false</filterExecutors>
-  <filterQueue>false</filterQueue>
-  <properties class="hudson.model.View$PropertyList"/>
-  <jobNames>
-    <comparator class="java.lang.String$CaseInsensitiveComparator"/>${jobNames}
-  </jobNames>
-  <jobFilters/>
-  <columns/>
-${view.includeRegex === null ? '' : `  <includeRegex>${escapeXml(view.includeRegex)}</includeRegex>\n`}  <recurse>false</recurse>
-</hudson.model.ListView>
-`;
 }

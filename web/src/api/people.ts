@@ -3,7 +3,7 @@ import type { RegisterAgentRequest, RegisterUserRequest, SecuritySettings, Updat
 import { requestJson, send, seg } from './http.ts';
 import { session } from './session.ts';
 import type { SetupInfo } from '../../../shared/src/settings.ts';
-import type { AgentWithExecutors, User, View } from './types.ts';
+import type { AgentWithExecutors, ApiToken, NewApiToken, User, View } from './types.ts';
 
 /** Logs in and starts the session; a wrong name or password is an ApiError 401. */
 export async function login(username: string, password: string): Promise<void> {
@@ -29,6 +29,12 @@ export const registerUser = (req: RegisterUserRequest, anonymous = false) => req
 export const listUsers = async () => (await requestJson<{ users: User[] }>('GET', '/api/users')).users;
 export const updateUser = (username: string, req: UpdateUserRequest) => requestJson<User>('PATCH', `/api/users/${seg(username)}`, { body: req });
 export const deleteUser = (username: string) => requestJson<void>('DELETE', `/api/users/${seg(username)}`);
+export const getUser = (username: string) => requestJson<User>('GET', `/api/users/${seg(username)}`);
+
+/** API tokens (HTTP Basic user:token for scripts and Jenkins clients): a new one's value is in the answer only. */
+export const listApiTokens = async (username: string) => (await requestJson<{ tokens: ApiToken[] }>('GET', `/api/users/${seg(username)}/tokens`)).tokens;
+export const createApiToken = (username: string, name: string) => requestJson<NewApiToken>('POST', `/api/users/${seg(username)}/tokens`, { body: { name } });
+export const revokeApiToken = (username: string, uuid: string) => requestJson<void>('DELETE', `/api/users/${seg(username)}/tokens/${seg(uuid)}`);
 
 export type NewAgent = AgentWithExecutors & { secret: string; command: string };
 export const createAgent = (req: RegisterAgentRequest) => requestJson<NewAgent>('POST', '/api/agents', { body: req });
