@@ -108,6 +108,9 @@ test('triggers: timer, poll SCM, upstream, GitHub push, GitLab token; an empty p
   t.regex(hooksOnly.rendered, /<hudson.triggers.SCMTrigger>/);
   refused(t, project('<triggers><jenkins.triggers.ReverseBuildTrigger><upstreamProjects>a</upstreamProjects><threshold><name>ABORTED</name></threshold></jenkins.triggers.ReverseBuildTrigger></triggers>'), /'ABORTED' is not a threshold Jonkkins has/);
   refused(t, project('<triggers><hudson.triggers.TimerTrigger><spec>61 * * * *</spec></hudson.triggers.TimerTrigger></triggers>'), /triggers\.cron/);
+  refused(t, project('<authToken>aaaaaaaaaa</authToken><authToken>bbbbbbbbbb</authToken>'), /<authToken> appears more than once in <project>/);
+  const timer = '<hudson.triggers.TimerTrigger><spec>@daily</spec></hudson.triggers.TimerTrigger>';
+  refused(t, project(`<triggers>${timer}${timer}</triggers>`), /<hudson.triggers.TimerTrigger> appears more than once in <triggers>/);
 });
 
 test('wrappers: an absolute timeout (written back as FailOperation), credentials bindings and ssh-agent; what Jonkkins lacks is kept', (t) => {
@@ -226,4 +229,14 @@ test('a job made in Jonkkins, every field set, survives render → parse unchang
   });
   const { document } = parseConfigXml(renderConfigXml(job), 'native');
   t.deepEqual(document, job);
+});
+
+test('a kept element whose preceding mapped sibling is no longer written goes right before the one it preceded', (t) => {
+  const { document, preserved } = roundTrip(t, project('<description/><assignedNode>linux</assignedNode><canRoam>false</canRoam><x.Kept/><disabled>false</disabled>'));
+  t.is(document.label, 'linux');
+  // canRoam is always written; assignedNode is not once the label is cleared: x.Kept was after canRoam, so nothing moves.
+  t.regex(renderConfigXml(Job.parse({ ...document, label: '' }), preserved), /<canRoam>true<\/canRoam>\n {2}<x.Kept\/>\n {2}<disabled>/);
+  const afterToken = parseConfigXml(project('<authToken>token-token</authToken><x.Kept/><disabled>false</disabled>'), 'x');
+  const withoutToken = renderConfigXml(Job.parse({ ...afterToken.document, triggers: {} }), afterToken.preserved);
+  t.regex(withoutToken, /<x.Kept\/>\n {2}<disabled>false<\/disabled>/, 'before <disabled>, which it preceded');
 });
