@@ -57,6 +57,7 @@ import { UsersService } from './users/users.ts';
 import type { SetupCode } from './users/setup-code.ts';
 import { viewRoutes } from './views/view-routes.ts';
 import { ViewsService } from './views/views.ts';
+import { systemClock, type Clock } from './clock.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -70,7 +71,8 @@ export interface AppDeps {
   trustProxy: boolean;
   sessionMaxAgeSeconds: number;
   throttle?: ThrottleLimits;
-  now?: () => number;
+  /** The master's one clock (clock.ts): every time decision reads it. Default: the real time. */
+  now?: Clock;
   /** The web UI's files, served without a token (the API calls they make need one). */
   staticDir?: string;
   /** The configured public URL (ends in /), until an admin saves another in the System settings: BUILD_URL and friends. */
@@ -97,18 +99,21 @@ export interface AppServices {
   /** Every route of the app's routers (what /api/openapi.json documents). */
   routes: Route[];
   agentRedis: AgentRedisAccess;
+  sessions: SessionsService;
+  /** The clock every service reads (the maintenance loop and the cron scheduler read it too). */
+  now: Clock;
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   // Behind a proxy, the client is the address the nearest proxy saw: the last X-Forwarded-For
   // entry. Everything left of it was sent by the client, who may write anything there.
   const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
   const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now });
-  const sessions = new SessionsService(deps.pool, deps.sessionMaxAgeSeconds);
+  const sessions = new SessionsService(deps.pool, deps.sessionMaxAgeSeconds, now);
   const users = new UsersService(deps.pool, settings, sessions, deps.setupCode);
-  const agents = new AgentsService(deps.pool);
+  const agents = new AgentsService(deps.pool, now);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
   const secrets = new SecretBox(deps.signingKey);
@@ -118,18 +123,18 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const jobFiles = new JobFilesService(deps.pool, jobs);
   const views = new ViewsService(deps.pool);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
-  const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
+  const dispatcher = new Dispatcher(deps.pool, queue, deps.log, now);
   const agentRedis = new AgentRedisAccess({ admin: deps.redis, agentUrl: deps.agentRedisUrl, queuePrefix: queue.prefix, signingKey: deps.signingKey, log: deps.log });
   const publicUrl = () => settings.publicUrl();
-  const queueing = new BuildQueueing(secrets);
+  const queueing = new BuildQueueing(secrets, now);
   const downstream = new DownstreamTriggers(jobs, queueing);
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
-  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts });
-  const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
-  const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, now });
+  const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle, now });
+  const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events, now });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, publicUrl, log: deps.log, lifecycle, jobs, now });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
 
   app.use(closeAfterUnreadBody);
@@ -176,9 +181,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     userRoutes(users, settings, throttle),
     systemSettingsRoutes(settings),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl(), agentRedis),
-    eventRoutes(events),
+    eventRoutes(events, now),
     consoleRoutes(consoles),
-    cronRoutes(),
+    cronRoutes(now),
     jobRoutes(jobs, views),
     buildRoutes({ builds, jobs, artifacts }),
     queueRoutes(builds),
@@ -192,7 +197,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, routes, agentRedis, sessions, now } });
 }
 
 /**

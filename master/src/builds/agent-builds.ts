@@ -25,6 +25,7 @@ import { appendChunks } from '../console/console-store.ts';
 import { readChunks } from '../db/chunk-stream.ts';
 import type { RawClient, RawPool } from '../db/raw-pool.ts';
 import type { SecretBox } from '../secret-box.ts';
+import { sqlTime, type Clock } from '../clock.ts';
 
 export type { AgentRef } from './build-rows.ts';
 
@@ -67,7 +68,8 @@ export class AgentBuildsService {
   readonly #log: Logger;
   readonly #lifecycle: BuildLifecycle;
   readonly #jobs: JobsService;
-  constructor(deps: { pool: DatabasePool; raw: RawPool; secrets: SecretBox; publicUrl: () => Promise<string>; log: Logger; lifecycle: BuildLifecycle; jobs: JobsService }) {
+  readonly #now: Clock;
+  constructor(deps: { pool: DatabasePool; raw: RawPool; secrets: SecretBox; publicUrl: () => Promise<string>; log: Logger; lifecycle: BuildLifecycle; jobs: JobsService; now: Clock }) {
     this.#pool = deps.pool;
     this.#raw = deps.raw;
     this.#secrets = deps.secrets;
@@ -75,6 +77,7 @@ export class AgentBuildsService {
     this.#log = deps.log;
     this.#lifecycle = deps.lifecycle;
     this.#jobs = deps.jobs;
+    this.#now = deps.now;
   }
 
   /** What the agent works: its labels and executors, and every queue a job or a queued build needs. */
@@ -120,7 +123,8 @@ export class AgentBuildsService {
         return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, files), after: [] };
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
-      if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
+      const now = this.#now();
+      if (row.not_before > now) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
       if (row.agent_labels === null || row.agent_executors === null) throw new ForbiddenError('Unknown agent');
       if (executor >= row.agent_executors) throw new ConflictError(`Executor ${executor} does not exist on ${agent.name}`);
       if (!storedExpressionMatches(row.label, [...row.agent_labels, agent.name])) {
@@ -138,8 +142,8 @@ export class AgentBuildsService {
       const header = text(describeCauses(row.causes).map((line) => `${line}\n`).join(''));
       const applied = await this.#lifecycle.applyIn(tx, { row, job: config }, { type: 'start' }, {
         extra: sql.fragment`
-          number = ${number}, agent_name = ${agent.name}, agent_session = ${agent.session}, executor = ${executor}, started_at = now(), agent_seen_at = now(),
-          timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`,
+          number = ${number}, agent_name = ${agent.name}, agent_session = ${agent.session}, executor = ${executor}, started_at = ${sqlTime(now)}, agent_seen_at = ${sqlTime(now)},
+          timeout_at = ${config.timeoutMinutes === null ? null : sqlTime(now + config.timeoutMinutes * 60_000)}`,
         written: { number, agent_name: agent.name, executor },
         publicUrl,
         append: header,
@@ -159,7 +163,7 @@ export class AgentBuildsService {
       const size = await lockOwnedLog(client, agent, buildId);
       const appended = await appendChunks(client, buildId, size, offset, chunks, this.#raw.copy);
       if (!appended.ok) throw new LogGapError(appended.size);
-      return { logSize: appended.size, ...(await touchBuild(client, buildId, appended.size)), grew: appended.size > size };
+      return { logSize: appended.size, ...(await touchBuild(client, buildId, appended.size, this.#now())), grew: appended.size > size };
     });
     if (control.grew) this.#lifecycle.publishLog(buildId, control.logSize);
     return { logSize: control.logSize, abort: await this.#abortOrTimeout(buildId, control) };
@@ -169,7 +173,7 @@ export class AgentBuildsService {
   async ping(agent: AgentRef, buildId: number): Promise<BuildControl> {
     const control = await this.#raw.transaction(async (client) => {
       const size = await lockOwnedLog(client, agent, buildId);
-      return { logSize: size, ...(await touchBuild(client, buildId, size)) };
+      return { logSize: size, ...(await touchBuild(client, buildId, size, this.#now())) };
     });
     return { logSize: control.logSize, abort: await this.#abortOrTimeout(buildId, control) };
   }
@@ -210,7 +214,7 @@ export class AgentBuildsService {
 
   /** Heartbeat of one agent session: it is alive, and so are its running builds (not another session's). */
   async agentAlive(agent: AgentRef): Promise<void> {
-    await refreshSession(this.#pool, agent);
+    await refreshSession(this.#pool, agent, this.#now());
   }
 
   /** Agent `name` logged in as `session`: builds its other sessions left running end now ("agent lost"). */
@@ -231,7 +235,7 @@ export class AgentBuildsService {
 
   /** Ends FAILURE every running build whose agent stopped answering; never runs it again. */
   async endLostBuilds(silentForMs: number): Promise<number> {
-    const silent = sql.fragment`agent_seen_at < now() - make_interval(secs => ${silentForMs / 1000})`;
+    const silent = sql.fragment`agent_seen_at < ${sqlTime(this.#now() - silentForMs)}`;
     const ids = await this.#pool.anyFirst(sql.type(z.object({ id: z.coerce.number() }))`SELECT id FROM builds WHERE state = 'running' AND ${silent}`);
     let ended = 0;
     for (const id of ids) {

@@ -14,17 +14,23 @@ import { settle, type BuildLifecycle } from './lifecycle.ts';
 import type { BuildQueueing } from './queueing.ts';
 import { SecretBox } from '../secret-box.ts';
 import type { UploadedFile } from './uploads.ts';
+import { sqlTime, type Clock } from '../clock.ts';
+
+/** agents.ts' online window (agents/ imports builds/, so it is not imported from there). */
+const AGENT_ONLINE_MS = 30_000;
 
 export class BuildsService {
   readonly #pool: DatabasePool;
   readonly #jobs: JobsService;
   readonly #queueing: BuildQueueing;
   readonly #lifecycle: BuildLifecycle;
-  constructor(deps: { pool: DatabasePool; jobs: JobsService; queueing: BuildQueueing; lifecycle: BuildLifecycle }) {
+  readonly #now: Clock;
+  constructor(deps: { pool: DatabasePool; jobs: JobsService; queueing: BuildQueueing; lifecycle: BuildLifecycle; now: Clock }) {
     this.#pool = deps.pool;
     this.#jobs = deps.jobs;
     this.#queueing = deps.queueing;
     this.#lifecycle = deps.lifecycle;
+    this.#now = deps.now;
   }
 
   /**
@@ -106,10 +112,11 @@ export class BuildsService {
 
   /** The queue, oldest first, each item with Jenkins' `why`. */
   async queue() {
+    const now = this.#now();
     const rows = await this.#pool.any(sql.type(BuildRow)`
       SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.state = 'queued' ORDER BY b.id`);
     const agents = await this.#pool.any(sql.type(QueueAgent)`
-      SELECT name, labels, executors, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
+      SELECT name, labels, executors, coalesce(last_seen_at > ${sqlTime(now - AGENT_ONLINE_MS)}, false) AS online FROM agents`);
     const busy = await busyBuilds(this.#pool);
     const running = await this.#pool.any(sql.type(z.object({ job_id: z.coerce.number(), number: z.number() }))`
       SELECT job_id, max(number) AS number FROM builds WHERE state = 'running' GROUP BY job_id`);
@@ -123,7 +130,7 @@ export class BuildsService {
     return rows.map((row) => {
       let why: string;
       const inProgress = runningByJob.get(row.job_id);
-      if (row.not_before > Date.now()) why = `In the quiet period. Expires in ${Math.ceil((row.not_before - Date.now()) / 1000)} s`;
+      if (row.not_before > now) why = `In the quiet period. Expires in ${Math.ceil((row.not_before - now) / 1000)} s`;
       else if (!concurrent.get(row.job_id) && inProgress !== undefined) why = `Build #${inProgress} is already in progress`;
       else if (!concurrent.get(row.job_id) && firstQueued.get(row.job_id) !== row.id) why = 'Waiting for an earlier build of this job to start';
       else why = executorWhy(row.label, agents, busy);

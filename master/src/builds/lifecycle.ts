@@ -20,6 +20,7 @@ import { discardOldBuilds, type ArtifactFiles } from './discarder.ts';
 import type { Dispatcher } from './dispatcher.ts';
 import type { DownstreamTriggers, Fired } from './downstream.ts';
 import type { SecretBox } from '../secret-box.ts';
+import type { Clock } from '../clock.ts';
 
 /** What runs once the transaction committed, in order. */
 export type AfterCommit = (() => Promise<void>)[];
@@ -59,7 +60,8 @@ export class BuildLifecycle {
   readonly #secrets: SecretBox;
   readonly #publicUrl: () => Promise<string>;
   readonly #artifacts: ArtifactFiles;
-  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; queue: BuildQueue; events: EventPublisher; downstream: DownstreamTriggers; secrets: SecretBox; publicUrl: () => Promise<string>; artifacts: ArtifactFiles }) {
+  readonly #now: Clock;
+  constructor(deps: { pool: DatabasePool; dispatcher: Dispatcher; queue: BuildQueue; events: EventPublisher; downstream: DownstreamTriggers; secrets: SecretBox; publicUrl: () => Promise<string>; artifacts: ArtifactFiles; now: Clock }) {
     this.#pool = deps.pool;
     this.#dispatcher = deps.dispatcher;
     this.#queue = deps.queue;
@@ -68,6 +70,7 @@ export class BuildLifecycle {
     this.#secrets = deps.secrets;
     this.#publicUrl = deps.publicUrl;
     this.#artifacts = deps.artifacts;
+    this.#now = deps.now;
   }
 
   /**
@@ -113,7 +116,7 @@ export class BuildLifecycle {
       if (effect.type === 'footer') append = Buffer.concat([opts.tail ?? Buffer.alloc(0), text(`${effect.why}${downstreamLines.join('')}Finished: ${effect.result}\n`)]);
     }
     // The new state and the console's new bytes: one statement (the row is locked already).
-    await writeTransition(tx, row, t.next, { extra: opts.extra, append });
+    await writeTransition(tx, row, t.next, this.#now(), { extra: opts.extra, append });
     logSize = row.log_size + (append?.length ?? 0);
     // The build's own news first, then what it set off (released and downstream builds).
     return { next: t.next, after: [...mine, ...consequences] };
@@ -148,7 +151,7 @@ export class BuildLifecycle {
         if (!job.concurrentBuild) await this.#dispatcher.dispatch(row.job_id);
         return;
       case 'discard':
-        await discardOldBuilds(this.#pool, row.job_id, this.#artifacts, job);
+        await discardOldBuilds(this.#pool, row.job_id, this.#artifacts, job, this.#now());
         return;
       case 'publish':
         return this.#publish(effect.event, row, next, logSize());

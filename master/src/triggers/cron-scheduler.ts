@@ -11,6 +11,7 @@ import { StoredJobDocument } from '../../../shared/src/job.ts';
 import type { BuildsService } from '../builds/builds.ts';
 import { DomainError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { sqlTime, systemClock, type Clock } from '../clock.ts';
 
 const MINUTE = 60_000;
 const MAX_CATCH_UP_MINUTES = 60;
@@ -20,18 +21,18 @@ export class CronScheduler {
   readonly #builds: BuildsService;
   readonly #log: Logger;
   readonly #defaultZone: string;
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #cache = new Map<string, CronSchedule>();
   #timer: NodeJS.Timeout | undefined;
   #lastMinute = 0;
   #running: Promise<unknown> = Promise.resolve();
 
-  constructor(deps: { pool: DatabasePool; builds: BuildsService; log: Logger; defaultZone?: string; now?: () => number }) {
+  constructor(deps: { pool: DatabasePool; builds: BuildsService; log: Logger; defaultZone?: string; now?: Clock }) {
     this.#pool = deps.pool;
     this.#builds = deps.builds;
     this.#log = deps.log;
     this.#defaultZone = deps.defaultZone ?? 'UTC';
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
   }
 
   /** Runs a tick at the start of every minute from now on. */
@@ -85,7 +86,7 @@ export class CronScheduler {
         this.#log.warn({ job: job.name, err: err.message }, 'timer trigger refused');
       }
     }
-    await this.#pool.query(sql.unsafe`DELETE FROM cron_ticks WHERE minute < now() - interval '1 day'`);
+    await this.#pool.query(sql.unsafe`DELETE FROM cron_ticks WHERE minute < ${sqlTime(this.#now() - 24 * 3600_000)}`);
     return fired;
   }
 
