@@ -131,7 +131,7 @@ async function runMaster(config: Config, log: Logger, localAgent?: { executors: 
   if (localAgent) {
     // A fresh secret every start: it lives in this process and the agent's memory only (its standard
     // input hands it over), never in an environment or a command line that a build step could read.
-    const agents = new AgentsService(master.pool);
+    const agents = new AgentsService(master.pool, Date.now);
     const known = await agents.list();
     const existing = known.find((a) => a.name === LOCAL_AGENT);
     const { secret } = existing

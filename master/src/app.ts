@@ -80,6 +80,7 @@ import { MAIL_KIND, MailNotifier } from './notifications/mail-notifier.ts';
 import { notificationRoutes } from './notifications/notification-routes.ts';
 import { NotificationTests } from './notifications/notification-tests.ts';
 import { SLACK_KIND, SlackNotifier } from './notifications/slack-notifier.ts';
+import { systemClock, type Clock } from './clock.ts';
 
 export interface AppDeps {
   pool: DatabasePool;
@@ -93,7 +94,8 @@ export interface AppDeps {
   trustProxy: boolean;
   sessionMaxAgeSeconds: number;
   throttle?: ThrottleLimits;
-  now?: () => number;
+  /** The master's one clock (clock.ts): every time decision reads it. Default: the real time. */
+  now?: Clock;
   /** The web UI's files, served without a token (the API calls they make need one). */
   staticDir?: string;
   /** The configured public URL (ends in /), until an admin saves another in the System settings: BUILD_URL and friends. */
@@ -131,19 +133,22 @@ export interface AppServices {
   /** Poll SCM: the server's minute timer calls tick. */
   scmPolling: ScmPolling;
   webhooks: WebhooksService;
+  sessions: SessionsService;
+  /** The clock every service reads (the maintenance loop and the cron scheduler read it too). */
+  now: Clock;
 }
 
 export function createApp(deps: AppDeps): Koa & { services: AppServices } {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? systemClock;
   // Behind a proxy, the client is the address the nearest proxy saw: the last X-Forwarded-For
   // entry. Everything left of it was sent by the client, who may write anything there.
   const app = new Koa({ proxy: deps.trustProxy, maxIpsCount: 1 });
   app.silent = true; // errorMiddleware logs; Koa's default handler would print twice
   const secrets = new SecretBox(deps.signingKey);
   const settings = new SettingsService(deps.pool, { defaultPublicUrl: deps.publicUrl, now, secrets });
-  const sessions = new SessionsService(deps.pool, deps.sessionMaxAgeSeconds);
+  const sessions = new SessionsService(deps.pool, deps.sessionMaxAgeSeconds, now);
   const users = new UsersService(deps.pool, settings, sessions, deps.setupCode);
-  const agents = new AgentsService(deps.pool);
+  const agents = new AgentsService(deps.pool, now);
   const tokens = new TokenIssuer(deps.signingKey, now);
   const throttle = new LoginThrottle(deps.redis, deps.redisPrefix, deps.throttle);
   const credentials = new CredentialsService(deps.pool, deps.signingKey);
@@ -153,10 +158,10 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const jobFiles = new JobFilesService(deps.pool, jobs);
   const views = new ViewsService(deps.pool);
   const queue = new BuildQueue(deps.redis, `${deps.redisPrefix}bull`, deps.log);
-  const dispatcher = new Dispatcher(deps.pool, queue, deps.log);
+  const dispatcher = new Dispatcher(deps.pool, queue, deps.log, now);
   const agentRedis = new AgentRedisAccess({ admin: deps.redis, agentUrl: deps.agentRedisUrl, queuePrefix: queue.prefix, signingKey: deps.signingKey, log: deps.log });
   const publicUrl = () => settings.publicUrl();
-  const queueing = new BuildQueueing(secrets);
+  const queueing = new BuildQueueing(secrets, now);
   const downstream = new DownstreamTriggers(jobs, queueing);
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
@@ -168,15 +173,15 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   outbox.register(SLACK_KIND, slack);
   outbox.register(MAIL_KIND, mail);
   const notificationTests = new NotificationTests({ credentials, publicUrl });
-  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [slack, mail, commitStatus] });
-  const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle });
+  const lifecycle = new BuildLifecycle({ pool: deps.pool, dispatcher, queue, events, downstream, secrets, publicUrl, artifacts, outbox, notifiers: [slack, mail, commitStatus], now });
+  const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle, now });
   const secretOf: CredentialReader = (id, jobName) => credentials.secretFor(id, jobName);
   outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials: secretOf, note }));
   const scmPolling = new ScmPolling({ pool: deps.pool, builds, polls: new ScmPolls(deps.pool), credentials: secretOf, git: deps.git ?? 'git', log: deps.log, now });
   const webhooks = new WebhooksService({ polling: scmPolling, jobs, builds, settings, credentials: secretOf, redis: deps.redis, redisPrefix: deps.redisPrefix, log: deps.log });
-  const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events });
+  const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events, now });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);
-  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs, checkedOut: pendingOnCheckout(commitStatus, outbox) });
+  const agentBuilds = new AgentBuildsService({ pool: deps.pool, raw: deps.raw, secrets, credentials, publicUrl, log: deps.log, lifecycle, jobs, checkedOut: pendingOnCheckout(commitStatus, outbox), now });
   const agentTriggers = new AgentTriggersService({ pool: deps.pool, downstream, lifecycle, secrets, publicUrl });
   const dockerImages = new DockerImagesService(deps.pool);
   const apiTokens = new ApiTokensService(deps.pool);
@@ -239,9 +244,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     systemSettingsRoutes(settings),
     notificationRoutes(settings, notificationTests),
     agentRoutes(agents, agentBuilds, deps.pool, events, () => queue.announceWorkConfigChange(), () => settings.publicUrl(), agentRedis),
-    eventRoutes(events),
+    eventRoutes(events, now),
     consoleRoutes(consoles),
-    cronRoutes(),
+    cronRoutes(now),
     jobRoutes(jobs, views),
     scmRoutes(jobs, scmPolling),
     buildRoutes({ builds, jobs, artifacts, dockerImages }),
@@ -259,7 +264,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());
   const routes = routesOf([open, hooks, login, setup, ...routers]);
-  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, credentials, routes, agentRedis, outbox, scmPolling, webhooks } });
+  return Object.assign(app, { services: { dispatcher, agentBuilds, queue, events, agents, users, artifacts, builds, credentials, routes, agentRedis, outbox, scmPolling, webhooks, sessions, now } });
 }
 
 /**

@@ -137,7 +137,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
     });
     await setupCode?.prepare(await app.services.users.anyExist(), log);
     const maintenance = startMaintenance(app.services, log);
-    const cron = new CronScheduler({ pool, builds: app.services.builds, log });
+    const cron = new CronScheduler({ pool, builds: app.services.builds, log, now: app.services.now });
     cron.start();
     cleanup.push(() => cron.stop());
     app.services.scmPolling.start();

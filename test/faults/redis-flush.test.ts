@@ -94,7 +94,7 @@ test('FLUSHALL while the agent’s executors are busy and builds wait: the runni
 
 test('a queue job lost on its own (not a FLUSHALL) comes back at the next sweep; the sweep does not re-add the jobs that are there', async (t) => {
   t.timeout(60_000);
-  const { api, client, queue } = await setup(t);
+  const { m, api, client, queue } = await setup(t);
   await api.job('many', { concurrentBuild: true, steps: [{ type: 'shell', script: 'true' }] });
   const ids: number[] = [];
   for (let i = 0; i < 6; i++) ids.push(await api.trigger('many'));
@@ -109,7 +109,18 @@ test('a queue job lost on its own (not a FLUSHALL) comes back at the next sweep;
 
   // Three more sweeps with six builds queued and none lost: re-adding them all would be ≥ 18 scripts.
   const before = await scriptCalls();
-  await new Promise((r) => setTimeout(r, 3.5 * SWEEP_MS));
+  // The sweeps are counted where they run, not timed.
+  const dispatcher = m.services.dispatcher;
+  const sweep = dispatcher.sweep.bind(dispatcher);
+  let sweeps = 0;
+  dispatcher.sweep = async () => {
+    try {
+      return await sweep();
+    } finally {
+      sweeps++;
+    }
+  };
+  await until('three more sweeps', () => sweeps >= 3, 20 * SWEEP_MS, 20);
   t.true((await scriptCalls()) - before < 6, 'no sweep re-added the builds that were on the queue');
   t.is(await queue.getWaitingCount(), 6);
 });

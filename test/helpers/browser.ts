@@ -27,6 +27,15 @@ export async function openBrowser(viewport = { width: 1280, height: 860 }): Prom
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
+  const first = await newUiSession(browser, viewport);
+  return { ...first, close: () => browser.close() };
+}
+
+/**
+ * A session of its own in a running browser: a fresh context (its own localStorage, so its own
+ * login) and page, with their own error lists. Tests that share a browser run side by side this way.
+ */
+export async function newUiSession(browser: Browser, viewport = { width: 1280, height: 860 }): Promise<UiSession> {
   const context = await browser.newContext({ viewport });
   const page = await context.newPage();
   const errors: string[] = [];
@@ -52,7 +61,7 @@ export async function openBrowser(viewport = { width: 1280, height: 860 }): Prom
       await page.screenshot({ path: `${SCREENSHOTS}${name}.png`, fullPage: true });
     },
     async close() {
-      await browser.close();
+      await context.close();
     },
   };
 }

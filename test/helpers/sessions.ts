@@ -9,7 +9,7 @@ import { TokenIssuer } from '../../master/src/auth/tokens.ts';
 import type { TestMaster } from './test-master.ts';
 
 export async function sessionToken(m: TestMaster, username: string, opts: { issuedAgoMs?: number; key?: Buffer } = {}): Promise<string> {
-  const now = Date.now() - (opts.issuedAgoMs ?? 0);
+  const now = m.clock.now() - (opts.issuedAgoMs ?? 0); // the master's clock
   const authTime = Math.floor(now / 1000);
   const user = await m.pool.one(sql.type(z.object({ id: z.coerce.number(), role: z.enum(['admin', 'user']) }))`
     SELECT id, role FROM users WHERE lower(username) = lower(${username})`);

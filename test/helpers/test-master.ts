@@ -20,6 +20,7 @@ import { RawPool } from '../../master/src/db/raw-pool.ts';
 import { migrate } from '../../master/src/db/migrate.ts';
 import { createLogger } from '../../master/src/log.ts';
 import { agentUserTag } from '../../master/src/agents/agent-redis.ts';
+import { TestClock } from './test-clock.ts';
 
 export const TEST_POSTGRES_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -68,6 +69,8 @@ export interface TestMaster {
   /** The key prefix of the master running now (a restart may change it). */
   readonly redisPrefix: string;
   signingKey: Buffer;
+  /** The master's clock (unless the test passed `now`): `advance` it rather than wait. */
+  clock: TestClock;
   /** The services of the master running now (a restart makes new ones). */
   readonly services: AppServices;
   /** The master process goes away: connections refused, its timers and queues stopped. Data stays. */
@@ -102,6 +105,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
   const prefixes = [`jk-test:${randomUUID()}:`];
   const signingKey = overrides.signingKey ?? randomBytes(48);
   const log = createLogger(process.env.TEST_LOG_LEVEL === undefined ? 'silent' : (process.env.TEST_LOG_LEVEL as 'info'));
+  const clock = new TestClock();
   let port = 0;
   let running: Running | undefined;
 
@@ -119,6 +123,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
       publicUrl: 'http://jonkkins.test/',
       agentRedisUrl: redisUrl,
       artifactsDir,
+      now: clock.now,
       ...overrides,
     });
     const maintenance = options.maintenance ? startMaintenance(app.services, createLogger('silent'), options.maintenance) : undefined;
@@ -152,6 +157,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
       return prefixes.at(-1)!;
     },
     signingKey,
+    clock,
     get services() {
       if (!running) throw new Error('the test master is down');
       return running.services;

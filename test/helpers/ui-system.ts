@@ -5,7 +5,7 @@
  */
 import type { ExecutionContext } from 'ava';
 import { webRoot } from '../../master/src/server.ts';
-import { openBrowser, type UiSession } from './browser.ts';
+import { newUiSession, openBrowser, type UiSession } from './browser.ts';
 import { startNginx, type RunningNginx } from './nginx.ts';
 import { freePort } from './processes.ts';
 import { startTestMaster, type TestMaster } from './test-master.ts';
@@ -16,6 +16,11 @@ export interface UiSystem {
   /** The public URL: nginx. */
   url: string;
   ui: UiSession;
+  /**
+   * A browser session of the test's own (context, page, error lists) in the same browser, closed
+   * after the test; with `token`, logged in with it (as the UI keeps it, in localStorage).
+   */
+  session(t: ExecutionContext, token?: string): Promise<UiSession>;
   close(): Promise<void>;
 }
 
@@ -32,6 +37,15 @@ export async function startUiSystem(viewport?: { width: number; height: number }
     nginx,
     url,
     ui,
+    async session(t, token) {
+      const own = await newUiSession(ui.browser, viewport);
+      t.teardown(() => own.close().catch(() => {}));
+      if (token) {
+        await own.page.goto(`${url}/login`);
+        await own.page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), token);
+      }
+      return own;
+    },
     async close() {
       await ui.close().catch(() => {});
       await nginx.stop();

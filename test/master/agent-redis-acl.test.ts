@@ -21,14 +21,6 @@ async function workConfig(rig: Rig): Promise<WorkConfig> {
   return WorkConfig.parse(res.body);
 }
 
-// A BullMQ connection of this file (its retry delay is BullMQ's exp(n)) was once seen reconnecting
-// after every test had passed, with a Redis user the test had deleted, which kept this process
-// alive and stalled the whole run. Until that leak is found, the process may not outlive its last
-// hook by more than 5 s: a leaked handle then costs seconds, not the run.
-test.after.always(() => {
-  setTimeout(() => process.exit(), 5000).unref();
-});
-
 /** A client with the work config's credentials; errors instead of retries, closed with the test. */
 function asAgent(t: { teardown(fn: () => void): void }, url: string): Redis {
   const c = new Redis(url, { maxRetriesPerRequest: 0, enableReadyCheck: false, retryStrategy: () => null });

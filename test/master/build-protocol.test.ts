@@ -8,7 +8,7 @@ let m: TestMaster;
 let admin: string;
 const agents: Record<string, string> = {};
 test.before(async () => {
-  m = await startTestMaster({}, { maintenance: { sweepEveryMs: 200, watchdogEveryMs: 200, agentLostAfterMs: 1500 } });
+  m = await startTestMaster({}, { maintenance: { sweepEveryMs: 200 } }); // timeouts and lost agents: build-clock.test.ts
   admin = await bootstrapAdmin(m.url);
   for (const [name, labels] of [['lin', ['linux']], ['win', ['windows']]] as const) {
     const { body } = await call(m.url, 'POST', '/api/agents', { token: admin, json: { name, executors: 2, labels } });
@@ -163,17 +163,6 @@ test('abort: the agent is told at its next ping, and the build ends ABORTED what
   t.regex(await consoleText('abortable', 1), /Aborted by admin\nFinished: ABORTED\n$/);
 });
 
-test('an agent that goes silent has its build ended FAILURE with "agent lost", never re-run', async (t) => {
-  await job('orphan');
-  const id = await trigger('orphan');
-  const spec = await start('win', id);
-  t.is(spec.status, 200);
-  await until('the watchdog to end the build', async () => (await call(m.url, 'GET', '/api/jobs/orphan/builds/1', { token: admin })).body.result === 'FAILURE', 10_000);
-  t.regex(await consoleText('orphan', 1), /FATAL: agent lost: win stopped answering.*\nFinished: FAILURE\n$/);
-  t.is((await finish('win', id, 'SUCCESS', spec.body.logOffset)).body.result, 'FAILURE', 'a late finish cannot change it');
-  t.is((await start('lin', id)).status, 409);
-});
-
 test('the build discarder keeps the newest numToKeep builds and always the last successful one', async (t) => {
   await job('rotating', { concurrentBuild: true, buildDiscarder: { numToKeep: 2 } });
   const results = ['SUCCESS', 'FAILURE', 'FAILURE', 'FAILURE'];
@@ -185,18 +174,6 @@ test('the build discarder keeps the newest numToKeep builds and always the last 
   const kept = (await call(m.url, 'GET', '/api/jobs/rotating/builds', { token: admin })).body.builds.map((b: { number: number }) => b.number);
   t.deepEqual(kept, [4, 3, 1]);
   t.is((await call(m.url, 'GET', '/api/jobs/rotating/builds/2/log', { token: admin })).status, 404);
-});
-
-test('a timeout turns into an abort whose result is FAILURE', async (t) => {
-  await job('slowpoke', { timeoutMinutes: 0.01 });
-  const id = await trigger('slowpoke');
-  const spec = await start('lin', id);
-  await new Promise((r) => setTimeout(r, 800));
-  t.true((await agentCall('lin', 'POST', `/api/agent/builds/${id}/ping`)).body.abort);
-  await finish('lin', id, 'ABORTED', spec.body.logOffset);
-  const build = await call(m.url, 'GET', '/api/jobs/slowpoke/builds/1', { token: admin });
-  t.is(build.body.result, 'FAILURE');
-  t.regex(await consoleText('slowpoke', 1), /Build timed out\. Marking the build as failed\.\nFinished: FAILURE\n$/);
 });
 
 test('a file parameter: multipart trigger, its variable holds the file name, the agent fetches the exact bytes', async (t) => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pino } from 'pino';
 import { createPool, sql } from 'slonik';
-import { startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from '../../master/src/embedded/postgres.ts';
+import { passwordFile, startEmbeddedPostgres, type EmbeddedPostgres, type EmbeddedPostgresOptions } from '../../master/src/embedded/postgres.ts';
 
 const isRoot = process.getuid?.() === 0;
 
@@ -43,7 +43,7 @@ test('a private cluster keeps its rows across a restart', async (t) => {
   const { home, messages, start } = setup(t);
   const first = await start();
   t.is(first.kind, 'cluster');
-  t.regex(first.url, /^postgres:\/\/postgres@127\.0\.0\.1:\d+\/jonkkins$/);
+  t.regex(first.url, /^postgres:\/\/postgres:[0-9a-f]{48}@127\.0\.0\.1:\d+\/jonkkins$/);
   t.true(messages.some((m) => m.startsWith(`embedded PostgreSQL: private cluster in ${join(home, 'postgres')}`)));
   t.true(existsSync(join(home, 'postgres.log')));
   await query(first.url, async (pool) => {
@@ -54,6 +54,55 @@ test('a private cluster keeps its rows across a restart', async (t) => {
 
   const second = await start();
   t.is(await query(second.url, (pool) => pool.oneFirst(sql.unsafe`SELECT job FROM build WHERE id = 1`)), 'hello');
+});
+
+/** What a connection without the password gets (or 'connected'). */
+async function withoutPassword(url: string): Promise<string> {
+  const u = new URL(url);
+  u.password = '';
+  return query(u.toString(), (pool) => pool.oneFirst(sql.unsafe`SELECT 'connected'`)).then(String, (e: Error) => e.message);
+}
+
+test('the cluster asks for its password (scram-sha-256): a connection without it is refused; the password is in a 0600 file of the home', async (t) => {
+  const { home, start } = setup(t);
+  const pg = await start();
+  t.regex(await withoutPassword(pg.url), /password/i);
+  t.is(await query(pg.url, (pool) => pool.oneFirst(sql.unsafe`SELECT current_user`)), 'postgres');
+  t.is(statSync(passwordFile(home)).mode & 0o777, 0o600);
+  t.is(readFileSync(passwordFile(home), 'utf8').trim(), new URL(pg.url).password);
+  const hba = readFileSync(join(home, 'postgres', 'pg_hba.conf'), 'utf8');
+  t.notRegex(hba.replace(/#.*$/gm, ''), /\btrust\b/);
+  t.false(existsSync(join(home, '.initdb-password')), 'initdb\'s copy of the password is gone');
+});
+
+test('a cluster an older version made with trust asks for a password from its next start on, its data kept', async (t) => {
+  const { home, messages, start } = setup(t);
+  const first = await start();
+  await query(first.url, async (pool) => {
+    await pool.query(sql.unsafe`CREATE TABLE kept (n int)`);
+    await pool.query(sql.unsafe`INSERT INTO kept VALUES (7)`);
+  });
+  await first.stop();
+  // As an older version left it: every rule trust, and no password file.
+  const hbaFile = join(home, 'postgres', 'pg_hba.conf');
+  writeFileSync(hbaFile, readFileSync(hbaFile, 'utf8').replaceAll('scram-sha-256', 'trust'));
+  rmSync(passwordFile(home));
+
+  const second = await start();
+  t.true(messages.includes('embedded PostgreSQL: the cluster trusted every local connection; it now asks for the password in postgres-password'));
+  t.regex(await withoutPassword(second.url), /password/i);
+  t.is(await query(second.url, (pool) => pool.oneFirst(sql.unsafe`SELECT n FROM kept`)), 7);
+  t.notRegex(readFileSync(hbaFile, 'utf8').replace(/#.*$/gm, ''), /\btrust\b/);
+  await second.stop();
+  const third = await start(); // converted once: the next start reads the password
+  t.is(await query(third.url, (pool) => pool.oneFirst(sql.unsafe`SELECT n FROM kept`)), 7);
+});
+
+test('a cluster in a home that lost its password file does not start, and says which file is missing', async (t) => {
+  const { home, start } = setup(t);
+  await (await start()).stop();
+  rmSync(passwordFile(home));
+  await t.throwsAsync(start(), { message: new RegExp(`${passwordFile(home)} is missing`) });
 });
 
 test('a cluster left running by an earlier run is stopped and started afresh', async (t) => {

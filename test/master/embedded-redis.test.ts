@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { startEmbeddedRedis, type EmbeddedRedis } from '../../master/src/embedded/redis.ts';
+import { until } from '../helpers/processes.ts';
 
 /** A fresh home and a logger whose JSON lines the test can read; both cleaned up after the test. */
 function setup(t: { teardown(fn: () => unknown): void }) {
@@ -98,7 +99,7 @@ test('an unexpected exit of redis-server is logged as an error', async (t) => {
   await start();
   const pid = Number(readFileSync(join(home, 'redis', 'redis-server.pid'), 'utf8'));
   process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 100 && !lines.some((l) => l.includes('exited unexpectedly')); i++) await new Promise((r) => setTimeout(r, 20));
+  await until('the exit to be logged', () => lines.some((l) => l.includes('exited unexpectedly')), 10_000, 20);
   const entry = lines.map((l) => JSON.parse(l)).find((e) => e.msg === 'embedded Redis exited unexpectedly');
   t.is(entry?.level, 50);
   t.is(entry?.signal, 'SIGKILL');

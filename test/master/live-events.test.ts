@@ -98,6 +98,8 @@ test.serial('a slow console viewer does not make the master buffer the log for i
   const { spawn } = await import('node:child_process');
   const viewer = spawn('curl', ['-sN', '--limit-rate', '100K', '-H', `Authorization: Bearer ${admin}`, '-o', '/dev/null', `${m.url}/api/jobs/big/builds/1/console`]);
   t.teardown(() => viewer.kill('SIGKILL'));
+  // The subject is time: two seconds of a viewer lagging far behind, in which a master that read
+  // ahead of it would have buffered most of the 48 MiB (no event marks "would have read ahead").
   await new Promise((r) => setTimeout(r, 2000));
   gc();
   const held = process.memoryUsage().arrayBuffers - before;

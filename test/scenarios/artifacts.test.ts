@@ -26,10 +26,18 @@ async function runBuild(job: string): Promise<{ build: any; console: string }> {
   await until(`${job} #${number} to finish`, async () => (await build(job, number)).result != null, 60_000, 50);
   return { build: await build(job, number), console: await consoleOf(job, number) };
 }
+/** A job of the test's own that archives dist/notes.txt ("release notes"), built once: its name. */
+async function builtSource(name: string): Promise<string> {
+  await createJob({ name, steps: [{ type: 'shell', script: '#!/bin/sh -e\nmkdir -p dist\necho "release notes" > dist/notes.txt' }], publishers: [{ type: 'archiveArtifacts', artifacts: 'dist/*.txt' }] });
+  const made = await runBuild(name);
+  if (made.build.result !== 'SUCCESS') throw new Error(made.console);
+  return name;
+}
+
 /** `sha256sum` lines of a console: path → checksum. */
 const checksums = (text: string) => Object.fromEntries([...text.matchAll(/^([0-9a-f]{64}) {2}(\S+)$/gm)].map((x) => [x[2]!, x[1]!]));
 
-test.serial('one job archives dist/**/*.txt (not dist/tmp, not a symlink out), another copies some on another agent: same bytes', async (t) => {
+test('one job archives dist/**/*.txt (not dist/tmp, not a symlink out), another copies some on another agent: same bytes', async (t) => {
   await createJob({
     name: 'maker',
     label: 'maker',
@@ -85,26 +93,28 @@ test.serial('one job archives dist/**/*.txt (not dist/tmp, not a symlink out), a
   t.true((await zip.arrayBuffer()).byteLength > 3_000_000 * 0.9);
 });
 
-test.serial('copyArtifacts by build number; a filter that matches nothing fails the step', async (t) => {
+test('copyArtifacts by build number; a filter that matches nothing fails the step', async (t) => {
+  const source = await builtSource('notes-for-picky');
   await createJob({
     name: 'picky',
     steps: [
-      { type: 'copyArtifacts', project: 'maker', selector: 1, filter: 'dist/notes.txt' },
+      { type: 'copyArtifacts', project: source, selector: 1, filter: 'dist/notes.txt' },
       { type: 'shell', script: 'cat dist/notes.txt' },
-      { type: 'copyArtifacts', project: 'maker', selector: 1, filter: '*.zip' },
+      { type: 'copyArtifacts', project: source, selector: 1, filter: '*.zip' },
       { type: 'shell', script: 'echo not-reached' },
     ],
   });
   const run = await runBuild('picky');
   t.is(run.build.result, 'FAILURE');
-  t.regex(run.console, /Copied 1 artifact from "maker" build number 1\n/);
+  t.regex(run.console, /Copied 1 artifact from "notes-for-picky" build number 1\n/);
   t.regex(run.console, /\nrelease notes\n/);
-  t.regex(run.console, /ERROR: Failed to copy artifacts from maker with filter: \*\.zip\nBuild step 'Copy artifacts from another project' marked build as failure\n/);
+  t.regex(run.console, /ERROR: Failed to copy artifacts from notes-for-picky with filter: \*\.zip\nBuild step 'Copy artifacts from another project' marked build as failure\n/);
   t.false(run.console.includes('not-reached'));
 });
 
-test.serial('copyArtifacts refuses a target that leaves the workspace', async (t) => {
-  await createJob({ name: 'escaper', steps: [{ type: 'copyArtifacts', project: 'maker', selector: 'lastSuccessful', target: '../outside' }] });
+test('copyArtifacts refuses a target that leaves the workspace', async (t) => {
+  const source = await builtSource('notes-for-escaper');
+  await createJob({ name: 'escaper', steps: [{ type: 'copyArtifacts', project: source, selector: 'lastSuccessful', target: '../outside' }] });
   const run = await runBuild('escaper');
   t.is(run.build.result, 'FAILURE');
   t.regex(run.console, /ERROR: Invalid target directory "\.\.\/outside": must not contain \. or \.\. segments\n/);

@@ -1,9 +1,10 @@
 /**
  * "Trigger/call builds on other projects" build steps and parameterized triggers, as data
  * (chain-cases/*.json: the jobs, the one to trigger, and the expected result and console of each
- * build), run through the master, Redis and real agent processes: `main` (label main, 3
- * executors) runs the cases; `solo` (label solo, 1 executor) is where a chain starves.
- * The cases run one at a time: a waiting build holds its executor.
+ * build), run through the master, Redis and real agent processes: `main` (label main) runs the
+ * cases; `solo` (label solo, 1 executor) is where a chain starves, and only the starving test uses it.
+ * A waiting build holds its executor, so `main` has one for every job of every case: the cases run
+ * side by side and none waits for an executor another holds.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -35,7 +36,10 @@ interface ChainCase {
 
 const CASES = fileURLToPath(new URL('./chain-cases/', import.meta.url));
 
-const sys = scenarioSystem(test, [{ name: 'main', executors: 3, labels: ['main'] }, { name: 'solo', executors: 1, labels: ['solo'] }]);
+const CASE_FILES = readdirSync(CASES).filter((f) => f.endsWith('.json')).sort();
+/** The most jobs a case has (each may hold an executor while it waits). */
+const JOBS_PER_CASE = 3;
+const sys = scenarioSystem(test, [{ name: 'main', executors: JOBS_PER_CASE * CASE_FILES.length, labels: ['main'] }, { name: 'solo', executors: 1, labels: ['solo'] }]);
 
 const ref = (jobAndNumber: string) => {
   const at = jobAndNumber.lastIndexOf('#');
@@ -51,9 +55,10 @@ const createJob = async (json: object) => {
   if (res.status !== 201) throw new Error(res.text);
 };
 
-for (const file of readdirSync(CASES).filter((f) => f.endsWith('.json')).sort()) {
+for (const file of CASE_FILES) {
   const c = JSON.parse(readFileSync(join(CASES, file), 'utf8')) as ChainCase;
-  test.serial(c.title, async (t) => {
+  if (c.jobs.length > JOBS_PER_CASE) throw new Error(`${file}: more than ${JOBS_PER_CASE} jobs (raise JOBS_PER_CASE)`);
+  test(c.title, async (t) => {
     for (const job of c.jobs) await createJob(job);
     t.is((await call(sys.url, 'POST', `/api/jobs/${c.trigger}/builds`, { token: sys.admin, json: {} })).status, 201);
     let from = Date.now();
@@ -74,7 +79,7 @@ for (const file of readdirSync(CASES).filter((f) => f.endsWith('.json')).sort())
   });
 }
 
-test.serial('a build starved by a blocking chain says why: every executor that could run it waits for downstream builds', async (t) => {
+test('a build starved by a blocking chain says why: every executor that could run it waits for downstream builds', async (t) => {
   await createJob({ name: 'starved-b', label: 'solo', steps: [{ type: 'shell', script: 'true' }] });
   await createJob({ name: 'starved-a', label: 'solo', steps: [{ type: 'triggerBuilds', projects: 'starved-b', block: {} }] });
   t.is((await call(sys.url, 'POST', '/api/jobs/starved-a/builds', { token: sys.admin, json: {} })).status, 201);

@@ -5,6 +5,7 @@
  * time shows with the Timestamps toggle — and nothing is blocked by the policy.
  */
 import test from 'ava';
+import type { Page } from 'playwright-core';
 import { Fleet } from '../helpers/fleet.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
@@ -31,8 +32,8 @@ test.after.always(async () => {
 });
 
 /** What the console shows: its lines without the (hidden or shown) times, and each styled span. */
-const shown = () =>
-  sys.ui.page.locator('jk-console').evaluate((el) => {
+const shownIn = (page: Page) => () =>
+  page.locator('jk-console').evaluate((el) => {
     const pre = el.shadowRoot!.querySelector('pre')!;
     const copy = pre.cloneNode(true) as HTMLElement;
     for (const ts of copy.querySelectorAll('.ts')) ts.remove();
@@ -44,11 +45,11 @@ const shown = () =>
     return { text: copy.textContent ?? '', spans, times, elements: [...pre.querySelectorAll('*')].map((e) => e.tagName.toLowerCase()) };
   });
 
-test.serial('colours and styles are styled text, \\r overwrites as in a terminal, times show on demand; no CSP violation', async (t) => {
+test('colours and styles are styled text, \\r overwrites as in a terminal, times show on demand; no CSP violation', async (t) => {
   t.timeout(90_000);
-  const { page, shot } = sys.ui;
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((token) => localStorage.setItem('jonkkins.token', token), admin);
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
+  const shown = shownIn(page);
   await new Fleet(t, sys.master, admin).agent('terminal-agent', { executors: 1 });
   const { body } = await call(sys.url, 'POST', '/api/jobs/colours/builds', { token: admin, json: {} });
   await until('the build to start', async () => (await call(sys.url, 'GET', `/api/queue/${body.queueId}`, { token: admin })).body.build?.number === 1, 30_000, 100);
@@ -94,5 +95,5 @@ test.serial('colours and styles are styled text, \\r overwrites as in a terminal
   t.is(await timed(), lines, 'the toggle is remembered');
   await page.locator('jk-console input.timestamps').uncheck();
   t.deepEqual((await shown()).times, []);
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });

@@ -4,6 +4,7 @@
  * while the person is at the bottom, and stays where they scrolled to otherwise.
  */
 import test from 'ava';
+import type { Page } from 'playwright-core';
 import { Fleet } from '../helpers/fleet.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
@@ -31,26 +32,26 @@ test.after.always(async () => {
   await sys?.close();
 });
 
-const consoleState = () =>
-  sys.ui.page.locator('jk-console').evaluate((el) => {
+const consoleState = (page: Page) => () =>
+  page.locator('jk-console').evaluate((el) => {
     const root = el.shadowRoot!;
     const scroller = root.querySelector<HTMLElement>('.scroller')!;
     const text = root.querySelector('pre')!.textContent ?? '';
     return { chars: text.length, tail: text.slice(-200), head: text.slice(0, 200), bar: root.querySelector('.bar')?.textContent ?? '', fromBottom: scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight, scrollTop: scroller.scrollTop };
   });
 
-test.serial('a 3 MB console: the page holds only its newest part, follows the tail, stays put when scrolled up', async (t) => {
+test('a 3 MB console: the page holds only its newest part, follows the tail, stays put when scrolled up', async (t) => {
   t.timeout(120_000);
-  const { page, shot } = sys.ui;
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((token) => localStorage.setItem('jonkkins.token', token), admin);
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
+  const state = consoleState(page);
   await new Fleet(t, sys.master, admin).agent('console-agent', { executors: 1 });
   const { body } = await call(sys.url, 'POST', '/api/jobs/big%20log/builds', { token: admin, json: {} });
   await until('the build to start', async () => (await call(sys.url, 'GET', `/api/queue/${body.queueId}`, { token: admin })).body.build?.number === 1, 20_000, 50);
   await page.goto(`${sys.url}/job/big%20log/1/`);
 
-  await until('the big part and the first ticks', async () => /tick \d+\n/.test((await consoleState()).tail), 60_000, 100);
-  const following = await consoleState();
+  await until('the big part and the first ticks', async () => /tick \d+\n/.test((await state()).tail), 60_000, 100);
+  const following = await state();
   t.true(following.chars <= PAGE_KEEPS, `the page holds ${following.chars} characters`);
   t.regex(following.bar, /Skipping about \d/, 'says that earlier output is not shown');
   t.false(following.head.includes('line 1 of the big log\n'), 'the oldest lines left the page');
@@ -59,24 +60,24 @@ test.serial('a 3 MB console: the page holds only its newest part, follows the ta
 
   // Scrolled up: new lines arrive, the view stays where the person put it.
   await page.locator('jk-console .scroller').evaluate((s) => (s.scrollTop = 1000));
-  const lastTick = async () => [...(await consoleState()).tail.matchAll(/tick (\d+)/g)].at(-1)?.[1];
+  const lastTick = async () => [...(await state()).tail.matchAll(/tick (\d+)/g)].at(-1)?.[1];
   const before = await lastTick();
   await until('more ticks', async () => (await lastTick()) !== before, 10_000, 100);
-  t.is((await consoleState()).scrollTop, 1000, 'the view did not jump to the tail');
+  t.is((await state()).scrollTop, 1000, 'the view did not jump to the tail');
 
   // Back at the bottom, it follows again, to the end (an abort: the ticks would go on for 2 minutes).
   await page.locator('jk-console .scroller').evaluate((s) => (s.scrollTop = s.scrollHeight));
   const resumedAt = await lastTick();
   await until('more ticks', async () => (await lastTick()) !== resumedAt, 10_000, 100);
-  t.true((await consoleState()).fromBottom < 60, 'following again');
+  t.true((await state()).fromBottom < 60, 'following again');
   await call(sys.url, 'POST', '/api/jobs/big%20log/builds/1/abort', { token: admin });
-  await until('Finished: ABORTED', async () => /Finished: ABORTED\n?$/.test((await consoleState()).tail), 30_000, 100);
-  const end = await consoleState();
+  await until('Finished: ABORTED', async () => /Finished: ABORTED\n?$/.test((await state()).tail), 30_000, 100);
+  const end = await state();
   t.true(end.chars <= PAGE_KEEPS);
   t.true(end.fromBottom < 60, 'followed the tail to the end');
 
   // "View as plain text" has all of it.
   const plain = await call(sys.url, 'GET', '/api/jobs/big%20log/builds/1/log', { token: admin });
   t.true(plain.text.includes('line 1 of the big log\n') && plain.text.includes(`line ${LINES} of the big log\n`));
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });

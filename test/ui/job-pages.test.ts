@@ -6,6 +6,7 @@
  * the first build, and a refused demotion that leaves the drop-down as it was.
  */
 import test from 'ava';
+import type { Page } from 'playwright-core';
 import { builds, Fleet } from '../helpers/fleet.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
@@ -21,8 +22,7 @@ test.after.always(async () => {
   await sys?.close();
 });
 
-async function signIn() {
-  const { page } = sys.ui;
+async function signIn(page: Page) {
   await page.goto(`${sys.url}/login`);
   await page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), admin);
 }
@@ -33,7 +33,7 @@ const trigger = async (job: string, parameters: Record<string, string> = {}) => 
   return builds(sys.master, admin).numberOf(res.body.queueId);
 };
 
-test.serial('jobs, builds and what their pages say', async (t) => {
+test('jobs, builds and what their pages say', async (t) => {
   t.timeout(240_000);
   const api = builds(sys.master, admin);
   await new Fleet(t, sys.master, admin).agent('pages-agent', { executors: 3 });
@@ -43,8 +43,9 @@ test.serial('jobs, builds and what their pages say', async (t) => {
   await api.job('first run', { steps: [{ type: 'shell', script: 'sleep 300' }] });
   t.is((await api.finished('timed', await trigger('timed', { SECS: '8' }))).result, 'SUCCESS');
   t.is((await api.finished('timed', await trigger('timed', { SECS: '4' }))).result, 'SUCCESS');
-  const { page, shot } = sys.ui;
-  await signIn();
+  const ui = await sys.session(t);
+  const { page, shot } = ui;
+  await signIn(page);
 
   // Build History: both builds of 'timed', not just its latest.
   await page.goto(`${sys.url}/builds`);
@@ -126,12 +127,13 @@ test.serial('jobs, builds and what their pages say', async (t) => {
 
   await call(sys.url, 'POST', `/api/jobs/timed/builds/${running}/abort`, { token: admin });
   await call(sys.url, 'POST', `/api/jobs/first%20run/builds/${firstRun}/abort`, { token: admin });
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('demoting the only admin is refused, and the drop-down shows the role the admin still has', async (t) => {
-  const { page, shot } = sys.ui;
-  await signIn();
+test('demoting the only admin is refused, and the drop-down shows the role the admin still has', async (t) => {
+  const ui = await sys.session(t);
+  const { page, shot } = ui;
+  await signIn(page);
   await page.goto(`${sys.url}/manage/users`);
   const role = page.getByLabel('Role of admin');
   await role.waitFor();
@@ -140,5 +142,5 @@ test.serial('demoting the only admin is refused, and the drop-down shows the rol
   await until('the drop-down to go back to admin', async () => (await role.inputValue()) === 'admin', 5000, 50);
   t.is((await call(sys.url, 'GET', '/api/users/admin', { token: admin })).body.role, 'admin');
   await shot('job-pages-07-users');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });

@@ -4,6 +4,7 @@
  * forgets the token.
  */
 import test from 'ava';
+import type { Page } from 'playwright-core';
 import { ADMIN, bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
 import { sessionToken } from '../helpers/sessions.ts';
@@ -28,48 +29,49 @@ async function tokenIssued(agoMs: number, key = sys.master.signingKey): Promise<
   return sessionToken(sys.master, ADMIN.username, { issuedAgoMs: agoMs, key });
 }
 
-async function openWithToken(token: string, path: string) {
-  const { page } = sys.ui;
+async function openWithToken(page: Page, token: string, path: string) {
   await page.goto(`${sys.url}/login`);
   await page.evaluate((t) => localStorage.setItem('jonkkins.token', t), token);
   await page.goto(`${sys.url}${path}`);
 }
 
-async function logInAgain() {
-  const { page } = sys.ui;
+async function logInAgain(page: Page) {
   await page.fill('#username', ADMIN.username);
   await page.fill('#password', ADMIN.password);
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
-test.serial('an expired token in localStorage → the login page says so → after login, back on the same page', async (t) => {
-  const { page, shot } = sys.ui;
-  await openWithToken(await tokenIssued(60 * 60_000), JOB_PATH);
+test('an expired token in localStorage → the login page says so → after login, back on the same page', async (t) => {
+  const ui = await sys.session(t);
+  const { page, shot } = ui;
+  await openWithToken(page, await tokenIssued(60 * 60_000), JOB_PATH);
   await page.getByText('Your session has expired. Please log in again.').waitFor();
   const here = new URL(page.url());
   t.is(here.pathname, '/login');
   t.is(here.searchParams.get('next'), JOB_PATH);
   await shot('20-session-expired');
-  await logInAgain();
+  await logInAgain(page);
   await page.getByRole('heading', { name: `Project ${JOB}` }).waitFor();
   t.is(new URL(page.url()).pathname, JOB_PATH);
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('a token the server refuses (not signed by this master) → login page → back to the page', async (t) => {
-  const { page } = sys.ui;
-  await openWithToken(await tokenIssued(0, Buffer.alloc(48, 7)), JOB_PATH);
+test('a token the server refuses (not signed by this master) → login page → back to the page', async (t) => {
+  const ui = await sys.session(t);
+  const { page } = ui;
+  await openWithToken(page, await tokenIssued(0, Buffer.alloc(48, 7)), JOB_PATH);
   await page.getByText('Your session has expired. Please log in again.').waitFor();
   t.is(new URL(page.url()).searchParams.get('next'), JOB_PATH);
-  await logInAgain();
+  await logInAgain(page);
   await page.getByRole('heading', { name: `Project ${JOB}` }).waitFor();
   t.is(new URL(page.url()).pathname, JOB_PATH);
 });
 
-test.serial('an active person’s token is renewed in the background before it expires', async (t) => {
-  const { page } = sys.ui;
+test('an active person’s token is renewed in the background before it expires', async (t) => {
+  const ui = await sys.session(t);
+  const { page } = ui;
   const old = await tokenIssued(12 * 60_000); // 3 minutes left
-  await openWithToken(old, JOB_PATH);
+  await openWithToken(page, old, JOB_PATH);
   await page.getByRole('heading', { name: `Project ${JOB}` }).waitFor();
   await page.keyboard.press('Tab'); // activity
   await until('a renewed token in localStorage', async () => (await page.evaluate(() => localStorage.getItem('jonkkins.token'))) !== old, 10_000, 100);
@@ -79,9 +81,10 @@ test.serial('an active person’s token is renewed in the background before it e
   t.is((await call(sys.url, 'GET', '/api/whoami', { token: renewed })).status, 200);
 });
 
-test.serial('Log out ends the session on the server, forgets the token and shows the login page', async (t) => {
-  const { page } = sys.ui;
-  await page.goto(`${sys.url}/`);
+test('Log out ends the session on the server, forgets the token and shows the login page', async (t) => {
+  const ui = await sys.session(t);
+  const { page } = ui;
+  await openWithToken(page, await tokenIssued(0), '/');
   await page.getByRole('button', { name: 'Log out' }).waitFor();
   const token = (await page.evaluate(() => localStorage.getItem('jonkkins.token')))!;
   t.is((await call(sys.url, 'GET', '/api/whoami', { token })).status, 200);
@@ -94,8 +97,9 @@ test.serial('Log out ends the session on the server, forgets the token and shows
   t.false(await page.getByText('Your session has expired').isVisible(), 'a logged-out person is not told their session expired');
 });
 
-test.serial('after too many wrong passwords the login page says how long to wait', async (t) => {
-  const { page, shot } = sys.ui;
+test('after too many wrong passwords the login page says how long to wait', async (t) => {
+  const ui = await sys.session(t);
+  const { page, shot } = ui;
   const created = await call(sys.url, 'POST', '/api/users', { token: admin, json: { username: 'forgetful', password: 'the-right-password' } });
   t.is(created.status, 201, created.text);
   // From the browser's address (every request here comes through nginx from 127.0.0.1).

@@ -30,9 +30,10 @@ test.after.always(async () => {
   await sys?.close();
 });
 
-test.serial('390 px wide: the dashboard, job, build, configure, manage and people pages fit the screen', async (t) => {
+test('390 px wide: the dashboard, job, build, configure, manage and people pages fit the screen', async (t) => {
   t.timeout(90_000);
-  const { page, shot } = sys.ui;
+  const ui = await sys.session(t);
+  const { page, shot } = ui;
   await new Fleet(t, sys.master, admin).agent('phone-agent', { executors: 1 });
   const api = builds(sys.master, admin);
   await api.finished(JOB, await api.numberOf(await api.trigger(JOB)));
@@ -53,11 +54,11 @@ test.serial('390 px wide: the dashboard, job, build, configure, manage and peopl
     const { scrollWidth, innerWidth } = await page.evaluate(() => ({ scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth }));
     t.true(scrollWidth <= innerWidth, `${path}: the page is ${scrollWidth} px wide on a ${innerWidth} px screen`);
   }
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('the dashboard from the keyboard: Tab reaches the job, Enter opens it', async (t) => {
-  const { page } = sys.ui;
+test('the dashboard from the keyboard: Tab reaches the job, Enter opens it', async (t) => {
+  const { page } = await sys.session(t, admin);
   await page.goto(`${sys.url}/`);
   await page.getByText(JOB).first().waitFor();
   const focused = () =>

@@ -2,6 +2,8 @@
  * The UI end to end, in real Chromium through the real nginx, against a real master and agent
  * processes: first run → admin → a parameterized two-step job → build with parameters → live
  * console → busy executor and queue → abort → a view → a new agent from Manage whose command works.
+ * Each step sets up what it needs (its own browser session, jobs and agents), so they run side by
+ * side; the first run has a system of its own, as it needs one without any account.
  */
 import test from 'ava';
 import { spawn } from 'node:child_process';
@@ -18,17 +20,32 @@ const ADMIN = { username: 'ada', fullName: 'Ada Lovelace', password: 'analytical
 const JOB = 'hello world';
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
+/** The job every view test picks (made through the API: New Item has its own test). */
+const PARAMETERIZED = {
+  parameters: [{ type: 'string', name: 'WHO', default: 'world' }],
+  concurrentBuild: true,
+  steps: [{ type: 'shell', script: 'echo "hello $WHO"' }, { type: 'shell', script: 'for i in $(seq 1 600); do echo "tick $i"; sleep 0.1; done' }],
+};
+
 let sys: UiSystem;
+let admin: string;
 test.before(async () => {
   sys = await startUiSystem();
+  const first = await call(sys.url, 'POST', '/api/users', { json: ADMIN });
+  if (first.status !== 201) throw new Error(first.text);
+  admin = await login(sys.url, ADMIN.username, ADMIN.password);
+  const job = await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: JOB, ...PARAMETERIZED } });
+  if (job.status !== 201) throw new Error(job.text);
 });
 test.after.always(async () => {
   await sys?.close();
 });
 
-test.serial('first run: the login page offers to create the admin account, then the empty dashboard says what to do', async (t) => {
-  const { page, shot } = sys.ui;
-  await page.goto(`${sys.url}/`);
+test('first run: the login page offers to create the admin account, then the empty dashboard says what to do', async (t) => {
+  const fresh = await startUiSystem();
+  t.teardown(() => fresh.close());
+  const { page, shot } = fresh.ui;
+  await page.goto(`${fresh.url}/`);
   await page.getByRole('heading', { name: 'Create the admin account' }).waitFor();
   await shot('01-first-run');
   await page.fill('#username', ADMIN.username);
@@ -40,16 +57,19 @@ test.serial('first run: the login page offers to create the admin account, then 
   t.is(new URL(page.url()).pathname, '/');
   t.truthy(await page.evaluate(() => localStorage.getItem('jonkkins.token')), 'the token is kept in localStorage');
   await shot('02-dashboard-empty');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, fresh.ui);
 });
 
-test.serial('New Item → Configure: a parameterized job with two shell steps', async (t) => {
-  const { page, shot } = sys.ui;
+test('New Item → Configure: a parameterized job with two shell steps', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
+  const name = 'made in the browser';
+  await page.goto(`${sys.url}/`);
   await page.getByRole('link', { name: 'New Item' }).click();
-  await page.fill('#name', JOB);
+  await page.fill('#name', name);
   await shot('03-new-item');
   await page.getByRole('button', { name: 'OK' }).click();
-  await page.getByRole('heading', { name: `Configure ${JOB}` }).waitFor();
+  await page.getByRole('heading', { name: `Configure ${name}` }).waitFor();
   await page.getByRole('button', { name: 'Add Parameter' }).click();
   await page.fill('#f-parameters-0-name', 'WHO');
   await page.fill('#f-parameters-0-default', 'world');
@@ -60,22 +80,26 @@ test.serial('New Item → Configure: a parameterized job with two shell steps', 
   await page.fill('#f-steps-1-script', 'for i in $(seq 1 600); do echo "tick $i"; sleep 0.1; done');
   await shot('04-configure');
   await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await page.getByRole('heading', { name: `Project ${JOB}` }).waitFor();
-  const token = await page.evaluate(() => localStorage.getItem('jonkkins.token')!);
-  const saved = await call(sys.url, 'GET', `/api/jobs/${encodeURIComponent(JOB)}`, { token });
+  await page.getByRole('heading', { name: `Project ${name}` }).waitFor();
+  const saved = await call(sys.url, 'GET', `/api/jobs/${encodeURIComponent(name)}`, { token: admin });
   t.deepEqual(saved.body.parameters, [{ type: 'string', name: 'WHO', default: 'world' }]);
   t.deepEqual(saved.body.steps.map((s: { script: string }) => s.script), ['echo "hello $WHO"', 'for i in $(seq 1 600); do echo "tick $i"; sleep 0.1; done']);
   t.true(saved.body.concurrentBuild);
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('Build with Parameters → the console arrives live; executors full → busy executor with progress and a queue item → abort → ABORTED', async (t) => {
+test('Build with Parameters → the console arrives live; executors full → busy executor with progress and a queue item → abort → ABORTED', async (t) => {
   t.timeout(120_000);
-  const { page, shot } = sys.ui;
-  const token = await login(sys.url, ADMIN.username, ADMIN.password);
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
+  const token = admin;
+  // Its own job, on its own agent only (the label names it), so the second build must wait.
+  const live = 'live console';
+  t.is((await call(sys.url, 'POST', '/api/jobs', { token, json: { name: live, label: 'solo', ...PARAMETERIZED } })).status, 201);
   const fleet = new Fleet(t, sys.master, token);
   await fleet.agent('solo', { executors: 1 });
 
+  await page.goto(`${sys.url}/job/${encodeURIComponent(live)}/`);
   await page.getByRole('button', { name: 'Build with Parameters' }).click();
   await page.fill('#p-WHO', 'browser');
   await shot('05-build-with-parameters');
@@ -89,11 +113,11 @@ test.serial('Build with Parameters → the console arrives live; executors full 
   await shot('06-console-live');
 
   // A second build waits: the only executor is busy.
-  const second = await call(sys.url, 'POST', `/api/jobs/${encodeURIComponent(JOB)}/builds`, { token, json: { parameters: { WHO: 'queue' } } });
+  const second = await call(sys.url, 'POST', `/api/jobs/${encodeURIComponent(live)}/builds`, { token, json: { parameters: { WHO: 'queue' } } });
   t.is(second.status, 201);
   await page.getByRole('link', { name: 'Jonkkins' }).click();
   const executor = page.locator('jk-executor-status li.busy');
-  await executor.getByRole('link', { name: JOB }).waitFor();
+  await executor.getByRole('link', { name: live }).waitFor();
   t.is(await executor.getByRole('link', { name: '#1' }).count(), 1);
   t.is(await executor.locator('jk-progress [role=progressbar]').count(), 1, 'the busy executor shows a progress bar');
   const queued = page.locator(`jk-build-queue li[data-queue-id="${second.body.queueId}"]`);
@@ -101,39 +125,41 @@ test.serial('Build with Parameters → the console arrives live; executors full 
   t.regex(await queued.innerText(), /Waiting for next available executor/);
   await shot('07-dashboard-busy');
 
-  await page.goto(`${sys.url}/job/${encodeURIComponent(JOB)}/1/`);
+  await page.goto(`${sys.url}/job/${encodeURIComponent(live)}/1/`);
   await page.getByRole('button', { name: 'Abort' }).click();
   await page.locator('[data-result="ABORTED"]').waitFor({ timeout: 15_000 });
   await until('Finished: ABORTED in the console', async () => /^Finished: ABORTED$/m.test(await page.locator('jk-console pre').innerText()), 15_000, 100);
   await shot('08-build-aborted');
   await call(sys.url, 'DELETE', `/api/queue/${second.body.queueId}`, { token });
-  await call(sys.url, 'POST', `/api/jobs/${encodeURIComponent(JOB)}/builds/2/abort`, { token });
-  expectNoPageErrors(t, sys.ui);
+  await call(sys.url, 'POST', `/api/jobs/${encodeURIComponent(live)}/builds/2/abort`, { token });
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('New View: a list view with the job picked by checkbox becomes a tab', async (t) => {
-  const { page, shot } = sys.ui;
-  await page.getByRole('link', { name: 'Jonkkins' }).click();
+test('New View: a list view with the job picked by checkbox becomes a tab', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
+  await page.goto(`${sys.url}/`);
   await page.getByRole('link', { name: 'New View' }).first().click();
   await page.fill('#view-name', 'Team');
   await page.fill('#view-description', 'What the team builds');
-  await page.getByLabel(JOB).check();
+  await page.getByLabel(JOB, { exact: true }).check();
   await shot('09-new-view');
   await page.getByRole('button', { name: 'Create' }).click();
   await page.waitForURL(/\/view\/Team\/$/);
   t.is(await page.locator('nav.tabs a[aria-current="page"]').innerText(), 'Team');
   await page.locator('jk-job-table').getByRole('link', { name: JOB }).waitFor();
   await shot('10-view');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('New View by regular expression: the editor and the tab match with RE2; a backreference is refused on the field', async (t) => {
-  const { page } = sys.ui;
+test('New View by regular expression: the editor and the tab match with RE2; a backreference is refused on the field', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page } = ui;
   await page.goto(`${sys.url}/new-view`);
   await page.fill('#view-name', 'By regex');
   // Exponential for a backtracking engine against "hello world"; RE2 answers at once, in the page too.
   await page.fill('#view-regex', '((h|he|hel)*(l|lo)*)+ world');
-  await t.notThrowsAsync(page.getByLabel(JOB).and(page.locator(':checked:disabled')).waitFor({ timeout: 5000 }), 'matched in the editor');
+  await t.notThrowsAsync(page.getByLabel(JOB, { exact: true }).and(page.locator(':checked:disabled')).waitFor({ timeout: 5000 }), 'matched in the editor');
   await page.fill('#view-regex', '((h+)+)\\2 world');
   await page.getByRole('button', { name: 'Create' }).click();
   t.regex(await page.locator('.field-error').innerText(), /backreferences/);
@@ -141,12 +167,13 @@ test.serial('New View by regular expression: the editor and the tab match with R
   await page.getByRole('button', { name: 'Create' }).click();
   await page.waitForURL(/\/view\/By%20regex\/$/);
   await page.locator('jk-job-table').getByRole('link', { name: JOB }).waitFor();
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('Manage → Nodes → New Node shows the secret once with a command that starts a working agent', async (t) => {
+test('Manage → Nodes → New Node shows the secret once with a command that starts a working agent', async (t) => {
   t.timeout(90_000);
-  const { page, shot } = sys.ui;
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
   await page.goto(`${sys.url}/manage`);
   await shot('11-manage');
   await page.getByRole('link', { name: 'Nodes' }).click();
@@ -178,5 +205,5 @@ test.serial('Manage → Nodes → New Node shows the secret once with a command 
   await page.goto(`${sys.url}/people`);
   await page.getByText(ADMIN.fullName).waitFor();
   await shot('14-people');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });

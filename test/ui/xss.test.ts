@@ -5,7 +5,8 @@
  * Names that cannot hold markup (jobs, agents) are refused by the API, and the refusal is shown
  * as text too.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
+import type { Page } from 'playwright-core';
 import { Fleet } from '../helpers/fleet.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
@@ -43,56 +44,58 @@ test.after.always(async () => {
 });
 
 /** Elements a payload would have created, anywhere in the page (locators pierce shadow roots). */
-async function injected(): Promise<number> {
-  const { page } = sys.ui;
+async function injected(page: Page): Promise<number> {
   const counts = await Promise.all(['img[src="x"]', 'iframe', 'a[href^="javascript:"]', 'jk-app script'].map((s) => page.locator(s).count()));
   return counts.reduce((a, b) => a + b, 0);
 }
 
-async function expectInert(t: import('ava').ExecutionContext, where: string) {
-  t.is(await injected(), 0, `${where}: no element came from a payload`);
-  t.is(await sys.ui.page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined, `${where}: no payload ran`);
+async function expectInert(t: ExecutionContext, page: Page, where: string) {
+  t.is(await injected(page), 0, `${where}: no element came from a payload`);
+  t.is(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss), undefined, `${where}: no payload ran`);
 }
 
-test.serial('names that could carry markup are refused, and the refusal is shown as text', async (t) => {
+test('names that could carry markup are refused, and the refusal is shown as text', async (t) => {
   t.is((await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: '<img src=x>' } })).status, 400);
   t.is((await call(sys.url, 'POST', '/api/agents', { token: admin, json: { name: '<b>x</b>', executors: 1 } })).status, 400);
-  const { page } = sys.ui;
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((token) => localStorage.setItem('jonkkins.token', token), admin);
+  const ui = await sys.session(t, admin);
+  const { page } = ui;
   await page.goto(`${sys.url}/new-item`);
   await page.fill('#name', '<img src=x onerror="window.__xss=6">');
   await page.getByRole('button', { name: 'OK' }).click();
   await page.locator('.field-error').first().waitFor();
-  await expectInert(t, 'New Item');
+  await expectInert(t, page, 'New Item');
   await page.goto(`${sys.url}/manage/nodes`);
   await page.getByRole('button', { name: 'New Node' }).click();
   await page.fill('#node-name', '<img src=x onerror="window.__xss=7">');
   await page.getByRole('button', { name: 'Create', exact: true }).click();
   await page.locator('.field-error').first().waitFor();
-  await expectInert(t, 'New Node');
+  await expectInert(t, page, 'New Node');
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('the job page: Markdown description without raw HTML or javascript: links; parameters form shows payloads as text', async (t) => {
-  const { page, shot } = sys.ui;
+test('the job page: Markdown description without raw HTML or javascript: links; parameters form shows payloads as text', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
   await page.goto(`${sys.url}/job/${encodeURIComponent(JOB)}/`);
   await page.locator('jk-markdown strong').getByText('bold').waitFor();
   t.true(await page.locator('jk-markdown').getByText('<img src=x onerror=', { exact: false }).isVisible(), 'raw HTML is shown as text');
   t.is(await page.locator('jk-markdown a').getByText('click me').count(), 1);
   t.notRegex((await page.locator('jk-markdown a').getByText('click me').getAttribute('href')) ?? '', /javascript:/i);
   await shot('21-xss-job');
-  await expectInert(t, 'job page');
+  await expectInert(t, page, 'job page');
   await page.goto(`${sys.url}/job/${encodeURIComponent(JOB)}/build`);
   await page.locator('#p-PAYLOAD').waitFor();
   t.is(await page.locator('#p-PAYLOAD').inputValue(), HTML);
   t.is(await page.locator('#p-PICK option').first().textContent(), HTML);
   await shot('22-xss-build-form');
-  await expectInert(t, 'build form');
+  await expectInert(t, page, 'build form');
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('a build: parameter values and console output containing markup stay text', async (t) => {
+test('a build: parameter values and console output containing markup stay text', async (t) => {
   t.timeout(90_000);
-  const { page, shot } = sys.ui;
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
   await new Fleet(t, sys.master, admin).agent('xss-agent', { executors: 1 });
   await page.goto(`${sys.url}/job/${encodeURIComponent(JOB)}/build`);
   await page.locator('#p-PAYLOAD').fill(`${HTML} from the form`);
@@ -102,20 +105,22 @@ test.serial('a build: parameter values and console output containing markup stay
   t.true((await page.locator('jk-console pre').innerText()).includes(`${HTML}\n`));
   t.true(await page.locator('td.value').getByText(`${HTML} from the form`).isVisible(), 'the parameter value is shown as text');
   await shot('23-xss-build');
-  await expectInert(t, 'build page');
+  await expectInert(t, page, 'build page');
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('a view on the dashboard, People and the view editor show payloads as text', async (t) => {
-  const { page, shot } = sys.ui;
+test('a view on the dashboard, People and the view editor show payloads as text', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
   await page.goto(`${sys.url}/view/probe/`);
   await page.getByText(HTML).first().waitFor();
   await shot('24-xss-view');
-  await expectInert(t, 'view');
+  await expectInert(t, page, 'view');
   await page.goto(`${sys.url}/people`);
   await page.getByText(HTML).waitFor();
-  await expectInert(t, 'people');
+  await expectInert(t, page, 'people');
   await page.goto(`${sys.url}/view/probe/configure`);
   t.is(await page.locator('#view-description').inputValue(), HTML);
-  await expectInert(t, 'view editor');
-  expectNoPageErrors(t, sys.ui);
+  await expectInert(t, page, 'view editor');
+  expectNoPageErrors(t, ui);
 });

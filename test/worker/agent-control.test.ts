@@ -5,19 +5,19 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import test from 'ava';
 import { Queue } from 'bullmq';
 import { call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
 import { startRig } from '../helpers/agent-rig.ts';
+import { AGENT_LOST_AFTER_MS, BUILD_PING_MS } from '../../shared/src/agent-protocol.ts';
 
 const gone = async (pid: number) => {
   const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
   return stat === '' || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z'); // a zombie is dead, waiting to be reaped
 };
 
-test('abort from the master kills the step within a second and the build ends ABORTED', async (t) => {
+test('abort from the master reaches a silent step at its next ping: the step is killed and the build ends ABORTED', async (t) => {
   const rig = await startRig(t);
   const pidFile = join(rig.workdir, 'step.pid');
   await rig.job('job', { steps: [{ type: 'shell', script: `echo $$ > ${pidFile}\necho started\nexec sleep 30` }, { type: 'shell', script: 'echo never' }] });
@@ -37,8 +37,8 @@ test('abort from the master kills the step within a second and the build ends AB
   const b = await rig.finished(id);
   const endedIn = Date.now() - at;
   t.log(`abort → step killed in ${killedIn} ms, build ended in ${endedIn} ms`);
-  t.true(killedIn < 2000, `killed after ${killedIn} ms`); // BUILD_PING_MS (500) + a SIGTERM: well within a second on a quiet machine, with room for a loaded one
-  t.true(endedIn < 5000, `ended after ${endedIn} ms`);
+  // How long it took is the benchmark's to judge (wall-clock bounds fail on a loaded machine);
+  // here: the abort reached the agent although the step printed nothing, and the step is gone.
   t.is(b.result, 'ABORTED');
   t.regex(b.text, /(\+ exec sleep 30\nstarted|started\n\+ exec sleep 30)\nBuild was aborted\nAborted by admin\nFinished: ABORTED\n$/);
   t.notRegex(b.text, /never/);
@@ -47,21 +47,24 @@ test('abort from the master kills the step within a second and the build ends AB
 test('a quiet build pings the master every BUILD_PING_MS', async (t) => {
   // No heartbeats during the test: only log posts and pings tell the master the build is alive.
   const rig = await startRig(t, { agent: { heartbeatMs: 600_000 } });
-  await rig.job('quiet', { steps: [{ type: 'shell', script: 'sleep 3.2' }] });
+  const release = join(rig.workdir, 'release');
+  await rig.job('quiet', { env: { RELEASE: release }, steps: [{ type: 'shell', script: '#!/bin/sh\nwhile [ ! -e "$RELEASE" ]; do sleep 0.05; done' }] });
+  // The master's ping calls, counted where they arrive (sampling the row could miss some).
+  const pings: number[] = [];
+  const service = rig.m.services.agentBuilds;
+  const ping = service.ping.bind(service);
+  service.ping = (...args) => {
+    pings.push(Date.now());
+    return ping(...args);
+  };
   const id = await rig.trigger('quiet');
-  let pings = 0;
-  let last = await rig.row(id);
-  while (last.state !== 'finished') {
-    await sleep(20);
-    const now = await rig.row(id);
-    // Seen again while the console did not grow: a ping.
-    if (now.state === 'running' && last.state === 'running' && now.log_size === last.log_size && now.agent_seen_at !== last.agent_seen_at) pings++;
-    last = now;
-  }
-  const b = await rig.finished(id);
-  t.is(b.result, 'SUCCESS');
-  t.log(`${pings} pings in a 3.2 s quiet step`);
-  t.true(pings >= 2 && pings <= 8, `${pings} pings`); // about 6 at BUILD_PING_MS (500)
+  await until('four pings from the quiet step', () => pings.length >= 4, 20_000);
+  await writeFile(release, '');
+  t.is((await rig.finished(id)).result, 'SUCCESS');
+  const gaps = pings.slice(1).map((at, i) => at - pings[i]!);
+  t.log(`gaps between pings (ms): ${gaps.join(', ')}`);
+  // A loaded machine only makes the gaps longer: never shorter than the interval (less timer slack).
+  t.true(gaps.every((gap) => gap >= BUILD_PING_MS - 50), gaps.join(', '));
 });
 
 test('a queue job whose build cannot start (cancelled, or run already) is dropped on the 409: nothing runs', async (t) => {
@@ -109,7 +112,7 @@ test('stop() aborts the running builds and reports them ABORTED before it resolv
 });
 
 test('stop() with the master gone gives up after the grace period; the master ends the build as agent lost', async (t) => {
-  const rig = await startRig(t, { maintenance: { watchdogEveryMs: 200, agentLostAfterMs: 2000 } });
+  const rig = await startRig(t, { maintenance: { watchdogEveryMs: 100 } });
   await rig.job('job', { steps: [{ type: 'shell', script: 'echo going\nsleep 30' }] });
   const id = await rig.trigger('job');
   const n = await rig.numberOf(id);
@@ -122,6 +125,7 @@ test('stop() with the master gone gives up after the grace period; the master en
   t.is((await rig.row(id)).state, 'running'); // never reported
   t.true(rig.logs.some((m) => /could not be completed|could not report/.test(m)), rig.logs.join('\n'));
   await rig.m.up();
+  rig.m.clock.advance(AGENT_LOST_AFTER_MS); // the master's clock: 30 s of silence without the wait
   const b = await rig.finished(id);
   t.is(b.result, 'FAILURE');
   t.regex(b.text, /FATAL: agent lost: a1 stopped answering; the build is not run again\nFinished: FAILURE\n$/);

@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFile } from 'node:fs/promises';
 import test from 'ava';
 import { call } from '../helpers/http.ts';
 import { until } from '../helpers/processes.ts';
@@ -38,7 +38,18 @@ test('builds whose label the agent does not match are left alone; labels changed
   const onWin = await rig.trigger('on-win');
   const onMe = await rig.trigger('on-me');
   t.is((await rig.finished(onMe)).result, 'SUCCESS');
-  await sleep(1000); // several work-config refreshes (200 ms here)
+  // Several work-config reads later (counted where the master answers them) it still has not taken on-win.
+  const service = rig.m.services.agentBuilds;
+  const workConfig = service.workConfig.bind(service);
+  let reads = 0;
+  service.workConfig = async (...args) => {
+    try {
+      return await workConfig(...args);
+    } finally {
+      reads++;
+    }
+  };
+  await until('three more work-config reads', () => reads >= 3, 10_000, 20);
   const waiting = await call(rig.m.url, 'GET', `/api/queue/${onWin}`, { token: rig.admin });
   t.like(waiting.body, { why: 'There are no nodes with the label ‘windows’' });
   t.is((await call(rig.m.url, 'PATCH', '/api/agents/a1', { token: rig.admin, json: { labels: ['windows'] } })).status, 200);
@@ -50,7 +61,7 @@ test('builds whose label the agent does not match are left alone; labels changed
 test('trigger to start is quick: an idle agent is woken by the queue, it does not wait for a poll', async (t) => {
   const rig = await startRig(t, { executors: 1 });
   await rig.job('quick', { steps: [] });
-  await sleep(300);
+  await rig.finished(await rig.trigger('quick')); // the agent is up and working its queue: the first start is not measured
   const latencies: number[] = [];
   for (let i = 0; i < 9; i++) {
     const b = await rig.finished(await rig.trigger('quick'));
@@ -63,7 +74,8 @@ test('trigger to start is quick: an idle agent is woken by the queue, it does no
 
 test('when the master moves the queue (a new Redis prefix), running builds finish and new ones come from the new place', async (t) => {
   const rig = await startRig(t, { maintenance: { sweepEveryMs: 500 } });
-  await rig.job('job', { concurrentBuild: true, steps: [{ type: 'shell', script: '#!/bin/sh\necho one\nsleep 1.5\necho two' }] });
+  const release = join(rig.workdir, 'release');
+  await rig.job('job', { concurrentBuild: true, env: { RELEASE: release }, steps: [{ type: 'shell', script: '#!/bin/sh\necho one\nwhile [ ! -e "$RELEASE" ]; do sleep 0.05; done\necho two' }] });
   const running = await rig.trigger('job');
   const n = await rig.numberOf(running);
   await until('the build to run', async () => (await rig.consoleBytes('job', n)).includes('one\n'));
@@ -72,6 +84,7 @@ test('when the master moves the queue (a new Redis prefix), running builds finis
   t.not(rig.m.services.queue.prefix, oldPrefix);
   await until('the agent to see the move', () => rig.logs.some((m) => /the queue moved/.test(m)), 5000, 20);
   const next = await rig.trigger('job');
+  await writeFile(release, ''); // the first build ends after the move (it waited for this file)
   const first = await rig.finished(running);
   t.is(first.result, 'SUCCESS'); // not aborted by the switch
   t.regex(first.text, /\none\ntwo\nFinished: SUCCESS\n$/);

@@ -109,6 +109,26 @@ function gone(pid: number): boolean {
   }
 }
 
+/** The children of a live process. */
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'latin1').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Asleep in write(2): /proc/<pid>/syscall names the call a blocked process is in (write is 1 on x86-64, 64 on arm64). */
+function blockedInWrite(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const call = readFileSync(`/proc/${pid}/syscall`, 'latin1').split(' ')[0];
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('S') && call === (process.arch === 'arm64' ? '64' : '1');
+  } catch {
+    return false;
+  }
+}
+
 /** Live processes whose process group is pgid. */
 function groupMembers(pgid: number): number[] {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
@@ -266,10 +286,11 @@ for (const [merge, way] of WAYS) {
     // it: we wait (PIPE_DRAIN_MS) for it to close the output, or until aborted.
     // The step ends only once the escapee has left its process group (setsid ran, then sh): ending
     // sooner, the group kill after the step would catch it before it escaped.
-    const escape = `setsid sh -c 'echo $$ > escapee.pid; exec sleep 100' &\nwhile [ ! -s escapee.pid ]; do sleep 0.01; done\necho "escapee=$(cat escapee.pid)"`;
+    const escape = `setsid sh -c 'echo $$ > escapee.pid; exec sleep 100' &\nwhile [ ! -s escapee.pid ]; do sleep 0.01; done\necho "step=$$"\necho "escapee=$(cat escapee.pid)"`;
     const leaked = await run(t, escape, way, async (out, abort) => {
       await until('the step to print', () => /^escapee=\d+$/m.test(out()), 10_000, 10);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Aborted while it waits for the escapee to close the output: once the step's shell is gone.
+      await until('the step to exit', () => gone(pidOf(out(), 'step')), 10_000, 10);
       abort();
     });
     const escapee = pidOf(leaked.text, 'escapee');
@@ -291,18 +312,27 @@ test('flow control: while the console is full the step is paused on its writes, 
     },
   };
   let got = 0;
+  let first = '';
   let done = false;
-  const r = run(t, '#!/bin/sh\nhead -c 5000000 /dev/zero\necho done', { flow, onOutput: (c) => (got += c.length) });
+  const r = run(t, '#!/bin/sh\necho "pid=$$"\nhead -c 5000000 /dev/zero\necho done', {
+    flow,
+    onOutput: (c) => {
+      if (got === 0) first = c.toString('latin1');
+      got += c.length;
+    },
+  });
   void r.then(() => (done = true));
   await until('the first output', () => got > 0, 10_000, 10);
-  await new Promise((resolve) => setTimeout(resolve, 500));
+  const sh = pidOf(first, 'pid');
+  // Paused, seen where it is: head, the shell's child, asleep in write(2) on the full output.
+  await until('head to block on its write', () => childrenOf(sh).some(blockedInWrite), 10_000, 10);
   t.false(done, 'the step waits on its writes');
   t.true(got < 5_000_000, `only ${got} bytes read while full`);
   full = false;
   resume!();
   const result = await r;
   t.is(result.result.exitCode, 0);
-  t.is(got, 5_000_000 + 'done\n'.length);
+  t.is(got, first.indexOf('\n') + 1 + 5_000_000 + 'done\n'.length);
 });
 
 // Serial (ava runs these before the others): killing the launcher would kill other tests' steps too.

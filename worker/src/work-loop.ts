@@ -8,7 +8,6 @@
  * closes Redis, never waiting on an unreachable one.
  */
 import { resolve } from 'node:path';
-import { Redis } from 'ioredis';
 import { WORK_CONFIG_REFRESH_MS, workConfigChannel, type WorkConfig } from '../../shared/src/agent-protocol.ts';
 import { agentEnvironment, runBuild, type BuildHost } from './build-runner.ts';
 import type { ContainerCli } from './container-cli.ts';
@@ -16,6 +15,7 @@ import { ExecutorPool } from './executor-pool.ts';
 import { MasterError, type MasterClient } from './master-client.ts';
 import { workQueueJob } from './queue-job.ts';
 import { quietWarnings } from './quiet-warnings.ts';
+import { RedisFamily } from './redis-family.ts';
 import { agentCookie } from './stray-processes.ts';
 import { Waker } from './waker.ts';
 import { chooseQueues, nodeLabels } from '../../shared/src/work-queues.ts';
@@ -56,9 +56,10 @@ export class WorkLoop {
   readonly #waker = new Waker();
   readonly #giveUp = new AbortController();
   #config: WorkConfig | undefined;
-  #redis: Redis | undefined;
+  /** The connection of the current work config; every connection BullMQ and this loop make from it closes with it. */
+  #redis: RedisFamily | undefined;
   /** Subscribed to the master's "work config changed" channel: a new queue is seen at once. */
-  #announcements: Redis | undefined;
+  #announcements: ReturnType<RedisFamily['duplicate']> | undefined;
   #pool: ExecutorPool | undefined;
   /** A pool being replaced (the Redis of the config changed): drains before the new one starts. */
   #switching: Promise<void> | undefined;
@@ -154,7 +155,7 @@ export class WorkLoop {
     }
     if (!this.#pool) {
       // No ready check: it runs INFO, which an agent's Redis user may not.
-      this.#redis = new Redis(config.redis.url, { maxRetriesPerRequest: null, enableReadyCheck: false });
+      this.#redis = new RedisFamily(config.redis.url, { maxRetriesPerRequest: null, enableReadyCheck: false });
       this.#redis.on('error', (err: Error) => {
         this.#warn('redis', `agent ${this.#o.name}: redis: ${err.message}`);
         this.#reask();
@@ -194,12 +195,15 @@ export class WorkLoop {
   }
 }
 
-/** QUIT when connected (bounded: Redis may go away meanwhile), else just drop the connection. */
-async function closeRedis(redis: Redis): Promise<void> {
+/**
+ * QUIT when connected (bounded: Redis may go away meanwhile), else just drop the connection; then
+ * every connection made from it (BullMQ's, the announcements'), whatever state they are in.
+ */
+async function closeRedis(redis: RedisFamily): Promise<void> {
   if (redis.status === 'ready') {
     const cut = setTimeout(() => redis.disconnect(), QUIT_MS);
     await redis.quit().catch(() => {});
     clearTimeout(cut);
   }
-  redis.disconnect();
+  redis.disconnectAll();
 }

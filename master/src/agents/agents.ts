@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { Agent, AgentWithSecret, RegisterAgentRequest, UpdateAgentRequest } from '../../../shared/src/identity.ts';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../errors.ts';
 import { hashSecret, newAgentSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
+import { sqlTime, type Clock } from '../clock.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const AgentSecretRow = z.object({ id: z.coerce.number(), name: z.string(), secret_hash: z.string(), secret_version: z.number() });
@@ -27,8 +28,9 @@ const AgentRow = z.object({
   probed_labels: z.array(z.string()),
 });
 type AgentRow = z.infer<typeof AgentRow>;
-const AGENT_COLUMNS = sql.fragment`id, name, description, executors, labels, secret_version, created_at, last_seen_at, protocol_version, agent_version, probed_labels,
-  coalesce(last_seen_at > now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS}), false) AS online`;
+/** The columns of an agent, `online` as of `now`. */
+const agentColumns = (now: number) => sql.fragment`id, name, description, executors, labels, secret_version, created_at, last_seen_at, protocol_version, agent_version, probed_labels,
+  coalesce(last_seen_at > ${sqlTime(now - ONLINE_WINDOW_SECONDS * 1000)}, false) AS online`;
 
 function toAgent(row: AgentRow): Agent {
   return {
@@ -57,8 +59,10 @@ export interface AgentVersions {
 
 export class AgentsService {
   readonly #pool: DatabasePool;
-  constructor(pool: DatabasePool) {
+  readonly #now: Clock;
+  constructor(pool: DatabasePool, now: Clock) {
     this.#pool = pool;
+    this.#now = now;
   }
 
   /** Registers an agent; the answer carries its secret, which is never shown again. */
@@ -72,13 +76,13 @@ export class AgentsService {
       return tx.one(sql.type(AgentRow)`
         INSERT INTO agents (name, description, executors, labels, secret_hash)
         VALUES (${req.name}, ${req.description ?? ''}, ${req.executors}, ${sql.array(req.labels, 'text')}, ${secretHash})
-        RETURNING ${AGENT_COLUMNS}`);
+        RETURNING ${agentColumns(this.#now())}`);
     });
     return { ...toAgent(row), secret };
   }
 
   async list(): Promise<Agent[]> {
-    const rows = await this.#pool.any(sql.type(AgentRow)`SELECT ${AGENT_COLUMNS} FROM agents ORDER BY lower(name)`);
+    const rows = await this.#pool.any(sql.type(AgentRow)`SELECT ${agentColumns(this.#now())} FROM agents ORDER BY lower(name)`);
     return rows.map(toAgent);
   }
 
@@ -93,7 +97,7 @@ export class AgentsService {
         labels = coalesce(${req.labels ? sql.array(req.labels, 'text') : null}, labels),
         description = coalesce(${req.description ?? null}, description)
       WHERE lower(name) = lower(${name})
-      RETURNING ${AGENT_COLUMNS}`);
+      RETURNING ${agentColumns(this.#now())}`);
     if (!row) throw new NotFoundError(`No agent named '${name}'`);
     return toAgent(row);
   }
@@ -104,7 +108,7 @@ export class AgentsService {
     const row = await this.#pool.maybeOne(sql.type(AgentRow)`
       UPDATE agents SET secret_hash = ${await hashSecret(secret)}, secret_version = secret_version + 1
       WHERE lower(name) = lower(${name})
-      RETURNING ${AGENT_COLUMNS}`);
+      RETURNING ${agentColumns(this.#now())}`);
     if (!row) throw new NotFoundError(`No agent named '${name}'`);
     return { ...toAgent(row), secret };
   }
@@ -134,23 +138,24 @@ export class AgentsService {
 
   /** Records that the agent is alive (login and every heartbeat); true when it was offline until now. */
   async heartbeat(name: string): Promise<boolean> {
+    const now = this.#now();
     const cameOnline = await this.#pool.maybeOneFirst(sql.type(CameOnlineRow)`
       WITH before AS (SELECT id, last_seen_at FROM agents WHERE lower(name) = lower(${name}) FOR UPDATE)
-      UPDATE agents a SET last_seen_at = now() FROM before WHERE a.id = before.id
-      RETURNING coalesce(before.last_seen_at <= now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS}), true) AS came_online`);
+      UPDATE agents a SET last_seen_at = ${sqlTime(now)} FROM before WHERE a.id = before.id
+      RETURNING coalesce(before.last_seen_at <= ${sqlTime(now - ONLINE_WINDOW_SECONDS * 1000)}, true) AS came_online`);
     return cameOnline ?? false;
   }
 
   /** Agents whose last heartbeat aged past the online window during the last `periodMs`. */
   async wentOfflineWithin(periodMs: number): Promise<string[]> {
+    const offlineSince = this.#now() - ONLINE_WINDOW_SECONDS * 1000;
     const names = await this.#pool.anyFirst(sql.type(NameRow)`
-      SELECT name FROM agents WHERE last_seen_at <= now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS})
-        AND last_seen_at > now() - make_interval(secs => ${ONLINE_WINDOW_SECONDS + periodMs / 1000})`);
+      SELECT name FROM agents WHERE last_seen_at <= ${sqlTime(offlineSince)} AND last_seen_at > ${sqlTime(offlineSince - periodMs)}`);
     return [...names];
   }
 
   async #row(name: string): Promise<AgentRow> {
-    const row = await this.#pool.maybeOne(sql.type(AgentRow)`SELECT ${AGENT_COLUMNS} FROM agents WHERE lower(name) = lower(${name})`);
+    const row = await this.#pool.maybeOne(sql.type(AgentRow)`SELECT ${agentColumns(this.#now())} FROM agents WHERE lower(name) = lower(${name})`);
     if (!row) throw new NotFoundError(`No agent named '${name}'`);
     return row;
   }

@@ -42,7 +42,10 @@ export interface AuthenticateOptions {
 export function authenticate(opts: AuthenticateOptions): Middleware[] {
   const now = opts.now ?? Date.now;
   // A KeyObject: given a Buffer, jsonwebtoken first tries createPublicKey on it for every request.
-  const verify = jwt({ secret: createSecretKey(opts.key) as unknown as Buffer, algorithms: [TOKEN_ALGORITHM], key: 'claims', passthrough: true });
+  // The expiry is checked below against the master's clock (jsonwebtoken would read the real time).
+  // (koa-jwt hands its options to jsonwebtoken.verify, whose ignoreExpiration its types omit.)
+  const options = { secret: createSecretKey(opts.key) as unknown as Buffer, algorithms: [TOKEN_ALGORITHM], key: 'claims', passthrough: true, ignoreExpiration: true };
+  const verify = jwt(options);
   // HTTP Basic (auth/basic-auth.ts) ran first and found the principal: no bearer token to check.
   const verifyBearer: Middleware = (ctx, next) => ((ctx.state as AuthState).principal ? next() : verify(ctx, next));
   const resolve = async (ctx: Context, next: Next) => {
@@ -57,6 +60,7 @@ export function authenticate(opts: AuthenticateOptions): Middleware[] {
     }
     const claims = Claims.safeParse(state.claims);
     if (!claims.success) throw new UnauthorizedError('Token claims are malformed', { invalidToken: true });
+    if (now() / 1000 >= claims.data.exp) throw new UnauthorizedError('Token has expired; renew it or log in again', { invalidToken: true });
     if (now() / 1000 - claims.data.auth_time > opts.sessionMaxAgeSeconds) {
       throw new UnauthorizedError('Session has reached its maximum age; log in again', { invalidToken: true });
     }

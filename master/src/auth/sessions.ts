@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
+import { sqlTime, type Clock } from '../clock.ts';
 
 const SessionUser = z.object({ id: z.coerce.number(), username: z.string(), role: z.enum(['admin', 'user']) });
 export type SessionUser = z.infer<typeof SessionUser>;
@@ -13,16 +14,18 @@ export type SessionUser = z.infer<typeof SessionUser>;
 export class SessionsService {
   readonly #pool: DatabasePool;
   readonly #maxAgeSeconds: number;
-  constructor(pool: DatabasePool, maxAgeSeconds: number) {
+  readonly #now: Clock;
+  constructor(pool: DatabasePool, maxAgeSeconds: number, now: Clock) {
     this.#pool = pool;
     this.#maxAgeSeconds = maxAgeSeconds;
+    this.#now = now;
   }
 
   /** Starts a session for a person who just gave their password; drops their sessions past the maximum age. */
   async start(userId: number, authTime: number): Promise<string> {
     const id = randomUUID();
     await this.#pool.query(sql.unsafe`
-      WITH stale AS (DELETE FROM sessions WHERE user_id = ${userId} AND created_at < now() - make_interval(secs => ${this.#maxAgeSeconds}))
+      WITH stale AS (DELETE FROM sessions WHERE user_id = ${userId} AND created_at < ${this.#oldest()})
       INSERT INTO sessions (id, user_id, created_at) VALUES (${id}, ${userId}, to_timestamp(${authTime}))`);
     return id;
   }
@@ -32,6 +35,17 @@ export class SessionsService {
     return this.#pool.maybeOne(sql.type(SessionUser)`
       SELECT u.id, u.username, u.role FROM sessions s JOIN users u ON u.id = s.user_id
       WHERE s.id = ${sessionId} AND s.user_id = ${userId}`);
+  }
+
+  /** Deletes every session past the maximum age (the maintenance loop; a login drops its own person's too). Returns how many. */
+  async sweep(): Promise<number> {
+    const r = await this.#pool.query(sql.unsafe`DELETE FROM sessions WHERE created_at < ${this.#oldest()}`);
+    return r.rowCount;
+  }
+
+  /** The creation time before which a session is past the maximum age. */
+  #oldest() {
+    return sqlTime(this.#now() - this.#maxAgeSeconds * 1000);
   }
 
   /** Logout: this session's tokens stop working at once. */

@@ -31,6 +31,7 @@ import type { CheckoutReport, ScmHistory } from '../../../shared/src/scm.ts';
 import { CredentialRefusedError, type CredentialsService } from '../credentials/credentials.ts';
 import { credentialMasks } from '../../../shared/src/credential-masks.ts';
 import type { CredentialSecret } from '../../../shared/src/credentials.ts';
+import { sqlTime, type Clock } from '../clock.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const AgentWorkRow = z.object({ id: z.coerce.number(), labels: z.array(z.string()), executors: z.number(), secret_version: z.number() });
@@ -86,7 +87,8 @@ export class AgentBuildsService {
    * commit status publisher's pending status); answers what to run after commit.
    */
   readonly #checkedOut: CheckedOut;
-  constructor(deps: { pool: DatabasePool; raw: RawPool; secrets: SecretBox; credentials: CredentialsService; publicUrl: () => Promise<string>; log: Logger; lifecycle: BuildLifecycle; jobs: JobsService; checkedOut?: CheckedOut }) {
+  readonly #now: Clock;
+  constructor(deps: { pool: DatabasePool; raw: RawPool; secrets: SecretBox; credentials: CredentialsService; publicUrl: () => Promise<string>; log: Logger; lifecycle: BuildLifecycle; jobs: JobsService; now: Clock; checkedOut?: CheckedOut }) {
     this.#checkedOut = deps.checkedOut ?? (async () => []);
     this.#pool = deps.pool;
     this.#credentials = deps.credentials;
@@ -96,6 +98,7 @@ export class AgentBuildsService {
     this.#log = deps.log;
     this.#lifecycle = deps.lifecycle;
     this.#jobs = deps.jobs;
+    this.#now = deps.now;
   }
 
   /** What the agent works: its labels and executors, and every queue a job or a queued build needs. */
@@ -142,7 +145,8 @@ export class AgentBuildsService {
         return { spec: this.#spec(publicUrl, row, config, row.number!, row.log_size, row, credentials, history), after: [] };
       }
       if (row.state !== 'queued') throw new ConflictError(`Build ${buildId} is ${row.state}`);
-      if (row.not_before > Date.now()) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
+      const now = this.#now();
+      if (row.not_before > now) throw new ConflictError(`Build ${buildId} is still in its quiet period`);
       if (row.agent_labels === null || row.agent_executors === null) throw new ForbiddenError('Unknown agent');
       if (executor >= row.agent_executors) throw new ConflictError(`Executor ${executor} does not exist on ${agent.name}`);
       if (!storedExpressionMatches(row.label, [...row.agent_labels, agent.name])) {
@@ -158,7 +162,7 @@ export class AgentBuildsService {
       }
       const history = config.scm ? await scmHistory(tx, row.job_id, number) : [];
       const header = text(describeCauses(row.causes).map((line) => `${line}\n`).join(''));
-      const startColumns = sql.fragment`number = ${number}, agent_name = ${agent.name}, agent_session = ${agent.session}, executor = ${executor}, started_at = now(), agent_seen_at = now()`;
+      const startColumns = sql.fragment`number = ${number}, agent_name = ${agent.name}, agent_session = ${agent.session}, executor = ${executor}, started_at = ${sqlTime(now)}, agent_seen_at = ${sqlTime(now)}`;
       const written = { number, agent_name: agent.name, executor };
       let credentials: Record<string, CredentialSecret>;
       try {
@@ -172,7 +176,7 @@ export class AgentBuildsService {
       }
       const applied = await this.#lifecycle.applyIn(tx, { row, job: config }, { type: 'start' }, {
         extra: sql.fragment`${startColumns},
-          timeout_at = CASE WHEN ${config.timeoutMinutes}::float8 IS NULL THEN NULL ELSE now() + make_interval(secs => ${config.timeoutMinutes}::float8 * 60) END`,
+          timeout_at = ${config.timeoutMinutes === null ? null : sqlTime(now + config.timeoutMinutes * 60_000)}`,
         written,
         publicUrl,
         append: header,
@@ -193,7 +197,7 @@ export class AgentBuildsService {
       const size = await lockOwnedLog(client, agent, buildId);
       const appended = await appendChunks(client, buildId, size, offset, chunks, this.#raw.copy);
       if (!appended.ok) throw new LogGapError(appended.size);
-      return { logSize: appended.size, ...(await touchBuild(client, buildId, appended.size)), grew: appended.size > size };
+      return { logSize: appended.size, ...(await touchBuild(client, buildId, appended.size, this.#now())), grew: appended.size > size };
     });
     if (control.grew) this.#lifecycle.publishLog(buildId, control.logSize);
     return { logSize: control.logSize, abort: await this.#abortOrTimeout(buildId, control) };
@@ -203,7 +207,7 @@ export class AgentBuildsService {
   async ping(agent: AgentRef, buildId: number): Promise<BuildControl> {
     const control = await this.#raw.transaction(async (client) => {
       const size = await lockOwnedLog(client, agent, buildId);
-      return { logSize: size, ...(await touchBuild(client, buildId, size)) };
+      return { logSize: size, ...(await touchBuild(client, buildId, size, this.#now())) };
     });
     return { logSize: control.logSize, abort: await this.#abortOrTimeout(buildId, control) };
   }
@@ -261,7 +265,7 @@ export class AgentBuildsService {
 
   /** Heartbeat of one agent session: it is alive, and so are its running builds (not another session's). */
   async agentAlive(agent: AgentRef): Promise<void> {
-    await refreshSession(this.#pool, agent);
+    await refreshSession(this.#pool, agent, this.#now());
   }
 
   /** Agent `name` logged in as `session`: builds its other sessions left running end now ("agent lost"). */
@@ -282,7 +286,7 @@ export class AgentBuildsService {
 
   /** Ends FAILURE every running build whose agent stopped answering; never runs it again. */
   async endLostBuilds(silentForMs: number): Promise<number> {
-    const silent = sql.fragment`agent_seen_at < now() - make_interval(secs => ${silentForMs / 1000})`;
+    const silent = sql.fragment`agent_seen_at < ${sqlTime(this.#now() - silentForMs)}`;
     const ids = await this.#pool.anyFirst(sql.type(IdRow)`SELECT id FROM builds WHERE state = 'running' AND ${silent}`);
     let ended = 0;
     for (const id of ids) {

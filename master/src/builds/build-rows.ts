@@ -10,6 +10,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../errors.ts';
 import { transition, type BuildStatus } from './build-transitions.ts';
 import type { RawClient } from '../db/raw-pool.ts';
 import { chunkInsert } from '../console/console-store.ts';
+import { sqlTime } from '../clock.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const IdRow = z.object({ id: z.coerce.number() });
@@ -103,24 +104,24 @@ export async function lockWithJob(tx: DatabaseTransactionConnection, buildId: nu
  * tie some columns to the state) and, with `append`, the console bytes the change adds at the
  * log's end (chunk and log_size in the same statement).
  */
-export async function writeTransition(tx: DatabaseTransactionConnection, row: BuildRow, next: BuildStatus, opts: { extra?: FragmentSqlToken; append?: Buffer } = {}): Promise<void> {
+export async function writeTransition(tx: DatabaseTransactionConnection, row: BuildRow, next: BuildStatus, now: number, opts: { extra?: FragmentSqlToken; append?: Buffer } = {}): Promise<void> {
   const { state, result, abortResult, abortBy } = next;
   const append = opts.append && opts.append.length > 0 ? opts.append : undefined;
   await tx.query(sql.unsafe`
     ${append ? sql.fragment`WITH chunk AS (${chunkInsert(row.id, row.log_size, append)})` : sql.fragment``}
     UPDATE builds SET state = ${state}, result = ${result}, abort_result = ${abortResult}, abort_by = ${abortBy},
-      finished_at = CASE WHEN ${state} IN ('finished', 'cancelled') THEN now() ELSE finished_at END
+      finished_at = CASE WHEN ${state} IN ('finished', 'cancelled') THEN ${sqlTime(now)} ELSE finished_at END
       ${opts.extra ? sql.fragment`, ${opts.extra}` : sql.fragment``}
       ${append ? sql.fragment`, log_size = ${row.log_size + append.length}` : sql.fragment``}
     WHERE id = ${row.id}`);
 }
 
-/** A new queue item (the `queue` transition's state); returns its id, the queue id. */
-export async function insertQueued(db: CommonQueryMethods, q: { jobId: number; cause: Cause; parameters: Record<string, unknown>; label: string; quietPeriod: number }): Promise<number> {
+/** A new queue item (the `queue` transition's state), queued at `now`; returns its id, the queue id. */
+export async function insertQueued(db: CommonQueryMethods, now: number, q: { jobId: number; cause: Cause; parameters: Record<string, unknown>; label: string; quietPeriod: number }): Promise<number> {
   const { state } = queuedStatus();
   return db.oneFirst(sql.type(IdRow)`
-    INSERT INTO builds (job_id, state, causes, parameters, label, not_before)
-    VALUES (${q.jobId}, ${state}, ${sql.jsonb([q.cause])}, ${sql.jsonb(q.parameters as never)}, ${q.label}, now() + make_interval(secs => ${q.quietPeriod}))
+    INSERT INTO builds (job_id, state, causes, parameters, label, queued_at, not_before)
+    VALUES (${q.jobId}, ${state}, ${sql.jsonb([q.cause])}, ${sql.jsonb(q.parameters as never)}, ${q.label}, ${sqlTime(now)}, ${sqlTime(now + q.quietPeriod * 1000)})
     RETURNING id`);
 }
 
@@ -140,9 +141,9 @@ export async function markAwaited(tx: CommonQueryMethods, buildId: number, by: n
   await tx.query(sql.unsafe`UPDATE builds SET awaited_by = coalesce(awaited_by, ${by}) WHERE id = ${buildId}`);
 }
 
-/** A heartbeat: the session's running builds are alive (another session's are not). */
-export async function refreshSession(db: CommonQueryMethods, agent: AgentRef): Promise<void> {
-  await db.query(sql.unsafe`UPDATE builds SET agent_seen_at = now() WHERE agent_name = ${agent.name} AND state = 'running'
+/** A heartbeat at `now`: the session's running builds are alive (another session's are not). */
+export async function refreshSession(db: CommonQueryMethods, agent: AgentRef, now: number): Promise<void> {
+  await db.query(sql.unsafe`UPDATE builds SET agent_seen_at = ${sqlTime(now)} WHERE agent_name = ${agent.name} AND state = 'running'
     AND (agent_session IS NULL OR agent_session = ${agent.session}::uuid)`);
 }
 
@@ -150,10 +151,11 @@ export async function refreshSession(db: CommonQueryMethods, agent: AgentRef): P
  * The agent was heard from about a build (row locked): stores the console size. Answers whether
  * an abort is pending, and whether the timeout passed without one (the caller applies `timeout`).
  */
-export async function touchBuild(client: RawClient, buildId: number, logSize: number): Promise<{ aborting: boolean; timedOut: boolean }> {
+export async function touchBuild(client: RawClient, buildId: number, logSize: number, now: number): Promise<{ aborting: boolean; timedOut: boolean }> {
   const r = await client.query<{ aborting: boolean; timed_out: boolean | null }>(
-    'UPDATE builds SET agent_seen_at = now(), log_size = $2 WHERE id = $1 RETURNING abort_result IS NOT NULL AS aborting, timeout_at < now() AS timed_out',
-    [buildId, logSize]);
+    `UPDATE builds SET agent_seen_at = to_timestamp($3::float8 / 1000), log_size = $2 WHERE id = $1
+     RETURNING abort_result IS NOT NULL AS aborting, timeout_at < to_timestamp($3::float8 / 1000) AS timed_out`,
+    [buildId, logSize, now]);
   const row = r.rows[0]!;
   return { aborting: row.aborting, timedOut: row.timed_out === true };
 }
@@ -162,7 +164,7 @@ export async function touchBuild(client: RawClient, buildId: number, logSize: nu
  * The build discarder's delete (discarder.ts decides when): finished builds past `numToKeep` or
  * older than `daysToKeep`, never the last successful one. Returns the ids deleted.
  */
-export async function deleteDiscarded(db: CommonQueryMethods, jobId: number, rule: { numToKeep?: number | undefined; daysToKeep?: number | undefined }): Promise<readonly number[]> {
+export async function deleteDiscarded(db: CommonQueryMethods, jobId: number, rule: { numToKeep?: number | undefined; daysToKeep?: number | undefined }, now: number): Promise<readonly number[]> {
   return db.anyFirst(sql.type(IdRow)`
     DELETE FROM builds b
     WHERE b.job_id = ${jobId} AND b.state = 'finished'
@@ -170,7 +172,7 @@ export async function deleteDiscarded(db: CommonQueryMethods, jobId: number, rul
       AND (
         (${rule.numToKeep ?? null}::int IS NOT NULL AND b.number <= coalesce((
           SELECT number FROM builds WHERE job_id = ${jobId} AND number IS NOT NULL ORDER BY number DESC OFFSET ${rule.numToKeep ?? 0} LIMIT 1), 0))
-        OR (${rule.daysToKeep ?? null}::int IS NOT NULL AND b.finished_at < now() - make_interval(days => ${rule.daysToKeep ?? 0}))
+        OR (${rule.daysToKeep ?? null}::int IS NOT NULL AND b.finished_at < ${sqlTime(now)} - make_interval(days => ${rule.daysToKeep ?? 0}))
       )
     RETURNING b.id`);
 }

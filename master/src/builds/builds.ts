@@ -15,6 +15,13 @@ import type { BuildQueueing } from './queueing.ts';
 import { SecretBox } from '../secret-box.ts';
 import type { UploadedFile } from './uploads.ts';
 import { buildCheckout, recentChanges } from '../scm/checkouts.ts';
+import { sqlTime, type Clock } from '../clock.ts';
+
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const NRow = z.object({ n: z.number().nullable() });
+/** agents.ts' online window (agents/ imports builds/, so it is not imported from there). */
+const AGENT_ONLINE_MS = 30_000;
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const QueuedBuildRow = z.object({ job: z.string(), number: z.number().nullable(), queueId: z.coerce.number() });
@@ -24,11 +31,13 @@ export class BuildsService {
   readonly #jobs: JobsService;
   readonly #queueing: BuildQueueing;
   readonly #lifecycle: BuildLifecycle;
-  constructor(deps: { pool: DatabasePool; jobs: JobsService; queueing: BuildQueueing; lifecycle: BuildLifecycle }) {
+  readonly #now: Clock;
+  constructor(deps: { pool: DatabasePool; jobs: JobsService; queueing: BuildQueueing; lifecycle: BuildLifecycle; now: Clock }) {
     this.#pool = deps.pool;
     this.#jobs = deps.jobs;
     this.#queueing = deps.queueing;
     this.#lifecycle = deps.lifecycle;
+    this.#now = deps.now;
   }
 
   /**
@@ -110,7 +119,7 @@ export class BuildsService {
   /** The oldest build's number still kept (Jenkins' firstBuild), or null. */
   async firstNumber(jobName: string): Promise<number | null> {
     const { id } = await this.#jobs.find(jobName);
-    return this.#pool.oneFirst(sql.type(z.object({ n: z.number().nullable() }))`SELECT min(number) AS n FROM builds WHERE job_id = ${id}`);
+    return this.#pool.oneFirst(sql.type(NRow)`SELECT min(number) AS n FROM builds WHERE job_id = ${id}`);
   }
 
   /** The build row behind a number or a permalink name. */
@@ -135,10 +144,11 @@ export class BuildsService {
 
   /** The queue, oldest first, each item with Jenkins' `why`. */
   async queue() {
+    const now = this.#now();
     const rows = await this.#pool.any(sql.type(BuildRow)`
       SELECT ${BUILD_COLUMNS} FROM builds b JOIN jobs j ON j.id = b.job_id WHERE b.state = 'queued' ORDER BY b.id`);
     const agents = await this.#pool.any(sql.type(QueueAgent)`
-      SELECT name, ${effectiveLabels('agents')} AS labels, executors, coalesce(last_seen_at > now() - interval '30 seconds', false) AS online FROM agents`);
+      SELECT name, ${effectiveLabels('agents')} AS labels, executors, coalesce(last_seen_at > ${sqlTime(now - AGENT_ONLINE_MS)}, false) AS online FROM agents`);
     const busy = await busyBuilds(this.#pool);
     const running = await this.#pool.any(sql.type(JobIdNumberRow)`
       SELECT job_id, max(number) AS number FROM builds WHERE state = 'running' GROUP BY job_id`);
@@ -152,7 +162,7 @@ export class BuildsService {
     return rows.map((row) => {
       let why: string;
       const inProgress = runningByJob.get(row.job_id);
-      if (row.not_before > Date.now()) why = `In the quiet period. Expires in ${Math.ceil((row.not_before - Date.now()) / 1000)} s`;
+      if (row.not_before > now) why = `In the quiet period. Expires in ${Math.ceil((row.not_before - now) / 1000)} s`;
       else if (!concurrent.get(row.job_id) && inProgress !== undefined) why = `Build #${inProgress} is already in progress`;
       else if (!concurrent.get(row.job_id) && firstQueued.get(row.job_id) !== row.id) why = 'Waiting for an earlier build of this job to start';
       else why = executorWhy(row.label, agents, busy);

@@ -12,11 +12,11 @@ export interface ArtifactFiles {
   removeBuilds(jobId: number, buildIds: readonly number[]): Promise<void>;
 }
 
-/** `job`: the job's config, as the build that just ended read it. */
-export async function discardOldBuilds(pool: DatabasePool, jobId: number, artifacts: ArtifactFiles, job: Job): Promise<number> {
+/** `job`: the job's config, as the build that just ended read it; `now`: the master's clock. */
+export async function discardOldBuilds(pool: DatabasePool, jobId: number, artifacts: ArtifactFiles, job: Job, now: number): Promise<number> {
   const rule = job.buildDiscarder;
   if (!rule || (rule.numToKeep === undefined && rule.daysToKeep === undefined)) return 0;
-  const gone = await deleteDiscarded(pool, jobId, rule);
+  const gone = await deleteDiscarded(pool, jobId, rule, now);
   if (gone.length > 0) await artifacts.removeBuilds(jobId, gone);
   return gone.length;
 }

@@ -13,6 +13,7 @@ import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { BuildQueue } from '../queue/build-queue.ts';
 import type { Logger } from '../log.ts';
+import { sqlTime, type Clock } from '../clock.ts';
 
 const Eligible = z.object({ id: z.coerce.number(), label: z.string(), delay_ms: z.number() });
 
@@ -20,12 +21,14 @@ export class Dispatcher {
   readonly #pool: DatabasePool;
   readonly #queue: BuildQueue;
   readonly #log: Logger;
+  readonly #now: Clock;
   /** Builds this master put on the queue since its last sweep (the sweep re-adds them all). */
   #enqueued = new Set<number>();
-  constructor(pool: DatabasePool, queue: BuildQueue, log: Logger) {
+  constructor(pool: DatabasePool, queue: BuildQueue, log: Logger, now: Clock) {
     this.#pool = pool;
     this.#queue = queue;
     this.#log = log;
+    this.#now = now;
   }
 
   /** Puts every eligible queued build of one job (or, a sweep, of all jobs) on the queue. */
@@ -33,7 +36,7 @@ export class Dispatcher {
     const sweep = jobId === undefined;
     const skip = sweep ? [] : [...this.#enqueued];
     const rows = await this.#pool.any(sql.type(Eligible)`
-      SELECT b.id, b.label, greatest(0, extract(epoch FROM b.not_before - now()) * 1000)::float8 AS delay_ms
+      SELECT b.id, b.label, greatest(0, extract(epoch FROM b.not_before - ${sqlTime(this.#now())}) * 1000)::float8 AS delay_ms
       FROM builds b JOIN jobs j ON j.id = b.job_id
       WHERE b.state = 'queued' AND (${jobId ?? null}::bigint IS NULL OR b.job_id = ${jobId ?? null}::bigint)
         AND (coalesce((j.config ->> 'concurrentBuild')::boolean, false) AND NOT (b.id = ANY(${sql.array(skip, 'int8')}))

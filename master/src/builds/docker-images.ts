@@ -13,6 +13,9 @@ import { imageName } from '../../../shared/src/steps/docker-build-step.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { lockOwnedBuild, type AgentRef } from './build-rows.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const ConfigRow = z.object({ config: z.unknown() });
 const ImageRow = z.object({ step: z.number(), image: z.string(), tags: z.array(z.string()), digest: z.string(), pushed_at: z.number() });
 
 export class DockerImagesService {
@@ -25,7 +28,7 @@ export class DockerImagesService {
   async record(agent: AgentRef, buildId: number, report: DockerImageReport): Promise<DockerImage> {
     return this.#pool.transaction(async (tx) => {
       const row = await lockOwnedBuild(tx, agent, buildId);
-      const job = Job.parse(await tx.oneFirst(sql.type(z.object({ config: z.unknown() }))`SELECT config FROM jobs WHERE id = ${row.job_id}`));
+      const job = Job.parse(await tx.oneFirst(sql.type(ConfigRow)`SELECT config FROM jobs WHERE id = ${row.job_id}`));
       const step = job.steps[report.step];
       if (step?.type !== 'dockerBuild' || !step.push) throw new ConflictError(`Step ${report.step + 1} of ${job.name} pushes no image (the job changed while the build ran?)`);
       const named = imageName(step);

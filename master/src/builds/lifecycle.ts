@@ -22,6 +22,7 @@ import type { DownstreamTriggers, Fired } from './downstream.ts';
 import type { SecretBox } from '../secret-box.ts';
 import type { Outbox } from '../outbox/outbox.ts';
 import type { BuildNotifier } from './build-notifiers.ts';
+import type { Clock } from '../clock.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const IdRow = z.object({ id: z.coerce.number() });
@@ -63,6 +64,7 @@ export class BuildLifecycle {
   readonly #secrets: SecretBox;
   readonly #publicUrl: () => Promise<string>;
   readonly #artifacts: ArtifactFiles;
+  readonly #now: Clock;
   readonly #outbox: Outbox;
   readonly #notifiers: readonly BuildNotifier[];
   constructor(deps: {
@@ -77,6 +79,7 @@ export class BuildLifecycle {
     outbox: Outbox;
     /** Slack, mail, commit statuses…: asked for their messages when a build starts and ends. */
     notifiers: readonly BuildNotifier[];
+    now: Clock;
   }) {
     this.#pool = deps.pool;
     this.#dispatcher = deps.dispatcher;
@@ -88,6 +91,7 @@ export class BuildLifecycle {
     this.#artifacts = deps.artifacts;
     this.#outbox = deps.outbox;
     this.#notifiers = deps.notifiers;
+    this.#now = deps.now;
   }
 
   /**
@@ -140,7 +144,7 @@ export class BuildLifecycle {
       if (effect.type === 'footer') append = Buffer.concat([opts.tail ?? Buffer.alloc(0), text(`${effect.why}${downstreamLines.join('')}Finished: ${effect.result}\n`)]);
     }
     // The new state and the console's new bytes: one statement (the row is locked already).
-    await writeTransition(tx, row, t.next, { extra: opts.extra, append });
+    await writeTransition(tx, row, t.next, this.#now(), { extra: opts.extra, append });
     logSize = row.log_size + (append?.length ?? 0);
     // The build's own news first, then what it set off (released and downstream builds).
     return { next: t.next, after: [...mine, ...consequences] };
@@ -175,7 +179,7 @@ export class BuildLifecycle {
         if (!job.concurrentBuild) await this.#dispatcher.dispatch(row.job_id);
         return;
       case 'discard':
-        await discardOldBuilds(this.#pool, row.job_id, this.#artifacts, job);
+        await discardOldBuilds(this.#pool, row.job_id, this.#artifacts, job, this.#now());
         return;
       case 'publish':
         return this.#publish(effect.event, row, next, logSize());

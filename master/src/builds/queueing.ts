@@ -12,13 +12,16 @@ import { addCause, insertQueued } from './build-rows.ts';
 import { resolveParameters } from './parameters.ts';
 import { SecretBox } from '../secret-box.ts';
 import { storeBuildFile, type UploadedFile } from './uploads.ts';
+import { sqlTime, type Clock } from '../clock.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const IdParametersRow = z.object({ id: z.coerce.number(), parameters: z.record(z.string(), z.unknown()) });
 export class BuildQueueing {
   readonly #secrets: SecretBox;
-  constructor(secrets: SecretBox) {
+  readonly #now: Clock;
+  constructor(secrets: SecretBox, now: Clock) {
     this.#secrets = secrets;
+    this.#now = now;
   }
 
   /**
@@ -51,10 +54,11 @@ export class BuildQueueing {
     }
     // A trigger arriving while an identical item (same parameters) is still in its quiet period
     // folds into it, as in Jenkins; with no quiet period nothing merges.
+    const now = this.#now();
     if (quietPeriod > 0 && files.length === 0) {
       await tx.query(sql.unsafe`SELECT 1 FROM jobs WHERE id = ${jobId} FOR UPDATE`);
       const waiting = await tx.any(sql.type(IdParametersRow)`
-        SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > now()
+        SELECT id, parameters FROM builds WHERE job_id = ${jobId} AND state = 'queued' AND not_before > ${sqlTime(now)}
           AND NOT EXISTS (SELECT 1 FROM build_files f WHERE f.build_id = builds.id) ORDER BY id`);
       const same = waiting.find((w) => this.#sameParameters(w.parameters, values));
       if (same) {
@@ -63,9 +67,9 @@ export class BuildQueueing {
       }
     }
     const row = { jobId, cause, parameters: values, label: job.label, quietPeriod };
-    if (files.length === 0) return { id: await insertQueued(tx, row), merged: false };
+    if (files.length === 0) return { id: await insertQueued(tx, now, row), merged: false };
     const id = await tx.transaction(async (t) => {
-      const buildId = await insertQueued(t, row);
+      const buildId = await insertQueued(t, now, row);
       for (const file of files) await storeBuildFile(t, buildId, file);
       return buildId;
     });

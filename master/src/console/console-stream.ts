@@ -10,6 +10,7 @@ import type { Context } from 'koa';
 import type { BuildsService } from '../builds/builds.ts';
 import type { EventBus } from '../events/event-bus.ts';
 import { openSse } from '../http/sse.ts';
+import type { Clock } from '../clock.ts';
 import type { ConsoleReader } from './console-reader.ts';
 import { completeUpTo, continuationPrefix } from './utf8.ts';
 
@@ -22,6 +23,7 @@ export interface ConsoleStreamDeps {
   bus: EventBus;
   builds: BuildsService;
   reader: ConsoleReader;
+  now: Clock;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function streamConsole(ctx: Context, deps: ConsoleStreamDeps, job: 
   /** A start inside a character: its tail is skipped (it has no text of its own). */
   let aligning = anyOffset && sent > 0;
   let lastTime: number | null | undefined;
-  const sse = openSse(ctx);
+  const sse = openSse(ctx, deps.now);
   let pending: Promise<void> = Promise.resolve();
   let finished = row.state === 'finished' || row.state === 'cancelled';
   let gone = false;

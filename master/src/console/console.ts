@@ -11,6 +11,7 @@ import type { ConsoleReader } from './console-reader.ts';
 import { streamConsole } from './console-stream.ts';
 import { isoPrefix, prefixLines } from './line-times.ts';
 import type { TimestamperQuery } from './timestamper-format.ts';
+import type { Clock } from '../clock.ts';
 
 export interface ProgressiveRead {
   /** The console's size: where the next read starts (X-Text-Size). */
@@ -24,10 +25,12 @@ export class ConsoleService {
   readonly #builds: BuildsService;
   readonly #reader: ConsoleReader;
   readonly #bus: EventBus;
-  constructor(deps: { builds: BuildsService; reader: ConsoleReader; bus: EventBus }) {
+  readonly #now: Clock;
+  constructor(deps: { builds: BuildsService; reader: ConsoleReader; bus: EventBus; now: Clock }) {
     this.#builds = deps.builds;
     this.#reader = deps.reader;
     this.#bus = deps.bus;
+    this.#now = deps.now;
   }
 
   /**
@@ -54,6 +57,6 @@ export class ConsoleService {
 
   /** The live stream (console-stream.ts) from an event id, or from any offset (`anyOffset`). */
   stream(ctx: Context, job: string, ref: string, resumeFrom: number, anyOffset: boolean, times: boolean): Promise<void> {
-    return streamConsole(ctx, { bus: this.#bus, builds: this.#builds, reader: this.#reader }, job, ref, resumeFrom, anyOffset, times);
+    return streamConsole(ctx, { bus: this.#bus, builds: this.#builds, reader: this.#reader, now: this.#now }, job, ref, resumeFrom, anyOffset, times);
   }
 }

@@ -45,9 +45,9 @@ export interface ExecResult {
 }
 
 /** Runs a program without a shell; resolves with its exit code instead of throwing. */
-export function exec(file: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<ExecResult> {
+export function exec(file: string, args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<ExecResult> {
   return new Promise((resolve) => {
-    execFile(file, args, { cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, encoding: 'utf8' }, (err, stdout, stderr) => {
+    execFile(file, args, { cwd: opts.cwd, timeout: opts.timeoutMs ?? 120_000, encoding: 'utf8', env: opts.env }, (err, stdout, stderr) => {
       const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
       resolve({ code, stdout, stderr: stderr || (err && code === -1 ? err.message : '') });
     });
@@ -55,7 +55,7 @@ export function exec(file: string, args: string[], opts: { cwd?: string; timeout
 }
 
 /** Like exec, but a non-zero exit is an Error carrying the program's own output. */
-export async function run(file: string, args: string[], opts: { cwd?: string; timeoutMs?: number } = {}): Promise<string> {
+export async function run(file: string, args: string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
   const r = await exec(file, args, opts);
   if (r.code !== 0) throw new Error(`${[file, ...args].join(' ')} exited with ${r.code}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout;

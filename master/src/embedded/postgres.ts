@@ -3,10 +3,14 @@
 // Preferred is a private cluster of the machine's PostgreSQL server binaries; PGlite (PostgreSQL in
 // WASM, one backend, no real concurrency) is the fallback when such a cluster cannot run.
 // JONKKINS_EMBEDDED_PG=cluster|pglite forces the choice; forcing `cluster` where it cannot run is an error.
-// Both listen on 127.0.0.1 only, without a password (trust): any local user can connect.
+// Both listen on 127.0.0.1 only. The cluster asks for a password (scram-sha-256) on every connection:
+// a build step on this machine must not reach the database as its superuser. The password is made
+// at the first start and kept in $JONKKINS_HOME/postgres-password (0600); a cluster an older version
+// made with trust is given it and converted at its next start. PGlite listens without a password
+// (it is the fallback where no server can run; the README says so).
 import { randomBytes } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
-import { chown, mkdir, open, rm, symlink } from 'node:fs/promises';
+import { chmod, chown, mkdir, open, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log.ts';
 import { servePglite, type PgliteServer } from './pglite-server.ts';
@@ -115,9 +119,20 @@ async function startCluster(home: string, log: Logger, plan: ClusterPlan): Promi
     await chown(data, plan.uid, plan.gid);
     await chown(logFile, plan.uid, plan.gid);
   }
-  if (!existsSync(join(data, 'PG_VERSION'))) {
-    const r = await asOwner('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-locale']);
-    if (r.code !== 0) throw new Error(`initdb failed: ${(r.stderr || r.stdout).trim()}`);
+  const created = !existsSync(join(data, 'PG_VERSION'));
+  const converting = !created && (await trusting(data));
+  const password = await clusterPassword(home, data, created || converting);
+  if (created) {
+    // initdb runs as the postgres user, who may not reach the home: it reads its own copy, beside the data.
+    const pwfile = join(dirname(data), '.initdb-password');
+    await writeFile(pwfile, `${password}\n`, { mode: 0o600 });
+    try {
+      if (plan.uid !== undefined && plan.gid !== undefined) await chown(pwfile, plan.uid, plan.gid);
+      const r = await asOwner('initdb', ['-D', data, '-U', 'postgres', '--auth=scram-sha-256', `--pwfile=${pwfile}`, '-E', 'UTF8', '--no-locale']);
+      if (r.code !== 0) throw new Error(`initdb failed: ${(r.stderr || r.stdout).trim()}`);
+    } finally {
+      await rm(pwfile, { force: true });
+    }
     log.info({ data, ms: Date.now() - t0 }, 'embedded PostgreSQL: created a new cluster');
   }
   // A run that died without stop() leaves its postmaster running on an unknown port: stop it, then start afresh.
@@ -138,7 +153,15 @@ async function startCluster(home: string, log: Logger, plan: ClusterPlan): Promi
     if (attempt === 3) throw new Error(`PostgreSQL in ${data} did not start; end of ${logFile}:\n${tail(logFile)}`);
   }
   try {
-    const psql = (q: string) => run(bin('psql'), ['-X', '-q', '-tA', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', q]);
+    // The password reaches psql in its environment (ours alone), never its command line.
+    const psql = (q: string) => run(bin('psql'), ['-X', '-q', '-tA', '-h', '127.0.0.1', '-p', String(port), '-U', 'postgres', '-d', 'postgres', '-c', q], { env: { ...process.env, PGPASSWORD: password } });
+    if (converting) {
+      // Made with trust by an older version: the password first (trust still lets psql in), then the rules.
+      await psql(`SET password_encryption = 'scram-sha-256'; ALTER USER postgres PASSWORD '${password}'`);
+      await requirePasswords(data);
+      await psql('SELECT pg_reload_conf()');
+      log.warn({ data }, 'embedded PostgreSQL: the cluster trusted every local connection; it now asks for the password in postgres-password');
+    }
     if ((await psql(`SELECT 1 FROM pg_database WHERE datname = 'jonkkins'`)).trim() !== '1') await psql('CREATE DATABASE jonkkins');
   } catch (e) {
     await stop();
@@ -146,7 +169,40 @@ async function startCluster(home: string, log: Logger, plan: ClusterPlan): Promi
   }
   const where = data === join(home, 'postgres') ? data : `${data} (linked from ${join(home, 'postgres')}: the postgres user cannot reach ${home})`;
   log.info({ data, port, ms: Date.now() - t0 }, `embedded PostgreSQL: private cluster in ${where}${plan.runuser ? ', run as the postgres user' : ''}`);
-  return { url: `postgres://postgres@127.0.0.1:${port}/jonkkins`, kind: 'cluster', stop };
+  return { url: `postgres://postgres:${password}@127.0.0.1:${port}/jonkkins`, kind: 'cluster', stop };
+}
+
+/** The file under JONKKINS_HOME holding the cluster's password (0600, the master's user only). */
+export const passwordFile = (home: string) => join(home, 'postgres-password');
+
+/**
+ * The password of the cluster's postgres user: made anew (`fresh`: a new cluster, or one made with
+ * trust that is being converted), else read from the file.
+ */
+async function clusterPassword(home: string, data: string, fresh: boolean): Promise<string> {
+  const file = passwordFile(home);
+  if (!fresh) {
+    const kept = existsSync(file) ? (await readFile(file, 'utf8')).trim() : '';
+    if (!kept) throw new Error(`${file} is missing or empty: the PostgreSQL cluster in ${data} asks for the password it held. Restore the file, or move the cluster away to start with a new one.`);
+    return kept;
+  }
+  const password = randomBytes(24).toString('hex'); // hex: nothing to quote in SQL or escape in a URL
+  await writeFile(file, `${password}\n`, { mode: 0o600 });
+  await chmod(file, 0o600); // an existing file keeps its mode otherwise
+  return password;
+}
+
+const HBA_TRUST = /^(\s*(?:local|host\w*)\s.*\s)trust(\s*(?:#.*)?)$/gm;
+
+/** Whether pg_hba.conf still lets some connection in without a password. */
+async function trusting(data: string): Promise<boolean> {
+  return new RegExp(HBA_TRUST.source, 'm').test(await readFile(join(data, 'pg_hba.conf'), 'utf8'));
+}
+
+/** Every trust rule of pg_hba.conf becomes scram-sha-256 (the file keeps its owner and mode). */
+async function requirePasswords(data: string): Promise<void> {
+  const hba = join(data, 'pg_hba.conf');
+  await writeFile(hba, (await readFile(hba, 'utf8')).replace(HBA_TRUST, '$1scram-sha-256$2'));
 }
 
 async function startPglite(home: string, log: Logger, reason: string): Promise<EmbeddedPostgres> {

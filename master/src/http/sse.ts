@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import type { Context } from 'koa';
 import type { AuthState } from '../auth/principal.ts';
+import type { Clock } from '../clock.ts';
 
 export interface SseStream {
   /** Queues one event; false when the client is behind (then await `drained()` before more). */
@@ -17,7 +18,7 @@ export interface SseStream {
  * lives no longer than the token that opened it: then the client reconnects with its renewed
  * token, so the stream of a session that ended (logout, password change) stops too.
  */
-export function openSse(ctx: Context): SseStream {
+export function openSse(ctx: Context, now: Clock): SseStream {
   ctx.req.socket.setTimeout(0);
   ctx.req.socket.setNoDelay(true);
   ctx.set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache, no-store', 'X-Accel-Buffering': 'no', Connection: 'keep-alive' });
@@ -28,7 +29,7 @@ export function openSse(ctx: Context): SseStream {
   const closed = new Promise<void>((resolve) => (done = resolve));
   const keepAlive = setInterval(() => stream.write(': keep-alive\n\n'), 15_000);
   const expiresAt = (ctx.state as AuthState).principal?.expiresAt;
-  const expiry = expiresAt === undefined ? undefined : setTimeout(() => stream.end(), Math.max(0, expiresAt * 1000 - Date.now()));
+  const expiry = expiresAt === undefined ? undefined : setTimeout(() => stream.end(), Math.max(0, expiresAt * 1000 - now()));
   const finish = () => {
     clearInterval(keepAlive);
     clearTimeout(expiry);

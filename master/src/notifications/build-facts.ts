@@ -9,6 +9,9 @@ import { jobUrl } from '../builds/build-env.ts';
 import type { BuildChange } from '../builds/build-notifiers.ts';
 import { changesOf, type ChangeEntry } from './change-sets.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const IdResultRow = z.object({ id: z.coerce.number(), result: BuildResult });
 export interface BuildFacts {
   job: string;
   number: number;
@@ -33,7 +36,7 @@ const PREVIOUS_LIMIT = 100;
 
 export async function buildFacts(tx: DatabaseTransactionConnection, change: BuildChange): Promise<BuildFacts> {
   const { row, job } = change;
-  const previous = await tx.any(sql.type(z.object({ id: z.coerce.number(), result: BuildResult }))`
+  const previous = await tx.any(sql.type(IdResultRow)`
     SELECT id, result FROM builds WHERE job_id = ${row.job_id} AND state = 'finished' AND number < ${row.number!}
     ORDER BY number DESC LIMIT ${PREVIOUS_LIMIT}`);
   return {

@@ -6,6 +6,9 @@ import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { ConsoleReader } from '../console/console-reader.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const LogSizeRow = z.object({ log_size: z.coerce.number() });
 export const TAIL_LINES = 250;
 const TAIL_BYTES = 64 * 1024;
 
@@ -13,7 +16,7 @@ export type ConsoleTail = (buildId: number) => Promise<string>;
 
 export function consoleTail(pool: DatabasePool, reader: ConsoleReader): ConsoleTail {
   return async (buildId) => {
-    const size = await pool.maybeOneFirst(sql.type(z.object({ log_size: z.coerce.number() }))`SELECT log_size FROM builds WHERE id = ${buildId}`);
+    const size = await pool.maybeOneFirst(sql.type(LogSizeRow)`SELECT log_size FROM builds WHERE id = ${buildId}`);
     if (!size) return '';
     const start = Math.max(0, size - TAIL_BYTES);
     const chunks: Buffer[] = [];

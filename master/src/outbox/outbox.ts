@@ -15,6 +15,9 @@ import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const AnswerRow = z.object({ answer: z.unknown() });
 /** One message to leave: `target` tells recipients of one kind apart (a publisher's index…). */
 export interface OutboxEntry {
   kind: string;
@@ -201,7 +204,7 @@ export class Outbox {
   async #sendOne(m: OutboxMessage): Promise<void> {
     const sender = this.#senders.get(m.kind)!;
     const earlier = (event: string) =>
-      this.#pool.maybeOneFirst(sql.type(z.object({ answer: z.unknown() }))`
+      this.#pool.maybeOneFirst(sql.type(AnswerRow)`
         SELECT answer FROM outbox WHERE kind = ${m.kind} AND build_id = ${m.buildId} AND target = ${m.target} AND event = ${event} AND state = 'sent'`);
     try {
       const answer = await sender.send(m, earlier);

@@ -8,6 +8,9 @@ import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import { ChangeSetItem, type ChangeSet, type CheckoutReport, type ScmHistory } from '../../../shared/src/scm.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const BranchCommitSuccessfulCommitNumberRow = z.object({ branch: z.string(), commit: z.string(), successful_commit: z.string().nullable(), number: z.number() });
 /** How many branches of earlier builds a spec carries at most (newest first). */
 const HISTORY_BRANCHES = 100;
 
@@ -42,7 +45,7 @@ export async function recordCheckout(db: CommonQueryMethods, build: { id: number
  * (Jenkins' BuildData: lastBuildsByBranchName), newest branch first.
  */
 export async function scmHistory(db: CommonQueryMethods, jobId: number, number: number): Promise<ScmHistory> {
-  const rows = await db.any(sql.type(z.object({ branch: z.string(), commit: z.string(), successful_commit: z.string().nullable(), number: z.number() }))`
+  const rows = await db.any(sql.type(BranchCommitSuccessfulCommitNumberRow)`
     WITH earlier AS (
       SELECT c.branch, c.commit_id, b.number, b.result FROM build_checkouts c JOIN builds b ON b.id = c.build_id
       WHERE c.job_id = ${jobId} AND b.number < ${number}),

@@ -21,6 +21,9 @@ import { lsRemote } from './git-ls-remote.ts';
 import { repositoryKey } from './repo-url.ts';
 import type { Heads, ScmPolls } from './scm-polls.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const IdConfigNextBuildNumberRow = z.object({ id: z.coerce.number(), config: z.unknown(), next_build_number: z.number() });
 /** ls-remote runs at once at most; a tick of 500 repositories takes 500 / 4 round trips. */
 const PARALLEL_REMOTES = 4;
 
@@ -77,7 +80,7 @@ export class ScmPolling {
 
   /** Every enabled job with a git scm (the ones a push or a poll may concern). */
   async scmJobs(): Promise<ScmJob[]> {
-    const rows = await this.#pool.any(sql.type(z.object({ id: z.coerce.number(), config: z.unknown(), next_build_number: z.number() }))`
+    const rows = await this.#pool.any(sql.type(IdConfigNextBuildNumberRow)`
       SELECT id, config, next_build_number FROM jobs WHERE jsonb_typeof(config -> 'scm') = 'object'`);
     return rows.flatMap((r) => {
       const job = StoredJobDocument.parse(r.config);

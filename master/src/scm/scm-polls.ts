@@ -2,6 +2,11 @@
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const JobIdRow = z.object({ job_id: z.coerce.number() });
+const JobIdHeadsPolledAtRow = z.object({ job_id: z.coerce.number(), heads: z.record(z.string(), z.string()), polled_at: z.number().nullable() });
+const LogPolledAtRow = z.object({ log: z.string(), polled_at: z.number().nullable() });
 export type Heads = Record<string, string>;
 
 export class ScmPolls {
@@ -13,7 +18,7 @@ export class ScmPolls {
   /** Claims `minute`'s poll of each job; answers the ids this master claimed (another master took the rest). */
   async claim(jobIds: readonly number[], minute: Date): Promise<Set<number>> {
     if (jobIds.length === 0) return new Set();
-    const ids = await this.#pool.anyFirst(sql.type(z.object({ job_id: z.coerce.number() }))`
+    const ids = await this.#pool.anyFirst(sql.type(JobIdRow)`
       INSERT INTO scm_polls (job_id, claimed_minute) SELECT unnest(${sql.array([...jobIds], 'int8')}), ${minute.toISOString()}
       ON CONFLICT (job_id) DO UPDATE SET claimed_minute = EXCLUDED.claimed_minute
         WHERE scm_polls.claimed_minute IS NULL OR scm_polls.claimed_minute < EXCLUDED.claimed_minute
@@ -24,7 +29,7 @@ export class ScmPolls {
   /** The heads each job's last poll saw; a job never polled is absent. */
   async heads(jobIds: readonly number[]): Promise<Map<number, Heads>> {
     if (jobIds.length === 0) return new Map();
-    const rows = await this.#pool.any(sql.type(z.object({ job_id: z.coerce.number(), heads: z.record(z.string(), z.string()), polled_at: z.number().nullable() }))`
+    const rows = await this.#pool.any(sql.type(JobIdHeadsPolledAtRow)`
       SELECT job_id, heads, polled_at FROM scm_polls WHERE job_id = ANY(${sql.array([...jobIds], 'int8')})`);
     return new Map(rows.filter((r) => r.polled_at !== null || Object.keys(r.heads).length > 0).map((r) => [r.job_id, r.heads]));
   }
@@ -45,7 +50,7 @@ export class ScmPolls {
 
   /** The job's last polling log, or null before its first poll. */
   async log(jobId: number): Promise<{ log: string; polledAt: string } | null> {
-    const row = await this.#pool.maybeOne(sql.type(z.object({ log: z.string(), polled_at: z.number().nullable() }))`SELECT log, polled_at FROM scm_polls WHERE job_id = ${jobId}`);
+    const row = await this.#pool.maybeOne(sql.type(LogPolledAtRow)`SELECT log, polled_at FROM scm_polls WHERE job_id = ${jobId}`);
     if (!row || row.polled_at === null) return null;
     return { log: row.log, polledAt: new Date(row.polled_at).toISOString() };
   }

@@ -4,6 +4,7 @@ import { CronSyntaxError, nextRun, parseCron, previousRun, sanityWarnings } from
 import { requireUser } from '../auth/authenticate.ts';
 import { ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
+import type { Clock } from '../clock.ts';
 
 const PreviewQuery = z.object({
   spec: z.string().max(10_000),
@@ -13,11 +14,11 @@ const PreviewQuery = z.object({
 });
 
 /** Jenkins' "Would last have run at … would next run at …" for a cron spec. */
-export function cronRoutes(defaultZone = 'UTC'): Router {
+export function cronRoutes(now: Clock, defaultZone = 'UTC'): Router {
   const r = new Router({ prefix: '/api' });
   r.get('/cron/preview', requireUser, async (ctx) => {
     const q = parseInput(PreviewQuery, ctx.query, 'query');
-    const at = q.at ? new Date(q.at) : new Date();
+    const at = new Date(q.at ?? now());
     let schedule;
     try {
       schedule = parseCron(q.spec, { seed: q.job, defaultZone });

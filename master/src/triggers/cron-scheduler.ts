@@ -12,6 +12,7 @@ import type { BuildsService } from '../builds/builds.ts';
 import { DomainError } from '../errors.ts';
 import { MINUTE, MinuteTimer } from './minute-timer.ts';
 import type { Logger } from '../log.ts';
+import { sqlTime, systemClock, type Clock } from '../clock.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const IdConfigRow = z.object({ id: z.coerce.number(), config: z.unknown() });
@@ -23,17 +24,17 @@ export class CronScheduler {
   readonly #builds: BuildsService;
   readonly #log: Logger;
   readonly #defaultZone: string;
-  readonly #now: () => number;
+  readonly #now: Clock;
   readonly #cache = new Map<string, CronSchedule>();
   readonly #timer: MinuteTimer;
   #lastMinute = 0;
 
-  constructor(deps: { pool: DatabasePool; builds: BuildsService; log: Logger; defaultZone?: string; now?: () => number }) {
+  constructor(deps: { pool: DatabasePool; builds: BuildsService; log: Logger; defaultZone?: string; now?: Clock }) {
     this.#pool = deps.pool;
     this.#builds = deps.builds;
     this.#log = deps.log;
     this.#defaultZone = deps.defaultZone ?? 'UTC';
-    this.#now = deps.now ?? Date.now;
+    this.#now = deps.now ?? systemClock;
     this.#timer = new MinuteTimer(this.#now, (minute) => this.#minute(minute));
   }
 
@@ -80,7 +81,7 @@ export class CronScheduler {
         this.#log.warn({ job: job.name, err: err.message }, 'timer trigger refused');
       }
     }
-    await this.#pool.query(sql.unsafe`DELETE FROM cron_ticks WHERE minute < now() - interval '1 day'`);
+    await this.#pool.query(sql.unsafe`DELETE FROM cron_ticks WHERE minute < ${sqlTime(this.#now() - 24 * 3600_000)}`);
     return fired;
   }
 
