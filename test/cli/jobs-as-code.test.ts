@@ -90,3 +90,20 @@ test('a wrong password is refused with the master\'s reason', async (t) => {
   t.is(res.code, 1);
   t.regex(res.stderr, /login as admin refused: 401/);
 });
+
+test("Jonkkins' own CI (infra/jobs): applied twice, the second run changes nothing and says so", async (t) => {
+  const { master, token, jonkkins } = await setUp(t);
+  const infraJobs = new URL('../../infra/jobs/', import.meta.url).pathname;
+  const first = await jonkkins('apply', infraJobs);
+  t.is(first.code, 0, first.stderr);
+  t.is(first.stdout, 'created jonkkins-image\ncreated jonkkins\n2 created, 0 updated, 0 unchanged\n');
+  const again = await jonkkins('apply', infraJobs);
+  t.is(again.stdout, 'nothing changed: 2 jobs as the documents say\n');
+  const ci = (await call(master.url, 'GET', '/api/jobs/jonkkins', { token })).body;
+  t.deepEqual(ci.downstreamProjects, ['jonkkins-image']);
+  t.like(ci.scm, { type: 'git', branches: ['*/main'] });
+  t.deepEqual(ci.publishers.map((p: { type: string }) => p.type), ['commitStatus', 'slackNotifier', 'mailer', 'buildOtherProjects']);
+  const image = (await call(master.url, 'GET', '/api/jobs/jonkkins-image', { token })).body;
+  t.is(image.steps[0].type, 'dockerBuild');
+  t.is(image.steps[0].dockerfile, 'infra/Containerfile');
+});
