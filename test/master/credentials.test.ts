@@ -8,7 +8,7 @@ import test from 'ava';
 import { pino } from 'pino';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { bootstrapAdmin, call, login } from '../helpers/http.ts';
+import { bootstrapAdmin, call, login, registeredAgentToken } from '../helpers/http.ts';
 import { runJonkkins } from '../helpers/processes.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 import { CredentialsService } from '../../master/src/credentials/credentials.ts';
@@ -87,6 +87,7 @@ test.serial('bad input is a 400 naming the field; a taken id a 409; an unknown o
 
 test.serial('people who are not admins get 403, anonymous 401, agents 403', async (t) => {
   await api('POST', '/api/credentials', { id: 'guarded', kind: 'secretText', secret: SECRETS.text });
+  const agent = await registeredAgentToken(m.url, admin, { name: 'nosy-agent', executors: 1 });
   for (const [method, path, json] of [
     ['GET', '/api/credentials'],
     ['POST', '/api/credentials', { id: 'x', kind: 'secretText', secret: 'y' }],
@@ -96,8 +97,25 @@ test.serial('people who are not admins get 403, anonymous 401, agents 403', asyn
   ] as const) {
     t.is((await call(m.url, method, path, { token: user, json })).status, 403, `${method} ${path} as a user`);
     t.is((await call(m.url, method, path, { json })).status, 401, `${method} ${path} anonymous`);
+    t.is((await call(m.url, method, path, { token: agent, json })).status, 403, `${method} ${path} as an agent`);
   }
   t.is((await api('GET', '/api/credentials/guarded')).status, 200, 'still there');
+});
+
+test.serial('anyone configuring a job sees the ids, kinds and descriptions of what that job may use, nothing more', async (t) => {
+  await api('POST', '/api/credentials', { id: 'choice-all', kind: 'usernamePassword', username: 'svc', password: SECRETS.password, description: 'for all' });
+  await api('POST', '/api/credentials', { id: 'choice-deploy', kind: 'secretText', secret: SECRETS.text, jobs: ['deploy-*'] });
+  const forDeploy = await call(m.url, 'GET', '/api/credential-choices?job=deploy-web', { token: user });
+  answers.push(forDeploy.text);
+  t.is(forDeploy.status, 200);
+  const ids = forDeploy.body.credentials.map((c: { id: string }) => c.id);
+  t.true(ids.includes('choice-all') && ids.includes('choice-deploy'));
+  t.deepEqual(forDeploy.body.credentials.find((c: { id: string }) => c.id === 'choice-all'), { id: 'choice-all', kind: 'usernamePassword', description: 'for all' });
+  const forOther = await call(m.url, 'GET', '/api/credential-choices?job=docs', { token: user });
+  t.true(forOther.body.credentials.some((c: { id: string }) => c.id === 'choice-all'));
+  t.false(forOther.body.credentials.some((c: { id: string }) => c.id === 'choice-deploy'), 'not offered to a job it does not allow');
+  t.is((await call(m.url, 'GET', '/api/credential-choices?job=docs')).status, 401);
+  t.is((await call(m.url, 'GET', '/api/credential-choices?job=docs', { token: await registeredAgentToken(m.url, admin, { name: 'choosy-agent', executors: 1 }) })).status, 403, 'not for agents');
 });
 
 test.serial('PUT without the secret fields keeps them; with them replaces them; a new kind needs all its fields', async (t) => {
