@@ -25,7 +25,8 @@
  *     taken, not yet due, or refused because a credential the job names is missing or not allowed
  *     for it — that build has then ended FAILURE, its console saying why): the agent drops the queue
  *     job without running anything. spec.credentials holds the secrets of exactly the credentials
- *     the job names (credentialBindings, sshAgent, scm.credentialsId), all of them in spec.masks;
+ *     the job names (credentialBindings, sshAgent, scm.credentialsId, dockerBuild steps'
+ *     registry.credentialsId), all of them in spec.masks;
  *     the agent binds them before the first step and removes what it wrote when the build ends.
  *  4. Run: the agent prepares the workspace and runs the steps in order, each in its own process
  *     group. Console bytes go to POST /api/agent/builds/:id/log?offset=N (body: raw bytes) in batches
@@ -204,7 +205,7 @@ export const BuildSpec = z.object({
   /** The job's credentialBindings and sshAgent, as in the job document. */
   credentialBindings: z.array(CredentialBinding).default([]),
   sshAgent: z.array(z.string()).default([]),
-  /** The secrets of exactly the credentials this build's job binds or uses (bindings, sshAgent, scm), by id; nothing else. */
+  /** The secrets of exactly the credentials this build's job binds or uses (bindings, sshAgent, scm, dockerBuild registries), by id; nothing else. */
   credentials: z.record(z.string(), CredentialSecret).default({}),
 });
 export type BuildSpec = z.infer<typeof BuildSpec>;
