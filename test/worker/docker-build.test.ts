@@ -92,7 +92,7 @@ test('a wrong registry password fails the step with a clear message and no secre
   t.is((await registry.manifest('team/app', 'latest')).status, 404);
 });
 
-test('a tag whose variables expand to an option fails the step before anything runs', async (t) => {
+test('a tag whose variables expand to an option, or a context out of the workspace, fails the step before anything runs', async (t) => {
   t.timeout(120_000); // podman builds for real: seconds each, more on a loaded machine
   const rig = await startRig(t, { labels: [], agent: { env: { ...process.env, ...(await podmanEnvironment(t)) } } });
   await rig.job('evil-tag', {
@@ -103,6 +103,12 @@ test('a tag whose variables expand to an option fails the step before anything r
   t.is(b.result, 'FAILURE');
   t.regex(b.text, /ERROR: the tag "\$T" expands to "--rm", which is not a valid tag/);
   t.notRegex(b.text, /podman build/);
+  // A context that is a symlink out of the workspace is refused too.
+  await rig.job('escape', { steps: [{ type: 'shell', script: 'ln -sfn /etc out' }, { type: 'dockerBuild', context: 'out', repository: 'team/app', push: false }] });
+  const escaped = await rig.finished(await rig.trigger('escape'));
+  t.is(escaped.result, 'FAILURE');
+  t.regex(escaped.text, /ERROR: the context out leads out of the workspace\n/);
+  t.notRegex(escaped.text, /podman build/);
 });
 
 test('aborting a build during the image build stops podman at once and removes the step\'s auth directory', async (t) => {
