@@ -226,7 +226,7 @@ async function runAgent(args: string[]): Promise<number> {
   try {
     containerCli = parseContainerCliChoice(env.JONKKINS_CONTAINER_CLI);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    throw new ConfigError(`Invalid configuration: ${(err as Error).message}`);
   }
   const agent = startAgent({ url, name, secret, workdir, containerCli, log: { info: (m) => log.info(m), warn: (m) => log.warn(m), error: (m) => log.error(m) } });
   const stopped = untilSignal(() => agent.stop());

@@ -1,4 +1,7 @@
 import test from 'ava';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { runJonkkins } from '../helpers/processes.ts';
 
 test('jonkkins --help lists the commands and exits 0', async (t) => {
@@ -37,4 +40,13 @@ test('an invalid environment variable stops start-up with exit 78 naming it', as
   const r = await runJonkkins(['master'], { PORT: 'http' });
   t.is(r.code, 78);
   t.regex(r.stderr, /^jonkkins: Invalid configuration: PORT="http": must be a port number/);
+});
+
+test('an agent with an unknown JONKKINS_CONTAINER_CLI stops with exit 78 naming it and the choices', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'jk-cli-'));
+  t.teardown(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(join(dir, 'secret'), 'not-used\n');
+  const r = await runJonkkins(['agent', '--url', 'http://127.0.0.1:1', '--name', 'a', '--secret-file', join(dir, 'secret')], { JONKKINS_CONTAINER_CLI: 'kubectl' });
+  t.is(r.code, 78);
+  t.regex(r.stderr, /^jonkkins: Invalid configuration: JONKKINS_CONTAINER_CLI must be one of auto, docker, podman, none, got "kubectl"\n$/);
 });

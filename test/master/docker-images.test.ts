@@ -1,8 +1,9 @@
 /**
  * The master's side of the dockerBuild step, spoken to as an agent over HTTP: an image report is
  * taken only from the agent session running the build, only for a pushing dockerBuild step of its
- * job and the image that step names, bounded and validated; a resend replaces. Agents that probed
- * a container CLI label themselves `docker` at login, and only with labels the master knows.
+ * job and the image that step names, bounded and validated; a resend replaces. A step's registry
+ * credential is one the job uses (in its spec, of the right kind). Agents that probed a container
+ * CLI label themselves `docker` at login, and only with labels the master knows.
  */
 import test from 'ava';
 import { agentLogin, bootstrapAdmin, call, registeredAgentToken } from '../helpers/http.ts';
@@ -95,4 +96,26 @@ test('an agent that probed a container CLI labels itself docker and runs docker 
   const again = await call(m.url, 'POST', '/login-slave', { json: agentLogin('prober', registered.body.secret) });
   t.is(again.status, 200);
   t.deepEqual((await call(m.url, 'GET', '/api/agents/prober', { token: admin })).body.probedLabels, []);
+});
+
+test('a dockerBuild step\'s registry credential is one its job uses: its spec carries it, masked; a credential of another kind fails the build at start', async (t) => {
+  const add = (json: object) => call(m.url, 'POST', '/api/credentials', { token: admin, json });
+  t.is((await add({ id: 'reg-login', kind: 'usernamePassword', username: 'ci', password: 'reg-pw-9' })).status, 201);
+  t.is((await add({ id: 'reg-token', kind: 'secretText', secret: 'reg-token-8' })).status, 201);
+  const withCredential = (name: string, credentialsId: string) =>
+    call(m.url, 'POST', '/api/jobs', { token: admin, json: { name, steps: [{ type: 'dockerBuild', repository: 'team/app', registry: { url: 'https://r.example', credentialsId } }] } });
+  const start = async (name: string) => {
+    const queued = await call(m.url, 'POST', `/api/jobs/${name}/builds`, { token: admin, json: {} });
+    return call(m.url, 'POST', `/api/agent/builds/${queued.body.queueId}/start`, { token: agent, json: { executor: 2 } });
+  };
+  t_ok(await withCredential('logs-in', 'reg-login'));
+  const spec = await start('logs-in');
+  t.is(spec.status, 200, spec.text);
+  t.deepEqual(spec.body.credentials, { 'reg-login': { kind: 'usernamePassword', username: 'ci', password: 'reg-pw-9' } });
+  t.true(spec.body.masks.includes('reg-pw-9'));
+  t_ok(await call(m.url, 'POST', `/api/agent/builds/${spec.body.buildId}/finish`, { token: agent, json: { result: 'SUCCESS', logSize: spec.body.logOffset } }));
+  t_ok(await withCredential('wrong-kind', 'reg-token'));
+  t.is((await start('wrong-kind')).status, 409);
+  const text = (await call(m.url, 'GET', '/api/jobs/wrong-kind/builds/1/log', { token: admin })).text;
+  t.is(text, "Started by user admin\nERROR: Credentials 'reg-token' is of type 'Secret text' where 'Username with password' was expected (steps[0].registry)\nFinished: FAILURE\n");
 });

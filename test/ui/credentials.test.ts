@@ -155,6 +155,11 @@ test.serial('Build Environment: bindings and SSH keys picked from the credential
   t.truthy(await page.getByText('No credential of this kind is available to this job').count());
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.locator('[id="f-credentialBindings-1-credentialsId"] ~ .field-error').waitFor();
+  // Removed again: the job keeps its one binding.
+  await page.locator('[data-item="credentialBindings.1"]').getByRole('button', { name: 'Remove' }).click();
+  await page.getByRole('button', { name: 'Apply' }).click();
+  await page.getByText('Saved').last().waitFor();
+  t.is((await call(sys.url, 'GET', '/api/jobs/deploy-site', { token: admin })).body.credentialBindings.length, 1);
   const html = await everything();
   t.false(html.includes(SECRET) || html.includes('nope-123'), 'no secret on the configure page');
   expectNoPageErrors(t, sys.ui);

@@ -33,6 +33,7 @@ async function dockerRig(t: ExecutionContext, password: string) {
 }
 
 test('a dockerBuild step logs in, builds, pushes its tags and records the digest the registry serves; later steps get DOCKER_IMAGE_DIGEST', async (t) => {
+  t.timeout(120_000); // podman builds for real: seconds each, more on a loaded machine
   const registry = await startRegistry(t, USER);
   const rig = await dockerRig(t, USER.password);
   // No labels from the admin: the agent labels itself docker because podman works here.
@@ -70,6 +71,7 @@ test('a dockerBuild step logs in, builds, pushes its tags and records the digest
 });
 
 test('a wrong registry password fails the step with a clear message and no secret in the console', async (t) => {
+  t.timeout(120_000); // podman builds for real: seconds each, more on a loaded machine
   const registry = await startRegistry(t, USER);
   const wrong = 'not-the-Pa55word';
   const rig = await dockerRig(t, wrong);
@@ -90,7 +92,8 @@ test('a wrong registry password fails the step with a clear message and no secre
   t.is((await registry.manifest('team/app', 'latest')).status, 404);
 });
 
-test('a tag whose variables expand to an option fails the step before anything runs', async (t) => {
+test('a tag whose variables expand to an option, or a context out of the workspace, fails the step before anything runs', async (t) => {
+  t.timeout(120_000); // podman builds for real: seconds each, more on a loaded machine
   const rig = await startRig(t, { labels: [], agent: { env: { ...process.env, ...(await podmanEnvironment(t)) } } });
   await rig.job('evil-tag', {
     parameters: [{ type: 'string', name: 'T', default: '--rm' }],
@@ -100,9 +103,16 @@ test('a tag whose variables expand to an option fails the step before anything r
   t.is(b.result, 'FAILURE');
   t.regex(b.text, /ERROR: the tag "\$T" expands to "--rm", which is not a valid tag/);
   t.notRegex(b.text, /podman build/);
+  // A context that is a symlink out of the workspace is refused too.
+  await rig.job('escape', { steps: [{ type: 'shell', script: 'ln -sfn /etc out' }, { type: 'dockerBuild', context: 'out', repository: 'team/app', push: false }] });
+  const escaped = await rig.finished(await rig.trigger('escape'));
+  t.is(escaped.result, 'FAILURE');
+  t.regex(escaped.text, /ERROR: the context out leads out of the workspace\n/);
+  t.notRegex(escaped.text, /podman build/);
 });
 
 test('aborting a build during the image build stops podman at once and removes the step\'s auth directory', async (t) => {
+  t.timeout(120_000); // podman builds for real: seconds each, more on a loaded machine
   const rig = await startRig(t, { labels: [], agent: { env: { ...process.env, ...(await podmanEnvironment(t)) } } });
   const slow = "printf 'FROM scratch\\nCOPY busybox /bin/busybox\\nRUN [\"/bin/busybox\", \"sh\", \"-c\", \"echo sleeping; /bin/busybox sleep 120\"]\\n' > app/Dockerfile";
   await rig.job('aborted', { steps: [{ type: 'shell', script: 'mkdir -p app && cp /bin/busybox app/' }, { type: 'shell', script: slow }, { type: 'dockerBuild', context: 'app', repository: 'team/slow', push: false }] });
