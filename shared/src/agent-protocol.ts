@@ -2,7 +2,7 @@
  * The master↔agent contract. Agents are untrusted: the master validates every message here and
  * checks that the agent sending it is the one the build was given to.
  *
- * Lifecycle (protocol version 4; PROTOCOL_VERSION):
+ * Lifecycle (protocol version 5; PROTOCOL_VERSION):
  *  1. Login: POST /login-slave {name, secret, protocolVersion, agentVersion} → a JWS (kind "agent",
  *     15 minutes), as the text/plain body and in the Authorization header. 401 = wrong credentials;
  *     400 with code `unsupported_protocol` = the master does not speak the agent's protocol version
@@ -78,8 +78,12 @@ import { BuildResult, BuildState } from './build.ts';
 import { BuildStep } from './step-kinds.ts';
 import { DOCKER_TAG, IMAGE_DIGEST } from './steps/docker-build-step.ts';
 
-/** The contract's version: the agent states it at login; the master accepts only its own. */
-export const PROTOCOL_VERSION = 4;
+/**
+ * The contract's version: the agent states it at login; the master accepts only its own.
+ * 5: the spec's scm, credentials and scmHistory, checkout and docker image reports, probed labels
+ * (an agent of 4 would run a job's steps without its checkout or its bound credentials).
+ */
+export const PROTOCOL_VERSION = 5;
 /** Agents before protocol version 4 sent no version at login. */
 export const UNSTATED_PROTOCOL_VERSION = 3;
 export const HEARTBEAT_INTERVAL_MS = 10_000;
