@@ -5,8 +5,8 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError } from '../api/http.ts';
-import { getNotifications, listCredentialIds, saveNotifications, testMail, testSlack, type NotificationTestResult } from '../api/notifications.ts';
-import type { CredentialMetadata } from '../../../shared/src/credentials.ts';
+import { listCredentials, type CredentialMetadata } from '../api/credentials.ts';
+import { getNotifications, saveNotifications, testMail, testSlack, type NotificationTestResult } from '../api/notifications.ts';
 import { DraftForm } from '../config-form.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
@@ -50,7 +50,7 @@ export class JkNotificationSettings extends LitElement {
       (s) => (this.form = new DraftForm(structuredClone(s) as Record<string, unknown>, () => this.revision++)),
       (err: Error) => (this.error = err.message),
     );
-    void listCredentialIds().then((c) => (this.credentials = c), () => {});
+    void listCredentials().then((c) => (this.credentials = c), () => {});
   }
 
   #fail(err: unknown) {
