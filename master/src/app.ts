@@ -167,7 +167,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
   const commitStatus = new CommitStatusNotifier();
-  const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
+  const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }), outbox);
   const slack = new SlackNotifier({ settings, credentials, note });
   const mail = new MailNotifier({ settings, credentials, note, tail: consoleTail(deps.pool, consoleReader(deps.pool, deps.raw)) });
   outbox.register(SLACK_KIND, slack);

@@ -62,6 +62,12 @@ test('Test configuration answers what went wrong: an unknown credential, an unre
   t.is(slack.status, 200);
   t.false(slack.body.ok);
   t.regex(slack.body.message, /^Failed: Slack: .*nobody/);
+  await call(m.url, 'POST', '/api/credentials', { token: admin, json: { id: 'not-a-hook', kind: 'secretText', secret: 'not a url' } });
+  const hook = await call(m.url, 'POST', `${PATH}/slack-test`, { token: admin, json: { slack: { auth: 'webhook', credentialId: 'not-a-hook' } } });
+  t.deepEqual(hook.body, { ok: false, message: 'Failed: the Slack webhook credential does not hold an http(s) URL' });
+  await call(m.url, 'POST', '/api/credentials', { token: admin, json: { id: 'a-login', kind: 'usernamePassword', username: 'u', password: 'p' } });
+  const kind = await call(m.url, 'POST', `${PATH}/slack-test`, { token: admin, json: { slack: { auth: 'botToken', credentialId: 'a-login', defaultChannel: '#ci' } } });
+  t.deepEqual(kind.body, { ok: false, message: "Failed: Slack: credential 'a-login' is usernamePassword, not secretText" });
   const mail = await call(m.url, 'POST', `${PATH}/mail-test`, { token: admin, json: { mail: { host: '127.0.0.1', port: 1, security: 'none', from: 'ci@example.com' }, to: 'me@example.com' } });
   t.is(mail.status, 200);
   t.false(mail.body.ok);
