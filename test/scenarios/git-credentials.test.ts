@@ -117,7 +117,9 @@ test('SSH with a key credential against a real sshd: checkout and changes; the k
   const b2 = await rig.finished(await rig.trigger('private-ssh'));
   t.is(b2.result, 'SUCCESS', b2.text);
   t.deepEqual((await rig.build('private-ssh', b2.number)).changeSet.items.map((i: { commitId: string }) => i.commitId), [c2]);
-  for (const place of [b1.text, b2.text, await agentLeftovers(rig)]) for (const line of keyLines) t.false(place.includes(line));
+  const sshConfig = await readFile(join(rig.workdir, 'workspace', 'private-ssh', '.git', 'config'), 'utf8');
+  t.regex(sshConfig, /url = ssh:\/\//);
+  for (const place of [b1.text, b2.text, sshConfig, await agentLeftovers(rig)]) for (const line of keyLines) t.false(place.includes(line));
   t.notRegex(await agentLeftovers(rig), /git-cred-/, 'the key file is gone');
 
   // Another key, which sshd does not accept: a clear failure, the key masked.
@@ -127,4 +129,5 @@ test('SSH with a key credential against a real sshd: checkout and changes; the k
   t.is(bad.result, 'FAILURE');
   t.regex(bad.text, /Permission denied \(publickey\)/);
   t.regex(bad.text, /ERROR: Error fetching remote repo 'origin'/);
+  for (const line of other.privateKey.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) t.false(bad.text.includes(line));
 });
