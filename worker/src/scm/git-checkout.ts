@@ -53,7 +53,7 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
     throw new CheckoutError(err.message);
   });
   const plain = gitEnvironment(req.path, home, req.workspace);
-  const ctx: GitContext = { workspace: req.workspace, env: { ...plain, ...creds.env }, say: req.say, output: req.output, signal: req.signal };
+  const ctx: GitContext = { workspace: req.workspace, env: { ...plain, ...creds.env }, say: req.say, output: req.output, signal: req.signal, scratch: req.tmpDir };
   try {
     const specs = scm.branches.map((b) => expandBranch(b, req.env));
     for (const line of creds.lines.slice(0, 1)) req.say(line);
