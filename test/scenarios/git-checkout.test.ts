@@ -12,6 +12,7 @@ import { parentOf } from '../helpers/proc-scan.ts';
 import { launcherPid } from '../../worker/src/steps/step-launcher.ts';
 
 test('a public repository: checkout before the steps, GIT_* variables, and the second build lists exactly the new commits', async (t) => {
+  t.timeout(120_000); // two builds with real git servers; slow on a loaded machine
   const server = await startGitServer();
   t.teardown(() => server.close());
   const repo = await server.repo('app');
@@ -54,6 +55,7 @@ test('a public repository: checkout before the steps, GIT_* variables, and the s
 });
 
 test('an abort during the fetch kills git and ends the build ABORTED without running a step', async (t) => {
+  t.timeout(120_000); // a build with a real git server; slow on a loaded machine
   const server = await startGitServer();
   t.teardown(() => server.close());
   const repo = await server.repo('slow');

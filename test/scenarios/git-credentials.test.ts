@@ -30,6 +30,7 @@ async function agentLeftovers(rig: Rig): Promise<string> {
 }
 
 test('HTTPS with a usernamePassword credential: checkout, a second build lists exactly the new commits, the password is nowhere', async (t) => {
+  t.timeout(120_000); // three builds with real git servers; slow on a loaded machine
   const server = await startGitServer({ ci: PASSWORD });
   t.teardown(() => server.close());
   const repo = await server.repo('secret', { private: true });
@@ -78,6 +79,7 @@ test('HTTPS with a usernamePassword credential: checkout, a second build lists e
 });
 
 test('SSH with a key credential against a real sshd: checkout and changes; the key never leaves its 0600 file, which is gone after; a wrong key fails clearly', async (t) => {
+  t.timeout(120_000); // three builds with real git servers; slow on a loaded machine
   const key = await sshKeyPair();
   const gate = join(process.env.TMPDIR ?? '/tmp', `jk-ssh-gate-${process.pid}-${Date.now()}`);
   // The server waits for the gate before it serves git, so the test can look at processes meanwhile.
