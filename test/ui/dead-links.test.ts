@@ -41,7 +41,7 @@ async function setUp(t: ExecutionContext) {
   });
   await api.job('flaky', { steps: [{ type: 'shell', script: 'echo failing; exit 1' }] });
   await api.job('slow', { steps: [{ type: 'shell', script: 'echo working; sleep 300' }] });
-  await api.job('never built', {});
+  await api.job('never built', { scm: { type: 'git', url: 'https://git.example.invalid/never.git' } }); // its Recent Changes page, empty
   t.is((await call(sys.url, 'POST', '/api/views', { token: admin, json: { name: 'Team', description: 'Our jobs', jobs: ['app build', 'flaky'], includeRegex: null } })).status, 201);
   t.is((await api.finished('app build', await api.numberOf(await api.trigger('app build')))).result, 'SUCCESS');
   await until('flaky #1 (triggered by app build) to fail', async () => (await call(sys.url, 'GET', '/api/jobs/flaky/builds/1', { token: admin })).body.result === 'FAILURE');
