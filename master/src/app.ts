@@ -36,7 +36,7 @@ import { buildHistoryRoutes } from './builds/build-history.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
-import { credentialRoutes } from './credentials/credential-routes.ts';
+import { credentialChoiceRoutes, credentialRoutes } from './credentials/credential-routes.ts';
 import { CredentialsService } from './credentials/credentials.ts';
 import { consoleReader } from './console/console-reader.ts';
 import { ConsoleService } from './console/console.ts';
@@ -190,6 +190,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     jobFileRoutes(jobFiles),
     viewRoutes(views),
     credentialRoutes(credentials),
+    credentialChoiceRoutes(credentials),
     artifactRoutes(artifacts, builds),
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),

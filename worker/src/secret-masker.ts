@@ -15,6 +15,8 @@
 import { shellQuotedForms } from './shell-quoted.ts';
 
 export const MASK = Buffer.from('****');
+/** How many leading bytes of a secret are searched for natively before comparing the rest. */
+const HEAD = 8;
 const EMPTY = Buffer.alloc(0);
 
 export class SecretMasker {
@@ -85,14 +87,36 @@ export class SecretMasker {
     }
   }
 
-  /** The first position in [from, to] where the remaining bytes are a proper prefix of a secret; -1 if none. */
+  /**
+   * The first position in [from, to] where the remaining bytes are a proper prefix of a secret; -1
+   * if none. Each secret's first HEAD bytes are looked for with indexOf (native) rather than tried
+   * at every position: a long secret (a private key, a file) would otherwise cost a comparison per
+   * secret at each byte of every chunk.
+   */
   #firstUndecided(data: Buffer, from: number, to: number): number {
-    for (let p = from; p <= to && p < data.length; p++) {
-      const rest = data.length - p;
-      for (const s of this.#secrets) {
-        if (s.length > rest && data.compare(s, 0, rest, p, data.length) === 0) return p;
+    let first = -1;
+    const last = Math.min(to, data.length - 1);
+    for (const s of this.#secrets) {
+      const start = Math.max(from, data.length - s.length + 1);
+      const stop = first === -1 ? last : Math.min(last, first - 1);
+      if (start > stop) continue;
+      const head = s.subarray(0, Math.min(HEAD, s.length));
+      // Positions with at least HEAD bytes left: only where the head occurs.
+      for (let p = data.indexOf(head, start); p !== -1 && p <= stop && data.length - p >= head.length; p = data.indexOf(head, p + 1)) {
+        if (data.compare(s, 0, data.length - p, p, data.length) === 0) {
+          first = p;
+          break;
+        }
+      }
+      // The last few positions: fewer bytes left than the head.
+      const end = first === -1 ? stop : Math.min(stop, first - 1);
+      for (let p = Math.max(start, data.length - head.length + 1); p <= end; p++) {
+        if (data.compare(s, 0, data.length - p, p, data.length) === 0) {
+          first = p;
+          break;
+        }
       }
     }
-    return -1;
+    return first;
   }
 }

@@ -1,20 +1,19 @@
 /**
- * Configure a freestyle job, grouped as in Jenkins: General, Triggers, Environment, Build Steps,
- * Post-build Actions. Steps, actions and parameters can be added, removed and reordered; the
+ * Configure a freestyle job, grouped as in Jenkins: General, Triggers, Environment, Build
+ * Environment (credentials, build-environment-form.ts), Build Steps, Post-build Actions. Steps, actions and parameters can be added, removed and reordered; the
  * server's validation messages appear next to their fields; cron specs are previewed as you type.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError } from '../api/http.ts';
+import { credentialChoices, type CredentialChoice } from '../api/credentials.ts';
 import { getJob, previewCron, saveJob } from '../api/jobs.ts';
+import { buildEnvironmentSection } from '../build-environment-form.ts';
 import type { JobInput } from '../../../shared/src/job.ts';
 import { DraftForm, type Path } from '../config-form.ts';
 import { dateTime } from '../format.ts';
 import { jobUrl, navigate } from '../router.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
-import { listCredentials } from '../api/scm.ts';
-import { session } from '../api/session.ts';
-import type { CredentialMetadata } from '../../../shared/src/credentials.ts';
 import { scmSection } from './scm-config.ts';
 
 /** Jenkins' names for what people pick; the values are the job document's. */
@@ -43,8 +42,6 @@ const PUBLISHER_KINDS: Record<string, [string, () => object]> = {
 
 export class JkJobConfigPage extends LitElement {
   static override properties = { jobName: {}, form: { state: true }, error: { state: true }, busy: { state: true }, cron: { state: true }, revision: { state: true }, credentials: { state: true } };
-  /** For the scm's drop-down; null: this person may not list credentials (only admins may). */
-  declare credentials: CredentialMetadata[] | null;
   declare jobName: string;
   declare form: DraftForm | null;
   declare error: string;
@@ -52,6 +49,8 @@ export class JkJobConfigPage extends LitElement {
   declare cron: string;
   /** Bumped on every edit so Lit re-renders (the draft is mutated in place). */
   declare revision: number;
+  /** What the Build Environment's drop-downs offer: the credentials this job may use. */
+  declare credentials: CredentialChoice[];
   #cronTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
@@ -62,18 +61,21 @@ export class JkJobConfigPage extends LitElement {
     this.busy = false;
     this.cron = '';
     this.revision = 0;
-    this.credentials = null;
+    this.credentials = [];
   }
 
   override willUpdate(changed: Map<string, unknown>) {
     if (!changed.has('jobName')) return;
-    if (session.isAdmin) listCredentials().then((c) => (this.credentials = c), () => (this.credentials = null));
     getJob(this.jobName).then(
       (job) => {
         const { upstreamProjects: _u, downstreamProjects: _d, permalinks: _p, ...config } = job;
         this.form = new DraftForm(structuredClone(config) as Record<string, unknown>, () => this.#edited());
         this.#previewCron();
       },
+      (err: Error) => (this.error = err.message),
+    );
+    credentialChoices(this.jobName).then(
+      (choices) => (this.credentials = choices),
       (err: Error) => (this.error = err.message),
     );
   }
@@ -146,7 +148,7 @@ export class JkJobConfigPage extends LitElement {
       <h1>Configure ${this.jobName}</h1>
       ${this.error ? html`<p class="banner error" role="alert">${this.error}</p>` : nothing}
       <div class="layout">
-        <nav class="toc" aria-label="Sections">${['General', 'Source Code Management', 'Triggers', 'Environment', 'Build Steps', 'Post-build Actions'].map((s) => html`<a href=${`#${s}`} @click=${(e: Event) => this.#jump(e, s)}>${s}</a>`)}</nav>
+        <nav class="toc" aria-label="Sections">${['General', 'Source Code Management', 'Triggers', 'Environment', 'Build Environment', 'Build Steps', 'Post-build Actions'].map((s) => html`<a href=${`#${s}`} @click=${(e: Event) => this.#jump(e, s)}>${s}</a>`)}</nav>
         <div>
           <section class="panel" id="General"><h2>General</h2>
             ${f.text(['name'], 'Name')}
@@ -181,6 +183,8 @@ export class JkJobConfigPage extends LitElement {
             </div>
           </section>
           <section class="panel" id="Environment"><h2>Environment</h2>${this.#env()}</section>
+          <section class="panel" id="Build Environment"><h2>Build Environment</h2>
+            ${buildEnvironmentSection(f, this.credentials, { list: (...a) => this.#list(...a), adder: (...a) => this.#adder(...a) })}</section>
           <section class="panel" id="Build Steps"><h2>Build Steps</h2>
             ${this.#list(['steps'], (i) => this.#step(i), (i) => STEP_KINDS[String(f.get(['steps', i, 'type']))]?.[0] ?? 'Step')}
             ${this.#adder('add-step', STEP_KINDS, ['steps'], 'Add build step')}
