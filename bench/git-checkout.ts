@@ -24,6 +24,7 @@ export interface GitCheckoutNumbers {
   secondBuildP50Ms: number;
   /** A build with nothing new. */
   unchangedMs: number;
+
   changesListed: number;
 }
 

@@ -7,8 +7,12 @@ import test from 'ava';
 import { startRig } from '../helpers/agent-rig.ts';
 import { call } from '../helpers/http.ts';
 import { startGitServer } from '../helpers/git-server.ts';
+import { processesWith } from '../helpers/fleet.ts';
+import { parentOf } from '../helpers/proc-scan.ts';
+import { launcherPid } from '../../worker/src/steps/step-launcher.ts';
 
 test('a public repository: checkout before the steps, GIT_* variables, and the second build lists exactly the new commits', async (t) => {
+  t.timeout(120_000); // two builds with real git servers; slow on a loaded machine
   const server = await startGitServer();
   t.teardown(() => server.close());
   const repo = await server.repo('app');
@@ -51,6 +55,7 @@ test('a public repository: checkout before the steps, GIT_* variables, and the s
 });
 
 test('an abort during the fetch kills git and ends the build ABORTED without running a step', async (t) => {
+  t.timeout(120_000); // a build with a real git server; slow on a loaded machine
   const server = await startGitServer();
   t.teardown(() => server.close());
   const repo = await server.repo('slow');
@@ -67,6 +72,10 @@ test('an abort during the fetch kills git and ends the build ABORTED without run
   };
   const queued = await rig.trigger('slow');
   await fetching;
+  // git runs under the agent's step launcher, like the steps: the agent itself never forks it.
+  const [remoteHelper] = await processesWith(`${server.url}slow.git`);
+  const fetch = await parentOf(remoteHelper!);
+  t.is(await parentOf(fetch!), launcherPid());
   const number = await rig.numberOf(queued);
   t.is((await call(rig.m.url, 'POST', `/api/jobs/slow/builds/${number}/abort`, { token: rig.admin })).status, 202);
   const abortedAt = Date.now();
@@ -75,6 +84,5 @@ test('an abort during the fetch kills git and ends the build ABORTED without run
   release();
   t.is(b.result, 'ABORTED', b.text);
   t.notRegex(b.text, /step-ran/);
-  const { processesWith } = await import('../helpers/fleet.ts');
   t.deepEqual(await processesWith(`${server.url}slow.git`), [], 'no git process is left');
 });

@@ -41,7 +41,7 @@ test.serial('configure Git with a credential, build twice, and read the Changes 
   await scm.getByLabel('Git').check();
   await scm.getByLabel('Repository URL').fill(`${server.url}ui-app.git`);
   const credentials = scm.getByLabel('Credentials');
-  await credentials.locator('option', { hasText: 'ci/****' }).waitFor({ state: 'attached' });
+  await credentials.locator('option', { hasText: 'ui-git (UI repo) — username and password' }).waitFor({ state: 'attached' });
   await credentials.selectOption('ui-git');
   await scm.getByLabel(/Branch Specifier/).fill('*/main\n*/master');
   await scm.locator('summary', { hasText: 'Advanced' }).click();
@@ -81,14 +81,15 @@ test.serial('configure Git with a credential, build twice, and read the Changes 
   await shot('scm-03-build-changes');
   expectNoPageErrors(t, sys.ui);
 
-  // A person who is not an admin cannot list credentials: the field is the credential's id, and nothing fails.
+  // A person who is not an admin sees the same choice (the credentials this job may use), and nothing fails.
   t.is((await call(sys.url, 'POST', '/api/users', { token: admin, json: { username: 'dev', password: 'dev-password-1' } })).status, 201);
   const dev = (await call(sys.url, 'POST', '/login', { json: { username: 'dev', password: 'dev-password-1' } })).text;
   await page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), dev);
   await page.goto(`${sys.url}/job/gitui/configure`);
   const field = page.locator('jk-job-config-page section[id="Source Code Management"]').getByLabel('Credentials');
   await field.waitFor();
-  t.is(await field.evaluate((e) => e.tagName), 'INPUT');
+  await field.locator('option', { hasText: 'ui-git' }).waitFor({ state: 'attached' });
+  t.is(await field.evaluate((e) => e.tagName), 'SELECT');
   t.is(await field.inputValue(), 'ui-git');
   expectNoPageErrors(t, sys.ui);
 });

@@ -44,3 +44,16 @@ test('a $PARAMETER that expands to an option is refused; an ssh host that is an 
   t.regex(out, /Fetching upstream changes from http:\/\/\*\*\*\*@127\.0\.0\.1:9\/x\.git/);
   t.false(out.includes('ghp_T0kenInTheUserPart'), out);
 });
+
+test('.git/config holds a URL with quotes, backslashes, ; and # exactly as given', async (t) => {
+  const { configValue } = await import('../../worker/src/scm/git-checkout.ts');
+  const { gitIn } = await import('../helpers/git-server.ts');
+  const { writeFile } = await import('node:fs/promises');
+  const base = await mkdtemp(join(tmpdir(), 'jk-cfgval-'));
+  t.teardown(() => rm(base, { recursive: true, force: true }));
+  await gitIn(base, ['init', '-q']);
+  const url = 'https://example.org/a"b\\c;d#e$f.git';
+  await writeFile(join(base, '.git', 'config'), `[core]\n\trepositoryformatversion = 0\n[remote "origin"]\n\turl = ${configValue(url)}\n`);
+  t.is((await gitIn(base, ['config', 'remote.origin.url'])).replace(/\n$/, ''), url);
+  t.is(configValue('https://example.org/plain.git'), 'https://example.org/plain.git');
+});

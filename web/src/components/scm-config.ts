@@ -1,15 +1,16 @@
 /**
  * The configure page's "Source Code Management" section (the git plugin's form): None or Git;
- * the repository URL, its credential (a drop-down of the credentials this job may use), the branches to build, and the plugin's advanced settings.
+ * the repository URL, its credential (a drop-down of those this job may use: user/password and
+ * SSH keys), the branches to build, and the plugin's advanced settings.
  */
 import { html, nothing } from 'lit';
-import type { CredentialChoice } from '../../../shared/src/credentials.ts';
+import type { CredentialChoice } from '../api/credentials.ts';
 import type { DraftForm } from '../config-form.ts';
 
 const S = ['scm'];
 
-/** `credentials`: the list for the drop-down, or null when this person cannot list them. */
-export function scmSection(f: DraftForm, credentials: CredentialChoice[] | null) {
+/** `credentials`: the credentials this job may use (the page reads them once). */
+export function scmSection(f: DraftForm, credentials: readonly CredentialChoice[]) {
   const scm = f.get(S) as Record<string, unknown> | null | undefined;
   const choose = (git: boolean) => f.set(S, git ? (scm ?? { type: 'git', url: '', branches: ['*/main'] }) : null);
   return html`<fieldset class="scm-choice"><legend class="visually-hidden">Source Code Management</legend>
@@ -19,16 +20,14 @@ export function scmSection(f: DraftForm, credentials: CredentialChoice[] | null)
     ${scm ? git(f, credentials) : nothing}${f.errorAt(S)}`;
 }
 
-function git(f: DraftForm, credentials: CredentialChoice[] | null) {
+function git(f: DraftForm, credentials: readonly CredentialChoice[]) {
   const branches = (f.get([...S, 'branches']) as string[] | undefined) ?? [];
-  const usable = (credentials ?? []).filter((c) => c.kind === 'usernamePassword' || c.kind === 'sshPrivateKey');
+  const usable = credentials.filter((c) => c.kind === 'usernamePassword' || c.kind === 'sshPrivateKey');
   const id = f.get([...S, 'credentialsId']) as string | undefined;
   return html`<h3>Repositories</h3>
     ${f.text([...S, 'url'], 'Repository URL', { placeholder: 'https://git.example.org/team/app.git or git@host:team/app.git', hint: 'No password in the URL: choose a credential.' })}
-    ${credentials === null
-      ? f.text([...S, 'credentialsId'], 'Credentials', { emptyAsUndefined: true, hint: 'The id of a credential (an admin manages them).' })
-      : f.select([...S, 'credentialsId'], 'Credentials', [...(id && !usable.some((c) => c.id === id) ? [[id, `${id} (not found)`] as const] : []),
-          ...usable.map((c) => [c.id, `${c.username ? `${c.username}/****` : c.id} (${c.description || c.id})`] as const)], { optional: true })}
+    ${f.select([...S, 'credentialsId'], 'Credentials', [...(id && !usable.some((c) => c.id === id) ? [[id, `${id} (not usable by this job)`] as const] : []),
+      ...usable.map((c) => [c.id, `${c.id}${c.description ? ` (${c.description})` : ''} — ${c.kind === 'sshPrivateKey' ? 'SSH key' : 'username and password'}`] as const)], { optional: true })}
     <h3>Branches to build</h3>
     <div class="field"><label for="scm-branches">Branch Specifier (one per line; the first that exists is built)</label>
       <textarea id="scm-branches" class="code" rows="2" spellcheck="false" .value=${branches.join('\n')}
