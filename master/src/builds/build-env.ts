@@ -7,6 +7,7 @@ import type { Cause } from '../../../shared/src/build.ts';
 import type { Job } from '../../../shared/src/job.ts';
 import type { BuildRow } from './build-rows.ts';
 import { SecretBox } from '../secret-box.ts';
+import { runParameterEnvironment } from './run-parameters.ts';
 
 const CAUSE_NAMES: Record<Cause['kind'], string> = { user: 'MANUALTRIGGER', remote: 'REMOTECAUSE', timer: 'TIMERTRIGGER', upstream: 'UPSTREAMTRIGGER' };
 
@@ -35,6 +36,7 @@ export function buildEnvironment(opts: { job: Job; number: number; causes: Cause
   };
   // Parameters win over the job's env, as in Jenkins; each is NAME=value.
   for (const [name, value] of Object.entries(opts.parameters)) env[name] = value;
+  for (const p of job.parameters) if (p.type === 'run' && opts.parameters[p.name] !== undefined) Object.assign(env, runParameterEnvironment(p.name, opts.parameters[p.name]!, publicUrl));
   return env;
 }
 
