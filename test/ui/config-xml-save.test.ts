@@ -1,7 +1,8 @@
 /**
  * A job that came from config.xml, saved on its configure page in real Chromium (through nginx):
  * the plugin configuration Jonkkins keeps but does not understand survives the save, and so do
- * the secrets the page shows as **** (the remote token, a password default).
+ * the secrets the page shows as **** (the remote token, a password default). And a run parameter
+ * on the configure and Build with Parameters pages.
  */
 import test from 'ava';
 import { sql } from 'slonik';
