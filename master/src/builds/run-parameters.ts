@@ -1,13 +1,12 @@
 /**
  * Run parameters (Jenkins' RunParameterDefinition): a build of another job, `job#number`. A trigger
- * that gives none gets the job's last build that passes the parameter's filter; the build's
- * environment names it as Jenkins does (RunParameterValue.buildEnvironment), less NAME_RESULT.
+ * that gives none gets the job's last build that passes the parameter's filter (here); the build's
+ * environment names it as Jenkins does (build-env.ts runParameterEnvironment).
  */
 import { sql, type CommonQueryMethods } from 'slonik';
 import { z } from 'zod';
 import type { ParameterDefinition, RunFilter } from '../../../shared/src/job.ts';
-import { jobUrl } from './build-env.ts';
-import { RUN_VALUE, type ParameterValues } from './parameters.ts';
+import type { ParameterValues } from './parameters.ts';
 
 const FILTERS: Record<RunFilter, ReturnType<typeof sql.fragment>> = {
   ALL: sql.fragment`true`,
@@ -26,12 +25,4 @@ export async function defaultRuns(tx: CommonQueryMethods, definitions: Parameter
       ORDER BY b.number DESC LIMIT 1`);
     if (last) values[def.name] = `${last.name}#${last.number}`;
   }
-}
-
-/** NAME (the build's URL), NAME_JOBNAME, NAME_NUMBER, NAME_NAME for a run parameter's value. */
-export function runParameterEnvironment(name: string, value: string, publicUrl: string): Record<string, string> {
-  const match = RUN_VALUE.exec(value);
-  if (!match) return { [name]: value };
-  const [, job, number] = match as unknown as [string, string, string];
-  return { [name]: `${jobUrl(publicUrl, job)}${number}/`, [`${name}_JOBNAME`]: job, [`${name}_NUMBER`]: number, [`${name}_NAME`]: `#${number}` };
 }
