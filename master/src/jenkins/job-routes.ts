@@ -70,7 +70,8 @@ export function jobRoutes(deps: JenkinsDeps): Router {
   r.get('/job/:name/api/:format', async (ctx) => {
     const name = ctx.params.name!;
     const [job, stored, summaries, firstBuild] = await Promise.all([jobs.get(name), jobs.find(name), jobs.list(), builds.firstNumber(name)]);
-    const summary = summaries.find((s) => s.name === job.name)!;
+    const summary = summaries.find((s) => s.name === job.name);
+    if (!summary) throw new NotFoundError(`No job named '${name}'`); // deleted meanwhile
     const model = jobJson(await deps.publicUrl(), {
       job,
       summary,
@@ -139,6 +140,7 @@ async function causeOf(ctx: Context, deps: JenkinsDeps): Promise<Cause> {
   if (token !== undefined && (await deps.jobs.remoteTokenMatches(ctx.params.name!, token))) return { kind: 'remote', address: ctx.ip };
   const principal = (ctx.state as AuthState).principal;
   if (!principal) throw new ForbiddenError('Invalid token provided.');
+  if (principal.kind !== 'user') throw new ForbiddenError('Builds are started by people (or with the job\'s remote token), not by agents');
   if (ctx.method !== 'POST') {
     ctx.set('Allow', 'POST');
     throw new MethodNotAllowed('Use POST to build (GET needs the job\'s remote token)');
