@@ -96,11 +96,7 @@ export function jobRoutes(deps: JenkinsDeps): Router {
 
   r.post('/createItem', async (ctx) => {
     const name = requiredParam(ctx, 'name');
-    if (param(ctx, 'mode') === 'copy') {
-      const job = await jobs.copy(requiredParam(ctx, 'from'), name);
-      return redirect(ctx, `/${jobPath(job.name)}`);
-    }
-    if (!ctx.get('Content-Type')) throw new ValidationError('No Content-Type header set');
+    // Jenkins' Failure: a 400 (a clash found later, in a race, is the service's 409).
     await jobs.find(name).then(
       (existing) => {
         throw new ValidationError(`A job already exists with the name ‘${existing.job.name}’`);
@@ -109,6 +105,11 @@ export function jobRoutes(deps: JenkinsDeps): Router {
         if (!(err instanceof NotFoundError)) throw err;
       },
     );
+    if (param(ctx, 'mode') === 'copy') {
+      const job = await jobs.copy(requiredParam(ctx, 'from'), name);
+      return redirect(ctx, `/${jobPath(job.name)}`);
+    }
+    if (!ctx.get('Content-Type')) throw new ValidationError('No Content-Type header set');
     await jobFromConfigXml(jobs, xmlBody(ctx), name, 'create');
     ctx.body = '';
   });
