@@ -255,6 +255,10 @@ test('createItem copies (302 to the copy, secrets kept), doRename renames (build
   t.is((await get('/job/renamed/1/api/json')).body.result, 'SUCCESS', 'the builds went with it');
   t.is((await get('/job/original/api/json')).status, 404);
   t.is((await post('/job/renamed/doRename?newName=copied')).status, 409);
+  t.is((await post('/job/renamed/nextbuildnumber/submit', { form: 'nextBuildNumber=40' })).status, 302);
+  t.is((await post('/job/renamed/nextbuildnumber/submit', { form: 'nextBuildNumber=5' })).status, 302);
+  t.is((await get('/job/renamed/api/json?tree=nextBuildNumber')).body.nextBuildNumber, 40, 'raised, never lowered');
+  t.is((await post('/job/renamed/nextbuildnumber/submit', { form: 'nextBuildNumber=x' })).status, 400);
   const deleted = await post('/job/renamed/doDelete');
   t.is(deleted.status, 302);
   t.is((await get('/job/renamed/api/json')).status, 404);

@@ -1,7 +1,7 @@
 /**
  * Jenkins' job endpoints (reference §5.2): api/json and HEAD (exists), config.xml, createItem
- * (an XML body, or mode=copy&from=), doDelete, enable, disable, doRename, build and
- * buildWithParameters. Each parses, calls the jobs or builds service, and answers as Jenkins:
+ * (an XML body, or mode=copy&from=), doDelete, enable, disable, doRename, nextbuildnumber/submit,
+ * build and buildWithParameters. Each parses, calls the jobs or builds service, and answers as Jenkins:
  * 302 where node `jenkins` requires it, 201 + the queue item's Location (ending in /) for a
  * build, 303 when the request folded into an identical waiting item.
  */
@@ -128,6 +128,12 @@ export function jobRoutes(deps: JenkinsDeps): Router {
       redirect(ctx, `/${jobPath(job.name)}`);
     });
   }
+  r.post('/job/:name/nextbuildnumber/submit', async (ctx) => {
+    const raw = requiredParam(ctx, 'nextBuildNumber');
+    if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new ValidationError(`nextBuildNumber must be a positive whole number, got '${raw}'`);
+    await jobs.raiseNextBuildNumber(ctx.params.name!, Number(raw));
+    redirect(ctx, `/${jobPath(ctx.params.name!)}`);
+  });
   r.post('/job/:name/doRename', async (ctx) => {
     const job = await jobs.rename(ctx.params.name!, requiredParam(ctx, 'newName'));
     redirect(ctx, `/${jobPath(job.name)}`);
