@@ -13,7 +13,7 @@ import { principalOf, requireUser } from '../auth/authenticate.ts';
 import type { AuthState } from '../auth/principal.ts';
 import { parseTriggerForm } from '../builds/uploads.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { first, answerApi, jenkinsErrors, jobPath, origin, param, redirect, requiredParam } from './jenkins-http.ts';
+import { first, answerApi, jenkinsErrors, jobPath, origin, param, redirect, requiredParam, untypedForm } from './jenkins-http.ts';
 import type { JenkinsDeps } from './jenkins-deps.ts';
 import { jobConfigXml, jobFromConfigXml, sendXml, xmlBody } from './job-xml.ts';
 import { jobJson } from './shapes.ts';
@@ -129,7 +129,7 @@ export function jobRoutes(deps: JenkinsDeps): Router {
     });
   }
   r.post('/job/:name/nextbuildnumber/submit', async (ctx) => {
-    const raw = requiredParam(ctx, 'nextBuildNumber');
+    const raw = param(ctx, 'nextBuildNumber') ?? (await untypedForm(ctx)).get('nextBuildNumber') ?? requiredParam(ctx, 'nextBuildNumber');
     if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new ValidationError(`nextBuildNumber must be a positive whole number, got '${raw}'`);
     await jobs.raiseNextBuildNumber(ctx.params.name!, Number(raw));
     redirect(ctx, `/${jobPath(ctx.params.name!)}`);
