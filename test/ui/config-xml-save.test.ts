@@ -32,13 +32,17 @@ test.after.always(async () => {
   await sys?.close();
 });
 
+async function signIn() {
+  await sys.ui.page.goto(`${sys.url}/login`);
+  await sys.ui.page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), admin);
+}
+
 test.serial('saving on the configure page keeps the kept XML and the **** secrets', async (t) => {
   t.timeout(120_000);
   const created = await call(sys.url, 'POST', '/createItem?name=from-xml', { token: admin, raw: XML, headers: { 'content-type': 'text/xml' } });
   t.is(created.status, 200, created.text);
   const { page, shot } = sys.ui;
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), admin);
+  await signIn();
   await page.goto(`${sys.url}/job/from-xml/configure`);
   await page.getByRole('heading', { name: 'Configure from-xml' }).waitFor();
   await page.fill('#f-description', 'edited in the browser');
@@ -61,8 +65,7 @@ test.serial('a run parameter: the configure page shows its project and filter; B
   const made = await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'uses-lib', parameters: [{ type: 'run', name: 'LIB', projectName: 'from-xml', filter: 'COMPLETED' }] } });
   t.is(made.status, 201, made.text);
   const { page, shot } = sys.ui;
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), admin);
+  await signIn();
   await page.goto(`${sys.url}/job/uses-lib/configure`);
   await page.getByRole('heading', { name: 'Configure uses-lib' }).waitFor();
   t.is(await page.locator('#f-parameters-0-projectName').inputValue(), 'from-xml');
