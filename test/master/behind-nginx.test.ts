@@ -59,7 +59,7 @@ test.serial("Jenkins' API and the UI's pages share /job/<name>/: each request re
   t.deepEqual(rootApi.body.jobs.map((j: any) => j.name), ['deploy']);
   const remote = await call(nginx.url, 'GET', '/job/deploy/build?token=remote-token-123', { redirect: 'manual' });
   t.is(remote.status, 201, 'GET with the token builds (the master, not the UI)');
-  t.regex(remote.headers.get('location')!, /\/queue\/item\/\d+\/$/);
+  t.regex(remote.headers.get('location')!, new RegExp(`^${nginx.url}/queue/item/\\d+/$`), "the Location is nginx's address, port included");
   const item = await call(nginx.url, 'GET', `/queue/item/${remote.headers.get('location')!.split('/').at(-2)}/api/json`, { headers: basic });
   t.is(item.body.task.name, 'deploy');
   t.deepEqual(item.body.actions[0].causes.map((c: any) => c.shortDescription), ['Started by remote host 127.0.0.1']);

@@ -66,6 +66,7 @@ test.serial('python-jenkins: build with parameters, follow the queue, read, stop
   t.regex(out.console, /hello from python from py-agent/);
   t.is(out.job_color, 'blue');
   t.is(out.last_build, 1);
+  t.is(out.next_build_number, 50);
   t.deepEqual(out.running_builds, [['py-slow', 1]]);
   t.is(out.stopped_result, 'ABORTED');
   t.is(out.copy_disabled_color, 'disabled');

@@ -136,6 +136,7 @@ const jenkinsOperations: Record<string, Record<string, unknown>> = {
   '/job/{name}': { delete: { summary: 'Delete the job (HTTP DELETE, as Jenkins allows)', ...jenkinsAuth, responses: { 204: { description: 'Deleted' }, ...errors(401, 404) } } },
   '/job/{name}/enable': jenkinsPost('Enable (302 to the job)', { 302: 'Enabled' }),
   '/job/{name}/disable': jenkinsPost('Disable (302 to the job)', { 302: 'Disabled' }),
+  '/job/{name}/nextbuildnumber/submit': jenkinsPost('Raise the next build number (form nextBuildNumber=; a lower one is ignored; 302)', { 302: 'Set' }),
   '/job/{name}/doRename': jenkinsPost('Rename (?newName=; 302 to the job)', { 302: 'Renamed' }, [400, 401, 403, 404, 409]),
   '/job/{name}/build': {
     ...jenkinsPost('Build: 201, Location of the queue item (ending in /); a parameterized job takes the form field json={"parameter":[…]}', { 201: 'Queued' }, [400, 401, 403, 404, 405, 409]),

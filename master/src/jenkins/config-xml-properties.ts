@@ -17,6 +17,7 @@ const parameterTypes: Record<string, ParameterDefinition['type']> = {
   [`${P}ChoiceParameterDefinition`]: 'choice',
   [`${P}PasswordParameterDefinition`]: 'password',
   [`${P}FileParameterDefinition`]: 'file',
+  [`${P}RunParameterDefinition`]: 'run',
 };
 const elementOfType = Object.fromEntries(Object.entries(parameterTypes).map(([k, v]) => [v, k])) as Record<ParameterDefinition['type'], string>;
 
@@ -70,6 +71,11 @@ function readParameter({ r, fail }: ReadContext, e: XmlElement): Record<string, 
   } else if (type === 'password') {
     const d = child(e, 'defaultValue');
     if (d && !JENKINS_SECRET.test(textOf(d).trim())) p.default = r.text(e, 'defaultValue');
+  } else if (type === 'run') {
+    // A <runId> (a fixed default build) has no Jonkkins field: kept, not used.
+    p.projectName = r.text(e, 'projectName')?.trim() ?? '';
+    const filter = r.text(e, 'filter')?.trim();
+    if (filter) p.filter = filter;
   } else if (type === 'choice') {
     p.choices = readChoices(r, e, fail);
     const d = r.text(e, 'defaultValue');
@@ -118,6 +124,8 @@ function writeParameter(p: ParameterDefinition): XmlElement {
     if (p.default !== undefined) children.push(el('defaultValue', String(p.default)));
   } else if (p.type === 'password') {
     if (p.default !== undefined) children.push(el('defaultValue', p.default));
+  } else if (p.type === 'run') {
+    children.push(el('projectName', p.projectName), el('filter', p.filter));
   } else if (p.type === 'choice') {
     const strings = p.choices.map((c) => el('string', c));
     children.push(el('choices', [el('a', strings, [['class', 'string-array']])], [['class', 'java.util.Arrays$ArrayList']]));

@@ -48,6 +48,22 @@ export function param(ctx: Context, name: string): string | undefined {
   return first(ctx.query[name]) ?? fromBody;
 }
 
+/**
+ * A form sent without a Content-Type (python-jenkins' set_next_build_number posts bare bytes):
+ * read as urlencoded, at most `limit` bytes. Only for the routes that need it; others ignore such bodies.
+ */
+export async function untypedForm(ctx: Context, limit = 4096): Promise<URLSearchParams> {
+  if (ctx.get('Content-Type') || ctx.req.readableEnded) return new URLSearchParams();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw new ValidationError(`A form without a Content-Type may be at most ${limit} bytes`);
+    chunks.push(chunk);
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+}
+
 /** A parameter Jenkins requires: 400 "Query parameter 'name' is required" without it. */
 export function requiredParam(ctx: Context, name: string): string {
   const value = param(ctx, name);

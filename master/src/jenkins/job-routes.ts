@@ -1,7 +1,7 @@
 /**
  * Jenkins' job endpoints (reference §5.2): api/json and HEAD (exists), config.xml, createItem
- * (an XML body, or mode=copy&from=), doDelete, enable, disable, doRename, build and
- * buildWithParameters. Each parses, calls the jobs or builds service, and answers as Jenkins:
+ * (an XML body, or mode=copy&from=), doDelete, enable, disable, doRename, nextbuildnumber/submit,
+ * build and buildWithParameters. Each parses, calls the jobs or builds service, and answers as Jenkins:
  * 302 where node `jenkins` requires it, 201 + the queue item's Location (ending in /) for a
  * build, 303 when the request folded into an identical waiting item.
  */
@@ -13,7 +13,7 @@ import { principalOf, requireUser } from '../auth/authenticate.ts';
 import type { AuthState } from '../auth/principal.ts';
 import { parseTriggerForm } from '../builds/uploads.ts';
 import { DomainError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { first, answerApi, jenkinsErrors, jobPath, origin, param, redirect, requiredParam } from './jenkins-http.ts';
+import { first, answerApi, jenkinsErrors, jobPath, origin, param, redirect, requiredParam, untypedForm } from './jenkins-http.ts';
 import type { JenkinsDeps } from './jenkins-deps.ts';
 import { jobConfigXml, jobFromConfigXml, sendXml, xmlBody } from './job-xml.ts';
 import { jobJson } from './shapes.ts';
@@ -70,7 +70,8 @@ export function jobRoutes(deps: JenkinsDeps): Router {
   r.get('/job/:name/api/:format', async (ctx) => {
     const name = ctx.params.name!;
     const [job, stored, summaries, firstBuild] = await Promise.all([jobs.get(name), jobs.find(name), jobs.list(), builds.firstNumber(name)]);
-    const summary = summaries.find((s) => s.name === job.name)!;
+    const summary = summaries.find((s) => s.name === job.name);
+    if (!summary) throw new NotFoundError(`No job named '${name}'`); // deleted meanwhile
     const model = jobJson(await deps.publicUrl(), {
       job,
       summary,
@@ -95,11 +96,7 @@ export function jobRoutes(deps: JenkinsDeps): Router {
 
   r.post('/createItem', async (ctx) => {
     const name = requiredParam(ctx, 'name');
-    if (param(ctx, 'mode') === 'copy') {
-      const job = await jobs.copy(requiredParam(ctx, 'from'), name);
-      return redirect(ctx, `/${jobPath(job.name)}`);
-    }
-    if (!ctx.get('Content-Type')) throw new ValidationError('No Content-Type header set');
+    // Jenkins' Failure: a 400 (a clash found later, in a race, is the service's 409).
     await jobs.find(name).then(
       (existing) => {
         throw new ValidationError(`A job already exists with the name ‘${existing.job.name}’`);
@@ -108,6 +105,11 @@ export function jobRoutes(deps: JenkinsDeps): Router {
         if (!(err instanceof NotFoundError)) throw err;
       },
     );
+    if (param(ctx, 'mode') === 'copy') {
+      const job = await jobs.copy(requiredParam(ctx, 'from'), name);
+      return redirect(ctx, `/${jobPath(job.name)}`);
+    }
+    if (!ctx.get('Content-Type')) throw new ValidationError('No Content-Type header set');
     await jobFromConfigXml(jobs, xmlBody(ctx), name, 'create');
     ctx.body = '';
   });
@@ -126,6 +128,12 @@ export function jobRoutes(deps: JenkinsDeps): Router {
       redirect(ctx, `/${jobPath(job.name)}`);
     });
   }
+  r.post('/job/:name/nextbuildnumber/submit', async (ctx) => {
+    const raw = param(ctx, 'nextBuildNumber') ?? (await untypedForm(ctx)).get('nextBuildNumber') ?? requiredParam(ctx, 'nextBuildNumber');
+    if (!/^\d{1,9}$/.test(raw) || Number(raw) < 1) throw new ValidationError(`nextBuildNumber must be a positive whole number, got '${raw}'`);
+    await jobs.raiseNextBuildNumber(ctx.params.name!, Number(raw));
+    redirect(ctx, `/${jobPath(ctx.params.name!)}`);
+  });
   r.post('/job/:name/doRename', async (ctx) => {
     const job = await jobs.rename(ctx.params.name!, requiredParam(ctx, 'newName'));
     redirect(ctx, `/${jobPath(job.name)}`);
@@ -139,6 +147,7 @@ async function causeOf(ctx: Context, deps: JenkinsDeps): Promise<Cause> {
   if (token !== undefined && (await deps.jobs.remoteTokenMatches(ctx.params.name!, token))) return { kind: 'remote', address: ctx.ip };
   const principal = (ctx.state as AuthState).principal;
   if (!principal) throw new ForbiddenError('Invalid token provided.');
+  if (principal.kind !== 'user') throw new ForbiddenError('Builds are started by people (or with the job\'s remote token), not by agents');
   if (ctx.method !== 'POST') {
     ctx.set('Allow', 'POST');
     throw new MethodNotAllowed('Use POST to build (GET needs the job\'s remote token)');

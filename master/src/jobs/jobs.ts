@@ -168,6 +168,13 @@ export class JobsService {
     return this.#forDisplay(stored);
   }
 
+  /** Raises the next build number (the next-build-number plugin; python-jenkins' set_next_build_number); a lower one is ignored, as there: numbers are never reused. */
+  async raiseNextBuildNumber(name: string, next: number): Promise<number> {
+    const current = await this.find(name);
+    return this.#pool.oneFirst(sql.type(z.object({ next_build_number: z.number() }))`
+      UPDATE jobs SET next_build_number = greatest(next_build_number, ${next}) WHERE id = ${current.id} RETURNING next_build_number`);
+  }
+
   async setDisabled(name: string, disabled: boolean): Promise<Job> {
     const current = await this.find(name);
     const stored = { ...current.job, disabled };
