@@ -34,7 +34,7 @@ let fingerprint: string;
 /** One agent for the file: the Fleet tears down through this instead of a test's own teardown. */
 const teardowns: (() => Promise<void>)[] = [];
 test.before(async () => {
-  m = await startTestMaster({}, { maintenance: { sweepEveryMs: 500, watchdogEveryMs: 500, agentLostAfterMs: 3000 } });
+  m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
   agent = await new Fleet({ teardown: (fn: () => Promise<void>) => void teardowns.push(fn) } as never, m, admin).agent('cred-agent', { executors: 3 });
   api = builds(m, admin);

@@ -12,7 +12,8 @@
  *    SSH_AGENT_PID go to the steps.
  * `release()` removes the files and stops the ssh-agent. A workspace belongs to one build at a
  * time, so whatever a dead agent left under its `secretFiles/` is removed when the next build there
- * binds; an ssh-agent it left carries the agent's cookie and dies with the next agent's start-up.
+ * binds a credential; an ssh-agent it left carries the agent's cookie and dies with the next
+ * agent's start-up.
  *
  * For other agent code (the git checkout): `get(credentialsId)` reads a credential the spec carries,
  * `writeFile(name, content)` writes a 0600 file under WORKSPACE_TMP that release() removes.
@@ -79,6 +80,7 @@ export class BuildCredentials {
    * environment. Throws (the build fails) when a credential is missing or of the wrong kind.
    */
   async bind(spec: Pick<BuildSpec, 'credentialBindings' | 'sshAgent'>, opts: BindOptions): Promise<Record<string, string>> {
+    if (spec.credentialBindings.length === 0 && spec.sshAgent.length === 0) return {}; // most builds: no file system calls
     // Left by builds that died with their agent: this workspace is ours now.
     await rm(join(this.workspaceTmp, SECRET_FILES_DIR), { recursive: true, force: true });
     await mkdir(this.workspaceTmp, { recursive: true });
