@@ -90,8 +90,7 @@ export const CredentialMetadata = z.object({
 export type CredentialMetadata = z.infer<typeof CredentialMetadata>;
 
 /** What anyone configuring a job sees of the credentials it may use (Jenkins' credentials drop-down). */
-// The user name too: Jenkins' drop-downs show `user/****` to whoever configures a job.
-export const CredentialChoice = CredentialMetadata.pick({ id: true, kind: true, description: true, username: true });
+export const CredentialChoice = CredentialMetadata.pick({ id: true, kind: true, description: true });
 export type CredentialChoice = z.infer<typeof CredentialChoice>;
 
 /** A job's `credentialBindings` (withCredentials): each puts a credential into the steps' environment. */

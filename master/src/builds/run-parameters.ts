@@ -8,6 +8,9 @@ import { z } from 'zod';
 import type { ParameterDefinition, RunFilter } from '../../../shared/src/job.ts';
 import type { ParameterValues } from './parameters.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const NameNumberRow = z.object({ name: z.string(), number: z.number() });
 const FILTERS: Record<RunFilter, ReturnType<typeof sql.fragment>> = {
   ALL: sql.fragment`true`,
   COMPLETED: sql.fragment`b.state = 'finished'`,
@@ -19,7 +22,7 @@ const FILTERS: Record<RunFilter, ReturnType<typeof sql.fragment>> = {
 export async function defaultRuns(tx: CommonQueryMethods, definitions: ParameterDefinition[], values: ParameterValues): Promise<void> {
   for (const def of definitions) {
     if (def.type !== 'run' || values[def.name] !== '') continue;
-    const last = await tx.maybeOne(sql.type(z.object({ name: z.string(), number: z.number() }))`
+    const last = await tx.maybeOne(sql.type(NameNumberRow)`
       SELECT j.name, b.number FROM builds b JOIN jobs j ON j.id = b.job_id
       WHERE lower(j.name) = lower(${def.projectName}) AND b.number IS NOT NULL AND ${FILTERS[def.filter]}
       ORDER BY b.number DESC LIMIT 1`);

@@ -142,7 +142,7 @@ export class CredentialsService {
   /** Ids, kinds and descriptions for a job's credential drop-downs: those job `jobName` may use (all without one). */
   async choices(jobName: string | undefined): Promise<CredentialChoice[]> {
     const rows = await this.#pool.any(sql.type(Row)`SELECT ${COLUMNS} FROM credentials ORDER BY id`);
-    return rows.filter((r) => jobName === undefined || r.jobs === null || jobAllowed(r.jobs, jobName)).map((r) => ({ id: r.id, kind: r.kind, description: r.description, ...(r.username === null ? {} : { username: r.username }) }));
+    return rows.filter((r) => jobName === undefined || r.jobs === null || jobAllowed(r.jobs, jobName)).map((r) => ({ id: r.id, kind: r.kind, description: r.description }));
   }
 
   async create(input: unknown): Promise<CredentialMetadata> {

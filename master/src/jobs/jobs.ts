@@ -17,6 +17,9 @@ import type { EventPublisher } from '../events/event-bus.ts';
 import { SecretBox } from '../secret-box.ts';
 import { jobRelations } from './job-relations.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const NextBuildNumberRow = z.object({ next_build_number: z.number() });
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const PreservedRow = z.object({ config_xml_preserved: z.unknown() });
 const ConfigPreservedRow = z.object({ config: z.unknown(), config_xml_preserved: z.unknown() });
@@ -171,7 +174,7 @@ export class JobsService {
   /** Raises the next build number (the next-build-number plugin; python-jenkins' set_next_build_number); a lower one is ignored, as there: numbers are never reused. */
   async raiseNextBuildNumber(name: string, next: number): Promise<number> {
     const current = await this.find(name);
-    return this.#pool.oneFirst(sql.type(z.object({ next_build_number: z.number() }))`
+    return this.#pool.oneFirst(sql.type(NextBuildNumberRow)`
       UPDATE jobs SET next_build_number = greatest(next_build_number, ${next}) WHERE id = ${current.id} RETURNING next_build_number`);
   }
 
