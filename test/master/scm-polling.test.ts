@@ -68,6 +68,7 @@ test.serial('50 jobs on 5 repositories: one ls-remote per repository per tick, o
   t.is(await nextTick(), 10);
   const counts = await buildsOf('poll-');
   t.is(total(counts), 60);
+  t.is(await git.lsRemotes() - before, 15);
   for (let j = 0; j < 10; j++) t.is(counts.get(`poll-2-${j}`), 2);
   const causes = await call(m.url, 'GET', '/api/queue', { token: admin });
   t.true(JSON.stringify(causes.body).includes('Started by an SCM change'));
@@ -76,6 +77,13 @@ test.serial('50 jobs on 5 repositories: one ls-remote per repository per tick, o
   const again = await git.lsRemotes();
   t.is(await m.services.scmPolling.tick(new Date(minute)), 0);
   t.is(await git.lsRemotes(), again, 'a claimed tick polls nothing');
+
+  // Two polls at once (two masters, or a notifyCommit during a tick): each change builds once.
+  await repos[4]!.commit('main');
+  const watchers = (await m.services.scmPolling.scmJobs()).filter((j) => j.job.name.startsWith('poll-4-'));
+  const [a, b] = await Promise.all([m.services.scmPolling.poll(watchers), m.services.scmPolling.poll(watchers)]);
+  t.is(a + b, 10);
+  t.true([...(await buildsOf('poll-4-')).values()].every((n) => n === 2));
 
   // The polling log of a job, as Jenkins' Git Polling Log.
   const log = await call(m.url, 'GET', '/api/jobs/poll-2-3/scm-polling-log', { token: admin });
