@@ -5,6 +5,7 @@
  * reach git through askpass, never its arguments.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -127,6 +128,14 @@ test('ls-remote authenticates through askpass: the password is never in its argu
     await t.throwsAsync(lsRemote(url, { git: own.path }), { message: /ls-remote failed/ }, 'without the credential: refused, no prompt');
     await t.throwsAsync(lsRemote('--upload-pack=touch /tmp/x', { git: own.path }), { message: /ls-remote failed/ }, 'an option-looking URL is a URL');
     await t.throwsAsync(lsRemote(url, { git: own.path, maxBytes: 10, credential }), { message: /more than 10 bytes/ });
+    // A remote that accepts and never answers: killed at the time limit.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      await t.throwsAsync(lsRemote(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/x.git`, { git: own.path, timeoutMs: 500 }), { message: /did not finish within 0.5 s/ });
+    } finally {
+      silent.close();
+    }
   } finally {
     await server.close();
   }
