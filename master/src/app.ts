@@ -36,7 +36,7 @@ import { buildHistoryRoutes } from './builds/build-history.ts';
 import { BuildsService } from './builds/builds.ts';
 import { Dispatcher } from './builds/dispatcher.ts';
 import { DownstreamTriggers } from './builds/downstream.ts';
-import { credentialRoutes } from './credentials/credential-routes.ts';
+import { credentialChoiceRoutes, credentialRoutes } from './credentials/credential-routes.ts';
 import { CredentialsService } from './credentials/credentials.ts';
 import { consoleReader } from './console/console-reader.ts';
 import { ConsoleService } from './console/console.ts';
@@ -67,6 +67,7 @@ import { scmRoutes } from './scm/scm-routes.ts';
 import { isWebhook, webhookRoutes } from './webhooks/webhook-routes.ts';
 import { WebhooksService } from './webhooks/webhooks.ts';
 import { consoleNote } from './notifications/console-note.ts';
+import { consoleTail } from './notifications/console-tail.ts';
 import { MAIL_KIND, MailNotifier } from './notifications/mail-notifier.ts';
 import { notificationRoutes } from './notifications/notification-routes.ts';
 import { NotificationTests } from './notifications/notification-tests.ts';
@@ -153,9 +154,9 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
   const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
   const commitStatus = new CommitStatusNotifier();
-  const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }));
+  const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }), outbox);
   const slack = new SlackNotifier({ settings, credentials, note });
-  const mail = new MailNotifier({ settings, credentials, note });
+  const mail = new MailNotifier({ settings, credentials, note, tail: consoleTail(deps.pool, consoleReader(deps.pool, deps.raw)) });
   outbox.register(SLACK_KIND, slack);
   outbox.register(MAIL_KIND, mail);
   const notificationTests = new NotificationTests({ credentials, publicUrl });
@@ -228,6 +229,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     jobFileRoutes(jobFiles),
     viewRoutes(views),
     credentialRoutes(credentials),
+    credentialChoiceRoutes(credentials),
     artifactRoutes(artifacts, builds),
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),

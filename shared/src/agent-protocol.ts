@@ -20,7 +20,11 @@
  *     the agent re-reads it at once instead of waiting for the next refresh.
  *  3. Start: POST /api/agent/builds/:id/start {executor} → 200 BuildSpec: the master moved the build
  *     from queued to running for this agent, exactly once. 409 = not startable (cancelled, already
- *     taken, not yet due): the agent drops the queue job without running anything.
+ *     taken, not yet due, or refused because a credential the job names is missing or not allowed
+ *     for it — that build has then ended FAILURE, its console saying why): the agent drops the queue
+ *     job without running anything. spec.credentials holds the secrets of exactly the credentials
+ *     the job names (credentialBindings, sshAgent, scm.credentialsId), all of them in spec.masks;
+ *     the agent binds them before the first step and removes what it wrote when the build ends.
  *  4. Checkout (spec.scm): first of all, the agent fetches into the workspace's clone and checks
  *     out, then POSTs AGENT_PATHS.checkout (a CheckoutReport: the commit, branch and the commits
  *     since that branch's commit in spec.scmHistory); a failed checkout fails the build.

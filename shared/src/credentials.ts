@@ -89,6 +89,10 @@ export const CredentialMetadata = z.object({
 });
 export type CredentialMetadata = z.infer<typeof CredentialMetadata>;
 
+/** What anyone configuring a job sees of the credentials it may use (Jenkins' credentials drop-down). */
+export const CredentialChoice = CredentialMetadata.pick({ id: true, kind: true, description: true });
+export type CredentialChoice = z.infer<typeof CredentialChoice>;
+
 /** A job's `credentialBindings` (withCredentials): each puts a credential into the steps' environment. */
 export const CredentialBinding = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('secretText'), credentialsId: CredentialId, variable: VariableName }),

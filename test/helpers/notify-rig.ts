@@ -22,9 +22,9 @@ export interface NotifyRig {
   job(name: string, publishers: Record<string, unknown>[]): Promise<void>;
   /**
    * Triggers `job`, starts it on the agent, reports a checkout bringing `changes` (newest first)
-   * when there are any, and finishes it with `result`; answers the build's id and number.
+   * when there are any, sends `log` as the steps' output, and finishes it with `result`; answers the build's id and number.
    */
-  run(job: string, result: string, changes?: Commit[]): Promise<{ id: number; number: number }>;
+  run(job: string, result: string, changes?: Commit[], log?: string): Promise<{ id: number; number: number }>;
   consoleOf(job: string, number: number): Promise<string>;
   /** Waits until the outbox has nothing left to send (read only). */
   outboxSettled(): Promise<void>;
@@ -60,14 +60,16 @@ export async function startNotifyRig(t: ExecutionContext): Promise<NotifyRig> {
     credential: (input) => ok('credential', call(m.url, 'POST', '/api/credentials', { token: admin, json: input }), 201),
     settings: (value) => ok('settings', call(m.url, 'PUT', '/api/settings/notifications', { token: admin, json: value })),
     job: (name, publishers) => ok('job', call(m.url, 'POST', '/api/jobs', { token: admin, json: { name, publishers, scm: { type: 'git', url: GIT_URL } } }), 201),
-    async run(job, result, changes = []) {
+    async run(job, result, changes = [], log = '') {
       const { body } = await call(m.url, 'POST', `/api/jobs/${encodeURIComponent(job)}/builds`, { token: admin, json: {} });
       const spec = await agent.startBuild(body.queueId, 0);
       if (changes.length > 0) {
         const items = changes.map((c) => ({ commitId: sha(), timestamp: Date.now(), ...c, paths: c.paths.map((file) => ({ editType: 'edit' as const, file })), morePaths: 0 }));
         await agent.reportCheckout(body.queueId, { commit: sha(), branch: 'origin/main', url: GIT_URL, changes: items, moreChanges: 0 });
       }
-      await agent.finishBuild(body.queueId, { result: result as 'SUCCESS', logSize: spec.logOffset });
+      const bytes = Buffer.from(log, 'utf8');
+      if (bytes.length > 0) await agent.sendLog(body.queueId, spec.logOffset, [bytes]);
+      await agent.finishBuild(body.queueId, { result: result as 'SUCCESS', logSize: spec.logOffset + bytes.length });
       return { id: body.queueId, number: spec.number };
     },
     async consoleOf(job, number) {

@@ -1,6 +1,6 @@
 /**
- * A real SMTP server on loopback (the smtp-server package) that speaks STARTTLS with a self-signed
- * certificate made for the test (openssl) and refuses AUTH before TLS; it keeps every mail it took
+ * A real SMTP server on loopback (the smtp-server package) that speaks STARTTLS (or SMTPS) with a
+ * self-signed certificate made for the test (openssl) and refuses AUTH before TLS; it keeps every mail it took
  * with its envelope and headers.
  */
 import { execFile } from 'node:child_process';
@@ -30,7 +30,8 @@ export interface SmtpReceiver {
   close(): Promise<void>;
 }
 
-export async function startSmtpReceiver(login: { user: string; password: string }): Promise<SmtpReceiver> {
+/** `tls`: TLS from the first byte (SMTPS) instead of a plain start and STARTTLS. */
+export async function startSmtpReceiver(login: { user: string; password: string }, opts: { tls?: boolean } = {}): Promise<SmtpReceiver> {
   const dir = await mkdtemp(join(tmpdir(), 'jk-smtp-'));
   await promisify(execFile)('openssl', [
     'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
@@ -43,7 +44,7 @@ export async function startSmtpReceiver(login: { user: string; password: string 
   const server = new SMTPServer({
     key,
     cert,
-    secure: false, // plain at first: the client must say STARTTLS
+    secure: opts.tls ?? false, // else plain at first: the client must say STARTTLS
     allowInsecureAuth: false, // AUTH only after STARTTLS
     authMethods: ['PLAIN', 'LOGIN'],
     logger: false,

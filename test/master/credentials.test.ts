@@ -8,7 +8,7 @@ import test from 'ava';
 import { pino } from 'pino';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { bootstrapAdmin, call, login } from '../helpers/http.ts';
+import { bootstrapAdmin, call, login, registeredAgentToken } from '../helpers/http.ts';
 import { runJonkkins } from '../helpers/processes.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 import { CredentialsService } from '../../master/src/credentials/credentials.ts';
@@ -87,6 +87,7 @@ test.serial('bad input is a 400 naming the field; a taken id a 409; an unknown o
 
 test.serial('people who are not admins get 403, anonymous 401, agents 403', async (t) => {
   await api('POST', '/api/credentials', { id: 'guarded', kind: 'secretText', secret: SECRETS.text });
+  const agent = await registeredAgentToken(m.url, admin, { name: 'nosy-agent', executors: 1 });
   for (const [method, path, json] of [
     ['GET', '/api/credentials'],
     ['POST', '/api/credentials', { id: 'x', kind: 'secretText', secret: 'y' }],
@@ -96,8 +97,25 @@ test.serial('people who are not admins get 403, anonymous 401, agents 403', asyn
   ] as const) {
     t.is((await call(m.url, method, path, { token: user, json })).status, 403, `${method} ${path} as a user`);
     t.is((await call(m.url, method, path, { json })).status, 401, `${method} ${path} anonymous`);
+    t.is((await call(m.url, method, path, { token: agent, json })).status, 403, `${method} ${path} as an agent`);
   }
   t.is((await api('GET', '/api/credentials/guarded')).status, 200, 'still there');
+});
+
+test.serial('anyone configuring a job sees the ids, kinds and descriptions of what that job may use, nothing more', async (t) => {
+  await api('POST', '/api/credentials', { id: 'choice-all', kind: 'usernamePassword', username: 'svc', password: SECRETS.password, description: 'for all' });
+  await api('POST', '/api/credentials', { id: 'choice-deploy', kind: 'secretText', secret: SECRETS.text, jobs: ['deploy-*'] });
+  const forDeploy = await call(m.url, 'GET', '/api/credential-choices?job=deploy-web', { token: user });
+  answers.push(forDeploy.text);
+  t.is(forDeploy.status, 200);
+  const ids = forDeploy.body.credentials.map((c: { id: string }) => c.id);
+  t.true(ids.includes('choice-all') && ids.includes('choice-deploy'));
+  t.deepEqual(forDeploy.body.credentials.find((c: { id: string }) => c.id === 'choice-all'), { id: 'choice-all', kind: 'usernamePassword', description: 'for all' });
+  const forOther = await call(m.url, 'GET', '/api/credential-choices?job=docs', { token: user });
+  t.true(forOther.body.credentials.some((c: { id: string }) => c.id === 'choice-all'));
+  t.false(forOther.body.credentials.some((c: { id: string }) => c.id === 'choice-deploy'), 'not offered to a job it does not allow');
+  t.is((await call(m.url, 'GET', '/api/credential-choices?job=docs')).status, 401);
+  t.is((await call(m.url, 'GET', '/api/credential-choices?job=docs', { token: await registeredAgentToken(m.url, admin, { name: 'choosy-agent', executors: 1 }) })).status, 403, 'not for agents');
 });
 
 test.serial('PUT without the secret fields keeps them; with them replaces them; a new kind needs all its fields', async (t) => {
@@ -138,18 +156,21 @@ test.serial('secretFor refuses an unknown id and a job outside the credential\'s
 });
 
 test.serial('secrets are sealed at rest, bound to their id, and in no answer or log line', async (t) => {
-  const dump = await m.pool.anyFirst(sql.type(z.object({ row: z.string() }))`SELECT row_to_json(c)::text AS row FROM credentials c`);
-  t.true(dump.length >= 4);
-  const stored = dump.join('\n');
   const fileB64 = Buffer.from(SECRETS.file).toString('base64');
+  await api('POST', '/api/credentials', { id: 'rest-text', kind: 'secretText', secret: SECRETS.text });
+  await api('POST', '/api/credentials', { id: 'rest-login', kind: 'usernamePassword', username: 'rest-user', password: SECRETS.password });
+  await api('POST', '/api/credentials', { id: 'rest-key', kind: 'sshPrivateKey', username: 'git', privateKey: SECRETS.key, passphrase: SECRETS.passphrase });
+  await api('POST', '/api/credentials', { id: 'rest-file', kind: 'secretFile', fileName: 'f', content: fileB64 });
+  const dump = await m.pool.anyFirst(sql.type(z.object({ row: z.string() }))`SELECT row_to_json(c)::text AS row FROM credentials c`);
+  const stored = dump.join('\n');
+  t.true(stored.includes('rest-user'), 'user names are plain metadata');
   for (const secret of [...Object.values(SECRETS), fileB64, 'key-']) t.false(stored.includes(secret), `${secret.slice(0, 20)} in the table`);
-  t.true(stored.includes('deployer'), 'user names are plain metadata');
   // A sealed value copied onto another credential does not open there.
-  await m.pool.query(sql.unsafe`UPDATE credentials SET sealed = (SELECT sealed FROM credentials WHERE id = 'gh-token') WHERE id = 'twice'`);
-  const moved = await t.throwsAsync(m.services.credentials.secretFor('twice', null));
-  t.regex(moved!.message, /Credentials 'twice' cannot be opened: its stored secret is damaged/);
+  await m.pool.query(sql.unsafe`UPDATE credentials SET sealed = (SELECT sealed FROM credentials WHERE id = 'rest-text') WHERE id = 'rest-login'`);
+  const moved = await t.throwsAsync(m.services.credentials.secretFor('rest-login', null));
+  t.regex(moved!.message, /Credentials 'rest-login' cannot be opened: its stored secret is damaged/);
   const everything = [...answers, ...logLines].join('\n');
-  t.true(answers.length > 10, 'answers were recorded'); // the master logs little at all: none of it may hold a secret
+  t.true(answers.length >= 4, 'answers were recorded'); // the master logs little at all: none of it may hold a secret
   for (const secret of [...Object.values(SECRETS), fileB64]) t.false(everything.includes(secret), `${secret.slice(0, 20)} in an answer or log line`);
 });
 
@@ -158,15 +179,16 @@ test.serial('a new JONKKINS_SECRET cannot open old credentials until `jonkkins c
   const newSecret = `new-${randomBytes(24).toString('hex')}`;
   const before = new CredentialsService(m.pool, Buffer.from(oldSecret));
   await before.create({ id: 'rotated', kind: 'secretText', secret: SECRETS.text });
+  await new CredentialsService(m.pool, randomBytes(48)).create({ id: 'lost', kind: 'secretText', secret: SECRETS.text });
   const after = new CredentialsService(m.pool, Buffer.from(newSecret));
   const err = await t.throwsAsync(after.secretFor('rotated', null));
   t.regex(err!.message, /sealed under another JONKKINS_SECRET.*jonkkins credentials reseal/);
   const env = { DATABASE_URL: m.databaseUrl, JONKKINS_SECRET: newSecret, JONKKINS_PREVIOUS_SECRET: oldSecret, LOG_LEVEL: 'silent' };
   const run = await runJonkkins(['credentials', 'reseal'], env);
-  // The other credentials of this file were sealed under the test master's key: neither opens them.
+  // 'lost' (and the other tests' credentials, under the test master's key) open with neither key.
   t.is(run.code, 1, run.stderr);
   t.regex(run.stdout, /resealed 1 credential\(s\): rotated/);
-  t.regex(run.stderr, /open with neither key .*gh-token/);
+  t.regex(run.stderr, /open with neither key .*\blost\b/);
   t.like(await after.secretFor('rotated', null), { secret: SECRETS.text });
   const usage = await runJonkkins(['credentials', 'reseal'], { ...env, JONKKINS_PREVIOUS_SECRET: '' });
   t.is(usage.code, 2);

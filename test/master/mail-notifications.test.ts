@@ -42,14 +42,15 @@ test('MailSender rules over SUCCESS, UNSTABLE, UNSTABLE, FAILURE, ABORTED, SUCCE
     { authorName: 'Root', authorEmail: 'root', message: 'Local', paths: ['d.c'] },
   ];
   for (const [i, [result, subject]] of steps.entries()) {
-    await rig.run('mailed', result, i === 3 ? changes : []);
+    await rig.run('mailed', result, i === 3 ? changes : [], i === 3 ? Array.from({ length: 300 }, (_, n) => `line ${n + 1}\n`).join('') : '');
     if (subject) expected.push(subject);
     await until(`${expected.length} mails`, () => smtp.mails.length === expected.length, 20_000, 20);
   }
   await rig.outboxSettled();
   t.deepEqual(smtp.mails.map((m) => m.subject), expected);
   for (const mail of smtp.mails) {
-    const individuals = mail.subject.endsWith('#4') ? ['ada@example.com', 'bob@example.com'] : [];
+    // Culprits: #4's authors, and #6's, whose builds before (#5 ABORTED, #4 FAILURE…) were worse than SUCCESS.
+    const individuals = /#[46]$/.test(mail.subject) ? ['ada@example.com', 'bob@example.com'] : [];
     t.deepEqual(mail.to.sort(), [...individuals, 'lead@example.com', 'team@example.com'].sort(), mail.subject);
     t.is(mail.from, 'jonkkins@example.com');
     t.is(mail.user, LOGIN.user);
@@ -57,6 +58,10 @@ test('MailSender rules over SUCCESS, UNSTABLE, UNSTABLE, FAILURE, ABORTED, SUCCE
     t.regex(mail.raw, /See <http:\/\/jonkkins\.test\/job\/mailed\/\d+\/>/);
   }
   t.regex(smtp.mails[1]!.raw, /Changes:\r?\n\r?\n\[Root\] Local\r?\n/);
+  // The failure mail ends with the console's last 250 lines, as MailSender's does.
+  t.regex(smtp.mails[1]!.raw, /\r\n------------------------------------------\r\n\[\.\.\.truncated 1 KB\.\.\.\]\r\nline 52\r\n/);
+  t.regex(smtp.mails[1]!.raw, /\r\nline 300\r\nFinished: FAILURE\r\n/);
+  t.false(smtp.mails[0]!.raw.includes('-----------'), 'an unstable mail has no console');
   t.regex(smtp.mails[1]!.raw, /\[Bob\] Fix it\r?\n\r?\n  b\.c\r?\n  c\.c\r?\n/);
 });
 
@@ -80,4 +85,21 @@ test('a refused login is told in the console once (a 535 is not retried); the bu
   t.regex(await rig.consoleOf('refused-mail', number), /Finished: FAILURE\nE-mail notification failed: SMTP: Invalid login: 535[^\n]*\n$/);
   t.is((await call(rig.m.url, 'GET', `/api/jobs/refused-mail/builds/${number}`, { token: rig.admin })).body.result, 'FAILURE');
   t.is(smtp.mails.length, 0);
+});
+
+test('SMTPS (TLS from the first byte) with the server\'s certificate trusted; an untrusted certificate is refused', async (t) => {
+  t.timeout(60_000);
+  const smtp = await startSmtpReceiver(LOGIN, { tls: true });
+  t.teardown(() => smtp.close());
+  const rig = await startNotifyRig(t);
+  await rig.credential({ id: 'smtp-login', kind: 'usernamePassword', username: LOGIN.user, password: LOGIN.password });
+  const mail = { host: '127.0.0.1', port: smtp.port, security: 'tls', credentialId: 'smtp-login', from: 'jonkkins@example.com' };
+  const test = (settings: object) => call(rig.m.url, 'POST', '/api/settings/notifications/mail-test', { token: rig.admin, json: { mail: settings, to: 'me@example.com' } });
+  const refused = await test(mail);
+  t.false(refused.body.ok);
+  t.regex(refused.body.message, /self[- ]signed/i);
+  t.is(smtp.mails.length, 0);
+  const sent = await test({ ...mail, trustedCertificates: smtp.certificate });
+  t.true(sent.body.ok, sent.body.message);
+  t.like(smtp.mails[0], { to: ['me@example.com'], user: LOGIN.user, secure: true });
 });

@@ -117,3 +117,13 @@ test('a message held by a master that died is sent by another once its lease pas
   t.deepEqual(sent, [2]);
   hang();
 });
+
+test('sent and failed rows are kept for keepDays, pending ones always', async (t) => {
+  const outbox = new Outbox(m.pool, silent, { ...FAST, keepDays: 0 });
+  outbox.register('pruned', { send: async () => ({}) });
+  await m.pool.transaction((tx) => outbox.add(tx, ['sent', 'waiting'].map((event) => ({ kind: 'pruned', buildId: buildIds[1]!, event, target: event, payload: {} }))));
+  await m.pool.query(sql.unsafe`UPDATE outbox SET next_attempt_at = now() + interval '1 hour' WHERE kind = 'pruned' AND event = 'waiting'`);
+  t.is(await outbox.drain(), 1);
+  t.is(await outbox.prune(), 1);
+  t.like(await rowsOf('pruned'), [{ event: 'waiting', state: 'pending' }]);
+});

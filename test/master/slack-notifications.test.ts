@@ -95,18 +95,30 @@ test('webhook: one failure, the custom message escaped (&, <, >) and the commit 
   t.is(post.body.channel, undefined);
 });
 
-test('a message Slack refuses is told in the build\'s console; the build keeps its result', async (t) => {
+test('messages Slack refuses are told in the build\'s console — a start refused while the build runs once it finished; the build keeps its result', async (t) => {
   t.timeout(60_000);
   const slack = await startSlackReceiver({ token: TOKEN });
   t.teardown(() => slack.close());
   const rig = await startNotifyRig(t);
   await rig.credential({ id: 'slack-bot', kind: 'secretText', secret: TOKEN });
   await rig.settings({ slack: { auth: 'botToken', credentialId: 'slack-bot', defaultChannel: '#gone', baseUrl: `${slack.url}/api/` } });
-  await rig.job('refused', [{ type: 'slackNotifier', notifySuccess: true }]);
+  await rig.job('refused', [{ type: 'slackNotifier', notifyStart: true, notifySuccess: true }]);
   slack.refuseWith('channel_not_found');
-  const { number } = await rig.run('refused', 'SUCCESS');
-  await until('the failure in the console', async () => (await rig.consoleOf('refused', number)).includes('Slack notification failed'), 15_000, 20);
-  t.regex(await rig.consoleOf('refused', number), /Finished: SUCCESS\nSlack notification failed \(finished\): chat\.postMessage: channel_not_found\n$/);
-  t.is((await call(rig.m.url, 'GET', `/api/jobs/refused/builds/${number}`, { token: rig.admin })).body.result, 'SUCCESS');
-  t.is(slack.all.length, 1, 'channel_not_found is not retried');
+  const { body } = await call(rig.m.url, 'POST', '/api/jobs/refused/builds', { token: rig.admin, json: {} });
+  const spec = await rig.agent.startBuild(body.queueId, 0);
+  await until('the start message to be refused', () => slack.all.length === 1, 15_000, 20);
+  // The build still runs: its console is the agent's (the note waits), and the agent's bytes land where it counts.
+  await rig.agent.sendLog(body.queueId, spec.logOffset, [Buffer.from('step output\n')]);
+  await rig.agent.finishBuild(body.queueId, { result: 'SUCCESS', logSize: spec.logOffset + 12 });
+  const both = (text: string) => text.includes('failed (started)') && text.includes('failed (finished)');
+  await until('both failures in the console', async () => both(await rig.consoleOf('refused', 1)), 15_000, 20);
+  const text = await rig.consoleOf('refused', 1);
+  t.true(text.startsWith('Started by user admin\nstep output\nFinished: SUCCESS\n'), text);
+  t.deepEqual(text.split('Finished: SUCCESS\n')[1]!.split('\n').filter(Boolean).sort(), [
+    'Slack notification failed (finished): chat.postMessage: channel_not_found',
+    'Slack notification failed (started): chat.postMessage: channel_not_found',
+  ]);
+  t.is((await call(rig.m.url, 'GET', '/api/jobs/refused/builds/1', { token: rig.admin })).body.result, 'SUCCESS');
+  t.is(slack.all.length, 2, 'channel_not_found is not retried');
+  await rig.outboxSettled();
 });

@@ -42,6 +42,8 @@ async function setUp(t: ExecutionContext) {
   await api.job('flaky', { steps: [{ type: 'shell', script: 'echo failing; exit 1' }] });
   await api.job('slow', { steps: [{ type: 'shell', script: 'echo working; sleep 300' }] });
   await api.job('never built', {});
+  t.is((await call(sys.url, 'POST', '/api/credentials', { token: admin, json: { id: 'deploy-token', kind: 'secretText', secret: 'crawl-secret', description: 'Deploys', jobs: ['app*'] } })).status, 201);
+  await api.job('with credentials', { credentialBindings: [{ type: 'secretText', credentialsId: 'deploy-token', variable: 'TOKEN' }], sshAgent: [] });
   t.is((await call(sys.url, 'POST', '/api/views', { token: admin, json: { name: 'Team', description: 'Our jobs', jobs: ['app build', 'flaky'], includeRegex: null } })).status, 201);
   t.is((await api.finished('app build', await api.numberOf(await api.trigger('app build')))).result, 'SUCCESS');
   await until('flaky #1 (triggered by app build) to fail', async () => (await call(sys.url, 'GET', '/api/jobs/flaky/builds/1', { token: admin })).body.result === 'FAILURE');
@@ -197,7 +199,7 @@ test('every page, link and button works: no 4xx/5xx, no dead link, no console er
   }
   t.log(`${seen.size} pages, ${clicks} clicks`);
   t.true(seen.size >= 15, `the crawl reached the pages (${[...seen].join(', ')})`);
-  for (const must of ['/job/app%20build/1/', '/job/slow/1/', '/job/never%20built/', '/view/Team/', '/manage/nodes', '/builds', '/people']) t.true(seen.has(must), `reached ${must}`);
+  for (const must of ['/job/app%20build/1/', '/job/slow/1/', '/job/never%20built/', '/view/Team/', '/manage/nodes', '/manage/credentials', '/job/with%20credentials/configure', '/builds', '/people']) t.true(seen.has(must), `reached ${must}`);
   t.deepEqual(bad, []);
   expectNoPageErrors(t, sys.ui);
 });

@@ -19,7 +19,7 @@ export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/builds\/?$/, 'history', []],
   [/^\/people\/?$/, 'people', []],
   [/^\/manage\/?$/, 'manage', []],
-  [/^\/manage\/(nodes|users|security|system|webhooks)\/?$/, 'manage', ['section']],
+  [/^\/manage\/(nodes|users|credentials|security|system|webhooks)\/?$/, 'manage', ['section']],
   [/^\/job\/([^/]+)\/?$/, 'job', ['job']],
   [/^\/job\/([^/]+)\/configure\/?$/, 'configure', ['job']],
   [/^\/job\/([^/]+)\/build\/?$/, 'build-form', ['job']],

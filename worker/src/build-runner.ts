@@ -11,6 +11,7 @@ import { Backoff, pause } from '../../shared/src/backoff.ts';
 import { worseResult, type BuildResult } from '../../shared/src/build.ts';
 import { stepKindNames } from '../../shared/src/step-kinds.ts';
 import { archiveArtifacts, type ArtifactChannel, type ArtifactContext } from './artifacts.ts';
+import { BuildCredentials } from './credential-bindings.ts';
 import { LogShipper, type LogChannel, type LogShipperOptions } from './log-shipper.ts';
 import { isRetryable, MasterError } from './master-client.ts';
 import { readPropertiesFiles } from './properties-files.ts';
@@ -90,11 +91,13 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
   let lease: Awaited<ReturnType<Workspaces['acquire']>> | undefined;
   let artifacts: ArtifactContext | undefined;
   let env: Record<string, string> = {};
+  let credentials: BuildCredentials | undefined;
   const properties: FinishRequest['properties'] = [];
   try {
     mkdirSync(tmpRoot, { recursive: true }); // one syscall when it exists; async, a thread-pool round trip per build
     lease = await host.workspaces.acquire(spec.jobName);
     say(`Running on ${host.agentName} in ${lease.path}\n`);
+    credentials = new BuildCredentials(spec.credentials, workspaceTmp(lease.path));
     // The checkout comes first (Jenkins' order): file parameters and job files are written over it.
     const scm = spec.scm ? await runCheckout(channel, spec, host, lease.path, tmpRoot, say, output, abort.signal) : undefined;
     if (scm && !scm.ok) throw new CheckoutFailed();
@@ -109,6 +112,8 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
       await writeIntoWorkspace(lease.path, file.path, res.body as import('node:stream/web').ReadableStream, file);
     }
     env = { ...stepEnvironment(host, spec, lease.path, executor, buildCookie), ...scm?.env };
+    // Bound for every step, as credentials-binding's wrapper does; released however the build ends.
+    Object.assign(env, await credentials.bind(spec, { path: env.PATH, agentCookie: host.agentCookie, say }));
     artifacts = { channel, buildId: spec.buildId, workspace: lease.path, env, say, signal: abort.signal, giveUp: host.giveUp };
     const exports = new TriggeredBuilds();
     for (const [index, step] of spec.steps.entries()) {
@@ -143,6 +148,8 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     // Jenkins' ProcessTreeKiller: what escaped the steps' process groups dies with the build
     // (before archiving, so nothing changes the workspace while it is read).
     await killProcessesWithEnv(BUILD_COOKIE_VAR, buildCookie, host.killGraceMs ?? 5000, bornAfter).catch(() => []);
+    // Secret files and the ssh-agent go with the steps (post-build actions need none of them).
+    await credentials?.release();
     // Post-build actions run whatever the steps' result, but not for an aborted build: it stops now.
     for (const publisher of spec.archive) {
       if (!artifacts || abort.signal.aborted) break;
@@ -161,11 +168,14 @@ export async function runBuild(channel: BuildChannel, spec: BuildSpec, executor:
     shipper.write(masker.flush());
     return { result, reported: await finish(channel, shipper, spec.buildId, { result, properties }, host) };
   } finally {
+    await credentials?.release(); // a second call does nothing: this one is for a throw above
     stopping.removeEventListener('abort', onStop);
     await shipper.close();
   }
 }
 
+/** Jenkins' `WorkspaceList.tempDir`: `<workspace>@tmp`, beside the workspace (archiving never sees it). */
+export const workspaceTmp = (workspace: string) => `${workspace}@tmp`;
 /** The checkout failed and said why: the build fails without steps. */
 class CheckoutFailed extends Error {}
 
@@ -175,7 +185,7 @@ export function stepEnvironment(host: BuildHost, spec: BuildSpec, workspace: str
     ...host.baseEnv,
     ...spec.env,
     WORKSPACE: workspace,
-    WORKSPACE_TMP: `${workspace}@tmp`,
+    WORKSPACE_TMP: workspaceTmp(workspace),
     NODE_NAME: host.agentName,
     NODE_LABELS: host.nodeLabels().join(' '),
     EXECUTOR_NUMBER: String(executor),

@@ -1,8 +1,21 @@
 import Router from '@koa/router';
-import { requireAdmin } from '../auth/authenticate.ts';
+import { requireAdmin, requireUser } from '../auth/authenticate.ts';
 import type { CredentialsService } from './credentials.ts';
 
 const credentialPath = (id: string) => `/api/credentials/${encodeURIComponent(id)}`;
+
+/**
+ * What a job's configure page offers in its credential drop-downs, to anyone who may configure
+ * jobs (as Jenkins lists ids and descriptions there): ?job= keeps those that job may use.
+ */
+export function credentialChoiceRoutes(credentials: CredentialsService): Router {
+  const r = new Router();
+  r.get('/api/credential-choices', requireUser, async (ctx) => {
+    const job = typeof ctx.query.job === 'string' ? ctx.query.job : undefined;
+    ctx.body = { credentials: await credentials.choices(job) };
+  });
+  return r;
+}
 
 /** Manage Jonkkins → Credentials (admins only). Every answer is metadata: a secret is write-only. */
 export function credentialRoutes(credentials: CredentialsService): Router {

@@ -15,7 +15,7 @@
  *     transaction (a build's start). Throws CredentialRefusedError naming the first that fails.
  *   - `credentialIdsOf(job)` (below, pure) → the ids a job names: bindings, sshAgent, scm.
  *   - shared/src/credential-masks.ts `credentialMasks(secret)` → what a console must mask for it.
- * The rest (list, get, create, replace, delete, reseal) serves the admin routes and the CLI.
+ * The rest (list, get, create, replace, delete, choices, reseal) serves the routes and the CLI.
  */
 import { sql, UniqueIntegrityConstraintViolationError, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
@@ -24,6 +24,7 @@ import {
   CredentialSecret,
   CredentialUpdate,
   SECRET_FIELDS,
+  type CredentialChoice,
   type CredentialKind,
   type CredentialMetadata,
 } from '../../../shared/src/credentials.ts';
@@ -133,6 +134,12 @@ export class CredentialsService {
 
   async get(id: string): Promise<CredentialMetadata> {
     return toMetadata(await this.#row(this.#pool, id));
+  }
+
+  /** Ids, kinds and descriptions for a job's credential drop-downs: those job `jobName` may use (all without one). */
+  async choices(jobName: string | undefined): Promise<CredentialChoice[]> {
+    const rows = await this.#pool.any(sql.type(Row)`SELECT ${COLUMNS} FROM credentials ORDER BY id`);
+    return rows.filter((r) => jobName === undefined || r.jobs === null || jobAllowed(r.jobs, jobName)).map((r) => ({ id: r.id, kind: r.kind, description: r.description }));
   }
 
   async create(input: unknown): Promise<CredentialMetadata> {

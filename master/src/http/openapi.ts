@@ -10,7 +10,7 @@ import { z } from 'zod';
 import * as protocol from '../../../shared/src/agent-protocol.ts';
 import * as api from '../../../shared/src/api-responses.ts';
 import * as id from '../../../shared/src/identity.ts';
-import { CredentialInput, CredentialMetadata, CredentialUpdate } from '../../../shared/src/credentials.ts';
+import { CredentialChoice, CredentialInput, CredentialMetadata, CredentialUpdate } from '../../../shared/src/credentials.ts';
 import { Job } from '../../../shared/src/job.ts';
 import * as scm from '../../../shared/src/scm.ts';
 import { SetupInfo, SystemSettings, WebhookSettings } from '../../../shared/src/settings.ts';
@@ -49,6 +49,7 @@ const schemas = {
   CredentialInput,
   CredentialUpdate,
   CredentialMetadata,
+  CredentialChoice,
   SetupInfo,
   SystemSettings,
   WebhookSettings,
@@ -183,6 +184,13 @@ const operations: Record<string, Record<string, unknown>> = {
   '/api/credentials': {
     get: { summary: 'Credentials (admin): metadata only, never a secret', responses: { 200: { description: 'OK', ...list('credentials', 'CredentialMetadata') }, ...errors(401, 403) } },
     post: { summary: 'Add a credential (admin); its secret is write-only', requestBody: json('CredentialInput'), responses: { 201: { description: 'Created', ...json('CredentialMetadata') }, ...errors(400, 401, 403, 409) } },
+  },
+  '/api/credential-choices': {
+    get: {
+      summary: "Ids, kinds and descriptions of the credentials a job may use (?job=), for its configure page's drop-downs (any person)",
+      parameters: [{ name: 'job', in: 'query', required: false, schema: { type: 'string' } }],
+      responses: { 200: { description: 'OK', ...list('credentials', 'CredentialChoice') }, ...errors(401, 403) },
+    },
   },
   '/api/credentials/{id}': {
     get: { summary: "One credential's metadata (admin)", responses: { 200: { description: 'OK', ...json('CredentialMetadata') }, ...errors(401, 403, 404) } },

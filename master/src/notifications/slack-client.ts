@@ -39,6 +39,7 @@ export async function postWithToken(baseUrl: string, token: string, body: { chan
 }
 
 export async function postToWebhook(url: string, message: SlackMessage): Promise<void> {
+  if (!URL.canParse(url) || !['http:', 'https:'].includes(new URL(url).protocol)) throw new PermanentFailure('the Slack webhook credential does not hold an http(s) URL');
   const { color: _color, ...body } = message;
   await call(url, {}, body);
 }

@@ -80,7 +80,12 @@ export interface OutboxOptions {
   leaseMs?: number;
   /** Rows claimed at once. */
   batch?: number;
+  /** How long sent and failed rows are kept (what was sent, and why not), in days. */
+  keepDays?: number;
 }
+
+/** A master prunes old rows at most this often (any master may: the DELETE is idempotent). */
+const PRUNE_EVERY_MS = 60 * 60_000;
 
 export class Outbox {
   readonly #pool: DatabasePool;
@@ -91,6 +96,8 @@ export class Outbox {
   readonly #maxBackoffMs: number;
   readonly #leaseMs: number;
   readonly #batch: number;
+  readonly #keepDays: number;
+  #prunedAt = 0;
   #draining: Promise<void> | null = null;
   #again = false;
   #stopped = false;
@@ -103,6 +110,7 @@ export class Outbox {
     this.#maxBackoffMs = opts.maxBackoffMs ?? 5 * 60_000;
     this.#leaseMs = opts.leaseMs ?? 2 * 60_000;
     this.#batch = opts.batch ?? 20;
+    this.#keepDays = opts.keepDays ?? 7;
   }
 
   /** The sender of one kind (each kind has one). */
@@ -146,21 +154,25 @@ export class Outbox {
     }
   }
 
-  /** The earliest time a pending row is due (for a timer), or null. */
-  async nextDueInMs(): Promise<number | null> {
-    const ms = await this.#pool.maybeOneFirst(sql.type(z.object({ ms: z.coerce.number().nullable() }))`
-      SELECT GREATEST(0, EXTRACT(EPOCH FROM (min(GREATEST(next_attempt_at, coalesce(claimed_until, next_attempt_at))) - now())) * 1000)::bigint AS ms
-      FROM outbox WHERE state = 'pending' AND kind = ANY(${sql.array([...this.#senders.keys()], 'text')})`);
-    return ms ?? null;
-  }
-
   /** Stops kicking and waits for a send in progress. */
   async stop(): Promise<void> {
     this.#stopped = true;
     await this.#draining;
   }
 
+  /** Deletes sent and failed rows of this outbox's kinds older than keepDays; answers how many. */
+  async prune(): Promise<number> {
+    const gone = await this.#pool.query(sql.unsafe`
+      DELETE FROM outbox WHERE state <> 'pending' AND done_at < now() - ${this.#keepDays} * interval '1 day'
+        AND kind = ANY(${sql.array([...this.#senders.keys()], 'text')})`);
+    return gone.rowCount;
+  }
+
   async #drainAll(): Promise<void> {
+    if (Date.now() - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = Date.now();
+      await this.prune();
+    }
     do {
       this.#again = false;
       if (this.#stopped) return;

@@ -1,5 +1,4 @@
-/** Manage Jonkkins → System → Slack and E-mail Notification, and the credentials they name. */
-import type { CredentialMetadata } from '../../../shared/src/credentials.ts';
+/** Manage Jonkkins → System → Slack and E-mail Notification. */
 import type { MailSettings, NotificationSettings, NotificationTestResult, SlackSettings } from '../../../shared/src/notifications.ts';
 import { requestJson } from './http.ts';
 
@@ -11,5 +10,3 @@ export const saveNotifications = (s: NotificationSettings) => requestJson<Notifi
 export const testSlack = (slack: SlackSettings, channel?: string) => requestJson<NotificationTestResult>('POST', '/api/settings/notifications/slack-test', { body: { slack, ...(channel ? { channel } : {}) } });
 /** "Test configuration by sending test e-mail" to `to`. */
 export const testMail = (mail: MailSettings, to: string) => requestJson<NotificationTestResult>('POST', '/api/settings/notifications/mail-test', { body: { mail, to } });
-/** The credentials' metadata (never their secrets), for the settings' credential pickers. */
-export const listCredentialIds = async () => (await requestJson<{ credentials: CredentialMetadata[] }>('GET', '/api/credentials')).credentials;

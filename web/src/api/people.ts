@@ -3,7 +3,6 @@ import type { RegisterAgentRequest, RegisterUserRequest, SecuritySettings, Updat
 import { requestJson, send, seg } from './http.ts';
 import { session } from './session.ts';
 import type { SetupInfo, WebhookSettings } from '../../../shared/src/settings.ts';
-import type { CredentialMetadata } from '../../../shared/src/credentials.ts';
 import type { AgentWithExecutors, User, View } from './types.ts';
 
 /** Logs in and starts the session; a wrong name or password is an ApiError 401. */
@@ -50,8 +49,6 @@ export const saveSystem = (s: { publicUrl: string }) => requestJson<{ publicUrl:
 
 export const getWebhooks = () => requestJson<WebhookSettings>('GET', '/api/settings/webhooks');
 export const saveWebhooks = (s: WebhookSettings) => requestJson<WebhookSettings>('PUT', '/api/settings/webhooks', { body: s });
-/** The credentials' metadata (admins): what a settings field may name. */
-export const listCredentials = async () => (await requestJson<{ credentials: CredentialMetadata[] }>('GET', '/api/credentials')).credentials;
 
 /** A short-lived URL a plain link can open (logs, artifacts): browsers cannot put a token on a link. */
 export const downloadUrl = async (path: string) => (await requestJson<{ url: string }>('POST', '/api/download-tickets', { body: { path } })).url;

@@ -1,11 +1,13 @@
 /**
- * Configure a freestyle job, grouped as in Jenkins: General, Triggers, Environment, Build Steps,
- * Post-build Actions. Steps, actions and parameters can be added, removed and reordered; the
+ * Configure a freestyle job, grouped as in Jenkins: General, Triggers, Environment, Build
+ * Environment (credentials, build-environment-form.ts), Build Steps, Post-build Actions. Steps, actions and parameters can be added, removed and reordered; the
  * server's validation messages appear next to their fields; cron specs are previewed as you type.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError } from '../api/http.ts';
+import { credentialChoices, type CredentialChoice } from '../api/credentials.ts';
 import { getJob, previewCron, saveJob } from '../api/jobs.ts';
+import { buildEnvironmentSection } from '../build-environment-form.ts';
 import type { JobInput } from '../../../shared/src/job.ts';
 import { DraftForm, type Path } from '../config-form.ts';
 import { dateTime } from '../format.ts';
@@ -49,7 +51,7 @@ const COMMIT_INFO = [['none', 'nothing about commits'], ['authors', 'commit list
 const FORGES = [['github', 'GitHub (or GitHub Enterprise)'], ['gitlab', 'GitLab'], ['gitea', 'Gitea']] as const;
 
 export class JkJobConfigPage extends LitElement {
-  static override properties = { jobName: {}, form: { state: true }, error: { state: true }, busy: { state: true }, cron: { state: true }, revision: { state: true } };
+  static override properties = { jobName: {}, form: { state: true }, error: { state: true }, busy: { state: true }, cron: { state: true }, revision: { state: true }, credentials: { state: true } };
   declare jobName: string;
   declare form: DraftForm | null;
   declare error: string;
@@ -57,6 +59,8 @@ export class JkJobConfigPage extends LitElement {
   declare cron: string;
   /** Bumped on every edit so Lit re-renders (the draft is mutated in place). */
   declare revision: number;
+  /** What the Build Environment's drop-downs offer: the credentials this job may use. */
+  declare credentials: CredentialChoice[];
   #cronTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor() {
@@ -67,6 +71,7 @@ export class JkJobConfigPage extends LitElement {
     this.busy = false;
     this.cron = '';
     this.revision = 0;
+    this.credentials = [];
   }
 
   override willUpdate(changed: Map<string, unknown>) {
@@ -77,6 +82,10 @@ export class JkJobConfigPage extends LitElement {
         this.form = new DraftForm(structuredClone(config) as Record<string, unknown>, () => this.#edited());
         this.#previewCron();
       },
+      (err: Error) => (this.error = err.message),
+    );
+    credentialChoices(this.jobName).then(
+      (choices) => (this.credentials = choices),
       (err: Error) => (this.error = err.message),
     );
   }
@@ -147,7 +156,7 @@ export class JkJobConfigPage extends LitElement {
       <h1>Configure ${this.jobName}</h1>
       ${this.error ? html`<p class="banner error" role="alert">${this.error}</p>` : nothing}
       <div class="layout">
-        <nav class="toc" aria-label="Sections">${['General', 'Triggers', 'Environment', 'Build Steps', 'Post-build Actions'].map((s) => html`<a href=${`#${s}`} @click=${(e: Event) => this.#jump(e, s)}>${s}</a>`)}</nav>
+        <nav class="toc" aria-label="Sections">${['General', 'Triggers', 'Environment', 'Build Environment', 'Build Steps', 'Post-build Actions'].map((s) => html`<a href=${`#${s}`} @click=${(e: Event) => this.#jump(e, s)}>${s}</a>`)}</nav>
         <div>
           <section class="panel" id="General"><h2>General</h2>
             ${f.text(['name'], 'Name')}
@@ -182,6 +191,8 @@ export class JkJobConfigPage extends LitElement {
             </div>
           </section>
           <section class="panel" id="Environment"><h2>Environment</h2>${this.#env()}</section>
+          <section class="panel" id="Build Environment"><h2>Build Environment</h2>
+            ${buildEnvironmentSection(f, this.credentials, { list: (...a) => this.#list(...a), adder: (...a) => this.#adder(...a) })}</section>
           <section class="panel" id="Build Steps"><h2>Build Steps</h2>
             ${this.#list(['steps'], (i) => this.#step(i), (i) => STEP_KINDS[String(f.get(['steps', i, 'type']))]?.[0] ?? 'Step')}
             ${this.#adder('add-step', STEP_KINDS, ['steps'], 'Add build step')}

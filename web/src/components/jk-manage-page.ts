@@ -1,7 +1,8 @@
-/** Manage Jonkkins: Nodes, Users, Security, System (admins only). */
+/** Manage Jonkkins: Nodes, Users, Credentials, Security, System (admins only). */
 import { LitElement, css, html } from 'lit';
 import { session } from '../api/session.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
+import './jk-credentials-admin.ts';
 import './jk-nodes-admin.ts';
 import './jk-settings-admin.ts';
 import './jk-users-admin.ts';
@@ -10,6 +11,7 @@ import './jk-webhooks-admin.ts';
 const SECTIONS: [string, string, string][] = [
   ['nodes', 'Nodes', 'Agents: add, remove, see their executors; a new node shows its secret once and the command that starts it.'],
   ['users', 'Users', 'Create accounts, reset passwords, change roles.'],
+  ['credentials', 'Credentials', 'Secrets jobs bind by id: secret text, username and password, SSH keys, secret files. Write-only.'],
   ['security', 'Security', 'Whether people may sign up by themselves.'],
   ['system', 'System', 'The public URL builds and agents use; Slack and e-mail notifications.'],
   ['webhooks', 'Webhooks', 'The GitHub and Gitea webhook secrets and the notifyCommit access token; the URLs forges call.'],
@@ -42,6 +44,8 @@ export class JkManagePage extends LitElement {
         return html`${crumb}<jk-nodes-admin></jk-nodes-admin>`;
       case 'users':
         return html`${crumb}<jk-users-admin></jk-users-admin>`;
+      case 'credentials':
+        return html`${crumb}<jk-credentials-admin></jk-credentials-admin>`;
       case 'webhooks':
         return html`${crumb}<jk-webhooks-admin></jk-webhooks-admin>`;
       case 'security':

@@ -5,8 +5,8 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { ApiError } from '../api/http.ts';
-import { getNotifications, listCredentialIds, saveNotifications, testMail, testSlack, type NotificationTestResult } from '../api/notifications.ts';
-import type { CredentialMetadata } from '../../../shared/src/credentials.ts';
+import { listCredentials, type CredentialMetadata } from '../api/credentials.ts';
+import { getNotifications, saveNotifications, testMail, testSlack, type NotificationTestResult } from '../api/notifications.ts';
 import { DraftForm } from '../config-form.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
@@ -50,7 +50,7 @@ export class JkNotificationSettings extends LitElement {
       (s) => (this.form = new DraftForm(structuredClone(s) as Record<string, unknown>, () => this.revision++)),
       (err: Error) => (this.error = err.message),
     );
-    void listCredentialIds().then((c) => (this.credentials = c), () => {});
+    void listCredentials().then((c) => (this.credentials = c), () => {});
   }
 
   #fail(err: unknown) {
@@ -100,7 +100,7 @@ export class JkNotificationSettings extends LitElement {
       .inline { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 0 var(--jk-space-3); }
       h2 { margin-top: var(--jk-space-4); border-bottom: 1px solid var(--jk-border); padding-bottom: 4px; }
       .test { display: flex; gap: var(--jk-space-2); align-items: end; flex-wrap: wrap; }
-      .test .field { flex: 1; min-width: 12rem; margin-bottom: 0; }
+      .test .field { flex: 0 1 32rem; min-width: 12rem; margin-bottom: 0; }
       .outcome { margin-top: var(--jk-space-2); }
       .outcome.ok { color: var(--jk-success, #2a7d2a); }
       .outcome.failed { color: var(--jk-danger, #b00020); }
