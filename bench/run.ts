@@ -25,6 +25,7 @@ import { startHarness } from './harness.ts';
 import { consoleScript, measureConsole, measureLatency, measureThroughput, phase, rawSpawnRate, type PhaseUsage } from './measure.ts';
 import { rssKb } from './proc.ts';
 import { check, f, renderTable, type Check } from './report.ts';
+import { measureGitCheckout } from './git-checkout.ts';
 import { round, summarize } from './stats.ts';
 import { Cleanup, startMaster } from './system.ts';
 
@@ -181,6 +182,9 @@ async function main(cleanup: Cleanup): Promise<void> {
   }
   const restart = summarize(restarts.map((r) => r.readyMs));
 
+  // 6. Git: a second build's checkout on a large repository (the agent's checkout, no master needed).
+  const git = await measureGitCheckout(log);
+
   const loadAtEnd = readFileSync('/proc/loadavg', 'utf8').trim();
   const L = latency.value;
   const T = throughput.value;
@@ -195,6 +199,7 @@ async function main(cleanup: Cleanup): Promise<void> {
     check('master RSS during console', consoleRun.usage.rssPeakMb.master ?? Number.NaN, 'MB', 'max', 150),
     check('master RSS peak (whole run)', round(peakRssMb), 'MB', 'max', 150),
     check(`start-up to ready (median of ${restarts.length})`, restart.p50, 'ms', 'max', 2000),
+    ...git.checks,
   ];
   /** The resource rows of a phase; `per` is what the work is counted in (builds, or MB of console). */
   const usage = (u: PhaseUsage, count: number, per = 'build'): [string, string][] => [
@@ -271,6 +276,7 @@ async function main(cleanup: Cleanup): Promise<void> {
         ['RSS at ready', restarts.map((r) => `${f(r.rssAtReadyMb)} MB`).join(', ')],
       ],
     },
+    { title: `6. Git checkout: ${git.numbers.files} files, ${git.numbers.commits} commits, over git http-backend (the agent's checkout code)`, rows: git.rows },
   ];
   console.log(renderTable(sections, checks));
   console.log();
@@ -285,6 +291,7 @@ async function main(cleanup: Cleanup): Promise<void> {
         console: { ...C, usage: consoleRun.usage },
         memory: { idleRssMb: round(idleRssMb), peakRssMb: round(peakRssMb), samples: rssSamples },
         startup: { firstStartMs: round(h.firstStartMs), restarts, medianRestartMs: restart.p50 },
+        git: git.numbers,
         targets: checks,
       },
       null,

@@ -118,6 +118,7 @@ export async function startGitServer(users: Record<string, string> = {}): Promis
       return;
     }
     if (url.pathname.endsWith('/git-upload-pack') && server.hold) await server.hold();
+    if (req.destroyed || res.destroyed) return; // the client went away while held
     const child = spawn(BACKEND, [], {
       env: {
         GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: '1', PATH_INFO: url.pathname, QUERY_STRING: url.search.slice(1), REQUEST_METHOD: req.method!,
@@ -127,6 +128,7 @@ export async function startGitServer(users: Record<string, string> = {}): Promis
       stdio: ['pipe', 'pipe', 'ignore'],
     });
     req.pipe(child.stdin);
+    res.once('close', () => child.kill());
     let head = Buffer.alloc(0);
     let headersDone = false;
     child.stdout.on('data', (chunk: Buffer) => {

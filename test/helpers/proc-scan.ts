@@ -22,3 +22,10 @@ export async function processesCarrying(needles: string[]): Promise<{ seen: Sigh
   }
   return { seen, scanned };
 }
+
+/** A process's parent pid (/proc/<pid>/stat), or undefined once it is gone. */
+export async function parentOf(pid: number): Promise<number | undefined> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'latin1').catch(() => '');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return stat ? Number(fields[1]) : undefined;
+}

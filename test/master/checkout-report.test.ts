@@ -86,5 +86,20 @@ test('the next spec carries, per branch, the latest commit and the latest succes
   ]);
   const recent = await call(m.url, 'GET', '/api/jobs/cr-hist/changes?limit=2', { token: admin });
   t.deepEqual(recent.body.builds.map((b: { number: number; revision: { commit: string } }) => [b.number, b.revision.commit]), [[3, sha('3')], [2, sha('2')]]);
-  t.is((await call(m.url, 'GET', '/api/jobs/cr-hist/changes?limit=1000', { token: admin })).status, 400);
+  t.is((await call(m.url, 'GET', '/api/jobs/cr-hist/changes?limit=51', { token: admin })).status, 400);
+});
+
+test('Recent Changes lists at most 100 commits of a build and counts the rest; the build itself has them all', async (t) => {
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'cr-many', label: 'runner', scm: { type: 'git', url: URL_ } } });
+  const { id } = await start('cr-many');
+  const hex = (i: number) => i.toString(16).padStart(40, '0');
+  const changes = Array.from({ length: 150 }, (_, i) => item(hex(i + 1)));
+  t.is((await as('runner', 'POST', `/api/agent/builds/${id}/checkout`, { commit: sha('f'), branch: 'origin/main', url: URL_, changes, moreChanges: 7 })).status, 204);
+  const recent = (await call(m.url, 'GET', '/api/jobs/cr-many/changes', { token: admin })).body.builds[0].changeSet;
+  t.is(recent.items.length, 100);
+  t.is(recent.items[99].commitId, hex(100));
+  t.is(recent.more, 57);
+  const build = (await call(m.url, 'GET', '/api/jobs/cr-many/builds/1', { token: admin })).body.changeSet;
+  t.is(build.items.length, 150);
+  t.is(build.more, 7);
 });

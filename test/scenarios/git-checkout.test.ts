@@ -7,8 +7,12 @@ import test from 'ava';
 import { startRig } from '../helpers/agent-rig.ts';
 import { call } from '../helpers/http.ts';
 import { startGitServer } from '../helpers/git-server.ts';
+import { processesWith } from '../helpers/fleet.ts';
+import { parentOf } from '../helpers/proc-scan.ts';
+import { launcherPid } from '../../worker/src/steps/step-launcher.ts';
 
 test('a public repository: checkout before the steps, GIT_* variables, and the second build lists exactly the new commits', async (t) => {
+  t.timeout(120_000); // two builds with real git servers; slow on a loaded machine
   const server = await startGitServer();
   t.teardown(() => server.close());
   const repo = await server.repo('app');
@@ -48,4 +52,37 @@ test('a public repository: checkout before the steps, GIT_* variables, and the s
   const recent = await call(rig.m.url, 'GET', '/api/jobs/app/changes', { token: rig.admin });
   t.is(recent.status, 200);
   t.deepEqual(recent.body.builds.map((b: { number: number; changeSet: { items: unknown[] } }) => [b.number, b.changeSet.items.length]), [[b2.number, 2], [b1.number, 0]]);
+});
+
+test('an abort during the fetch kills git and ends the build ABORTED without running a step', async (t) => {
+  t.timeout(120_000); // a build with a real git server; slow on a loaded machine
+  const server = await startGitServer();
+  t.teardown(() => server.close());
+  const repo = await server.repo('slow');
+  await repo.commit('one', { f: '1' });
+  await repo.push();
+  const rig = await startRig(t);
+  await rig.job('slow', { scm: { type: 'git', url: `${server.url}slow.git` }, steps: [{ type: 'shell', script: 'echo step-ran' }] });
+  let release: () => void = () => {};
+  let held: () => void = () => {};
+  const fetching = new Promise<void>((r) => (held = r));
+  server.hold = () => {
+    held();
+    return new Promise<void>((r) => (release = r));
+  };
+  const queued = await rig.trigger('slow');
+  await fetching;
+  // git runs under the agent's step launcher, like the steps: the agent itself never forks it.
+  const [remoteHelper] = await processesWith(`${server.url}slow.git`);
+  const fetch = await parentOf(remoteHelper!);
+  t.is(await parentOf(fetch!), launcherPid());
+  const number = await rig.numberOf(queued);
+  t.is((await call(rig.m.url, 'POST', `/api/jobs/slow/builds/${number}/abort`, { token: rig.admin })).status, 202);
+  const abortedAt = Date.now();
+  const b = await rig.finished(queued);
+  t.log(`ended ${Date.now() - abortedAt} ms after the abort`);
+  release();
+  t.is(b.result, 'ABORTED', b.text);
+  t.notRegex(b.text, /step-ran/);
+  t.deepEqual(await processesWith(`${server.url}slow.git`), [], 'no git process is left');
 });

@@ -30,6 +30,7 @@ async function agentLeftovers(rig: Rig): Promise<string> {
 }
 
 test('HTTPS with a usernamePassword credential: checkout, a second build lists exactly the new commits, the password is nowhere', async (t) => {
+  t.timeout(120_000); // three builds with real git servers; slow on a loaded machine
   const server = await startGitServer({ ci: PASSWORD });
   t.teardown(() => server.close());
   const repo = await server.repo('secret', { private: true });
@@ -78,6 +79,7 @@ test('HTTPS with a usernamePassword credential: checkout, a second build lists e
 });
 
 test('SSH with a key credential against a real sshd: checkout and changes; the key never leaves its 0600 file, which is gone after; a wrong key fails clearly', async (t) => {
+  t.timeout(120_000); // three builds with real git servers; slow on a loaded machine
   const key = await sshKeyPair();
   const gate = join(process.env.TMPDIR ?? '/tmp', `jk-ssh-gate-${process.pid}-${Date.now()}`);
   // The server waits for the gate before it serves git, so the test can look at processes meanwhile.
@@ -117,7 +119,9 @@ test('SSH with a key credential against a real sshd: checkout and changes; the k
   const b2 = await rig.finished(await rig.trigger('private-ssh'));
   t.is(b2.result, 'SUCCESS', b2.text);
   t.deepEqual((await rig.build('private-ssh', b2.number)).changeSet.items.map((i: { commitId: string }) => i.commitId), [c2]);
-  for (const place of [b1.text, b2.text, await agentLeftovers(rig)]) for (const line of keyLines) t.false(place.includes(line));
+  const sshConfig = await readFile(join(rig.workdir, 'workspace', 'private-ssh', '.git', 'config'), 'utf8');
+  t.regex(sshConfig, /url = ssh:\/\//);
+  for (const place of [b1.text, b2.text, sshConfig, await agentLeftovers(rig)]) for (const line of keyLines) t.false(place.includes(line));
   t.notRegex(await agentLeftovers(rig), /git-cred-/, 'the key file is gone');
 
   // Another key, which sshd does not accept: a clear failure, the key masked.
@@ -127,4 +131,5 @@ test('SSH with a key credential against a real sshd: checkout and changes; the k
   t.is(bad.result, 'FAILURE');
   t.regex(bad.text, /Permission denied \(publickey\)/);
   t.regex(bad.text, /ERROR: Error fetching remote repo 'origin'/);
+  for (const line of other.privateKey.split('\n').filter((l) => l.length > 20 && !l.startsWith('-----'))) t.false(bad.text.includes(line));
 });

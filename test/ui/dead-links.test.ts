@@ -41,7 +41,7 @@ async function setUp(t: ExecutionContext) {
   });
   await api.job('flaky', { steps: [{ type: 'shell', script: 'echo failing; exit 1' }] });
   await api.job('slow', { steps: [{ type: 'shell', script: 'echo working; sleep 300' }] });
-  await api.job('never built', {});
+  await api.job('never built', { scm: { type: 'git', url: 'https://git.example.invalid/never.git' } }); // its Recent Changes page, empty
   t.is((await call(sys.url, 'POST', '/api/credentials', { token: admin, json: { id: 'deploy-token', kind: 'secretText', secret: 'crawl-secret', description: 'Deploys', jobs: ['app*'] } })).status, 201);
   await api.job('with credentials', { credentialBindings: [{ type: 'secretText', credentialsId: 'deploy-token', variable: 'TOKEN' }], sshAgent: [] });
   t.is((await call(sys.url, 'POST', '/api/views', { token: admin, json: { name: 'Team', description: 'Our jobs', jobs: ['app build', 'flaky'], includeRegex: null } })).status, 201);

@@ -20,9 +20,9 @@ test.after.always(async () => {
 const NAMES = ['hello', 'release.v1', 'notes.txt', 'a..b', 'my%20job', 'index.html', 'caf%C3%A9'];
 const SAMPLES = [
   '/', '/login', '/login/', '/new-item', '/new-item/', '/builds', '/builds/', '/people', '/new-view', '/manage', '/manage/',
-  ...['nodes', 'users', 'security', 'system', 'webhooks'].map((s) => `/manage/${s}`),
+  ...['nodes', 'users', 'credentials', 'security', 'system', 'webhooks'].map((s) => `/manage/${s}`),
   ...NAMES.flatMap((n) => [`/view/${n}/`, `/view/${n}`, `/view/${n}/configure`]),
-  ...NAMES.flatMap((n) => [`/job/${n}/`, `/job/${n}`, `/job/${n}/configure`, `/job/${n}/build/`, `/job/${n}/scmPollLog/`]),
+  ...NAMES.flatMap((n) => [`/job/${n}/`, `/job/${n}`, `/job/${n}/configure`, `/job/${n}/build/`, `/job/${n}/changes`, `/job/${n}/scmPollLog/`]),
   ...['12', 'lastBuild', 'lastCompletedBuild', 'lastSuccessfulBuild', 'lastStableBuild', 'lastUnstableBuild', 'lastFailedBuild', 'lastUnsuccessfulBuild'].flatMap((r) => [`/job/release.v1/${r}/`, `/job/a..b/${r}`, `/job/hello/${r}/console`]),
 ];
 

@@ -115,4 +115,41 @@ test('what a build step wrote into .git/config (url.insteadOf, a credential help
   t.notRegex(now, /insteadOf|fsmonitor|helper/);
   t.like(again.env, { GIT_AUTHOR_NAME: 'CI', GIT_COMMITTER_EMAIL: 'ci@example.org' });
   t.is((await gitIn(d.workspace, ['config', 'user.name'])).trim(), 'CI');
+
+  // A .git that is a file pointing at another repository is replaced by a clone of our own.
+  const elsewhere = await mkdtemp(join(tmpdir(), 'jk-elsewhere-'));
+  t.teardown(() => rm(elsewhere, { recursive: true, force: true }));
+  await gitIn(elsewhere, ['init', '-q']);
+  await rm(join(d.workspace, '.git'), { recursive: true });
+  await writeFile(join(d.workspace, '.git'), `gitdir: ${join(elsewhere, '.git')}\n`);
+  const third = request({ url }, d);
+  t.is((await checkout(third.req)).report.commit, c1);
+  t.regex(third.console(), /Cloning the remote Git repository/);
+  t.notRegex(await readFile(join(elsewhere, '.git', 'config'), 'utf8'), /remote "origin"/, 'the other repository was not touched');
+});
+
+test('submodules are checked out recursively; a shallow fetch whose previous commit is missing says so instead of guessing changes', async (t) => {
+  const lib = await server.repo('lib');
+  await lib.commit('lib one', { 'lib.txt': 'lib\n' });
+  await lib.push();
+  const app = await server.repo('with-sub');
+  await app.commit('one', { 'app.txt': '1' });
+  await gitIn(app.work, ['-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', `${server.url}lib.git`, 'vendor/lib']);
+  const c2 = await app.commit('add lib', {});
+  await app.push();
+  const d = await dirs(t);
+  const url = `${server.url}with-sub.git`;
+  const sub = await checkout(request({ url, submodules: true }, d).req);
+  t.is(sub.report.commit, c2);
+  t.is(await readFile(join(d.workspace, 'vendor/lib/lib.txt'), 'utf8'), 'lib\n');
+
+  const c3 = await app.commit('three', { 'app.txt': '3' });
+  await app.push();
+  const shallow = await dirs(t);
+  const first = request({ url, depth: 1 }, shallow, [{ branch: 'origin/main', commit: c2, successfulCommit: c2 }]);
+  const r = await checkout(first.req);
+  t.is(r.report.commit, c3);
+  t.deepEqual(r.report.changes, []);
+  t.regex(first.console(), new RegExp(`Could not determine the changes since ${c2}: it is not in this clone`));
+  t.is((await gitIn(shallow.workspace, ['rev-list', '--count', 'HEAD'])).trim(), '1', 'a depth-1 fetch');
 });

@@ -24,6 +24,7 @@ export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/job\/([^/]+)\/configure\/?$/, 'configure', ['job']],
   [/^\/job\/([^/]+)\/build\/?$/, 'build-form', ['job']],
   [/^\/job\/([^/]+)\/scmPollLog\/?$/, 'polling-log', ['job']],
+  [/^\/job\/([^/]+)\/changes\/?$/, 'changes', ['job']],
   [/^\/job\/([^/]+)\/(\d+|lastBuild|lastCompletedBuild|lastSuccessfulBuild|lastStableBuild|lastUnstableBuild|lastFailedBuild|lastUnsuccessfulBuild)(?:\/console)?\/?$/, 'build', ['job', 'number']],
 ];
 

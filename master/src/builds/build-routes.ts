@@ -14,7 +14,7 @@ import type { BuildsService } from './builds.ts';
 import { parseTriggerForm } from './uploads.ts';
 
 const TriggerBody = z.strictObject({ parameters: z.record(z.string(), z.unknown()).default({}) });
-const ChangesQuery = z.object({ limit: z.coerce.number().int().min(1).max(100).default(20) });
+const ChangesQuery = z.object({ limit: z.coerce.number().int().min(1).max(50).default(20) });
 const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),
   before: z.coerce.number().int().min(1).optional(),

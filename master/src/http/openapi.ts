@@ -237,7 +237,7 @@ const operations: Record<string, Record<string, unknown>> = {
   },
   '/api/jobs/{name}/changes': {
     parameters: [pathParam('name')],
-    get: { summary: "Recent Changes: the change sets of the job's latest builds that checked out (?limit=, at most 100)", responses: { 200: { description: 'OK', ...json('RecentChanges') }, ...errors(400, 401, 404) } },
+    get: { summary: "Recent Changes: the change sets of the job's latest builds that checked out (?limit=, default 20, at most 50 builds; at most 100 commits each, the rest counted in `more`)", responses: { 200: { description: 'OK', ...json('RecentChanges') }, ...errors(400, 401, 404) } },
   },
   '/api/jobs/{name}/builds/{ref}': {
     parameters: [pathParam('name'), pathParam('ref')],

@@ -61,10 +61,15 @@ export async function buildCheckout(db: CommonQueryMethods, buildId: number): Pr
   return row ? present(row) : null;
 }
 
+/** Recent Changes lists at most this many commits of each build (its build page has them all); the rest are counted. */
+export const RECENT_CHANGES_PER_BUILD = 100;
+
 /** The change sets of a job's latest `limit` builds that checked out (Jenkins' Recent Changes), newest first. */
 export async function recentChanges(db: CommonQueryMethods, jobId: number, limit: number) {
   const rows = await db.any(sql.type(CheckoutRow)`
-    SELECT b.number, b.result, c.commit_id, c.branch, c.remote_url, c.changes, c.more_changes
+    SELECT b.number, b.result, c.commit_id, c.branch, c.remote_url,
+      jsonb_path_query_array(c.changes, ${`$[0 to ${RECENT_CHANGES_PER_BUILD - 1}]`}::jsonpath) AS changes,
+      c.more_changes + greatest(jsonb_array_length(c.changes) - ${RECENT_CHANGES_PER_BUILD}, 0) AS more_changes
     FROM build_checkouts c JOIN builds b ON b.id = c.build_id WHERE c.job_id = ${jobId} ORDER BY c.build_id DESC LIMIT ${limit}`);
   return rows.map((r) => ({ number: r.number, result: r.result, ...present(r) }));
 }

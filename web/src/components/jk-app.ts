@@ -28,6 +28,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   'build-form': () => import('./jk-build-form-page.ts'),
   'polling-log': () => import('./jk-polling-log-page.ts'),
   build: () => import('./jk-build-page.ts'),
+  changes: () => import('./jk-changes-page.ts'),
 };
 
 export class JkApp extends LitElement {
@@ -134,6 +135,8 @@ export class JkApp extends LitElement {
         return html`<jk-polling-log-page .jobName=${params.job!}></jk-polling-log-page>`;
       case 'build-form':
         return html`<jk-build-form-page .jobName=${params.job!}></jk-build-form-page>`;
+      case 'changes':
+        return html`<jk-changes-page .jobName=${params.job!}></jk-changes-page>`;
       case 'build':
         return html`<jk-build-page .jobName=${params.job!} .buildRef=${params.number!}></jk-build-page>`;
       default:

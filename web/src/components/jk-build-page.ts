@@ -13,6 +13,7 @@ import { buildUrl, jobUrl } from '../router.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { statusBall, statusStyles } from '../styles/status.ts';
 import './jk-artifact-list.ts';
+import './jk-change-set.ts';
 import './jk-console.ts';
 import './jk-progress.ts';
 import { toast } from './jk-toast.ts';
@@ -103,7 +104,9 @@ export class JkBuildPage extends LitElement {
           <dt>Duration</dt><dd>${duration(elapsed)}${b.building && b.startedAt ? html`<jk-progress .startedAt=${b.startedAt} .estimatedMs=${b.estimatedDurationMs}></jk-progress>` : nothing}</dd>
           ${b.building && b.estimatedDurationMs ? html`<dt>Estimated</dt><dd>${duration(b.estimatedDurationMs)}</dd>` : nothing}
           ${b.abortedBy ? html`<dt>Aborted by</dt><dd>${b.abortedBy}</dd>` : nothing}
+          ${b.revision ? html`<dt>Revision</dt><dd><code class="revision">${b.revision.commit}</code> (${b.revision.branch})<div class="muted">${b.revision.url}</div></dd>` : nothing}
         </dl></section>
+        ${b.changeSet ? html`<section class="panel changes"><h3>Changes</h3><jk-change-set .changeSet=${b.changeSet} files></jk-change-set></section>` : nothing}
         ${Object.keys(b.parameters).length ? html`<section class="panel"><h3>Parameters</h3><table><tbody>
           ${Object.entries(b.parameters).map(([k, v]) => html`<tr><th scope="row">${k}</th><td class="value">${v}</td></tr>`)}</tbody></table></section>` : nothing}
         ${b.artifacts?.length ? html`<section class="panel"><h3>Build Artifacts</h3><jk-artifact-list .job=${b.job} .build=${b.number!} .artifacts=${b.artifacts}></jk-artifact-list></section>` : nothing}

@@ -14,6 +14,7 @@ import { dateTime } from '../format.ts';
 import { jobUrl, navigate } from '../router.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
+import { scmSection } from './scm-config.ts';
 
 /** Jenkins' names for what people pick; the values are the job document's. */
 const PARAMETER_TYPES: Record<string, string> = {
@@ -144,6 +145,8 @@ export class JkJobConfigPage extends LitElement {
       .cron { font-size: var(--jk-text-sm); color: var(--jk-muted); margin: -8px 0 var(--jk-space-4); }
       .env-row { display: grid; grid-template-columns: 14rem 1fr auto; gap: var(--jk-space-2); margin-bottom: var(--jk-space-2); }
       @media (max-width: 560px) { .env-row { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr) auto; } }
+      fieldset.scm-choice { border: 0; padding: 0; margin: 0 0 var(--jk-space-3); display: flex; gap: var(--jk-space-4); }
+      details.advanced { margin-top: var(--jk-space-3); } details.advanced summary { cursor: pointer; color: var(--jk-link, inherit); margin-bottom: var(--jk-space-2); }
       .inline { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 0 var(--jk-space-3); }
     `,
   ];
@@ -156,7 +159,7 @@ export class JkJobConfigPage extends LitElement {
       <h1>Configure ${this.jobName}</h1>
       ${this.error ? html`<p class="banner error" role="alert">${this.error}</p>` : nothing}
       <div class="layout">
-        <nav class="toc" aria-label="Sections">${['General', 'Triggers', 'Environment', 'Build Environment', 'Build Steps', 'Post-build Actions'].map((s) => html`<a href=${`#${s}`} @click=${(e: Event) => this.#jump(e, s)}>${s}</a>`)}</nav>
+        <nav class="toc" aria-label="Sections">${['General', 'Source Code Management', 'Triggers', 'Environment', 'Build Environment', 'Build Steps', 'Post-build Actions'].map((s) => html`<a href=${`#${s}`} @click=${(e: Event) => this.#jump(e, s)}>${s}</a>`)}</nav>
         <div>
           <section class="panel" id="General"><h2>General</h2>
             ${f.text(['name'], 'Name')}
@@ -179,6 +182,7 @@ export class JkJobConfigPage extends LitElement {
               ${f.number(['buildDiscarder', 'daysToKeep'], 'Days to keep builds', { min: 1 })}
             </div>
           </section>
+          <section class="panel" id="Source Code Management"><h2>Source Code Management</h2>${scmSection(f, this.credentials)}</section>
           <section class="panel" id="Triggers"><h2>Triggers</h2>
             ${f.text(['triggers', 'remoteToken'], 'Trigger builds remotely: authentication token', { emptyAsUndefined: true, hint: `POST /api/jobs/${this.jobName}/builds?token=… starts a build without a login.` })}
             ${f.textarea(['triggers', 'cron'], 'Build periodically (schedule)', { code: true, rows: 3, hint: 'Jenkins cron: MINUTE HOUR DOM MONTH DOW, H for a hash, @daily…; TZ= on the first line.' })}

@@ -130,6 +130,7 @@ export class JkJobPage extends LitElement {
         <a href="/">← Dashboard</a>
         ${job.disabled ? nothing : html`<button class="primary" @click=${this.#build}>${job.parameters.length ? 'Build with Parameters' : 'Build Now'}</button>`}
         <a class="button" href=${`${jobUrl(job.name)}configure`}>Configure</a>
+        ${job.scm ? html`<a class="button" href=${`${jobUrl(job.name)}changes`}>Recent Changes</a>` : nothing}
         ${job.scm && job.triggers.pollScm !== undefined ? html`<a class="button" href=${`${jobUrl(job.name)}scmPollLog/`}>Git Polling Log</a>` : nothing}
         <button @click=${this.#toggle}>${job.disabled ? 'Enable' : 'Disable'} project</button>
         <button class="danger" @click=${() => this.renderRoot.querySelector('dialog')!.showModal()}>Delete project</button>

@@ -15,14 +15,18 @@ export interface ChangeLog {
   more: number;
 }
 
-/** `git log` of `previous..commit`, parsed. Both are full commit ids the caller checked. */
-export async function readChangeLog(ctx: GitContext, previous: string, commit: string): Promise<ChangeLog> {
+/**
+ * `git log` of `previous..commit`, parsed; null when `previous` is not in the clone (git refuses
+ * the range). Both are full commit ids.
+ */
+export async function readChangeLog(ctx: GitContext, previous: string, commit: string): Promise<ChangeLog | null> {
   const marker = `jk-${randomBytes(12).toString('hex')}`;
-  const { stdout } = await git(
+  const { code, stdout } = await git(
     ctx,
     ['log', '--no-abbrev', '--raw', '-M', '--no-color', '-z', `--max-count=${MAX_CHANGES + 1}`, `--format=${marker}%x00%H%x00%an%x00%ae%x00%at%x00%B`, commit, `^${previous}`, '--'],
-    { capture: true, show: false },
+    { capture: true, show: false, allowFailure: true },
   );
+  if (code !== 0) return null;
   const changes = parseLog(stdout.toString('utf8'), marker);
   let more = 0;
   if (changes.length > MAX_CHANGES) {

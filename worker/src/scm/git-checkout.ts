@@ -6,7 +6,7 @@
  * git-credentials.ts. The workspace's .git/config is written anew each time, so nothing a build
  * step left in it (url.insteadOf, include, credential helpers, hooks, fsmonitor) steers the next checkout.
  */
-import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CredentialSecret } from '../../../shared/src/credentials.ts';
 import { expandVariables } from '../../../shared/src/expand-variables.ts';
@@ -53,19 +53,22 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
     throw new CheckoutError(err.message);
   });
   const plain = gitEnvironment(req.path, home, req.workspace);
-  const ctx: GitContext = { workspace: req.workspace, env: { ...plain, ...creds.env }, say: req.say, output: req.output, signal: req.signal };
+  const ctx: GitContext = { workspace: req.workspace, env: { ...plain, ...creds.env }, say: req.say, output: req.output, signal: req.signal, scratch: req.tmpDir };
   try {
     const specs = scm.branches.map((b) => expandBranch(b, req.env));
+    for (const line of creds.lines.slice(0, 1)) req.say(line);
     const reused = await isClone(ctx);
     if (reused) req.say('Fetching changes from the remote Git repository\n');
     else {
+      // Whatever stands at .git (a file pointing elsewhere, a broken repository) is not ours to reuse.
+      await rm(join(req.workspace, '.git'), { recursive: true, force: true });
       req.say('Cloning the remote Git repository\n');
-      req.say(`Cloning repository ${scm.url}\n`);
+      req.say(`Cloning repository ${shownUrl(scm.url)}\n`);
       await git(ctx, ['init', '--quiet', '--', req.workspace]);
     }
     await writeConfig(ctx, scm);
-    req.say(`Fetching upstream changes from ${scm.url}\n`);
-    for (const line of creds.lines) req.say(line);
+    req.say(`Fetching upstream changes from ${shownUrl(scm.url)}\n`);
+    for (const line of creds.lines.slice(1)) req.say(line);
     const fetchArgs = ['fetch', '--tags', '--force', '--progress', '--no-recurse-submodules', ...(scm.depth ? [`--depth=${scm.depth}`] : []), '--', REMOTE, scm.refspec ?? DEFAULT_REFSPEC];
     await git(ctx, fetchArgs).catch((err: Error) => {
       throw new CheckoutError(`Error fetching remote repo '${REMOTE}': ${err.message}`);
@@ -90,10 +93,12 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
       await git(ctx, ['submodule', 'sync', '--recursive'], { env: noCreds });
       await git(ctx, ['submodule', 'update', '--init', '--recursive', '--force'], { env: noCreds });
     }
-    const subject = (await gitLine(ctx, ['log', '-1', '--format=%s', chosen.commit, '--'], { show: false })) ?? '';
-    req.say(`Commit message: "${subject}"\n`);
     const previous = lastBuilt.get(chosen.branch);
     const changes = await changesSince(ctx, previous?.commit, chosen.commit, req.say);
+    // The newest change is the commit itself: its message is known without asking git again.
+    const newest = changes.changes[0]?.commitId === chosen.commit ? changes.changes[0].message.split('\n')[0] : undefined;
+    const subject = newest ?? (await gitLine(ctx, ['log', '-1', '--format=%s', chosen.commit, '--'], { show: false })) ?? '';
+    req.say(`Commit message: "${subject}"\n`);
     const env: Record<string, string> = { GIT_COMMIT: chosen.commit, GIT_BRANCH: chosen.branch, GIT_URL: scm.url };
     if (previous) env.GIT_PREVIOUS_COMMIT = previous.commit;
     if (previous?.successfulCommit) env.GIT_PREVIOUS_SUCCESSFUL_COMMIT = previous.successfulCommit;
@@ -116,6 +121,14 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
   }
 }
 
+/**
+ * The URL as the console shows it: an http(s) URL's user part may be a token
+ * (`https://<token>@host/…`), so it is never printed. git's own output anonymizes URLs itself.
+ */
+export function shownUrl(url: string): string {
+  return url.replace(/^(https?:\/\/)[^/@]*@/, '$1****@');
+}
+
 /** `$VAR` in a specifier takes the build's value; the result must still be a specifier. */
 function expandBranch(spec: string, env: Record<string, string>): string {
   const expanded = expandVariables(spec, env).trim();
@@ -123,11 +136,14 @@ function expandBranch(spec: string, env: Record<string, string>): string {
   return expanded;
 }
 
-/** The workspace holds a clone already (its .git is a repository git can read). */
+/**
+ * The workspace holds a clone already: .git is a directory (not a symlink or a file pointing
+ * elsewhere) with a HEAD and objects. Read from the disk: a git process less on every build.
+ */
 async function isClone(ctx: GitContext): Promise<boolean> {
-  const dotGit = await stat(join(ctx.workspace, '.git')).catch(() => null);
-  if (!dotGit?.isDirectory()) return false;
-  return (await git(ctx, ['rev-parse', '--resolve-git-dir', join(ctx.workspace, '.git')], { show: false, capture: true, allowFailure: true })).code === 0;
+  const dir = join(ctx.workspace, '.git');
+  const [dotGit, head, objects] = await Promise.all(['', 'HEAD', 'objects'].map((p) => lstat(join(dir, p)).catch(() => null)));
+  return Boolean(dotGit?.isDirectory() && head?.isFile() && objects?.isDirectory());
 }
 
 /**
@@ -140,9 +156,14 @@ async function writeConfig(ctx: GitContext, scm: GitScm): Promise<void> {
   const version = /^\s*repositoryformatversion\s*=\s*(\d)\s*$/im.exec(old)?.[1] ?? '0';
   const objectFormat = /^\s*objectformat\s*=\s*(sha1|sha256)\s*$/im.exec(old)?.[1];
   const core = `[core]\n\trepositoryformatversion = ${version}\n\tfilemode = true\n\tbare = false\n\tlogallrefupdates = true\n`;
-  await writeFile(file, objectFormat && version === '1' ? `${core}[extensions]\n\tobjectformat = ${objectFormat}\n` : core, { mode: 0o644 });
-  await git(ctx, ['config', '--local', 'remote.origin.url', scm.url]);
-  await git(ctx, ['config', '--local', '--add', 'remote.origin.fetch', scm.refspec ?? DEFAULT_REFSPEC]);
+  const extensions = objectFormat && version === '1' ? `[extensions]\n\tobjectformat = ${objectFormat}\n` : '';
+  const remote = `[remote "${REMOTE}"]\n\turl = ${configValue(scm.url)}\n\tfetch = ${configValue(scm.refspec ?? DEFAULT_REFSPEC)}\n`;
+  await writeFile(file, `${core}${extensions}${remote}`, { mode: 0o644 });
+}
+
+/** A value in git's config syntax: as it is when plain, else quoted (the schema let no line break or NUL through). */
+export function configValue(value: string): string {
+  return /^[A-Za-z0-9._~:/?=&%+@*,!$()'[\]{}^|<>-]+$/.test(value) ? value : `"${value.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
 
 /** The remote's branches (as origin/x) and tags (peeled to their commits) after the fetch. */
@@ -165,11 +186,9 @@ async function changesSince(ctx: GitContext, previous: string | undefined, commi
     return { changes: [], more: 0 };
   }
   if (previous === commit) return { changes: [], more: 0 };
-  const known = await git(ctx, ['cat-file', '-e', `${previous}^{commit}`], { show: false, capture: true, allowFailure: true });
-  if (known.code !== 0) {
-    say(`Could not determine the changes since ${previous}: it is not in this clone (a shallow fetch, or a rewritten history)\n`);
-    return { changes: [], more: 0 };
-  }
   say(` > git log ${commit} ^${previous} # timeout=10\n`);
-  return readChangeLog(ctx, previous, commit);
+  const log = await readChangeLog(ctx, previous, commit);
+  if (log) return log;
+  say(`Could not determine the changes since ${previous}: it is not in this clone (a shallow fetch, or a rewritten history)\n`);
+  return { changes: [], more: 0 };
 }

@@ -3,10 +3,18 @@
  * configuration, no terminal prompt, no hooks or fsmonitor, no discovery above the workspace. Every
  * command is an argument list (never a shell line) whose user-given words follow `--` or were
  * refused by the scm schema, so a URL or branch cannot become an option. Its output goes to the
- * console as it comes; what it prints is masked by the caller.
+ * console as it comes; what it prints is masked by the caller. Like build steps, git is started
+ * by the agent's step launcher (steps/step-launcher.ts: forking the agent itself is dear), its
+ * stdout and stderr one socket; a command whose answer is read writes its stdout to a file of the
+ * build's instead, so its stderr still reaches the console. Without a launcher, the agent spawns it.
  */
 import { spawn } from 'node:child_process';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { openOutputPair } from '../steps/output-socket.ts';
+import { launchStep } from '../steps/step-launcher.ts';
 
 /** Jenkins' git plugin gives each git command 10 minutes. */
 export const GIT_TIMEOUT_MS = 10 * 60_000;
@@ -26,6 +34,8 @@ export interface GitContext {
   /** git's own output, as bytes (the caller masks it). */
   output(chunk: Buffer): void;
   signal: AbortSignal;
+  /** A private directory of the build's for answers read from files. */
+  scratch: string;
 }
 
 export class GitError extends Error {
@@ -70,12 +80,90 @@ export interface GitRun {
 }
 
 /** Runs `git <args>` in the workspace; answers its exit code and (with capture) its stdout. */
-export function git(ctx: GitContext, args: string[], opts: GitRun = {}): Promise<{ code: number; stdout: Buffer }> {
+export async function git(ctx: GitContext, args: string[], opts: GitRun = {}): Promise<{ code: number; stdout: Buffer }> {
   if (opts.show !== false) ctx.say(` > git ${args.join(' ')} # timeout=10\n`);
+  if (ctx.signal.aborted) throw new GitError('the build was aborted', null);
+  const env = opts.env ?? ctx.env;
+  const answer = opts.capture ? join(ctx.scratch, `answer-${randomBytes(8).toString('hex')}`) : undefined;
+  const launched = await launchGit([...FIXED_CONFIG, ...args], env, ctx.workspace, answer);
+  if (!launched) return spawnGit(ctx, args, opts, env);
+  try {
+    const [code, signal, timedOut] = await supervise(ctx, launched.pid, launched.exited, launched.output, ctx.output);
+    let stdout = Buffer.alloc(0);
+    if (answer) {
+      const size = (await stat(answer).catch(() => null))?.size ?? 0;
+      if (size > MAX_CAPTURE_BYTES) throw new GitError(`git ${args[0]} answered more than ${MAX_CAPTURE_BYTES} bytes`, null);
+      stdout = size > 0 ? await readFile(answer) : stdout;
+    }
+    return finished(ctx, args, opts, code, signal, timedOut, stdout);
+  } finally {
+    if (answer) await rm(answer, { force: true });
+  }
+}
+
+/** Starts git through the step launcher in a process group of its own; undefined: no launcher here. */
+async function launchGit(args: string[], env: Record<string, string>, cwd: string, answer: string | undefined) {
+  const pair = await openOutputPair();
+  if (!pair) return undefined;
+  // An answer read from a file: only stderr goes to the socket.
+  const [file, argv] = answer ? ['/bin/sh', ['-c', 'out=$1; shift; exec git "$@" >"$out"', 'git', answer, ...args]] : ['git', args];
+  try {
+    const launched = await launchStep(file, argv, { cwd, env }, pair.writeEnd);
+    if (!launched) {
+      pair.writeEnd.destroy();
+      pair.readEnd.destroy();
+      return undefined;
+    }
+    return { pid: launched.pid, exited: launched.exited, output: pair.readEnd as Readable };
+  } catch (err) {
+    pair.writeEnd.destroy();
+    pair.readEnd.destroy();
+    throw new GitError(`cannot run git: ${(err as Error).message}`, null);
+  }
+}
+
+/** Output to the console until git exits (and its output ends), killing its group on abort or timeout. */
+async function supervise(ctx: GitContext, pid: number, exited: Promise<[number | null, NodeJS.Signals | null]>, output: Readable, onOutput: (c: Buffer) => void): Promise<[number | null, NodeJS.Signals | null, boolean]> {
+  let timedOut = false;
+  const kill = () => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
+  const ended = new Promise<void>((resolve) => output.once('close', () => resolve()));
+  output.on('data', onOutput);
+  output.on('error', () => {});
+  const timer = setTimeout(() => {
+    timedOut = true;
+    kill();
+  }, GIT_TIMEOUT_MS);
+  ctx.signal.addEventListener('abort', kill, { once: true });
+  try {
+    const [code, signal] = await exited;
+    kill(); // what it left behind (an ssh multiplexer) dies with it, and lets the output end
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000).unref())]);
+    return [code, signal, timedOut];
+  } finally {
+    clearTimeout(timer);
+    ctx.signal.removeEventListener('abort', kill);
+    output.destroy();
+  }
+}
+
+function finished(ctx: GitContext, args: string[], opts: GitRun, code: number | null, signal: NodeJS.Signals | null, timedOut: boolean, stdout: Buffer) {
+  if (ctx.signal.aborted) throw new GitError('the build was aborted', null);
+  if (signal || timedOut) throw new GitError(`git ${args[0]} was killed (${timedOut ? 'it ran for more than 10 minutes' : signal})`, null);
+  if (code !== 0 && !opts.allowFailure) throw new GitError(`Command "git ${args.join(' ')}" returned status code ${code}`, code);
+  return { code: code ?? 0, stdout };
+}
+
+/** Without a launcher: the agent spawns git itself. */
+function spawnGit(ctx: GitContext, args: string[], opts: GitRun, env: Record<string, string>): Promise<{ code: number; stdout: Buffer }> {
   return new Promise((resolve, reject) => {
-    if (ctx.signal.aborted) return reject(new GitError('the build was aborted', null));
     // Its own process group: an abort or timeout also ends ssh and git-remote-https under it.
-    const child = spawn('git', [...FIXED_CONFIG, ...args], { cwd: ctx.workspace, env: opts.env ?? ctx.env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('git', [...FIXED_CONFIG, ...args], { cwd: ctx.workspace, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const captured: Buffer[] = [];
     let size = 0;
     let tooBig = false;
@@ -88,6 +176,7 @@ export function git(ctx: GitContext, args: string[], opts: GitRun = {}): Promise
       } else captured.push(chunk);
     });
     child.stderr.on('data', (chunk: Buffer) => ctx.output(chunk));
+    let timedOut = false;
     const kill = () => {
       try {
         process.kill(-child.pid!, 'SIGKILL');
@@ -95,22 +184,25 @@ export function git(ctx: GitContext, args: string[], opts: GitRun = {}): Promise
         // gone already
       }
     };
-    const timer = setTimeout(kill, GIT_TIMEOUT_MS);
-    const onAbort = () => kill();
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, GIT_TIMEOUT_MS);
+    ctx.signal.addEventListener('abort', kill, { once: true });
     child.once('error', (err) => {
       clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
+      ctx.signal.removeEventListener('abort', kill);
       reject(new GitError(`cannot run git: ${err.message}`, null));
     });
     child.once('close', (code, signal) => {
       clearTimeout(timer);
-      ctx.signal.removeEventListener('abort', onAbort);
-      if (ctx.signal.aborted) return reject(new GitError('the build was aborted', null));
+      ctx.signal.removeEventListener('abort', kill);
       if (tooBig) return reject(new GitError(`git ${args[0]} answered more than ${MAX_CAPTURE_BYTES} bytes`, null));
-      if (signal) return reject(new GitError(`git ${args[0]} was killed (${signal === 'SIGKILL' ? 'it ran for more than 10 minutes' : signal})`, null));
-      if (code !== 0 && !opts.allowFailure) return reject(new GitError(`Command "git ${args.join(' ')}" returned status code ${code}`, code));
-      resolve({ code: code ?? 0, stdout: Buffer.concat(captured) });
+      try {
+        resolve(finished(ctx, args, opts, code, signal, timedOut, Buffer.concat(captured)));
+      } catch (err) {
+        reject(err);
+      }
     });
   });
 }
