@@ -59,7 +59,7 @@ test.serial('configure: Poll SCM, GitHub hook trigger, GitLab secret token and t
   await page.getByLabel('Add post-build action').selectOption('commitStatus');
   await page.getByRole('button', { name: 'Add post-build action' }).click();
   await page.getByLabel('Forge').selectOption('gitea');
-  await page.getByLabel(/^Credentials/).fill('gitea-token');
+  await page.getByLabel(/^Credentials \(id of a secret text/).fill('gitea-token');
   await page.getByLabel('Context').fill('ci/jonkkins');
   await shot('webhooks-02-configure');
   await page.getByRole('button', { name: 'Apply' }).click();
