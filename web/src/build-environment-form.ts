@@ -25,7 +25,7 @@ export interface SectionParts {
 }
 
 /** A credential drop-down: the choices of `kind`, and the current id even when it is not one of them. */
-function credentialSelect(f: DraftForm, path: Path, choices: readonly CredentialChoice[], kind: Kind, label: string) {
+export function credentialSelect(f: DraftForm, path: Path, choices: readonly CredentialChoice[], kind: Kind, label: string) {
   const id = `f-${path.join('-')}`;
   const value = String(f.get(path) ?? '');
   const offered = choices.filter((c) => c.kind === kind);
