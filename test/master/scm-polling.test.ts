@@ -5,6 +5,7 @@
  * reach git through askpass, never its arguments.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
@@ -68,6 +69,7 @@ test.serial('50 jobs on 5 repositories: one ls-remote per repository per tick, o
   t.is(await nextTick(), 10);
   const counts = await buildsOf('poll-');
   t.is(total(counts), 60);
+  t.is(await git.lsRemotes() - before, 15);
   for (let j = 0; j < 10; j++) t.is(counts.get(`poll-2-${j}`), 2);
   const causes = await call(m.url, 'GET', '/api/queue', { token: admin });
   t.true(JSON.stringify(causes.body).includes('Started by an SCM change'));
@@ -76,6 +78,13 @@ test.serial('50 jobs on 5 repositories: one ls-remote per repository per tick, o
   const again = await git.lsRemotes();
   t.is(await m.services.scmPolling.tick(new Date(minute)), 0);
   t.is(await git.lsRemotes(), again, 'a claimed tick polls nothing');
+
+  // Two polls at once (two masters, or a notifyCommit during a tick): each change builds once.
+  await repos[4]!.commit('main');
+  const watchers = (await m.services.scmPolling.scmJobs()).filter((j) => j.job.name.startsWith('poll-4-'));
+  const [a, b] = await Promise.all([m.services.scmPolling.poll(watchers), m.services.scmPolling.poll(watchers)]);
+  t.is(a + b, 10);
+  t.true([...(await buildsOf('poll-4-')).values()].every((n) => n === 2));
 
   // The polling log of a job, as Jenkins' Git Polling Log.
   const log = await call(m.url, 'GET', '/api/jobs/poll-2-3/scm-polling-log', { token: admin });
@@ -119,6 +128,14 @@ test('ls-remote authenticates through askpass: the password is never in its argu
     await t.throwsAsync(lsRemote(url, { git: own.path }), { message: /ls-remote failed/ }, 'without the credential: refused, no prompt');
     await t.throwsAsync(lsRemote('--upload-pack=touch /tmp/x', { git: own.path }), { message: /ls-remote failed/ }, 'an option-looking URL is a URL');
     await t.throwsAsync(lsRemote(url, { git: own.path, maxBytes: 10, credential }), { message: /more than 10 bytes/ });
+    // A remote that accepts and never answers: killed at the time limit.
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      await t.throwsAsync(lsRemote(`http://127.0.0.1:${(silent.address() as AddressInfo).port}/x.git`, { git: own.path, timeoutMs: 500 }), { message: /did not finish within 0.5 s/ });
+    } finally {
+      silent.close();
+    }
   } finally {
     await server.close();
   }

@@ -21,6 +21,7 @@ test.before(async () => {
   sys = await startUiSystem();
   admin = await bootstrapAdmin(sys.url);
   await call(sys.url, 'POST', '/api/credentials', { token: admin, json: { id: 'gh-hook-secret', kind: 'secretText', secret: 'hook secret', description: 'GitHub hook' } });
+  await call(sys.url, 'POST', '/api/credentials', { token: admin, json: { id: 'gitea-token', kind: 'secretText', secret: 'gitea api token' } });
   await sys.ui.page.goto(`${sys.url}/login`);
   await sys.ui.page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), admin);
 });
@@ -59,7 +60,7 @@ test.serial('configure: Poll SCM, GitHub hook trigger, GitLab secret token and t
   await page.getByLabel('Add post-build action').selectOption('commitStatus');
   await page.getByRole('button', { name: 'Add post-build action' }).click();
   await page.getByLabel('Forge').selectOption('gitea');
-  await page.getByLabel(/^Credentials/).fill('gitea-token');
+  await page.getByLabel('Credentials (secret text holding the API token)').selectOption('gitea-token');
   await page.getByLabel('Context').fill('ci/jonkkins');
   await shot('webhooks-02-configure');
   await page.getByRole('button', { name: 'Apply' }).click();

@@ -126,8 +126,8 @@ export class CommitStatusSender implements OutboxSender {
 
   async gaveUp(m: OutboxMessage, reason: string): Promise<void> {
     const p = Payload.parse(m.payload);
-    // A pending status given up while the build runs is not written into the agent's console (the
-    // note refuses a running build); its final status fails the same way once the build has ended.
+    // A pending status given up while the build runs: the note waits until the build has ended
+    // (a running build's console is its agent's).
     await this.#note(m.buildId, `[commit status] ${FORGE_NAMES[p.forge]} '${p.context}' ${p.state}${p.sha ? ` on ${p.sha}` : ''} not set: ${reason}\n`);
   }
 }

@@ -77,27 +77,42 @@ async function withCredential(dir: string, env: Record<string, string>, credenti
   }
 }
 
+/**
+ * Runs git in a process group of its own: its helpers (git-remote-https, ssh) hold the output pipe
+ * too, so a time limit or an output bound kills the whole group, not git alone.
+ */
 function run(git: string, args: string[], env: Record<string, string>, timeoutMs: number, maxBytes: number): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(git, args, { env, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL' });
+    const child = spawn(git, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     let size = 0;
     let err = '';
-    let tooMuch = false;
+    let stopped: 'timeout' | 'output' | null = null;
+    const killGroup = (why: 'timeout' | 'output') => {
+      stopped ??= why;
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    };
+    const timer = setTimeout(() => killGroup('timeout'), timeoutMs);
     child.stdout.on('data', (b: Buffer) => {
       size += b.length;
-      if (size > maxBytes) {
-        tooMuch = true;
-        child.kill('SIGKILL');
-      } else out.push(b);
+      if (size > maxBytes) killGroup('output');
+      else out.push(b);
     });
     child.stderr.on('data', (b: Buffer) => {
       if (err.length < 4096) err += b.toString('utf8');
     });
-    child.on('error', (e) => reject(new LsRemoteError(`cannot run git: ${e.message}`)));
-    child.on('close', (code, signal) => {
-      if (tooMuch) return reject(new LsRemoteError(`git ls-remote printed more than ${maxBytes} bytes`));
-      if (signal) return reject(new LsRemoteError(`git ls-remote did not finish within ${timeoutMs / 1000} s`));
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new LsRemoteError(`cannot run git: ${e.message}`));
+    });
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (stopped === 'output') return reject(new LsRemoteError(`git ls-remote printed more than ${maxBytes} bytes`));
+      if (stopped === 'timeout') return reject(new LsRemoteError(`git ls-remote did not finish within ${timeoutMs / 1000} s`));
       if (code !== 0) return reject(new LsRemoteError(`git ls-remote failed (exit ${code}): ${err.trim().split('\n').slice(-3).join(' ')}`));
       resolve(Buffer.concat(out).toString('utf8'));
     });

@@ -141,14 +141,23 @@ export class ScmPolling {
       }
       if (seen.size === 0) lines.push(`[poll] No branch of ${url} matches ${j.job.scm.branches.join(', ')}\n`);
       lines.push(`Done. Took ${this.#took(started)}\n`, cause ? 'Changes found\n' : 'No changes\n');
-      let heads = Object.fromEntries(seen);
-      if (cause && (await this.#queue(j, cause))) queued++;
-      else if (cause) {
+      const heads = Object.fromEntries(seen);
+      if (!cause) {
+        await this.#polls.record(j.id, heads, lines.join(''));
+        continue;
+      }
+      // The change is this poll's only if the recorded heads are still the ones it compared with
+      // (another master's poll, a notifyCommit or a push may have taken it meanwhile).
+      if (!(await this.#polls.advance(j.id, before, heads))) {
+        lines.push('Another poll or push took this change already\n');
+      } else if (await this.#queue(j, cause)) {
+        queued++;
+      } else {
         // Refused (disabled meanwhile, a bad parameter default): the change stays unseen, for the next poll.
         lines.push('The build was refused; the next poll tries again\n');
-        heads = before ?? {};
+        await this.#polls.advance(j.id, heads, before ?? {});
       }
-      await this.#polls.record(j.id, heads, lines.join(''));
+      await this.#polls.writeLog(j.id, lines.join(''));
     }
     return queued;
   }

@@ -7,7 +7,7 @@
 import Router from '@koa/router';
 import type { Context } from 'koa';
 import { parsePayload, readRawBody } from './webhook-body.ts';
-import type { Request, WebhooksService } from './webhooks.ts';
+import type { WebhookRequest, WebhooksService } from './webhooks.ts';
 
 const PATHS = /^\/(git\/notifyCommit|github-webhook\/?|gitea-webhook\/post|generic-webhook-trigger\/invoke|project\/[^/]+)$/;
 
@@ -16,7 +16,7 @@ export function isWebhook(ctx: Context): boolean {
   return PATHS.test(ctx.path);
 }
 
-async function request(ctx: Context): Promise<Request> {
+async function request(ctx: Context): Promise<WebhookRequest> {
   const raw = await readRawBody(ctx);
   let parsed: unknown;
   return {

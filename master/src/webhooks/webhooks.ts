@@ -50,7 +50,8 @@ const parse = <T>(schema: z.ZodType<T>, payload: unknown, what: string): T => {
   return r.data;
 };
 
-export interface Request {
+/** A webhook's request as the service reads it: headers, the raw body (what is signed), the payload parsed on demand. */
+export interface WebhookRequest {
   headers: (name: string) => string;
   raw: Buffer;
   payload: () => unknown;
@@ -116,7 +117,7 @@ export class WebhooksService {
   }
 
   /** POST /github-webhook/ (GitHub plugin): X-Hub-Signature-256 checked; ping → 200; push builds the githubPush jobs of that repository and branch. */
-  async github(req: Request): Promise<string> {
+  async github(req: WebhookRequest): Promise<string> {
     const event = req.headers('x-github-event');
     await this.#verifyHmac('github', req, (await this.#settings.webhookSecrets()).githubSecretCredentialsId, req.headers('x-hub-signature-256'), 'sha256=');
     if (event === 'ping') return 'pong';
@@ -133,7 +134,7 @@ export class WebhooksService {
   }
 
   /** POST /gitea-webhook/post (Gitea plugin): X-Gitea-Signature checked; a push builds the Poll SCM jobs of that repository and branch. */
-  async gitea(req: Request): Promise<string> {
+  async gitea(req: WebhookRequest): Promise<string> {
     const event = req.headers('x-gitea-event');
     await this.#verifyHmac('gitea', req, (await this.#settings.webhookSecrets()).giteaSecretCredentialsId, req.headers('x-gitea-signature'), '');
     if (event !== 'push') return `Ignored event ${event || '(none)'}`;
@@ -149,7 +150,7 @@ export class WebhooksService {
   }
 
   /** POST /project/<job> (GitLab plugin): X-Gitlab-Token must be the job's secret token; a push to a branch the job builds builds it. */
-  async gitlab(jobName: string, req: Request): Promise<string> {
+  async gitlab(jobName: string, req: WebhookRequest): Promise<string> {
     const token = req.headers('x-gitlab-token');
     let stored: StoredJob | null = null;
     try {
@@ -179,7 +180,7 @@ export class WebhooksService {
    * POST /generic-webhook-trigger/invoke (Generic Webhook Trigger): the jobs whose token this is
    * are built, each of their JSONPath parameters resolved from the payload. Answers as the plugin.
    */
-  async generic(token: string | undefined, req: Request): Promise<{ jobs: Record<string, unknown>; message: string }> {
+  async generic(token: string | undefined, req: WebhookRequest): Promise<{ jobs: Record<string, unknown>; message: string }> {
     if (!token) this.#refuse('generic', req.address, new UnauthorizedError('A token is required: ?token=, a token header or Authorization: Bearer'));
     const jobs = await this.#jobs.genericWebhookJobs(token);
     if (jobs.length === 0) this.#refuse('generic', req.address, new ForbiddenError('No job has this Generic Webhook Trigger token'));
@@ -207,7 +208,7 @@ export class WebhooksService {
     return { jobs: answer, message: 'Triggered jobs.' };
   }
 
-  async #verifyHmac(source: string, req: Request, credentialsId: string | null, given: string, prefix: string): Promise<void> {
+  async #verifyHmac(source: string, req: WebhookRequest, credentialsId: string | null, given: string, prefix: string): Promise<void> {
     if (!given) this.#refuse(source, req.address, new UnauthorizedError(`The payload is not signed (${source === 'github' ? 'X-Hub-Signature-256' : 'X-Gitea-Signature'})`));
     if (!credentialsId) this.#refuse(source, req.address, new ForbiddenError(`No ${source === 'github' ? 'GitHub' : 'Gitea'} webhook secret is set (Manage Jonkkins → Webhooks)`));
     let secret: string;

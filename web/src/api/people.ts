@@ -56,8 +56,6 @@ export const saveSystem = (s: { publicUrl: string }) => requestJson<{ publicUrl:
 
 export const getWebhooks = () => requestJson<WebhookSettings>('GET', '/api/settings/webhooks');
 export const saveWebhooks = (s: WebhookSettings) => requestJson<WebhookSettings>('PUT', '/api/settings/webhooks', { body: s });
-/** The credentials' metadata (admins): what a settings field may name. */
-export const listCredentials = async () => (await requestJson<{ credentials: CredentialMetadata[] }>('GET', '/api/credentials')).credentials;
 
 /** A short-lived URL a plain link can open (logs, artifacts): browsers cannot put a token on a link. */
 export const downloadUrl = async (path: string) => (await requestJson<{ url: string }>('POST', '/api/download-tickets', { body: { path } })).url;

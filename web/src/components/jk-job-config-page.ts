@@ -333,7 +333,7 @@ export class JkJobConfigPage extends LitElement {
         return this.#trigger(p);
       case 'commitStatus':
         return html`<div class="inline">${f.select([...p, 'forge'], 'Forge', FORGES)}
-          ${f.text([...p, 'credentialsId'], 'Credentials (id of a secret text holding the API token)')}
+          ${credentialSelect(f, [...p, 'credentialsId'], this.credentials, 'secretText', 'Credentials (secret text holding the API token)')}
           ${f.text([...p, 'context'], 'Context', { emptyAsUndefined: true, hint: 'The status name; empty: the job name (GitLab: jenkins)' })}
           ${f.text([...p, 'apiUrl'], 'API URL', { emptyAsUndefined: true, hint: 'GitHub Enterprise or a self-hosted forge, e.g. https://ghe.example.com/api/v3; empty: from the repository URL' })}</div>
           <p class="hint">Pending when the build starts, its result when it ends, on the commit it built; a forge that fails is told in the console.</p>`;

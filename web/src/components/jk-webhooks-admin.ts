@@ -3,9 +3,10 @@
  * notifyCommit access token, and the URLs each forge is given.
  */
 import { LitElement, css, html, nothing } from 'lit';
-import type { CredentialMetadata } from '../../../shared/src/credentials.ts';
+import type { CredentialMetadata } from '../api/credentials.ts';
 import type { WebhookSettings } from '../../../shared/src/settings.ts';
-import { getWebhooks, listCredentials, saveWebhooks } from '../api/people.ts';
+import { listCredentials } from '../api/credentials.ts';
+import { getWebhooks, saveWebhooks } from '../api/people.ts';
 import { sharedStyles } from '../styles/shared-styles.ts';
 import { toast } from './jk-toast.ts';
 
