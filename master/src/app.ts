@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const downstream = new DownstreamTriggers(jobs, queueing);
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
   const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
-  const outbox = new Outbox(deps.pool, deps.log, deps.outbox);
+  const outbox = new Outbox(deps.pool, deps.log, { now, ...deps.outbox });
   const commitStatus = new CommitStatusNotifier();
   const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }), outbox);
   const slack = new SlackNotifier({ settings, credentials, note });

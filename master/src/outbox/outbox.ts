@@ -11,6 +11,7 @@
  * in the order they were written: a build's end waits for its start (a Slack reply needs the
  * start message's thread).
  */
+import { sqlTime, systemClock, type Clock } from '../clock.ts';
 import { sql, type CommonQueryMethods, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { Logger } from '../log.ts';
@@ -85,6 +86,8 @@ export interface OutboxOptions {
   batch?: number;
   /** How long sent and failed rows are kept (what was sent, and why not), in days. */
   keepDays?: number;
+  /** The master's clock (createApp passes its own). */
+  now?: Clock;
 }
 
 /** A master prunes old rows at most this often (any master may: the DELETE is idempotent). */
@@ -100,6 +103,8 @@ export class Outbox {
   readonly #leaseMs: number;
   readonly #batch: number;
   readonly #keepDays: number;
+  /** The master's clock: every due, lease and retry time is read from it, not from PostgreSQL's now(). */
+  readonly #now: Clock;
   #prunedAt = 0;
   #draining: Promise<void> | null = null;
   #again = false;
@@ -114,6 +119,7 @@ export class Outbox {
     this.#leaseMs = opts.leaseMs ?? 2 * 60_000;
     this.#batch = opts.batch ?? 20;
     this.#keepDays = opts.keepDays ?? 7;
+    this.#now = opts.now ?? systemClock;
   }
 
   /** The sender of one kind (each kind has one). */
@@ -126,8 +132,8 @@ export class Outbox {
   async add(tx: CommonQueryMethods, entries: readonly OutboxEntry[]): Promise<void> {
     for (const e of entries) {
       await tx.query(sql.unsafe`
-        INSERT INTO outbox (kind, build_id, event, target, payload)
-        VALUES (${e.kind}, ${e.buildId}, ${e.event}, ${e.target ?? ''}, ${sql.jsonb(e.payload as never)})
+        INSERT INTO outbox (kind, build_id, event, target, payload, next_attempt_at)
+        VALUES (${e.kind}, ${e.buildId}, ${e.event}, ${e.target ?? ''}, ${sql.jsonb(e.payload as never)}, ${sqlTime(this.#now())})
         ON CONFLICT (kind, build_id, event, target) DO NOTHING`);
     }
   }
@@ -166,14 +172,14 @@ export class Outbox {
   /** Deletes sent and failed rows of this outbox's kinds older than keepDays; answers how many. */
   async prune(): Promise<number> {
     const gone = await this.#pool.query(sql.unsafe`
-      DELETE FROM outbox WHERE state <> 'pending' AND done_at < now() - ${this.#keepDays} * interval '1 day'
+      DELETE FROM outbox WHERE state <> 'pending' AND done_at < ${sqlTime(this.#now() - this.#keepDays * 86_400_000)}
         AND kind = ANY(${sql.array([...this.#senders.keys()], 'text')})`);
     return gone.rowCount;
   }
 
   async #drainAll(): Promise<void> {
-    if (Date.now() - this.#prunedAt > PRUNE_EVERY_MS) {
-      this.#prunedAt = Date.now();
+    if (this.#now() - this.#prunedAt > PRUNE_EVERY_MS) {
+      this.#prunedAt = this.#now();
       await this.prune();
     }
     do {
@@ -186,16 +192,17 @@ export class Outbox {
   async #claim(): Promise<OutboxMessage[]> {
     const kinds = [...this.#senders.keys()];
     if (kinds.length === 0 || this.#stopped) return [];
+    const now = this.#now();
     const rows = await this.#pool.any(sql.type(OutboxRow)`
       WITH due AS (
         SELECT o.id FROM outbox o
-        WHERE o.state = 'pending' AND o.next_attempt_at <= now() AND (o.claimed_until IS NULL OR o.claimed_until < now())
+        WHERE o.state = 'pending' AND o.next_attempt_at <= ${sqlTime(now)} AND (o.claimed_until IS NULL OR o.claimed_until < ${sqlTime(now)})
           AND o.kind = ANY(${sql.array(kinds, 'text')})
           AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.kind = o.kind AND e.build_id = o.build_id AND e.target = o.target AND e.id < o.id AND e.state = 'pending')
         ORDER BY o.next_attempt_at, o.id
         LIMIT ${this.#batch}
         FOR UPDATE OF o SKIP LOCKED)
-      UPDATE outbox SET claimed_until = now() + ${this.#leaseMs} * interval '1 millisecond', attempts = outbox.attempts + 1
+      UPDATE outbox SET claimed_until = ${sqlTime(now + this.#leaseMs)}, attempts = outbox.attempts + 1
       FROM due WHERE outbox.id = due.id
       RETURNING outbox.id, outbox.kind, outbox.build_id, outbox.event, outbox.target, outbox.payload, outbox.attempts`);
     return rows.map((r) => ({ id: r.id, kind: r.kind, buildId: r.build_id, event: r.event, target: r.target, payload: r.payload, attempt: r.attempts }));
@@ -209,7 +216,7 @@ export class Outbox {
     try {
       const answer = await sender.send(m, earlier);
       await this.#pool.query(sql.unsafe`
-        UPDATE outbox SET state = 'sent', answer = ${answer === undefined ? null : sql.jsonb(answer as never)}, claimed_until = NULL, done_at = now(), last_error = NULL
+        UPDATE outbox SET state = 'sent', answer = ${answer === undefined ? null : sql.jsonb(answer as never)}, claimed_until = NULL, done_at = ${sqlTime(this.#now())}, last_error = NULL
         WHERE id = ${m.id}`);
     } catch (err) {
       const reason = (err as Error).message;
@@ -220,7 +227,7 @@ export class Outbox {
       }
       if (err instanceof PermanentFailure || m.attempt >= this.#maxAttempts) {
         await this.#pool.query(sql.unsafe`
-          UPDATE outbox SET state = 'failed', claimed_until = NULL, done_at = now(), last_error = ${reason} WHERE id = ${m.id}`);
+          UPDATE outbox SET state = 'failed', claimed_until = NULL, done_at = ${sqlTime(this.#now())}, last_error = ${reason} WHERE id = ${m.id}`);
         this.#log.warn({ kind: m.kind, buildId: m.buildId, event: m.event, attempts: m.attempt, err: reason }, 'outbox message given up');
         await sender.gaveUp?.(m, reason).catch((e) => this.#log.warn({ err: (e as Error).message }, 'reporting a given-up message failed'));
         return;
@@ -231,7 +238,7 @@ export class Outbox {
 
   async #retry(id: number, afterMs: number, reason: string, attemptsDelta: number): Promise<void> {
     await this.#pool.query(sql.unsafe`
-      UPDATE outbox SET next_attempt_at = now() + ${Math.round(afterMs)} * interval '1 millisecond', claimed_until = NULL,
+      UPDATE outbox SET next_attempt_at = ${sqlTime(this.#now() + Math.round(afterMs))}, claimed_until = NULL,
         attempts = attempts + ${attemptsDelta}, last_error = ${reason}
       WHERE id = ${id}`);
     // Nobody kicks the outbox for a retry: a timer of this master does (the maintenance timer
