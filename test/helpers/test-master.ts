@@ -142,6 +142,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
     await maintenance?.stop();
     await services.queue.close();
     await services.events.close();
+    services.agentRedis.close();
   };
 
   await up(prefixes[0]!);
