@@ -18,6 +18,7 @@ export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/new-item\/?$/, 'new-item', []],
   [/^\/builds\/?$/, 'history', []],
   [/^\/people\/?$/, 'people', []],
+  [/^\/me\/password\/?$/, 'password', []],
   [/^\/manage\/?$/, 'manage', []],
   [/^\/manage\/(nodes|users|security|system)\/?$/, 'manage', ['section']],
   [/^\/job\/([^/]+)\/?$/, 'job', ['job']],
