@@ -6,6 +6,7 @@ import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { ADMIN, bootstrapAdmin, call, login } from '../helpers/http.ts';
+import { countCalls } from '../helpers/count-calls.ts';
 import { until } from '../helpers/processes.ts';
 import { startTestMaster } from '../helpers/test-master.ts';
 
@@ -15,21 +16,12 @@ test('expired sessions are swept; younger ones stay', async (t) => {
   const m = await startTestMaster({}, { maintenance: { sessionSweepEveryMs: 50 } });
   t.teardown(() => m.close());
   const sessions = () => m.pool.anyFirst(sql.type(z.object({ id: z.string() }))`SELECT id::text FROM sessions ORDER BY created_at`);
-  const service = m.services.sessions;
-  const sweep = service.sweep.bind(service);
-  let sweeps = 0;
-  service.sweep = async () => {
-    try {
-      return await sweep();
-    } finally {
-      sweeps++;
-    }
-  };
+  const sweeps = countCalls(m.services.sessions, 'sweep');
   const old = await bootstrapAdmin(m.url);
   await login(m.url, ADMIN.username, ADMIN.password);
   t.is((await sessions()).length, 2);
-  const before = sweeps;
-  await until('three sweeps', () => sweeps >= before + 3, 10_000, 10);
+  const before = sweeps.count;
+  await until('three sweeps', () => sweeps.count >= before + 3, 10_000, 10);
   t.is((await sessions()).length, 2, 'none is old enough');
 
   m.clock.advance(MAX_AGE_SECONDS * 1000 - 60_000);
