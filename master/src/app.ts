@@ -104,6 +104,8 @@ export interface AppDeps {
   agentRedisUrl: string;
   /** Where build artifacts are kept on disk (`$JONKKINS_HOME/artifacts`; tests give a temp dir). */
   artifactsDir: string;
+  /** The largest artifact file an agent may upload (default MAX_ARTIFACT_BYTES, 1 GiB; tests set less). */
+  maxArtifactBytes?: number;
   /** What creating the first admin needs on a master that listens beyond loopback (none: anyone reaching it may). */
   setupCode?: SetupCode;
   /** The outbox's retry and lease timings (tests shorten them). */
@@ -164,7 +166,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const queueing = new BuildQueueing(secrets, now);
   const downstream = new DownstreamTriggers(jobs, queueing);
   // The copy check is the agent builds service's (it knows the build's spec); it is made below.
-  const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
+  const artifacts = new ArtifactsService({ pool: deps.pool, dir: deps.artifactsDir, log: deps.log, maxBytes: deps.maxArtifactBytes, copyCheck: (...a) => agentBuilds.checkCopySource(...a) });
   const outbox = new Outbox(deps.pool, deps.log, { now, ...deps.outbox });
   const commitStatus = new CommitStatusNotifier();
   const note = consoleNote(deps.pool, (buildId, size) => events.publish({ type: 'build.log', buildId, size }), outbox);

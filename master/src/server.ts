@@ -146,6 +146,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       await maintenance.stop();
       await app.services.queue.close();
       await app.services.events.close();
+      app.services.agentRedis.close();
     });
     const server = app.listen(config.port, config.host);
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([err]) => Promise.reject(err))]);

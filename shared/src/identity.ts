@@ -40,6 +40,8 @@ export type RegisterUserRequest = z.infer<typeof RegisterUserRequest>;
 
 export const UpdateUserRequest = z.strictObject({
   password: Password.optional(),
+  /** Required with `password` when people change their own (not when an admin sets someone else's). */
+  currentPassword: z.string().max(1024).optional(),
   fullName: z.string().max(200).optional(),
   email: z.email().max(254).nullable().optional(),
   role: Role.optional(),

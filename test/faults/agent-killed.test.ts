@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { AGENT_LOST_AFTER_MS, HEARTBEAT_INTERVAL_MS } from '../../shared/src/agent-protocol.ts';
 import { builds, Fleet, processesWith } from '../helpers/fleet.ts';
 import { bootstrapAdmin } from '../helpers/http.ts';
+import { countCalls } from '../helpers/count-calls.ts';
 import { until } from '../helpers/processes.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
@@ -89,17 +90,8 @@ test('kill -9 of an agent mid-build: FAILURE "agent lost" within seconds, never 
 
   // Several queue sweeps (each would re-queue it, were it still queued) later, nobody ran it
   // again: not the healthy agent, not as another number. The sweeps are counted, not timed.
-  const dispatcher = m.services.dispatcher;
-  let sweeps = 0;
-  const sweep = dispatcher.sweep.bind(dispatcher);
-  dispatcher.sweep = async () => {
-    try {
-      return await sweep();
-    } finally {
-      sweeps++;
-    }
-  };
-  await until('five queue sweeps', () => sweeps >= 5, 20_000, 50);
+  const sweeps = countCalls(m.services.dispatcher, 'sweep');
+  await until('five queue sweeps', () => sweeps.count >= 5, 20_000, 50);
   const text = (await api.consoleOf('victim', 1)).toString();
   t.is(text.split('Running on').length, 2);
   t.false(existsSync(join(healthy.workdir, 'workspace', 'victim')));

@@ -14,6 +14,7 @@ import { startEmbeddedRedis } from '../../master/src/embedded/redis.ts';
 import { createLogger } from '../../master/src/log.ts';
 import { builds, Fleet } from '../helpers/fleet.ts';
 import { bootstrapAdmin } from '../helpers/http.ts';
+import { countCalls } from '../helpers/count-calls.ts';
 import { until } from '../helpers/processes.ts';
 import { startTestMaster } from '../helpers/test-master.ts';
 
@@ -110,17 +111,8 @@ test('a queue job lost on its own (not a FLUSHALL) comes back at the next sweep;
   // Three more sweeps with six builds queued and none lost: re-adding them all would be ≥ 18 scripts.
   const before = await scriptCalls();
   // The sweeps are counted where they run, not timed.
-  const dispatcher = m.services.dispatcher;
-  const sweep = dispatcher.sweep.bind(dispatcher);
-  let sweeps = 0;
-  dispatcher.sweep = async () => {
-    try {
-      return await sweep();
-    } finally {
-      sweeps++;
-    }
-  };
-  await until('three more sweeps', () => sweeps >= 3, 20 * SWEEP_MS, 20);
+  const sweeps = countCalls(m.services.dispatcher, 'sweep');
+  await until('three more sweeps', () => sweeps.count >= 3, 20 * SWEEP_MS, 20);
   t.true((await scriptCalls()) - before < 6, 'no sweep re-added the builds that were on the queue');
   t.is(await queue.getWaitingCount(), 6);
 });

@@ -69,6 +69,8 @@ export interface TestMaster {
   /** The key prefix of the master running now (a restart may change it). */
   readonly redisPrefix: string;
   signingKey: Buffer;
+  /** Where the master keeps artifact files (a temp dir of its own). */
+  artifactsDir: string;
   /** The master's clock (unless the test passed `now`): `advance` it rather than wait. */
   clock: TestClock;
   /** The services of the master running now (a restart makes new ones). */
@@ -143,6 +145,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
     await services.outbox.stop();
     await services.queue.close();
     await services.events.close();
+    services.agentRedis.close();
   };
 
   await up(prefixes[0]!);
@@ -157,6 +160,7 @@ export async function startTestMaster(overrides: Partial<AppDeps> = {}, options:
       return prefixes.at(-1)!;
     },
     signingKey,
+    artifactsDir,
     clock,
     get services() {
       if (!running) throw new Error('the test master is down');

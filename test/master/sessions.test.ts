@@ -42,7 +42,7 @@ test('POST /logout ends the session: its tokens, renewed ones included, are refu
 test('changing one’s own password ends the other sessions and keeps the one that changed it', async (t) => {
   await createUser('pat');
   const [here, elsewhere] = [await login(m.url, 'pat', 'pat-password'), await login(m.url, 'pat', 'pat-password')];
-  const res = await call(m.url, 'PATCH', '/api/users/pat', { token: here, json: { password: 'pat-new-password' } });
+  const res = await call(m.url, 'PATCH', '/api/users/pat', { token: here, json: { password: 'pat-new-password', currentPassword: 'pat-password' } });
   t.is(res.status, 200, res.text);
   t.is(await whoami(elsewhere), 401);
   t.is((await renew(elsewhere)).status, 401, 'and cannot be renewed');

@@ -136,11 +136,31 @@ test('an admin changes roles; the last admin cannot be demoted or deleted', asyn
   t.is((await call(fresh.url, 'GET', '/api/whoami', { token })).status, 401);
 });
 
-test('a person changes their own password but not someone else’s', async (t) => {
+test('a person changes their own password, with the current one, but not someone else’s', async (t) => {
   const dave = await newUser(m, admin);
   const other = await newUser(m, admin);
-  t.is((await call(m.url, 'PATCH', `/api/users/${dave.username}`, { token: dave.token, json: { password: 'new-dave-password' } })).status, 200);
+  const change = (json: object) => call(m.url, 'PATCH', `/api/users/${dave.username}`, { token: dave.token, json });
+  const missing = await change({ password: 'new-dave-password' });
+  t.is(missing.status, 400);
+  t.like(missing.body.error, { message: 'Changing your own password needs your current password', details: [{ field: 'currentPassword', message: 'required' }] });
+  const wrong = await change({ password: 'new-dave-password', currentPassword: 'not-it' });
+  t.is(wrong.status, 400);
+  t.like(wrong.body.error, { message: 'That is not your current password', details: [{ field: 'currentPassword' }] });
+  await login(m.url, dave.username, dave.password); // neither changed it
+  t.is((await change({ password: 'new-dave-password', currentPassword: dave.password })).status, 200);
   t.is((await call(m.url, 'POST', '/login', { json: { username: dave.username, password: dave.password } })).status, 401);
   await login(m.url, dave.username, 'new-dave-password');
   t.is((await call(m.url, 'PATCH', `/api/users/${other.username}`, { token: dave.token, json: { fullName: 'pwned' } })).status, 403);
+  // An admin sets someone else's password without knowing it.
+  t.is((await call(m.url, 'PATCH', `/api/users/${other.username}`, { token: admin, json: { password: 'set-by-admin' } })).status, 200);
+  await login(m.url, other.username, 'set-by-admin');
+});
+
+test('wrong current passwords count as failed logins: the account is throttled', async (t) => {
+  const eve = await newUser(m, admin);
+  for (let i = 0; i < 5; i++) {
+    t.is((await call(m.url, 'PATCH', `/api/users/${eve.username}`, { token: eve.token, json: { password: 'eve-new-password', currentPassword: `guess-${i}` } })).status, 400);
+  }
+  t.is((await call(m.url, 'PATCH', `/api/users/${eve.username}`, { token: eve.token, json: { password: 'eve-new-password', currentPassword: eve.password } })).status, 429);
+  t.is((await call(m.url, 'POST', '/login', { json: { username: eve.username, password: eve.password } })).status, 429);
 });

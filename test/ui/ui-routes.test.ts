@@ -19,7 +19,7 @@ test.after.always(async () => {
 /** Names that look like files or paths to a naive server. */
 const NAMES = ['hello', 'release.v1', 'notes.txt', 'a..b', 'my%20job', 'index.html', 'caf%C3%A9'];
 const SAMPLES = [
-  '/', '/login', '/login/', '/new-item', '/new-item/', '/builds', '/builds/', '/people', '/new-view', '/manage', '/manage/',
+  '/', '/login', '/login/', '/new-item', '/new-item/', '/builds', '/builds/', '/people', '/me/password', '/new-view', '/manage', '/manage/',
   ...['nodes', 'users', 'credentials', 'security', 'system', 'webhooks'].map((s) => `/manage/${s}`),
   ...NAMES.flatMap((n) => [`/view/${n}/`, `/view/${n}`, `/view/${n}/configure`]),
   ...NAMES.flatMap((n) => [`/user/${n}/`, `/user/${n}`]),

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { Queue } from 'bullmq';
 import { call } from '../helpers/http.ts';
+import { countCalls } from '../helpers/count-calls.ts';
 import { until } from '../helpers/processes.ts';
 import { startRig } from '../helpers/agent-rig.ts';
 import { AGENT_LOST_AFTER_MS, BUILD_PING_MS } from '../../shared/src/agent-protocol.ts';
@@ -50,13 +51,7 @@ test('a quiet build pings the master every BUILD_PING_MS', async (t) => {
   const release = join(rig.workdir, 'release');
   await rig.job('quiet', { env: { RELEASE: release }, steps: [{ type: 'shell', script: '#!/bin/sh\nwhile [ ! -e "$RELEASE" ]; do sleep 0.05; done' }] });
   // The master's ping calls, counted where they arrive (sampling the row could miss some).
-  const pings: number[] = [];
-  const service = rig.m.services.agentBuilds;
-  const ping = service.ping.bind(service);
-  service.ping = (...args) => {
-    pings.push(Date.now());
-    return ping(...args);
-  };
+  const pings = countCalls(rig.m.services.agentBuilds, 'ping').at;
   const id = await rig.trigger('quiet');
   await until('four pings from the quiet step', () => pings.length >= 4, 20_000);
   await writeFile(release, '');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import test from 'ava';
 import { call } from '../helpers/http.ts';
+import { countCalls } from '../helpers/count-calls.ts';
 import { until } from '../helpers/processes.ts';
 import { startRig } from '../helpers/agent-rig.ts';
 
@@ -39,17 +40,8 @@ test('builds whose label the agent does not match are left alone; labels changed
   const onMe = await rig.trigger('on-me');
   t.is((await rig.finished(onMe)).result, 'SUCCESS');
   // Several work-config reads later (counted where the master answers them) it still has not taken on-win.
-  const service = rig.m.services.agentBuilds;
-  const workConfig = service.workConfig.bind(service);
-  let reads = 0;
-  service.workConfig = async (...args) => {
-    try {
-      return await workConfig(...args);
-    } finally {
-      reads++;
-    }
-  };
-  await until('three more work-config reads', () => reads >= 3, 10_000, 20);
+  const reads = countCalls(rig.m.services.agentBuilds, 'workConfig');
+  await until('three more work-config reads', () => reads.count >= 3, 10_000, 20);
   const waiting = await call(rig.m.url, 'GET', `/api/queue/${onWin}`, { token: rig.admin });
   t.like(waiting.body, { why: 'There are no nodes with the label ‘windows’' });
   t.is((await call(rig.m.url, 'PATCH', '/api/agents/a1', { token: rig.admin, json: { labels: ['windows'] } })).status, 200);

@@ -53,6 +53,17 @@ async function until(what: string, check: () => boolean | Promise<boolean>, time
   }
 }
 
+/**
+ * Resolves once the pool works a first job of `queue` (its start is recorded in `started`). Its
+ * QueueEvents reads from the moment its XREAD is issued, a little after ready() (no event marks
+ * that): a first job worked — found by a wake-up or the first fetch — means that moment has passed.
+ */
+async function listening(pool: ExecutorPool, queue: Queue, started: number[]): Promise<void> {
+  await pool.ready();
+  await queue.add('build', { buildId: 0 });
+  await until('a first job', () => started.length === 1, 15_000);
+}
+
 test('12 queue jobs on 3 queues with 3 executors: never more than 3 at once, all done, executors 0..2', async (t) => {
   const f = await fixture(t);
   const names = ['q-a', 'q-b', 'q-c'];
@@ -123,12 +134,12 @@ test('an idle pool picks a new queue job up quickly (woken by the queue events, 
     },
   });
   const q = f.queue('fast');
-  await pool.ready(); // idle, the events listener connected
+  await listening(pool, q, startedAt);
   const latencies: number[] = [];
-  for (let i = 0; i < 5; i++) {
+  for (let i = 1; i <= 5; i++) {
     const before = Date.now();
-    await q.add('build', { buildId: i + 1 });
-    await until(`job ${i + 1}`, () => startedAt.length === i + 1, 3000);
+    await q.add('build', { buildId: i });
+    await until(`job ${i}`, () => startedAt.length === i + 1, 3000);
     latencies.push(startedAt[i]! - before);
     await until(`idle after job ${i + 1}`, () => pool.running === 0);
   }
@@ -150,11 +161,11 @@ test('a delayed queue job starts when it becomes due, without waiting for the po
       return 'done';
     },
   });
-  await pool.ready();
+  await listening(pool, f.queue('later'), startedAt);
   const before = Date.now();
   await f.queue('later').add('build', { buildId: 1 }, { delay: 400 });
-  await until('the delayed job', () => startedAt.length === 1, 3000);
-  const after = startedAt[0]! - before;
+  await until('the delayed job', () => startedAt.length === 2, 3000);
+  const after = startedAt[1]! - before;
   t.true(after >= 390 && after < 2500, `started after ${after} ms`); // the poll is 5 s: due, it was woken
 });
 

@@ -19,6 +19,7 @@ export const ROUTES: readonly [RegExp, string, string[]][] = [
   [/^\/builds\/?$/, 'history', []],
   [/^\/people\/?$/, 'people', []],
   [/^\/user\/([^/]+)\/?$/, 'user', ['user']],
+  [/^\/me\/password\/?$/, 'password', []],
   [/^\/manage\/?$/, 'manage', []],
   [/^\/manage\/(nodes|users|credentials|security|system|webhooks)\/?$/, 'manage', ['section']],
   [/^\/job\/([^/]+)\/?$/, 'job', ['job']],

@@ -9,10 +9,12 @@
  *  - SUBSCRIBE on the "work config changed" channel alone: no PUBLISH anywhere, so no forged live
  *    events; no admin, keyspace-wide or dangerous command (FLUSHALL, KEYS, CONFIG, ACL, INFO…).
  * Its password is derived from the signing key, the agent's name, row and secret version, so every
- * master computes the same one, and a new secret or a re-registered name makes a new password. The user is (re)written on
- * every work-config read, which also brings it back after Redis lost its memory (a restart) and
- * follows the agent's queues as labels and jobs change. A deleted agent or a new secret deletes the
- * user, which also drops its open connections.
+ * master computes the same one, and a new secret or a re-registered name makes a new password. A
+ * work-config read writes the user only when its rules must change (the agent's queues follow labels
+ * and jobs): the master remembers what it set, and forgets it all whenever its own connection to
+ * Redis comes back, as a Redis that went away may have lost its users (a restart); the agent, refused,
+ * reads its work config again, which then writes the user anew. A deleted agent or a new secret
+ * deletes the user, which also drops its open connections.
  *
  * When the operator sets JONKKINS_AGENT_REDIS_URL with a user name in it, every agent gets that URL
  * as it is and no user is written (README: Security, for a Redis on which the master has no ACL rights).
@@ -68,12 +70,23 @@ export class AgentRedisAccess {
   /** Names of this master's agent users begin with it, so that masters on other prefixes never clash. */
   readonly #userTag: string;
   #refusedLogged = false;
+  /** The rules this master last set for each user, as long as its Redis connection has not dropped since. */
+  readonly #written = new Map<string, string>();
 
   constructor(opts: AgentRedisOptions) {
     this.#o = opts;
     const url = new URL(opts.agentUrl);
     this.#fixed = url.username !== '';
     this.#userTag = agentUserTag(opts.queuePrefix);
+    // Back after an outage: Redis may have restarted without the users; write each again when asked.
+    opts.admin.on('ready', this.#forget);
+  }
+
+  readonly #forget = () => this.#written.clear();
+
+  /** Stops listening to the master's Redis connection (which outlives this master in tests). */
+  close(): void {
+    this.#o.admin.off('ready', this.#forget);
   }
 
   /**
@@ -102,15 +115,19 @@ export class AgentRedisAccess {
       `&${globEscape(workConfigChannel(prefix))}`,
       '-@all', ...AGENT_REDIS_COMMANDS.map((c) => `+${c}`),
     ];
-    try {
-      await this.#o.admin.call('ACL', 'SETUSER', user, ...rules);
-    } catch (err) {
-      throw this.#refused(err as Error);
-    }
-    if (!(await current())) {
-      // The secret changed (or the agent went) while this request ran: its revoke may have come first.
-      await this.#o.admin.call('ACL', 'DELUSER', user);
-      throw new UnauthorizedError('The agent\'s secret changed; log in again');
+    const written = rules.join(' ');
+    if (this.#written.get(user) !== written) {
+      try {
+        await this.#o.admin.call('ACL', 'SETUSER', user, ...rules);
+      } catch (err) {
+        throw this.#refused(err as Error);
+      }
+      if (!(await current())) {
+        // The secret changed (or the agent went) while this request ran: its revoke may have come first.
+        await this.#o.admin.call('ACL', 'DELUSER', user);
+        throw new UnauthorizedError('The agent\'s secret changed; log in again');
+      }
+      this.#written.set(user, written);
     }
     const url = new URL(this.#o.agentUrl);
     url.username = user;
@@ -122,6 +139,7 @@ export class AgentRedisAccess {
   async revoke(agent: string): Promise<void> {
     if (this.#fixed) return;
     try {
+      for (const user of this.#written.keys()) if (user.startsWith(this.#agentTag(agent))) this.#written.delete(user);
       const users = ((await this.#o.admin.call('ACL', 'USERS')) as string[]).filter((u) => u.startsWith(this.#agentTag(agent)));
       if (users.length > 0) await this.#o.admin.call('ACL', 'DELUSER', ...users);
     } catch (err) {

@@ -5,12 +5,11 @@
  * list, download and zip them; a copyArtifacts step of a running build fetches another build's.
  * Removing builds (the discarder) or a job removes their directories.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
 import { sql, type DatabasePool } from 'slonik';
 import yazl from 'yazl';
 import { z } from 'zod';
@@ -19,6 +18,7 @@ import { workspacePathProblem } from '../../../shared/src/workspace-path.ts';
 import { lockOwnedBuild, type AgentRef } from '../builds/build-rows.ts';
 import { ConflictError, DomainError, NotFoundError, ValidationError } from '../errors.ts';
 import type { Logger } from '../log.ts';
+import { spoolToFile } from '../http/spool.ts';
 
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const SizeRow = z.object({ size: z.coerce.number() });
@@ -68,20 +68,10 @@ export class ArtifactsService {
     const incoming = join(this.#dir, '.incoming');
     await mkdir(incoming, { recursive: true, mode: 0o700 });
     const partial = join(incoming, `${buildId}-${randomBytes(8).toString('hex')}.part`);
-    const hash = createHash('sha256');
-    let size = 0;
-    const limit = this.#limit;
-    const measure = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        size += chunk.length;
-        if (size > limit) return done(tooLarge(limit));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
     try {
-      await pipeline(body, measure, createWriteStream(partial, { flags: 'wx', mode: 0o644 }));
-      const sha256 = hash.digest('hex');
+      // Over the limit it stops reading without destroying the request: the 413 is answered, and
+      // the rest of the body drained or the connection closed after it (http/unread-body.ts).
+      const { size, sha256 } = await spoolToFile(body, partial, this.#limit, () => tooLarge(this.#limit), 0o644);
       await this.#pool.transaction(async (tx) => {
         await lockOwnedBuild(tx, agent, buildId); // not finished (or given away) while the bytes came
         await tx.query(sql.unsafe`

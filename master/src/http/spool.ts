@@ -25,8 +25,8 @@ export function payloadTooLarge(message: string): DomainError {
  * Writes `body` to `path`, hashing it on the way. Past `limit` bytes it throws `tooLarge()` at once
  * and reads no further; the body is left undestroyed, so the refusal can still be answered.
  */
-export async function spoolToFile(body: Readable, path: string, limit: number, tooLarge: () => Error): Promise<{ size: number; sha256: string }> {
-  const out = createWriteStream(path, { flags: 'wx', mode: 0o600 });
+export async function spoolToFile(body: Readable, path: string, limit: number, tooLarge: () => Error, mode = 0o600): Promise<{ size: number; sha256: string }> {
+  const out = createWriteStream(path, { flags: 'wx', mode });
   const hash = createHash('sha256');
   let size = 0;
   try {

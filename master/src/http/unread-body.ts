@@ -18,7 +18,7 @@ export const closeAfterUnreadBody: Middleware = async (ctx, next) => {
       res.once('finish', () => {
         if (req.complete) return;
         let dropped = 0;
-        const close = () => req.socket.destroy();
+        const close = () => req.socket?.destroy(); // null once the request was destroyed
         const timer = setTimeout(close, LINGER_MS);
         req.unpipe();
         req.on('data', (chunk: Buffer) => {

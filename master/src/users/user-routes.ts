@@ -6,7 +6,7 @@ import type { LoginThrottle } from '../auth/login-throttle.ts';
 import type { AuthState } from '../auth/principal.ts';
 import { parseInput } from '../http/validate.ts';
 import type { SettingsService } from '../settings/settings.ts';
-import type { UsersService } from './users.ts';
+import { WrongCurrentPasswordError, type UsersService } from './users.ts';
 
 /** People: registration (anonymous only for the first user or with self sign-up), the People list, accounts. */
 export function userRoutes(users: UsersService, settings: SettingsService, throttle: LoginThrottle, apiTokens: ApiTokensService): Router {
@@ -30,7 +30,16 @@ export function userRoutes(users: UsersService, settings: SettingsService, throt
   });
   router.patch('/users/:username', requireUser, async (ctx) => {
     const req = parseInput(UpdateUserRequest, ctx.request.body);
-    ctx.body = await users.update(principalOf(ctx), ctx.params.username!, req);
+    const by = principalOf(ctx);
+    // Guessing one's current password here is guessing it at the login: the same counters.
+    const ownPassword = req.password !== undefined && by.name.toLowerCase() === ctx.params.username!.toLowerCase();
+    if (ownPassword) await throttle.check('user', by.name, ctx.ip);
+    try {
+      ctx.body = await users.update(by, ctx.params.username!, req);
+    } catch (err) {
+      if (ownPassword && err instanceof WrongCurrentPasswordError) await throttle.recordFailure('user', by.name, ctx.ip);
+      throw err;
+    }
   });
   router.delete('/users/:username', requireAdmin, async (ctx) => {
     await users.delete(principalOf(ctx), ctx.params.username!);

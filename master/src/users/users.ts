@@ -2,13 +2,16 @@
 import { sql, type DatabasePool } from 'slonik';
 import { z } from 'zod';
 import type { RegisterUserRequest, Role, UpdateUserRequest, User } from '../../../shared/src/identity.ts';
-import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError } from '../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../errors.ts';
 import { hashSecret, verifyAgainstDecoy, verifySecret } from '../auth/secret-hash.ts';
 import type { Principal } from '../auth/principal.ts';
 import type { SessionsService } from '../auth/sessions.ts';
 import type { SettingsService } from '../settings/settings.ts';
 import type { SetupCode } from './setup-code.ts';
 
+
+// Row schemas are built once: zod compiles each new schema on its first parse.
+const PasswordHashRow = z.object({ password_hash: z.string() });
 // Row schemas are built once: zod compiles each new schema on its first parse.
 const NRow = z.object({ n: z.number() });
 const UserRow = z.object({
@@ -123,13 +126,15 @@ export class UsersService {
   }
 
   /**
-   * People may change their own name, e-mail and password; admins anyone's, and roles. A new
+   * People may change their own name, e-mail and password (with their current password: a token
+   * left in a browser must not be enough to take the account); admins anyone's, and roles. A new
    * password ends the account's sessions, all but the caller's own when people change their own.
    */
   async update(by: Principal, username: string, req: UpdateUserRequest): Promise<User> {
     const self = by.kind === 'user' && by.name.toLowerCase() === username.toLowerCase();
     if (by.role !== 'admin' && !self) throw new ForbiddenError('You may only change your own account');
     if (req.role !== undefined && by.role !== 'admin') throw new ForbiddenError('Only an administrator may change roles');
+    if (self && req.password !== undefined) await this.#checkCurrentPassword(by.id, req.currentPassword);
     const passwordHash = req.password === undefined ? null : await hashSecret(req.password);
     return this.#pool.transaction(async (tx) => {
       const row = await tx.maybeOne(sql.type(UserRow)`
@@ -145,6 +150,12 @@ export class UsersService {
       if (passwordHash !== null) await this.#sessions.endAllOf(row.id, self && by.kind === 'user' ? by.sessionId : null, tx);
       return toUser(row);
     });
+  }
+
+  async #checkCurrentPassword(userId: number, given: string | undefined): Promise<void> {
+    if (!given) throw new ValidationError('Changing your own password needs your current password', [{ field: 'currentPassword', message: 'required' }]);
+    const hash = await this.#pool.oneFirst(sql.type(PasswordHashRow)`SELECT password_hash FROM users WHERE id = ${userId}`);
+    if (!(await verifySecret(hash, given))) throw new WrongCurrentPasswordError();
   }
 
   async delete(by: Principal, username: string): Promise<void> {
@@ -171,4 +182,11 @@ function roleFor(by: Principal | undefined, req: RegisterUserRequest, users: 'em
 async function assertAnAdminRemains(tx: Parameters<Parameters<DatabasePool['transaction']>[0]>[0]): Promise<void> {
   const admins = await tx.oneFirst(sql.type(NRow)`SELECT count(*)::int AS n FROM users WHERE role = 'admin'`);
   if (admins === 0) throw new ConflictError('Jonkkins must keep at least one administrator');
+}
+
+/** The current password given with one's own new password is not the account's (the route counts it as a failed login). */
+export class WrongCurrentPasswordError extends ValidationError {
+  constructor() {
+    super('That is not your current password', [{ field: 'currentPassword', message: 'not your current password' }]);
+  }
 }

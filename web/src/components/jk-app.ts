@@ -23,6 +23,7 @@ const PAGES: Record<string, () => Promise<unknown>> = {
   history: () => import('./jk-history-page.ts'),
   people: () => import('./jk-people-page.ts'),
   user: () => import('./jk-user-page.ts'),
+  password: () => import('./jk-password-page.ts'),
   manage: () => import('./jk-manage-page.ts'),
   job: () => import('./jk-job-page.ts'),
   configure: () => import('./jk-job-config-page.ts'),
@@ -104,7 +105,7 @@ export class JkApp extends LitElement {
         <a class="brand" href="/"><img src="/favicon.svg" alt="">Jonkkins</a>
         <span class="spacer"></span>
         ${claims
-          ? html`<span class="user"><a class="who" href=${userUrl(claims.sub)}>${claims.sub}</a><button @click=${this.#logout}>Log out</button></span>`
+          ? html`<span class="user"><a class="who" href=${userUrl(claims.sub)}>${claims.sub}</a><a class="password" href="/me/password">Password</a><button @click=${this.#logout}>Log out</button></span>`
           : nothing}
       </header>
       <main>${this.#page()}</main>
@@ -128,6 +129,8 @@ export class JkApp extends LitElement {
         return html`<jk-people-page></jk-people-page>`;
       case 'user':
         return html`<jk-user-page .username=${params.user!}></jk-user-page>`;
+      case 'password':
+        return html`<jk-password-page></jk-password-page>`;
       case 'manage':
         return html`<jk-manage-page .section=${params.section ?? null}></jk-manage-page>`;
       case 'job':
