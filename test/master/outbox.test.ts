@@ -103,16 +103,24 @@ test('Retry-After waits without using up an attempt; other failures back off, th
 });
 
 test('a message held by a master that died is sent by another once its lease passed', async (t) => {
-  const dying = new Outbox(m.pool, silent, { ...FAST, leaseMs: 200 });
+  // Both masters read one clock that the test moves: the lease passes without waiting for it.
+  let offset = 0;
+  const now = () => Date.now() + offset;
+  const dying = new Outbox(m.pool, silent, { ...FAST, leaseMs: 60_000, now });
   let hang: () => void = () => {};
-  dying.register('lease', { send: () => new Promise((r) => (hang = () => r(undefined))) });
+  let claimed: () => void = () => {};
+  const sending = new Promise<void>((r) => (claimed = r));
+  dying.register('lease', { send: () => (claimed(), new Promise((r) => (hang = () => r(undefined)))) });
   await m.pool.transaction((tx) => dying.add(tx, [{ kind: 'lease', buildId: buildIds[0]!, event: 'finished', payload: {} }]));
   void dying.drain(); // claims the row, then never answers (the process died mid-call)
-  const heir = new Outbox(m.pool, silent, FAST);
+  await sending;
+  const heir = new Outbox(m.pool, silent, { ...FAST, now });
   const sent: number[] = [];
   heir.register('lease', { send: async (msg) => void sent.push(msg.attempt) });
   t.is(await heir.drain(), 0, 'held by the first master');
-  await new Promise((r) => setTimeout(r, 250));
+  offset = 59_000;
+  t.is(await heir.drain(), 0, 'still held a second before its lease ends');
+  offset = 60_001;
   t.is(await heir.drain(), 1);
   t.deepEqual(sent, [2]);
   hang();
