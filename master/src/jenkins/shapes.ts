@@ -123,7 +123,7 @@ export function parametersAction(values: Build['parameters'], definitions: Param
 }
 
 /** Jenkins' cause objects: their class, shortDescription and fields. */
-export function causeOf(root: string, c: Cause): Exported {
+export function causeOf(c: Cause): Exported {
   const shortDescription = describeCause(c);
   switch (c.kind) {
     case 'user':
@@ -143,8 +143,8 @@ export function causeOf(root: string, c: Cause): Exported {
   }
 }
 
-export function causeAction(root: string, causes: Cause[]): Exported {
-  return exported('hudson.model.CauseAction', { causes: causes.map((c) => causeOf(root, c)) }, { causes: 2 });
+export function causeAction(causes: Cause[]): Exported {
+  return exported('hudson.model.CauseAction', { causes: causes.map(causeOf) }, { causes: 2 });
 }
 
 type BuildDetails = Omit<Build, 'artifacts' | 'upstream' | 'downstream'> & { artifacts?: readonly { path: string }[] };
@@ -155,7 +155,7 @@ export function buildJson(root: string, b: BuildDetails, rawCauses: Cause[], def
   const started = b.startedAt ? Date.parse(b.startedAt) : Date.parse(b.queuedAt);
   const actions: Exported[] = [];
   if (Object.keys(b.parameters).length > 0) actions.push(parametersAction(b.parameters, definitions));
-  actions.push(causeAction(root, rawCauses));
+  actions.push(causeAction(rawCauses));
   return exported(
     BUILD_CLASS,
     {
@@ -265,7 +265,7 @@ export function queueItemJson(root: string, q: QueueItemInput): Exported {
   const waiting = !left && q.notBefore > Date.now();
   const blocked = !left && !waiting && q.why !== null && /already in progress|earlier build/.test(q.why);
   const kind = left ? 'LeftItem' : waiting ? 'WaitingItem' : blocked ? 'BlockedItem' : 'BuildableItem';
-  const actions = [causeAction(root, q.causes), ...(Object.keys(q.parameters).length > 0 ? [parametersAction(q.parameters, q.definitions)] : [])];
+  const actions = [causeAction(q.causes), ...(Object.keys(q.parameters).length > 0 ? [parametersAction(q.parameters, q.definitions)] : [])];
   const params = Object.entries(q.parameters).map(([k, v]) => `\n${k}=${q.definitions.find((d) => d.name === k)?.type === 'password' ? '****' : String(v)}`).join('');
   return exported(
     `hudson.model.Queue$${kind}`,
