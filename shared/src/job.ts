@@ -30,6 +30,15 @@ export const JobName = z
 /** A file parameter's name: a workspace-relative path (no `..`, no leading `/`), also the variable that holds the uploaded file's name. */
 export const FileParameterName = WorkspacePath.pipe(z.string().max(255, 'must be at most 255 characters').refine((n) => n !== '__proto__', "must not be '__proto__'"));
 
+/** Which builds a run parameter's default may be (Jenkins' RunParameterFilter). */
+export const RunFilter = z.enum([
+  'ALL', // any build that started
+  'COMPLETED', // finished, whatever its result
+  'SUCCESSFUL', // SUCCESS or UNSTABLE
+  'STABLE', // SUCCESS
+]);
+export type RunFilter = z.infer<typeof RunFilter>;
+
 const common = { name: VariableName, description: z.string().max(10_000).optional() };
 export const ParameterDefinition = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('string'), ...common, default: z.string().max(1_000_000).optional(), trim: z.boolean().optional() }),
@@ -39,6 +48,12 @@ export const ParameterDefinition = z.discriminatedUnion('type', [
     .strictObject({ type: z.literal('choice'), ...common, choices: z.array(z.string().max(10_000)).min(1, 'needs at least one choice'), default: z.string().optional() })
     .refine((p) => p.default === undefined || p.choices.includes(p.default), { message: 'default must be one of the choices', path: ['default'] }),
   z.strictObject({ type: z.literal('password'), ...common, default: z.string().max(10_000).optional() }),
+  /**
+   * "Run Parameter": a build of `projectName`, given as `job#number`; when none is given, its last
+   * build that passes `filter` (ALL: any started build; COMPLETED: finished; SUCCESSFUL: SUCCESS or
+   * UNSTABLE; STABLE: SUCCESS). The build gets NAME (the build's URL), NAME_JOBNAME, NAME_NUMBER, NAME_NAME.
+   */
+  z.strictObject({ type: z.literal('run'), ...common, projectName: JobName, filter: RunFilter.default('ALL') }),
   /** The name is where the uploaded file lands: a workspace path (`upload.bin`, `conf/settings.xml`), as in Jenkins. */
   z.strictObject({ type: z.literal('file'), ...common, name: FileParameterName }),
 ]);

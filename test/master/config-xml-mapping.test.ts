@@ -68,7 +68,7 @@ b</defaultValue></${P}TextParameterDefinition>
     <${P}ChoiceParameterDefinition><name>C2</name><choices><string>p</string><string>q</string></choices></${P}ChoiceParameterDefinition>
     <${P}ChoiceParameterDefinition><name>C3</name><choices>one
 two</choices></${P}ChoiceParameterDefinition>
-    <${P}RunParameterDefinition><name>R</name><projectName>other</projectName><filter>ALL</filter></${P}RunParameterDefinition>
+    <${P}RunParameterDefinition><name>R</name><projectName>other</projectName><filter>ALL</filter><runId>other#3</runId></${P}RunParameterDefinition>
     <${P}PasswordParameterDefinition><name>PW</name><defaultValue>plain</defaultValue></${P}PasswordParameterDefinition>
     <${P}PasswordParameterDefinition><name>PW2</name><defaultValue>{AQAAABAAAAAQm1HLMbOrbHfDoNpPgGJVAx5hLQ9QAGO2nd0LcvXYxzo=}</defaultValue></${P}PasswordParameterDefinition>
     <${P}FileParameterDefinition><name>conf/settings.xml</name></${P}FileParameterDefinition>
@@ -80,12 +80,13 @@ two</choices></${P}ChoiceParameterDefinition>
     { type: 'choice', name: 'C1', choices: ['x', 'y'] },
     { type: 'choice', name: 'C2', choices: ['p', 'q'] },
     { type: 'choice', name: 'C3', choices: ['one', 'two'] },
+    { type: 'run', name: 'R', projectName: 'other', filter: 'ALL' },
     { type: 'password', name: 'PW', default: 'plain' },
     { type: 'password', name: 'PW2' },
     { type: 'file', name: 'conf/settings.xml' },
   ]);
-  // The run parameter (no Jonkkins type) and the other Jenkins' encrypted secret are kept where they were.
-  t.regex(rendered, /<\/hudson.model.ChoiceParameterDefinition>\n {8}<hudson.model.RunParameterDefinition>\n {10}<name>R<\/name>/);
+  // The run parameter's fixed build (no Jonkkins field) and the other Jenkins' encrypted secret are kept where they were.
+  t.regex(rendered, /<filter>ALL<\/filter>\n {10}<runId>other#3<\/runId>/);
   t.regex(rendered, /<name>PW2<\/name>\n {10}<defaultValue>\{AQAAAB/);
   for (const bad of ['../etc/passwd', '/etc/passwd', 'a//b', 'a\\b']) {
     refused(t, project(`<properties><${P}ParametersDefinitionProperty><parameterDefinitions><${P}FileParameterDefinition><name>${bad}</name></${P}FileParameterDefinition></parameterDefinitions></${P}ParametersDefinitionProperty></properties>`), /parameters\.0\.name/);
@@ -108,6 +109,9 @@ test('triggers: timer, poll SCM, upstream, GitHub push, GitLab token; an empty p
   t.regex(hooksOnly.rendered, /<hudson.triggers.SCMTrigger>/);
   refused(t, project('<triggers><jenkins.triggers.ReverseBuildTrigger><upstreamProjects>a</upstreamProjects><threshold><name>ABORTED</name></threshold></jenkins.triggers.ReverseBuildTrigger></triggers>'), /'ABORTED' is not a threshold Jonkkins has/);
   refused(t, project('<triggers><hudson.triggers.TimerTrigger><spec>61 * * * *</spec></hudson.triggers.TimerTrigger></triggers>'), /triggers\.cron/);
+  refused(t, project('<authToken>aaaaaaaaaa</authToken><authToken>bbbbbbbbbb</authToken>'), /<authToken> appears more than once in <project>/);
+  const timer = '<hudson.triggers.TimerTrigger><spec>@daily</spec></hudson.triggers.TimerTrigger>';
+  refused(t, project(`<triggers>${timer}${timer}</triggers>`), /<hudson.triggers.TimerTrigger> appears more than once in <triggers>/);
 });
 
 test('wrappers: an absolute timeout (written back as FailOperation), credentials bindings and ssh-agent; what Jonkkins lacks is kept', (t) => {
@@ -210,7 +214,7 @@ test('a job made in Jonkkins, every field set, survives render → parse unchang
     name: 'native',
     description: 'all <fields> & more',
     disabled: true,
-    parameters: [{ type: 'string', name: 'A', default: '' }, { type: 'choice', name: 'C', choices: ['1', '2'], default: '2' }, { type: 'password', name: 'P', default: '****' }, { type: 'file', name: 'in/f.bin' }],
+    parameters: [{ type: 'string', name: 'A', default: '' }, { type: 'choice', name: 'C', choices: ['1', '2'], default: '2' }, { type: 'run', name: 'R', projectName: 'other', filter: 'STABLE' }, { type: 'password', name: 'P', default: '****' }, { type: 'file', name: 'in/f.bin' }],
     label: '"my label" || x86-64',
     concurrentBuild: true,
     quietPeriod: 9,
@@ -226,4 +230,14 @@ test('a job made in Jonkkins, every field set, survives render → parse unchang
   });
   const { document } = parseConfigXml(renderConfigXml(job), 'native');
   t.deepEqual(document, job);
+});
+
+test('a kept element whose preceding mapped sibling is no longer written goes right before the one it preceded', (t) => {
+  const { document, preserved } = roundTrip(t, project('<description/><assignedNode>linux</assignedNode><canRoam>false</canRoam><x.Kept/><disabled>false</disabled>'));
+  t.is(document.label, 'linux');
+  // canRoam is always written; assignedNode is not once the label is cleared: x.Kept was after canRoam, so nothing moves.
+  t.regex(renderConfigXml(Job.parse({ ...document, label: '' }), preserved), /<canRoam>true<\/canRoam>\n {2}<x.Kept\/>\n {2}<disabled>/);
+  const afterToken = parseConfigXml(project('<authToken>token-token</authToken><x.Kept/><disabled>false</disabled>'), 'x');
+  const withoutToken = renderConfigXml(Job.parse({ ...afterToken.document, triggers: {} }), afterToken.preserved);
+  t.regex(withoutToken, /<x.Kept\/>\n {2}<disabled>false<\/disabled>/, 'before <disabled>, which it preceded');
 });

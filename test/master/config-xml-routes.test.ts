@@ -75,7 +75,8 @@ test('hostile or broken XML is a 400 with X-Error, never a 500, and creates noth
     const res = await postXml(`/createItem?name=${name}`, xml);
     t.is(res.status, 400, `${name}: ${res.text.slice(0, 200)}`);
     t.regex(res.headers.get('x-error') ?? '', message, name);
-    t.true(performance.now() - started < 2000, `${name} took ${performance.now() - started} ms`);
+    // Generous for a loaded machine: an expansion or a quadratic parse would take minutes or never end (config-xml-bounds times the parser itself).
+    t.true(performance.now() - started < 10_000, `${name} took ${performance.now() - started} ms`);
     t.is((await call(m.url, 'GET', `/api/jobs/${name}`, { token: admin })).status, 404);
   }
   const huge = await postXml('/createItem?name=huge', `<project><description>${'x'.repeat(1100 * 1024)}</description></project>`);

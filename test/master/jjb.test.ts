@@ -69,7 +69,7 @@ test.serial('jenkins-jobs update creates the jobs; a second update --ignore-cach
   });
   t.deepEqual(
     upstream.parameters.map((p: { type: string; name: string }) => `${p.type} ${p.name}`),
-    ['string GREETING', 'boolean LOUD', 'choice TARGET', 'text NOTES', 'password SECRET', 'file conf/settings.xml'],
+    ['string GREETING', 'boolean LOUD', 'choice TARGET', 'text NOTES', 'password SECRET', 'run LIBRARY_BUILD', 'file conf/settings.xml'],
   );
   t.is(upstream.parameters[4].default, '****', 'the password default is sealed and hidden');
   t.deepEqual(upstream.downstreamProjects, ['jjb-downstream']);

@@ -7,6 +7,7 @@ import type { Cause } from '../../../shared/src/build.ts';
 import type { Job } from '../../../shared/src/job.ts';
 import type { BuildRow } from './build-rows.ts';
 import { SecretBox } from '../secret-box.ts';
+import { RUN_VALUE } from './parameters.ts';
 
 const CAUSE_NAMES: Record<Cause['kind'], string> = { user: 'MANUALTRIGGER', remote: 'REMOTECAUSE', timer: 'TIMERTRIGGER', upstream: 'UPSTREAMTRIGGER' };
 
@@ -35,7 +36,16 @@ export function buildEnvironment(opts: { job: Job; number: number; causes: Cause
   };
   // Parameters win over the job's env, as in Jenkins; each is NAME=value.
   for (const [name, value] of Object.entries(opts.parameters)) env[name] = value;
+  for (const p of job.parameters) if (p.type === 'run' && opts.parameters[p.name] !== undefined) Object.assign(env, runParameterEnvironment(p.name, opts.parameters[p.name]!, publicUrl));
   return env;
+}
+
+/** A run parameter's variables, as Jenkins' RunParameterValue.buildEnvironment less NAME_RESULT: NAME (the build's URL), NAME_JOBNAME, NAME_NUMBER, NAME_NAME. */
+export function runParameterEnvironment(name: string, value: string, publicUrl: string): Record<string, string> {
+  const match = RUN_VALUE.exec(value);
+  if (!match) return { [name]: value };
+  const [, job, number] = match as unknown as [string, string, string];
+  return { [name]: `${jobUrl(publicUrl, job)}${number}/`, [`${name}_JOBNAME`]: job, [`${name}_NUMBER`]: number, [`${name}_NAME`]: `#${number}` };
 }
 
 /** A build's parameter values in plain text (password values opened). */

@@ -7,6 +7,9 @@ import { ValidationError } from '../errors.ts';
 
 export type ParameterValues = Record<string, string | boolean>;
 
+/** A run parameter's value: `job#number` (the job's name may itself hold '#'; the number is after the last). */
+export const RUN_VALUE = /^(.+)#([1-9]\d{0,9})$/;
+
 export function resolveParameters(definitions: ParameterDefinition[], given: Record<string, unknown>): ParameterValues {
   const byName = new Map(definitions.map((d) => [d.name, d]));
   const unknown = Object.keys(given).filter((name) => !byName.has(name));
@@ -35,6 +38,12 @@ export function resolveParameters(definitions: ParameterDefinition[], given: Rec
         values[def.name] = value;
         break;
       }
+      case 'run':
+        // Its default (the last build passing the filter) needs the database: queueing.ts fills an empty one.
+        // An empty value (a form's empty field) asks for the default too.
+        if (raw !== undefined && raw !== '' && (typeof raw !== 'string' || !RUN_VALUE.test(raw))) throw bad(`must name a build as job#number, got ${shown(raw)}`);
+        values[def.name] = (raw as string | undefined) ?? '';
+        break;
       case 'file':
         if (raw !== undefined) throw bad('file parameters are uploaded as multipart form data');
         values[def.name] = '';

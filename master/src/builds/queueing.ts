@@ -9,6 +9,7 @@ import type { Cause } from '../../../shared/src/build.ts';
 import { ConflictError, ValidationError } from '../errors.ts';
 import type { StoredJob } from '../jobs/jobs.ts';
 import { addCause, insertQueued } from './build-rows.ts';
+import { defaultRuns } from './run-parameters.ts';
 import { resolveParameters } from './parameters.ts';
 import { SecretBox } from '../secret-box.ts';
 import { storeBuildFile, type UploadedFile } from './uploads.ts';
@@ -40,6 +41,7 @@ export class BuildQueueing {
       }
     }
     const values = resolveParameters(job.parameters, given);
+    await defaultRuns(tx, job.parameters, values);
     for (const file of files) values[file.parameter] = file.fileName;
     // Password values are kept encrypted; a missing one falls back to the (already sealed) default.
     for (const p of job.parameters) {

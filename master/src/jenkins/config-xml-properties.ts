@@ -6,7 +6,7 @@
 import { parse as parseJavaProperties, stringify as writeJavaProperties } from 'dot-properties';
 import type { Job, ParameterDefinition } from '../../../shared/src/job.ts';
 import { defined } from './config-xml-values.ts';
-import { attr, el, textOf, type XmlElement } from './xml-tree.ts';
+import { attr, child, el, textOf, type XmlElement } from './xml-tree.ts';
 import type { ReadContext } from './config-xml.ts';
 
 const P = 'hudson.model.';
@@ -17,6 +17,7 @@ const parameterTypes: Record<string, ParameterDefinition['type']> = {
   [`${P}ChoiceParameterDefinition`]: 'choice',
   [`${P}PasswordParameterDefinition`]: 'password',
   [`${P}FileParameterDefinition`]: 'file',
+  [`${P}RunParameterDefinition`]: 'run',
 };
 const elementOfType = Object.fromEntries(Object.entries(parameterTypes).map(([k, v]) => [v, k])) as Record<ParameterDefinition['type'], string>;
 
@@ -25,7 +26,7 @@ const JENKINS_SECRET = /^\{[A-Za-z0-9+/]{20,}={0,2}\}$/;
 
 export function readProperties({ r, fail }: ReadContext, root: XmlElement): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const properties = root.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'properties');
+  const properties = child(root, 'properties');
   const discarder = properties && r.take(properties, 'jenkins.model.BuildDiscarderProperty');
   const strategy = discarder ? r.take(discarder, 'strategy') : r.take(root, 'logRotator');
   if (strategy && (attr(strategy, 'class') ?? 'hudson.tasks.LogRotator') === 'hudson.tasks.LogRotator') {
@@ -68,8 +69,13 @@ function readParameter({ r, fail }: ReadContext, e: XmlElement): Record<string, 
     const d = r.bool(e, 'defaultValue');
     if (d !== undefined) p.default = d;
   } else if (type === 'password') {
-    const d = e.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'defaultValue');
+    const d = child(e, 'defaultValue');
     if (d && !JENKINS_SECRET.test(textOf(d).trim())) p.default = r.text(e, 'defaultValue');
+  } else if (type === 'run') {
+    // A <runId> (a fixed default build) has no Jonkkins field: kept, not used.
+    p.projectName = r.text(e, 'projectName')?.trim() ?? '';
+    const filter = r.text(e, 'filter')?.trim();
+    if (filter) p.filter = filter;
   } else if (type === 'choice') {
     p.choices = readChoices(r, e, fail);
     const d = r.text(e, 'defaultValue');
@@ -118,6 +124,8 @@ function writeParameter(p: ParameterDefinition): XmlElement {
     if (p.default !== undefined) children.push(el('defaultValue', String(p.default)));
   } else if (p.type === 'password') {
     if (p.default !== undefined) children.push(el('defaultValue', p.default));
+  } else if (p.type === 'run') {
+    children.push(el('projectName', p.projectName), el('filter', p.filter));
   } else if (p.type === 'choice') {
     const strings = p.choices.map((c) => el('string', c));
     children.push(el('choices', [el('a', strings, [['class', 'string-array']])], [['class', 'java.util.Arrays$ArrayList']]));

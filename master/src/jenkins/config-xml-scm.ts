@@ -3,7 +3,7 @@
  * ReverseBuildTrigger, the github plugin's GitHubPushTrigger, the gitlab plugin's secret token).
  */
 import type { Job } from '../../../shared/src/job.ts';
-import { attr, el, textOf, type XmlElement } from './xml-tree.ts';
+import { attr, child, el, textOf, type XmlElement } from './xml-tree.ts';
 import type { ReadContext } from './config-xml.ts';
 import { defined } from './config-xml-values.ts';
 
@@ -18,10 +18,6 @@ const TRIGGER = {
 };
 /** A Secret another Jenkins encrypted: unreadable here, so kept as it was. */
 const JENKINS_SECRET = /^\{[A-Za-z0-9+/]{20,}={0,2}\}$/;
-
-function child(e: XmlElement, name: string): XmlElement | undefined {
-  return e.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === name);
-}
 
 export function readScm({ r, fail }: ReadContext, root: XmlElement): unknown {
   const scm = child(root, 'scm');

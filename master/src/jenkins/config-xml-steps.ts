@@ -7,7 +7,7 @@
  * publisher per config; consecutive ones are written back as one element with several configs.
  */
 import type { Job, Publisher, BuildStep, TriggerBuildsStep, BlockThreshold } from '../../../shared/src/job.ts';
-import { attr, el, textOf, type XmlElement } from './xml-tree.ts';
+import { attr, child, el, textOf, type XmlElement } from './xml-tree.ts';
 import type { ReadContext } from './config-xml.ts';
 import { readThreshold, writeThreshold } from './config-xml-scm.ts';
 import { defined } from './config-xml-values.ts';
@@ -19,10 +19,6 @@ const ARCHIVE = 'hudson.tasks.ArtifactArchiver';
 const CORE_TRIGGER = 'hudson.tasks.BuildTrigger';
 /** A step of a kind Jenkins has no element for (a step-kind module's): its document form as JSON. */
 const JONKKINS_STEP = 'io.jonkkins.BuildStep';
-
-function child(e: XmlElement, name: string): XmlElement | undefined {
-  return e.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === name);
-}
 
 export function readBuilders(ctx: ReadContext, root: XmlElement): unknown[] {
   const builders = child(root, 'builders');

@@ -5,7 +5,7 @@
  */
 import type { Job } from '../../../shared/src/job.ts';
 import type { CredentialBinding } from '../../../shared/src/credentials.ts';
-import { attr, el, textOf, type XmlElement } from './xml-tree.ts';
+import { attr, child, el, textOf, type XmlElement } from './xml-tree.ts';
 import type { ReadContext } from './config-xml.ts';
 import { defined } from './config-xml-values.ts';
 
@@ -24,10 +24,6 @@ const bindingKinds: Record<string, { type: CredentialBinding['type']; fields: st
   ['org.jenkinsci.plugins.credentialsbinding.impl.SSHUserPrivateKeyBinding']: { type: 'sshKey', fields: ['keyFileVariable', 'usernameVariable'] },
 };
 const elementOfBinding = Object.fromEntries(Object.entries(bindingKinds).map(([k, v]) => [v.type, k]));
-
-function child(e: XmlElement, name: string): XmlElement | undefined {
-  return e.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === name);
-}
 
 export function readWrappers({ r, fail }: ReadContext, root: XmlElement): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -19,7 +19,7 @@
 import { Job, type JobInput } from '../../../shared/src/job.ts';
 import { ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
-import { parseXml, writeXml, el, type XmlElement } from './xml-tree.ts';
+import { child, parseXml, writeXml, el } from './xml-tree.ts';
 import { PreservedXml, XmlReader, restore, placeholder } from './xml-preserved.ts';
 import { readProperties, writeProperties } from './config-xml-properties.ts';
 import { readScm, writeScm, readTriggers, writeTriggers } from './config-xml-scm.ts';
@@ -59,7 +59,7 @@ export function parseConfigXml(xml: string, jobName: string): { document: JobInp
   if (quietPeriod !== undefined) document.quietPeriod = quietPeriod;
   // Jenkins: a project roams unless canRoam is false and a node is assigned (AbstractProject.getAssignedLabel).
   const canRoam = r.bool(root, 'canRoam') ?? false;
-  const assigned = root.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === 'assignedNode');
+  const assigned = child(root, 'assignedNode');
   if (!canRoam && assigned) {
     const label = r.text(root, 'assignedNode')!.trim();
     if (label !== '') document.label = label;

@@ -12,6 +12,7 @@ const PARAMETER_DEFINITION_CLASS: Record<ParameterDefinition['type'], string> = 
   choice: 'hudson.model.ChoiceParameterDefinition',
   password: 'hudson.model.PasswordParameterDefinition',
   file: 'hudson.model.FileParameterDefinition',
+  run: 'hudson.model.RunParameterDefinition',
 };
 const PARAMETER_VALUE_CLASS: Record<ParameterDefinition['type'], string> = {
   string: 'hudson.model.StringParameterValue',
@@ -20,6 +21,7 @@ const PARAMETER_VALUE_CLASS: Record<ParameterDefinition['type'], string> = {
   choice: 'hudson.model.StringParameterValue',
   password: 'hudson.model.PasswordParameterValue',
   file: 'hudson.model.FileParameterValue',
+  run: 'hudson.model.RunParameterValue',
 };
 /** A parameter value's name and value show wherever the value does (Jenkins' visibility 3, and deeper in definitions). */
 const VALUE_VISIBILITY = { value: 999 };
@@ -31,12 +33,13 @@ const JENKINS_TYPE: Record<ParameterDefinition['type'], string> = {
   choice: 'ChoiceParameterDefinition',
   password: 'PasswordParameterDefinition',
   file: 'FileParameterDefinition',
+  run: 'RunParameterDefinition',
 };
 
 function defaultOf(p: ParameterDefinition): string | boolean | undefined {
   if (p.type === 'boolean') return p.default ?? false;
   if (p.type === 'choice') return p.default ?? p.choices[0];
-  if (p.type === 'password' || p.type === 'file') return undefined; // never shown
+  if (p.type === 'password' || p.type === 'file' || p.type === 'run') return undefined; // never shown; a run's default is looked up per build
   return p.default ?? '';
 }
 

@@ -3,9 +3,9 @@
  *
  * Reading marks every element it maps as *consumed*. Afterwards each element that was not
  * consumed, inside one that was, is kept whole with its place: the path of its parent and the
- * consumed sibling it followed. Attributes of consumed elements are kept too (`plugin="git@5.2"`).
+ * consumed siblings it followed and preceded. Attributes of consumed elements are kept too (`plugin="git@5.2"`).
  * Writing puts each kept element back into the element at the same path, right after the same
- * sibling (at the end when that sibling is no longer written), and adds kept attributes the
+ * sibling (when that one is no longer written, right before the one it preceded; else at the end), and adds kept attributes the
  * written element lacks. Paths name each element by its name and its index among the consumed
  * siblings of that name, `project[1]/builders[1]/hudson.tasks.Shell[2]`, so an unknown builder
  * between two shells stays between them.
@@ -18,6 +18,7 @@
  * everything is kept.
  */
 import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
 import { textOf, type XmlElement, type XmlNode } from './xml-tree.ts';
 
 const XmlElementSchema: z.ZodType<XmlElement> = z.lazy(() =>
@@ -27,7 +28,8 @@ const XmlElementSchema: z.ZodType<XmlElement> = z.lazy(() =>
 /** The opaque record stored with a job (jobs.config_xml_preserved): the config.xml it came from, less what maps to the job document. */
 export const PreservedXml = z.object({
   version: z.literal(1),
-  elements: z.array(z.object({ parent: z.string(), after: z.string().nullable(), element: XmlElementSchema })),
+  /** `after`: the mapped sibling it followed (null: it came first); `before`: the one it preceded, where it goes when `after` is no longer written. */
+  elements: z.array(z.object({ parent: z.string(), after: z.string().nullable(), before: z.string().nullable(), element: XmlElementSchema })),
   attributes: z.array(z.object({ path: z.string(), attrs: z.array(z.tuple([z.string(), z.string()])) })),
 });
 export type PreservedXml = z.infer<typeof PreservedXml>;
@@ -51,9 +53,14 @@ function repeats(path: string): boolean {
 export class XmlReader {
   readonly consumed = new Set<XmlElement>();
 
-  /** The first not yet consumed child named `name`, now consumed. */
+  /**
+   * The child named `name`, now consumed. Everything read this way is one of a kind in its parent
+   * (a field, a descriptor's entry): a second one is refused, as Jenkins' XStream refuses a
+   * duplicate field, rather than one of them silently winning.
+   */
   take(parent: XmlElement, name: string): XmlElement | undefined {
-    const child = parent.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === name && !this.consumed.has(c));
+    const [child, twin] = parent.children.filter((c): c is XmlElement => typeof c !== 'string' && c.name === name && !this.consumed.has(c));
+    if (twin) throw new ValidationError(`config.xml: <${name}> appears more than once in <${parent.name}>`);
     if (child) this.consumed.add(child);
     return child;
   }
@@ -94,13 +101,18 @@ export class XmlReader {
       if (attrs.length > 0) out.attributes.push({ path, attrs });
       const counts = new Map<string, number>();
       let after: string | null = null;
+      let waiting: PreservedXml['elements'] = [];
       for (const c of e.children) {
         if (typeof c === 'string') continue;
         if (!this.consumed.has(c)) {
-          out.elements.push({ parent: path, after, element: c });
+          const kept = { parent: path, after, before: null, element: c };
+          out.elements.push(kept);
+          waiting.push(kept);
           continue;
         }
         const segment = segmentOf(c, counts);
+        for (const w of waiting) w.before = segment;
+        waiting = [];
         after = segment;
         walk(c, `${path}/${segment}`);
       }
@@ -143,15 +155,19 @@ export function restore(root: XmlElement, preserved: PreservedXml | undefined): 
       const takenOver = new Set(kept.map((k) => k.element.name));
       children = children.filter((c) => typeof c === 'string' || !(placeholders.has(c) && takenOver.has(c.name)));
     }
-    const placed = new Set<(typeof kept)[number]>();
+    type Kept = PreservedXml['elements'][number];
+    const placed = new Set<Kept>();
     const next: XmlNode[] = [];
-    const putAfter = (anchor: string | null) => {
-      for (const k of kept) if (k.after === anchor && !placed.has(k)) (placed.add(k), next.push(k.element));
+    const written = new Set(children.filter((c) => typeof c !== 'string').map((c) => segments.get(c as XmlElement)!));
+    const put = (where: (k: Kept) => boolean) => {
+      for (const k of kept!) if (where(k) && !placed.has(k)) (placed.add(k), next.push(k.element));
     };
-    putAfter(null);
+    put((k) => k.after === null);
     for (const c of children) {
+      const segment = typeof c === 'string' ? undefined : segments.get(c)!;
+      if (segment) put((k) => k.before === segment && !written.has(k.after!));
       next.push(c);
-      if (typeof c !== 'string') putAfter(segments.get(c)!);
+      if (segment) put((k) => k.after === segment);
     }
     for (const k of kept) if (!placed.has(k)) next.push(k.element);
     e.children = next;

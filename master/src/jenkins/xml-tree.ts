@@ -83,6 +83,11 @@ export function textOf(el: XmlElement): string {
   return el.children.filter((c): c is string => typeof c === 'string').join('');
 }
 
+/** The first child element named `name`. */
+export function child(e: XmlElement, name: string): XmlElement | undefined {
+  return e.children.find((c): c is XmlElement => typeof c !== 'string' && c.name === name);
+}
+
 export function attr(el: XmlElement, name: string): string | undefined {
   return el.attrs.find(([n]) => n === name)?.[1];
 }
@@ -108,15 +113,23 @@ export function writeXml(root: XmlElement): string {
       out.push(`${indent}<${e.name}${attrs}>${escapeText(e.children.join(''))}</${e.name}>\n`);
       return;
     }
-    out.push(`${indent}<${e.name}${attrs}>\n`);
-    for (const c of e.children) {
-      if (typeof c === 'string') out.push(escapeText(c));
-      else write(c, `${indent}  `);
+    if (e.children.some((c) => typeof c === 'string')) {
+      // Mixed content: written inline, so no layout whitespace joins its text.
+      out.push(`${indent}${inline(e)}\n`);
+      return;
     }
+    out.push(`${indent}<${e.name}${attrs}>\n`);
+    for (const c of e.children) write(c as XmlElement, `${indent}  `);
     out.push(`${indent}</${e.name}>\n`);
   };
   write(root, '');
   return out.join('');
+}
+
+function inline(e: XmlElement): string {
+  const attrs = e.attrs.map(([n, v]) => ` ${n}="${escapeAttr(v)}"`).join('');
+  const inner = e.children.map((c) => (typeof c === 'string' ? escapeText(c) : inline(c))).join('');
+  return inner === '' ? `<${e.name}${attrs}/>` : `<${e.name}${attrs}>${inner}</${e.name}>`;
 }
 
 /** One element as text (no declaration), as kept for the elements Jonkkins does not understand. */

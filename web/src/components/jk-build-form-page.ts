@@ -84,6 +84,9 @@ export class JkBuildFormPage extends LitElement {
         return html`<select id=${id} name=${p.name} aria-invalid=${invalid}>${p.choices.map((c) => html`<option .value=${c} ?selected=${c === p.default}>${c}</option>`)}</select>`;
       case 'file':
         return html`<input id=${id} name=${p.name} type="file" aria-invalid=${invalid}>`;
+      case 'run':
+        // Empty: the last build of the project that passes the filter.
+        return html`<input id=${id} name=${p.name} placeholder=${`${p.projectName}#number (empty: the latest)`} aria-invalid=${invalid}>`;
     }
   }
 }

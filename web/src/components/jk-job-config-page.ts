@@ -15,8 +15,10 @@ import { toast } from './jk-toast.ts';
 
 /** Jenkins' names for what people pick; the values are the job document's. */
 const PARAMETER_TYPES: Record<string, string> = {
-  string: 'String Parameter', text: 'Multi-line String Parameter', boolean: 'Boolean Parameter', choice: 'Choice Parameter', password: 'Password Parameter', file: 'File Parameter',
+  string: 'String Parameter', text: 'Multi-line String Parameter', boolean: 'Boolean Parameter', choice: 'Choice Parameter', password: 'Password Parameter', file: 'File Parameter', run: 'Run Parameter',
 };
+/** Jenkins' RunParameterDefinition filters. */
+const RUN_FILTERS = [['ALL', 'All Builds'], ['COMPLETED', 'Completed Builds Only'], ['SUCCESSFUL', 'Successful Builds Only'], ['STABLE', 'Stable Builds Only']] as const;
 /** The parameterized-trigger plugin's ResultCondition display names. */
 const CONDITIONS = [
   ['SUCCESS', 'Stable'], ['UNSTABLE', 'Unstable'], ['UNSTABLE_OR_BETTER', 'Stable or unstable but not failed'], ['UNSTABLE_OR_WORSE', 'Unstable or Failed but not stable'],
@@ -222,6 +224,7 @@ export class JkJobConfigPage extends LitElement {
             <textarea id=${`choices-${i}`} rows="3" .value=${(f.get([...p, 'choices']) as string[] | undefined ?? []).join('\n')}
               @input=${(e: InputEvent) => f.set([...p, 'choices'], (e.target as HTMLTextAreaElement).value.split('\n').filter((c) => c !== ''))}></textarea>${f.errorAt([...p, 'choices'])}</div>`
         : type === 'file' ? nothing
+        : type === 'run' ? html`${f.text([...p, 'projectName'], 'Project')}${f.select([...p, 'filter'], 'Filter', RUN_FILTERS)}`
         : type === 'text' ? f.textarea([...p, 'default'], 'Default value')
         : f.text([...p, 'default'], 'Default value', { type: type === 'password' ? 'password' : 'text', emptyAsUndefined: true })}</div>
       ${f.text([...p, 'description'], 'Description', { emptyAsUndefined: true })}`;
