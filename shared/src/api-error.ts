@@ -23,5 +23,4 @@ export type ApiErrorCode =
   | 'unsupported_media_type' // a body type the endpoint does not take
   | 'too_many_requests' // throttled; see Retry-After
   | 'unsupported_protocol' // an agent whose protocol version the master does not speak (POST /login-slave)
-  | 'not_implemented' // a Jenkins endpoint Jonkkins does not serve (yet)
   | 'internal'; // a fault of ours; the message never carries internals

@@ -120,3 +120,17 @@ test.serial('build references and file paths in URLs', async (t) => {
   await check(t, fc.array(segment, { minLength: 1, maxLength: 6 }), (segments) => call(m.url, 'PUT', `/api/jobs/fz/files/${pathOf(segments)}`, { token: admin, raw: 'bytes', headers: { 'content-type': 'application/octet-stream' } }), [['a'.repeat(2000)], Array(600).fill('d')]);
   await check(t, fc.array(segment, { minLength: 1, maxLength: 6 }), (segments) => call(m.url, 'GET', `/api/jobs/fz/builds/lastBuild/artifacts/${pathOf(segments)}`, { token: admin }));
 });
+
+// A URL carries well-formed text only (a lone surrogate cannot be percent-encoded): toWellFormed() below.
+const trees = pieces(['jobs', 'name', 'color', '[', ']', ',', '{', '}', '0', '10', 'builds', 'allBuilds', 'lastBuild', '_class', '$', ' ']);
+test.serial("Jenkins' tree= and depth= on api/json, and buildWithParameters' query", async (t) => {
+  await check(t, trees, (tree) => call(m.url, 'GET', `/api/json?depth=1&tree=${encodeURIComponent(tree.toWellFormed())}`, { token: admin }), [
+    // Within Node's 16 KB request line (a longer one is Node's 431 before any of ours runs).
+    deep('a[', ']', 1500), deep('jobs[', ']', 33, 'name'), 'jobs[name]{999999999,}', 'jobs{', `${'a,'.repeat(2000)}a`, ...hostile.filter((h) => h.length < 3000),
+  ]);
+  await check(t, trees, (tree) => call(m.url, 'GET', `/job/fz/api/json?tree=${encodeURIComponent(tree.toWellFormed())}&depth=${tree.length % 7}`, { token: admin }));
+  const query = fc.dictionary(pieces(['pick', 'flag', 'constructor', 'delay', 'token', 'json', '__proto__']), pieces(['a', 'b', 'true', 'TRUE', '0sec', '5', '{', '[]']), { maxKeys: 6 });
+  await check(t, query, (q) => call(m.url, 'POST', `/job/fz/buildWithParameters?${new URLSearchParams(q as Record<string, string>)}&delay=0sec`, { token: admin, redirect: 'manual' }), [
+    { pick: 'c' }, { flag: 'maybe' }, { constructor: 'x'.repeat(5000) }, { delay: '99999999999' },
+  ]);
+});

@@ -231,6 +231,7 @@ test('build requests as Jenkins answers them: not parameterized, disabled, a GET
   const agentToken = await registeredAgentToken(m.url, admin, { name: 'not-a-person', executors: 1 });
   const byAgent = await call(m.url, 'POST', '/job/plain/build', { token: agentToken });
   t.is(byAgent.status, 403, 'an agent starts no builds through the Jenkins API');
+  t.is(byAgent.headers.get('x-you-are-authenticated-as'), 'not-a-person');
   t.is((await call(m.url, 'GET', '/api/json', { token: agentToken })).status, 403);
 });
 

@@ -152,6 +152,8 @@ test('Jenkins paths need credentials; malformed Basic is a 401', async (t) => {
   t.is((await call(m.url, 'GET', '/api/json', { headers: { authorization: 'Basic !!!' } })).status, 401);
   t.is((await call(m.url, 'GET', '/api/json', { headers: { authorization: `Basic ${Buffer.from('nocolon').toString('base64')}` } })).status, 401);
   t.is((await call(m.url, 'GET', '/me/api/json', { token: admin })).body.id, ADMIN.username, 'a bearer token works on Jenkins paths too');
+  const form = await call(m.url, 'POST', '/login', { headers: { 'content-type': 'application/x-www-form-urlencoded' }, raw: `username=${ADMIN.username}&password=${encodeURIComponent(ADMIN.password)}` });
+  t.is(form.status, 400, "logging in stays JSON: Jenkins' form parsing is for Jenkins' paths");
 });
 
 async function loginToken(user: { username: string; password: string }, address = '192.0.2.200'): Promise<string> {

@@ -50,10 +50,11 @@ for (const [what, make] of refused) {
   });
 }
 
-test('a Basic Authorization header is refused as an invalid token', async (t) => {
+test('a Basic Authorization header with a wrong password or token is a 401, and never a challenge a browser would prompt for', async (t) => {
   const res = await call(m.url, 'GET', '/api/whoami', { headers: { authorization: 'Basic YWRtaW46cGFzcw==' } });
   t.is(res.status, 401);
-  t.is(res.headers.get('www-authenticate'), 'Bearer error="invalid_token"');
+  t.is(res.body.error.message, 'Invalid password/token for user: admin');
+  t.false(/basic/i.test(res.headers.get('www-authenticate') ?? ''), 'no WWW-Authenticate: Basic (HTTP Basic itself: test/master/jenkins-auth.test.ts)');
 });
 
 const forbidden: [string, () => string, string, string, object?][] = [

@@ -6,7 +6,8 @@
  */
 import type { Context, Middleware } from 'koa';
 import { z } from 'zod';
-import { DomainError, ValidationError } from '../errors.ts';
+import type { AuthState } from '../auth/principal.ts';
+import { DomainError, ForbiddenError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import { prune, toXml } from './exported.ts';
 import { parseTree } from './tree.ts';
@@ -81,15 +82,20 @@ export function redirect(ctx: Context, path: string): void {
   ctx.body = '';
 }
 
-/** Failures carry their message in `X-Error` too, as Jenkins' do (the JSON body stays ours). */
+/** Failures carry their message in `X-Error` too, as Jenkins' do (the JSON body stays ours); a 403 says who asked. */
 export const jenkinsErrors: Middleware = async (ctx, next) => {
   try {
     await next();
   } catch (err) {
-    if (err instanceof DomainError) ctx.set('X-Error', err.message.replace(/[^\x20-\x7e]/g, '?'));
+    if (err instanceof DomainError) ctx.set('X-Error', headerText(err.message));
+    const principal = (ctx.state as AuthState).principal;
+    if (err instanceof ForbiddenError && principal) ctx.set('X-You-Are-Authenticated-As', headerText(principal.name));
     throw err;
   }
 };
+
+/** Header values are Latin-1 at most: other characters become `?` (as Jenkins' do; node `jenkins` turns them back into quotes). */
+const headerText = (text: string) => text.replace(/[^\x20-\x7e]/g, '?');
 
 /** Jenkins' URL of a job and of a build, relative to the root. */
 export const jobPath = (name: string) => `job/${encodeURIComponent(name)}/`;

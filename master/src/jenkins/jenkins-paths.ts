@@ -22,7 +22,11 @@ export function isJenkinsApiGet(path: string, query: Record<string, unknown>): b
   return JENKINS_API_PATHS.some((re) => re.test(path)) || (TOKEN_BUILD.test(path) && typeof query.token === 'string');
 }
 
-/** Requests whose bodies are Jenkins forms or XML (everything outside the native `/api/`, and root api/json). */
+/** The master's own paths outside `/api/` (logins, logout, health): JSON only, as before Jenkins' paths. */
+const NATIVE = new Set(['/login', '/login-slave', '/logout', '/healthz']);
+
+/** Requests whose bodies may be Jenkins forms or XML (outside the native API and logins; root api/json). */
 export function isJenkinsPath(path: string): boolean {
+  if (NATIVE.has(path)) return false;
   return !path.startsWith('/api/') || /^\/api\/(json|xml|python)\/?$/.test(path);
 }

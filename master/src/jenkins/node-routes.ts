@@ -9,7 +9,7 @@ import { requireUser } from '../auth/authenticate.ts';
 import { NotFoundError } from '../errors.ts';
 import { answerApi, jenkinsErrors } from './jenkins-http.ts';
 import type { JenkinsDeps } from './jenkins-deps.ts';
-import { builtInComputer, computerJson, computerSetJson } from './shapes.ts';
+import { builtInComputer, computerJson, computerSetJson } from './node-shapes.ts';
 
 const BUILT_IN = new Set(['(built-in)', '(master)', 'built-in', 'master', 'built-in node']);
 

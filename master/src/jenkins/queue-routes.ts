@@ -11,6 +11,7 @@ import { SecretBox } from '../secret-box.ts';
 import { answerApi, jenkinsErrors, redirect, requiredParam } from './jenkins-http.ts';
 import type { JenkinsDeps } from './jenkins-deps.ts';
 import { exported, lazy } from './exported.ts';
+import type { ParameterDefinition } from '../../../shared/src/job.ts';
 import { queueItemJson, type QueueItemInput } from './shapes.ts';
 
 function queueId(raw: string): number {
@@ -23,25 +24,32 @@ export function queueRoutes(deps: JenkinsDeps): Router {
   const r = new Router({ prefix: '/queue' });
   r.use(jenkinsErrors, requireUser);
 
-  /** The item's shape from its row, the queue's `why` and the job's parameter definitions. */
-  const item = async (id: number, whys?: Map<number, string>): Promise<QueueItemInput> => {
-    const row = await builds.rowById(id);
-    const [summaries, stored] = await Promise.all([jobs.list(), jobs.find(row.job_name)]);
-    const why = row.state === 'queued' ? (whys ?? new Map((await builds.queue()).map((q) => [q.id, q.why]))).get(id) ?? 'Waiting' : null;
-    return {
-      id,
-      job: summaries.find((s) => s.name === row.job_name) ?? null,
-      jobName: row.job_name,
-      state: row.state,
-      why,
-      queuedAt: row.queued_at,
-      notBefore: row.not_before,
-      causes: row.causes,
-      // Password values are sealed: never shown (parametersAction leaves their value out).
-      parameters: Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v])),
-      definitions: stored.job.parameters,
-      number: row.number,
-    };
+  /**
+   * The items' shapes from their rows, the queue's `why` and their jobs' parameter definitions:
+   * the job list, the queue and each job are read once per answer, however many items it holds.
+   */
+  const items = async (ids: number[], queued?: Awaited<ReturnType<typeof builds.queue>>): Promise<QueueItemInput[]> => {
+    const rows = await Promise.all(ids.map((id) => builds.rowById(id)));
+    const summaries = await jobs.list();
+    const whys = rows.some((r) => r.state === 'queued') ? new Map((queued ?? (await builds.queue())).map((q) => [q.id, q.why])) : new Map<number, string>();
+    const definitions = new Map<string, Promise<ParameterDefinition[]>>();
+    const definitionsOf = (job: string) => definitions.get(job) ?? definitions.set(job, jobs.find(job).then((s) => s.job.parameters)).get(job)!;
+    return Promise.all(
+      rows.map(async (row) => ({
+        id: row.id,
+        job: summaries.find((s) => s.name === row.job_name) ?? null,
+        jobName: row.job_name,
+        state: row.state,
+        why: row.state === 'queued' ? (whys.get(row.id) ?? 'Waiting') : null,
+        queuedAt: row.queued_at,
+        notBefore: row.not_before,
+        causes: row.causes,
+        // Password values are sealed: never shown (parametersAction leaves their value out).
+        parameters: Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v])),
+        definitions: await definitionsOf(row.job_name),
+        number: row.number,
+      })),
+    );
   };
 
   r.get('/api/:format', async (ctx) => {
@@ -50,14 +58,14 @@ export function queueRoutes(deps: JenkinsDeps): Router {
       discoverableItems: [],
       items: lazy(async () => {
         const queued = await builds.queue();
-        const whys = new Map(queued.map((q) => [q.id, q.why]));
-        return Promise.all(queued.map(async (q) => queueItemJson(root, await item(q.id, whys))));
+        return (await items(queued.map((q) => q.id), queued)).map((q) => queueItemJson(root, q));
       }),
     });
     await answerApi(ctx, model, ctx.params.format);
   });
   r.get('/item/:id/api/:format', async (ctx) => {
-    await answerApi(ctx, queueItemJson(await deps.publicUrl(), await item(queueId(ctx.params.id!))), ctx.params.format);
+    const [item] = await items([queueId(ctx.params.id!)]);
+    await answerApi(ctx, queueItemJson(await deps.publicUrl(), item!), ctx.params.format);
   });
   r.post('/cancelItem', async (ctx) => {
     await builds.cancelQueued(queueId(requiredParam(ctx, 'id')));

@@ -1,14 +1,15 @@
 /**
- * Jonkkins' objects in Jenkins' JSON shapes (reference §3, §5.2): jobs, builds, causes,
- * parameters, queue items, nodes, views, users. Pure functions of what the services answer; URLs
+ * Jonkkins' objects in Jenkins' JSON shapes (reference §3, §5.2): jobs, builds, queue items,
+ * views, users (parameters and causes: parameter-shapes.ts; nodes: node-shapes.ts). Pure functions of what the services answer; URLs
  * are absolute under `root` (the public URL, ending in /), as Jenkins' `url` fields are.
  */
-import type { AgentWithExecutors, Build, JobSummary } from '../../../shared/src/api-responses.ts';
-import { describeCause, type BuildResult, type Cause } from '../../../shared/src/build.ts';
+import type { Build, JobSummary } from '../../../shared/src/api-responses.ts';
+import type { BuildResult, Cause } from '../../../shared/src/build.ts';
 import type { Job, ParameterDefinition } from '../../../shared/src/job.ts';
 import type { View } from '../../../shared/src/view.ts';
 import { exported, HIDDEN, lazy, type Exported } from './exported.ts';
 import { buildPath, jobPath } from './jenkins-http.ts';
+import { causeAction, parametersAction, parametersProperty } from './parameter-shapes.ts';
 
 export const JOB_CLASS = 'hudson.model.FreeStyleProject';
 export const BUILD_CLASS = 'hudson.model.FreeStyleBuild';
@@ -57,99 +58,6 @@ function healthReport(score: number | null, description: string | null): Exporte
   return [exported('hudson.model.HealthReport', { description, iconClassName: `icon-${icon}`, iconUrl: `${icon}.png`, score })];
 }
 
-const PARAMETER_DEFINITION_CLASS: Record<ParameterDefinition['type'], string> = {
-  string: 'hudson.model.StringParameterDefinition',
-  text: 'hudson.model.TextParameterDefinition',
-  boolean: 'hudson.model.BooleanParameterDefinition',
-  choice: 'hudson.model.ChoiceParameterDefinition',
-  password: 'hudson.model.PasswordParameterDefinition',
-  file: 'hudson.model.FileParameterDefinition',
-  run: 'hudson.model.RunParameterDefinition',
-};
-const PARAMETER_VALUE_CLASS: Record<ParameterDefinition['type'], string> = {
-  string: 'hudson.model.StringParameterValue',
-  text: 'hudson.model.TextParameterValue',
-  boolean: 'hudson.model.BooleanParameterValue',
-  choice: 'hudson.model.StringParameterValue',
-  password: 'hudson.model.PasswordParameterValue',
-  file: 'hudson.model.FileParameterValue',
-  run: 'hudson.model.RunParameterValue',
-};
-/** A parameter value's name and value show wherever the value does (Jenkins' visibility 3, and deeper in definitions). */
-const VALUE_VISIBILITY = { value: 999 };
-
-const JENKINS_TYPE: Record<ParameterDefinition['type'], string> = {
-  string: 'StringParameterDefinition',
-  text: 'TextParameterDefinition',
-  boolean: 'BooleanParameterDefinition',
-  choice: 'ChoiceParameterDefinition',
-  password: 'PasswordParameterDefinition',
-  file: 'FileParameterDefinition',
-  run: 'RunParameterDefinition',
-};
-
-function defaultOf(p: ParameterDefinition): string | boolean | undefined {
-  if (p.type === 'boolean') return p.default ?? false;
-  if (p.type === 'choice') return p.default ?? p.choices[0];
-  if (p.type === 'password' || p.type === 'file' || p.type === 'run') return undefined; // never shown; a run's default is looked up per build
-  return p.default ?? '';
-}
-
-/** ParametersDefinitionProperty: what the job asks for. */
-export function parametersProperty(parameters: ParameterDefinition[]): Exported {
-  return exported('hudson.model.ParametersDefinitionProperty', {
-    parameterDefinitions: parameters.map((p) =>
-      exported(
-        PARAMETER_DEFINITION_CLASS[p.type],
-        {
-          defaultParameterValue: exported(PARAMETER_VALUE_CLASS[p.type], { name: p.name, ...(defaultOf(p) === undefined ? {} : { value: defaultOf(p) }) }, VALUE_VISIBILITY),
-          description: p.description ?? '',
-          name: p.name,
-          type: JENKINS_TYPE[p.type],
-          ...(p.type === 'choice' ? { choices: p.choices } : {}),
-        },
-        { defaultParameterValue: 3, description: 3, type: 3, choices: 3 },
-      ),
-    ),
-  }, { parameterDefinitions: 2 });
-}
-
-/** A build's parameter values (a password's value is never shown, as in Jenkins). */
-export function parametersAction(values: Build['parameters'], definitions: ParameterDefinition[]): Exported {
-  return exported('hudson.model.ParametersAction', {
-    // In the job's order (stored values come back in jsonb's key order), then any the job no longer defines.
-    parameters: [...definitions.filter((d) => Object.hasOwn(values, d.name)).map((d) => [d.name, values[d.name]!] as const), ...Object.entries(values).filter(([k]) => !definitions.some((d) => d.name === k))].map(([name, value]) => {
-      const type = definitions.find((d) => d.name === name)?.type ?? 'string';
-      return exported(PARAMETER_VALUE_CLASS[type], { name, ...(type === 'password' ? {} : { value: type === 'boolean' ? value === true || value === 'true' : value }) }, VALUE_VISIBILITY);
-    }),
-  }, { parameters: 2 });
-}
-
-/** Jenkins' cause objects: their class, shortDescription and fields. */
-export function causeOf(root: string, c: Cause): Exported {
-  const shortDescription = describeCause(c);
-  switch (c.kind) {
-    case 'user':
-      return exported('hudson.model.Cause$UserIdCause', { shortDescription, userId: c.userId, userName: c.userId }, { shortDescription: 3, userId: 3, userName: 3 });
-    case 'remote':
-      return exported('hudson.model.Cause$RemoteCause', { shortDescription, addr: c.address, note: null }, { shortDescription: 3, addr: 3 });
-    case 'timer':
-      return exported('hudson.triggers.TimerTrigger$TimerTriggerCause', { shortDescription }, { shortDescription: 3 });
-    case 'upstream':
-      return exported(
-        'hudson.model.Cause$UpstreamCause',
-        { shortDescription, upstreamBuild: c.number, upstreamProject: c.job, upstreamUrl: jobPath(c.job) },
-        { shortDescription: 3, upstreamBuild: 3, upstreamProject: 3, upstreamUrl: 3 },
-      );
-    default:
-      return exported('hudson.model.Cause', { shortDescription }, { shortDescription: 3 });
-  }
-}
-
-export function causeAction(root: string, causes: Cause[]): Exported {
-  return exported('hudson.model.CauseAction', { causes: causes.map((c) => causeOf(root, c)) }, { causes: 2 });
-}
-
 type BuildDetails = Omit<Build, 'artifacts' | 'upstream' | 'downstream'> & { artifacts?: readonly { path: string }[] };
 
 /** A build's api/json (FreeStyleBuild): actions with parameters and causes, artifacts, timing. */
@@ -158,7 +66,7 @@ export function buildJson(root: string, b: BuildDetails, rawCauses: Cause[], def
   const started = b.startedAt ? Date.parse(b.startedAt) : Date.parse(b.queuedAt);
   const actions: Exported[] = [];
   if (Object.keys(b.parameters).length > 0) actions.push(parametersAction(b.parameters, definitions));
-  actions.push(causeAction(root, rawCauses));
+  actions.push(causeAction(rawCauses));
   return exported(
     BUILD_CLASS,
     {
@@ -268,7 +176,7 @@ export function queueItemJson(root: string, q: QueueItemInput): Exported {
   const waiting = !left && q.notBefore > Date.now();
   const blocked = !left && !waiting && q.why !== null && /already in progress|earlier build/.test(q.why);
   const kind = left ? 'LeftItem' : waiting ? 'WaitingItem' : blocked ? 'BlockedItem' : 'BuildableItem';
-  const actions = [causeAction(root, q.causes), ...(Object.keys(q.parameters).length > 0 ? [parametersAction(q.parameters, q.definitions)] : [])];
+  const actions = [causeAction(q.causes), ...(Object.keys(q.parameters).length > 0 ? [parametersAction(q.parameters, q.definitions)] : [])];
   const params = Object.entries(q.parameters).map(([k, v]) => `\n${k}=${q.definitions.find((d) => d.name === k)?.type === 'password' ? '****' : String(v)}`).join('');
   return exported(
     `hudson.model.Queue$${kind}`,
@@ -289,83 +197,6 @@ export function queueItemJson(root: string, q: QueueItemInput): Exported {
     },
     ['id', 'why', 'task', 'blocked', 'buildable', 'stuck', 'inQueueSince', 'params', 'cancelled', 'executable'],
   );
-}
-
-/** Jenkins' Computer for an agent, its executors with what they run. */
-export function computerJson(root: string, a: AgentWithExecutors): Exported {
-  const executors = a.executorStatus.map((e) =>
-    exported('hudson.model.Executor', {
-      currentExecutable: e.idle ? null : buildRef(root, e.job, e.build),
-      idle: e.idle,
-      likelyStuck: false,
-      number: e.number,
-      progress: e.idle || !e.estimatedDurationMs ? -1 : Math.min(99, Math.floor(((Date.now() - Date.parse(e.startedAt)) * 100) / e.estimatedDurationMs)),
-    }),
-  );
-  return exported(
-    'hudson.slaves.SlaveComputer',
-    {
-      actions: [],
-      assignedLabels: [a.name, ...a.labels].map((name) => exported('hudson.model.labels.LabelAtom', { name })),
-      description: a.description,
-      displayName: a.name,
-      executors,
-      icon: a.online ? 'symbol-computer' : 'symbol-computer-x',
-      iconClassName: a.online ? 'icon-computer' : 'icon-computer-x',
-      idle: a.executorStatus.every((e) => e.idle),
-      jnlpAgent: true,
-      launchSupported: false,
-      manualLaunchAllowed: false,
-      monitorData: {},
-      numExecutors: a.executors,
-      offline: !a.online,
-      offlineCause: null,
-      offlineCauseReason: '',
-      oneOffExecutors: [],
-      temporarilyOffline: false,
-      url: `${root}computer/${encodeURIComponent(a.name)}/`,
-    },
-    ['displayName', 'offline', 'numExecutors', 'idle'],
-  );
-}
-
-/** The built-in node: Jonkkins' master runs no builds (0 executors), but Jenkins clients expect it. */
-export function builtInComputer(root: string): Exported {
-  return exported(
-    'hudson.model.Hudson$MasterComputer',
-    {
-      actions: [],
-      assignedLabels: [exported('hudson.model.labels.LabelAtom', { name: 'built-in' })],
-      description: 'the Jonkkins master (runs no builds: agents do)',
-      displayName: 'Built-In Node',
-      executors: [],
-      icon: 'symbol-computer',
-      iconClassName: 'icon-computer',
-      idle: true,
-      jnlpAgent: false,
-      launchSupported: true,
-      manualLaunchAllowed: true,
-      monitorData: {},
-      numExecutors: 0,
-      offline: false,
-      offlineCause: null,
-      offlineCauseReason: '',
-      oneOffExecutors: [],
-      temporarilyOffline: false,
-      url: `${root}computer/(built-in)/`,
-    },
-    ['displayName', 'offline', 'numExecutors', 'idle'],
-  );
-}
-
-export function computerSetJson(root: string, agents: AgentWithExecutors[]): Exported {
-  const all = agents.flatMap((a) => a.executorStatus);
-  return exported('hudson.model.ComputerSet', {
-    busyExecutors: all.filter((e) => !e.idle).length,
-    computer: [builtInComputer(root), ...agents.map((a) => computerJson(root, a))],
-    displayName: 'Nodes',
-    totalExecutors: all.length,
-  });
 }
 
 /** The all view's name in Jenkins' API (its display name is "All"). */
