@@ -103,3 +103,17 @@ test('Recent Changes lists at most 100 commits of a build and counts the rest; t
   t.is(build.items.length, 150);
   t.is(build.more, 7);
 });
+
+test("Jenkins' api/json of a build shows its commits as the git plugin's GitChangeSetList", async (t) => {
+  await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name: 'cr-jenkins', label: 'runner', scm: { type: 'git', url: URL_ } } });
+  const { id } = await start('cr-jenkins');
+  const change = item(sha('d'), { authorName: 'Grace Hopper', authorEmail: 'grace@example.org', message: 'Fix the parser\n\nIt looped.', paths: [{ editType: 'add', file: 'src/parser.ts' }] });
+  t.is((await as('runner', 'POST', `/api/agent/builds/${id}/checkout`, { commit: sha('d'), branch: 'origin/main', url: URL_, changes: [change] })).status, 204);
+  const json = (await call(m.url, 'GET', '/job/cr-jenkins/1/api/json?depth=3', { token: admin })).body;
+  t.is(json.changeSet._class, 'hudson.plugins.git.GitChangeSetList');
+  t.is(json.changeSet.kind, 'git');
+  t.like(json.changeSet.items[0], { _class: 'hudson.plugins.git.GitChangeSet', commitId: sha('d'), msg: 'Fix the parser', authorEmail: 'grace@example.org', affectedPaths: ['src/parser.ts'], paths: [{ editType: 'add', file: 'src/parser.ts' }] });
+  t.is(json.changeSet.items[0].author.fullName, 'Grace Hopper');
+  const plain = (await call(m.url, 'GET', '/job/cr-jenkins/1/api/json?tree=changeSet[items[commitId]]', { token: admin })).body;
+  t.deepEqual(plain.changeSet.items.map((i: { commitId: string }) => i.commitId), [sha('d')]);
+});

@@ -3,6 +3,7 @@
  * views, users (parameters and causes: parameter-shapes.ts; nodes: node-shapes.ts). Pure functions of what the services answer; URLs
  * are absolute under `root` (the public URL, ending in /), as Jenkins' `url` fields are.
  */
+import { jenkinsChangeSet } from '../scm/jenkins-change-set.ts';
 import type { Build, JobSummary } from '../../../shared/src/api-responses.ts';
 import type { BuildResult, Cause } from '../../../shared/src/build.ts';
 import type { Job, ParameterDefinition } from '../../../shared/src/job.ts';
@@ -87,12 +88,18 @@ export function buildJson(root: string, b: BuildDetails, rawCauses: Cause[], def
       timestamp: started,
       url: `${root}${buildPath(b.job, number)}`,
       builtOn: b.agent ?? '',
-      changeSet: exported('hudson.scm.EmptyChangeLogSet', { items: [], kind: null }, { items: 2, kind: 2 }),
+      changeSet: changeSetJson(root, b.changeSet),
       culprits: [],
       inProgress: b.state !== 'finished',
     },
     ['number'],
   );
+}
+
+/** The git plugin's GitChangeSetList (the commits since the branch's previous build), or Jenkins' empty set without a checkout. */
+function changeSetJson(root: string, changeSet: Build['changeSet']): Exported {
+  const { _class, items, kind } = jenkinsChangeSet(root, changeSet);
+  return exported(_class, { items, kind }, { items: 2, kind: 2 });
 }
 
 export interface JobDetailsInput {
