@@ -109,7 +109,7 @@ test('Build with Parameters → the console arrives live; executors full → bus
   await until('the first step\'s output in the console', async () => (await console_.innerText()).includes('hello browser'), 20_000, 100);
   await until('the second step\'s ticks', async () => /^tick 5$/m.test(await console_.innerText()), 20_000, 100);
   t.notRegex(await console_.innerText(), /^tick 600$/m, 'the build is still running: the console is live, not loaded after the fact');
-  t.true(await page.getByRole('status').filter({ hasText: 'Live' }).isVisible());
+  t.true(await page.locator('jk-console').getByRole('status').filter({ hasText: '● Live' }).isVisible());
   await shot('06-console-live');
 
   // A second build waits: the only executor is busy.
