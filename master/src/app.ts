@@ -239,7 +239,11 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   api.get('/api/openapi.json', (ctx) => {
     ctx.body = document ??= openApiDocument(routes);
   });
+  // The agents' routes first: they serve every build's start, console and finish, and each router
+  // before them would be asked to match first.
   const routers = [
+    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, dockerImages, agentRedis }),
+    agentArtifactRoutes(artifacts),
     api,
     sessionRoutes({ tokens, sessions }),
     userRoutes(users, settings, throttle, apiTokens),
@@ -260,8 +264,6 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
     artifactRoutes(artifacts, builds),
     downloadTicketRoutes(downloadTickets, builds),
     buildHistoryRoutes(deps.pool),
-    agentArtifactRoutes(artifacts),
-    agentBuildRoutes({ builds: agentBuilds, triggers: agentTriggers, dockerImages, agentRedis }),
     ...jenkinsRouters({ jobs, builds, consoles, artifacts, views, users, apiTokens, signingKey: deps.signingKey, publicUrl, agents: async () => agentsWithExecutors(deps.pool, await agents.list()) }),
   ];
   for (const router of routers) app.use(router.routes()).use(router.allowedMethods());

@@ -113,7 +113,8 @@ export class BuildCredentials {
       await stop(agent.child);
       await rm(agent.dir, { recursive: true, force: true }).catch(() => {});
     }
-    await rm(this.#dir, { recursive: true, force: true }).catch(() => {});
+    // Most builds write no secret file: no file system call for them (rm -r of a missing path still walks it).
+    if (this.#files > 0) await rm(this.#dir, { recursive: true, force: true }).catch(() => {});
   }
 
   #of<K extends CredentialKind>(credentialsId: string, kind: K): Extract<CredentialSecret, { kind: K }> {

@@ -122,6 +122,25 @@ async function launchGit(args: string[], env: Record<string, string>, cwd: strin
   }
 }
 
+/** After git exited: its output is done once nothing more arrived for this long. */
+const OUTPUT_IDLE_MS = 100;
+
+/** Resolves once `stream` has sent no data for `ms` (each chunk starts the wait again). */
+function quietFor(stream: Readable, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    let timer = setTimeout(done, ms);
+    function done() {
+      stream.off('data', again);
+      resolve();
+    }
+    function again() {
+      clearTimeout(timer);
+      timer = setTimeout(done, ms);
+    }
+    stream.on('data', again);
+  });
+}
+
 /** Output to the console until git exits (and its output ends), killing its group on abort or timeout. */
 async function supervise(ctx: GitContext, pid: number, exited: Promise<[number | null, NodeJS.Signals | null]>, output: Readable, onOutput: (c: Buffer) => void): Promise<[number | null, NodeJS.Signals | null, boolean]> {
   let timedOut = false;
@@ -143,7 +162,9 @@ async function supervise(ctx: GitContext, pid: number, exited: Promise<[number |
   try {
     const [code, signal] = await exited;
     kill(); // what it left behind (an ssh multiplexer) dies with it, and lets the output end
-    await Promise.race([ended, new Promise((r) => setTimeout(r, 2000).unref())]);
+    // What git wrote before it exited is readable now: wait for the end of the output, but not for a
+    // copy of the socket that another process may still hold (seen: a 2 s stall every few checkouts).
+    await Promise.race([ended, quietFor(output, OUTPUT_IDLE_MS), new Promise((r) => setTimeout(r, 2000).unref())]);
     return [code, signal, timedOut];
   } finally {
     clearTimeout(timer);
