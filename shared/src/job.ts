@@ -114,9 +114,19 @@ export const GenericWebhookParameter = z.strictObject({
   defaultValue: z.string().max(10_000).optional(),
 });
 
+/**
+ * A token the master keeps encrypted (remote trigger, GitLab, generic webhook). "****" is how the API
+ * shows a stored one, and means "keep it" when saved back (the configure page, a GET config.xml
+ * posted again, `jonkkins export` applied again).
+ */
+const KeptSecretToken = z
+  .string()
+  .max(256)
+  .refine((v) => v === '****' || v.length >= 8, 'must be at least 8 characters');
+
 export const GenericWebhookTrigger = z.strictObject({
   /** The token the caller passes (?token=, a `token` header or Authorization: Bearer); kept encrypted. */
-  token: z.string().min(8, 'must be at least 8 characters').max(256),
+  token: KeptSecretToken,
   parameters: z.array(GenericWebhookParameter).max(50).default([]),
   /** The build's cause (the plugin's causeString). */
   causeString: z.string().min(1).max(500).default('Generic Cause'),
@@ -125,12 +135,7 @@ export const GenericWebhookTrigger = z.strictObject({
 const Triggers = z
   .strictObject({
     /** "Trigger builds remotely": POST (or GET) /api/jobs/:name/builds?token=… starts a build without a login. */
-    remoteToken: z
-      .string()
-      .max(256)
-      // "****" is how the API shows a stored token, and means "keep it" when saved back (the configure page, a GET config.xml posted again).
-      .refine((v) => v === '****' || v.length >= 8, 'must be at least 8 characters')
-      .optional(),
+    remoteToken: KeptSecretToken.optional(),
     /** "Build periodically": Jenkins cron syntax (H, H(a-b)/n, @daily…, several lines, TZ= on line 1). */
     cron: CronSpecString.optional(),
     /** "Build after other projects are built": a build of one of `projects` with a result at least `threshold` triggers this job. */
@@ -140,7 +145,7 @@ const Triggers = z
     /** "GitHub hook trigger for GITScm polling": POST /github-webhook/ pushes build this job. */
     githubPush: z.boolean().optional(),
     /** GitLab plugin's secret token: POST /project/<job> with this X-Gitlab-Token builds the job. */
-    gitlabSecretToken: z.string().min(8, 'must be at least 8 characters').max(256).optional(),
+    gitlabSecretToken: KeptSecretToken.optional(),
     /** Generic Webhook Trigger: POST /generic-webhook-trigger/invoke?token=… builds the job, JSONPath values of the payload as parameters. */
     genericWebhook: GenericWebhookTrigger.optional(),
   })

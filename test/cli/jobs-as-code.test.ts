@@ -69,13 +69,18 @@ test('a document that does not validate changes nothing and names its file and f
 
 test('export writes each job as a document that apply takes back unchanged, secrets included', async (t) => {
   const { master, token, dir, jonkkins } = await setUp(t);
-  const job = { name: 'deploy', parameters: [{ type: 'password', name: 'PW', default: 's3cret-value' }], triggers: { remoteToken: 'remote-token-1' }, steps: [{ type: 'shell', script: 'deploy' }] };
+  const job = {
+    name: 'deploy',
+    parameters: [{ type: 'password', name: 'PW', default: 's3cret-value' }],
+    triggers: { remoteToken: 'remote-token-1', gitlabSecretToken: 'gitlab-token-1', genericWebhook: { token: 'generic-token-1' } },
+    steps: [{ type: 'shell', script: 'deploy' }],
+  };
   t.is((await call(master.url, 'POST', '/api/jobs', { token, json: job })).status, 201);
   const exported = await jonkkins('export', dir);
   t.is(exported.code, 0, exported.stderr);
   t.deepEqual(readdirSync(dir), ['deploy.json']);
   const written = readFileSync(join(dir, 'deploy.json'), 'utf8');
-  t.notRegex(written, /s3cret-value|remote-token-1/);
+  t.notRegex(written, /s3cret-value|remote-token-1|gitlab-token-1|generic-token-1/);
   t.false('permalinks' in JSON.parse(written));
   const applied = await jonkkins('apply', dir);
   t.is(applied.stdout, 'nothing changed: 1 job as the documents say\n');
@@ -106,4 +111,12 @@ test("Jonkkins' own CI (infra/jobs): applied twice, the second run changes nothi
   const image = (await call(master.url, 'GET', '/api/jobs/jonkkins-image', { token })).body;
   t.is(image.steps[0].type, 'dockerBuild');
   t.is(image.steps[0].dockerfile, 'infra/Containerfile');
+});
+
+test('a generic webhook token of **** in a new job is refused: there is no stored token to keep', async (t) => {
+  const { dir, jonkkins, write } = await setUp(t);
+  write('hooked.json', { triggers: { genericWebhook: { token: '****' } } });
+  const res = await jonkkins('apply', dir);
+  t.is(res.code, 1);
+  t.regex(res.stderr, /hooked\.json: refused by the master \(400: Invalid job: triggers\.genericWebhook\.token: \*\*\*\* keeps a stored token, and this job has none\)/);
 });

@@ -11,7 +11,7 @@ import { BuildResult } from '../../../shared/src/build.ts';
 import { Job, JobName, StoredJobDocument, type JobInput } from '../../../shared/src/job.ts';
 import type { JobSummary } from '../../../shared/src/api-responses.ts';
 import { permalinksOf, type Permalinks } from './permalinks.ts';
-import { ConflictError, NotFoundError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { parseInput } from '../http/validate.ts';
 import type { EventPublisher } from '../events/event-bus.ts';
 import { SecretBox } from '../secret-box.ts';
@@ -129,12 +129,7 @@ export class JobsService {
 
   /** The job with its sealed secrets opened, to compare two versions (sealing the same secret twice gives different text). */
   #opened(job: Job): Job {
-    const open = (v: string | undefined) => (v !== undefined && SecretBox.isSealed(v) ? this.#secrets.open(v) : v);
-    return {
-      ...job,
-      parameters: job.parameters.map((p) => (p.type === 'password' ? { ...p, default: open(p.default) } : p)),
-      triggers: { ...job.triggers, remoteToken: open(job.triggers.remoteToken) },
-    };
+    return withSecrets(job, (v) => (v !== undefined && SecretBox.isSealed(v) ? this.#secrets.open(v) : v));
   }
 
   /** Names are unique case-insensitively: a clash names the existing job as it is spelled. */
@@ -307,36 +302,45 @@ export class JobsService {
     return timingSafeEqual(digest(this.#secrets.open(sealed)), digest(token));
   }
 
+  /** The secrets sealed for storage; **** keeps what `previous` had (the API shows a stored secret so). */
   #sealDefaults(job: Job, previous: Job | undefined): Job {
-    const parameters = job.parameters.map((p) => {
-      if (p.type !== 'password' || p.default === undefined) return p;
-      if (p.default === HIDDEN) {
-        const old = previous?.parameters.find((q) => q.name === p.name && q.type === 'password');
-        return { ...p, default: old?.type === 'password' ? old.default : undefined };
-      }
-      return { ...p, default: this.#secrets.seal(p.default) };
-    });
-    // The trigger tokens are secrets too: kept encrypted, shown as **** (which keeps them).
-    const seal = (value: string | undefined, before: string | undefined) => (value === HIDDEN ? before : value === undefined ? undefined : this.#secrets.seal(value));
-    const remoteToken = seal(job.triggers.remoteToken, previous?.triggers.remoteToken);
-    const gitlabSecretToken = seal(job.triggers.gitlabSecretToken, previous?.triggers.gitlabSecretToken);
-    const generic = job.triggers.genericWebhook;
-    const genericWebhook = generic && { ...generic, token: seal(generic.token, previous?.triggers.genericWebhook?.token) ?? generic.token };
-    return { ...job, parameters, triggers: { ...job.triggers, remoteToken, gitlabSecretToken, genericWebhook } };
+    // The generic webhook's token is required: **** must have a stored one to keep.
+    if (job.triggers.genericWebhook?.token === HIDDEN && !previous?.triggers.genericWebhook?.token) {
+      throw new ValidationError('Invalid job: triggers.genericWebhook.token: **** keeps a stored token, and this job has none', [
+        { field: 'triggers.genericWebhook.token', message: '**** keeps a stored token, and this job has none' },
+      ]);
+    }
+    return withSecrets(job, (value, before) => (value === HIDDEN ? before : value === undefined ? undefined : this.#secrets.seal(value)), previous);
   }
 
   #forDisplay(job: Job): Job {
-    return {
-      ...job,
-      parameters: job.parameters.map((p) => (p.type === 'password' && p.default !== undefined ? { ...p, default: HIDDEN } : p)),
-      triggers: {
-        ...job.triggers,
-        ...(job.triggers.remoteToken ? { remoteToken: HIDDEN } : {}),
-        ...(job.triggers.gitlabSecretToken ? { gitlabSecretToken: HIDDEN } : {}),
-        ...(job.triggers.genericWebhook ? { genericWebhook: { ...job.triggers.genericWebhook, token: HIDDEN } } : {}),
-      },
-    };
+    return withSecrets(job, (value) => (value === undefined ? undefined : HIDDEN));
   }
+}
+
+/**
+ * Every secret field of a job document — password parameters' defaults and the trigger tokens
+ * (remote, GitLab, generic webhook) — mapped by `f` (the value, and the same field of `previous`).
+ * Sealing, opening and showing them all go through here, so a new secret field is added once.
+ */
+function withSecrets(job: Job, f: (value: string | undefined, before: string | undefined) => string | undefined, previous?: Job): Job {
+  const parameters = job.parameters.map((p) => {
+    if (p.type !== 'password') return p;
+    const old = previous?.parameters.find((q) => q.name === p.name && q.type === 'password');
+    return { ...p, default: f(p.default, old?.type === 'password' ? old.default : undefined) };
+  });
+  const { remoteToken, gitlabSecretToken, genericWebhook } = job.triggers;
+  const before = previous?.triggers;
+  return {
+    ...job,
+    parameters,
+    triggers: {
+      ...job.triggers,
+      remoteToken: f(remoteToken, before?.remoteToken),
+      gitlabSecretToken: f(gitlabSecretToken, before?.gitlabSecretToken),
+      genericWebhook: genericWebhook && { ...genericWebhook, token: f(genericWebhook.token, before?.genericWebhook?.token) ?? genericWebhook.token },
+    },
+  };
 }
 
 /** Equal as stored JSON: key order and undefined fields do not count. */
