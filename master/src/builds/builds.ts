@@ -203,6 +203,6 @@ export function presentBuild(row: BuildRow, estimatedDurationMs: number | null):
 }
 
 /** Parameter values as people may see them: encrypted (password) values as ****. */
-function visibleParameters(row: BuildRow): Record<string, string | boolean> {
+export function visibleParameters(row: BuildRow): Record<string, string | boolean> {
   return Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v]));
 }

@@ -7,12 +7,12 @@
 import Router from '@koa/router';
 import { requireUser } from '../auth/authenticate.ts';
 import { ValidationError } from '../errors.ts';
-import { SecretBox } from '../secret-box.ts';
 import { answerApi, jenkinsErrors, redirect, requiredParam } from './jenkins-http.ts';
 import type { JenkinsDeps } from './jenkins-deps.ts';
 import { exported, lazy } from './exported.ts';
 import type { ParameterDefinition } from '../../../shared/src/job.ts';
 import { queueItemJson, type QueueItemInput } from './shapes.ts';
+import { visibleParameters } from '../builds/builds.ts';
 
 function queueId(raw: string): number {
   if (!/^\d{1,15}$/.test(raw)) throw new ValidationError(`Queue item ids are numbers, got '${raw}'`);
@@ -45,7 +45,7 @@ export function queueRoutes(deps: JenkinsDeps): Router {
         notBefore: row.not_before,
         causes: row.causes,
         // Password values are sealed: never shown (parametersAction leaves their value out).
-        parameters: Object.fromEntries(Object.entries(row.parameters).map(([k, v]) => [k, SecretBox.isSealed(v) ? '****' : v])),
+        parameters: visibleParameters(row),
         definitions: await definitionsOf(row.job_name),
         number: row.number,
       })),
