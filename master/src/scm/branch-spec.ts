@@ -4,34 +4,21 @@
  * and `refs/tags/v*` a full ref, `**` any branch; `*` matches within a path component, `**` across.
  * A sha specifier names no ref: it never moves, so polling never builds it.
  */
-
-function globToRegExp(glob: string): RegExp {
-  let re = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*' && glob[i + 1] === '*') {
-      re += '.*';
-      i++;
-    } else if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else re += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
+import { branchMatcher } from '../../../shared/src/branch-spec.ts';
 
 const isSha = (spec: string) => /^[0-9a-f]{7,64}$/.test(spec);
 
 /** Does branch specifier `spec` name `ref` (a full ref name)? */
 export function specMatchesRef(spec: string, ref: string): boolean {
   if (isSha(spec)) return false;
-  if (spec.startsWith('refs/')) return globToRegExp(spec).test(ref);
+  if (spec.startsWith('refs/')) return branchMatcher(spec)(ref);
   if (spec === '**' || spec === '*') return ref.startsWith('refs/heads/');
   if (!ref.startsWith('refs/heads/')) return false;
   const branch = ref.slice('refs/heads/'.length);
   // `*/main` and `origin/main`: the remote's name, then the branch.
   const remote = /^(\*|origin)\/(.+)$/.exec(spec);
-  if (remote) return globToRegExp(remote[2]!).test(branch);
-  return globToRegExp(spec).test(branch);
+  if (remote) return branchMatcher(remote[2]!)(branch);
+  return branchMatcher(spec)(branch);
 }
 
 /** The refs of `heads` (ref → sha) that any of `specs` names. */

@@ -4,7 +4,7 @@
  * means any remote's branch of that name (`main` = `* /main`); `refs/heads/x` is the remote's
  * branch x; `refs/tags/v*` matches tags; 7–64 hex digits name a commit.
  */
-import { compileLinearRegex } from '../../../shared/src/linear-regex.ts';
+import { branchMatcher } from '../../../shared/src/branch-spec.ts';
 
 export const REMOTE = 'origin';
 
@@ -18,30 +18,6 @@ export interface Chosen {
   commit: string;
   /** GIT_BRANCH: the ref's name, or `detached` for a commit specifier. */
   branch: string;
-}
-
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** The specifier as a whole-name matcher (linear time: RE2). */
-export function branchMatcher(spec: string): (name: string) => boolean {
-  let source = '';
-  for (let i = 0; i < spec.length; ) {
-    if (spec.startsWith('**', i)) {
-      source += '.*';
-      i += 2;
-    } else if (spec[i] === '*') {
-      source += '[^/]*';
-      i += 1;
-    } else {
-      const next = spec.indexOf('*', i);
-      const end = next === -1 ? spec.length : next;
-      source += escape(spec.slice(i, end));
-      i = end;
-    }
-  }
-  const re = compileLinearRegex(source);
-  if (!re.ok) throw new Error(`branch specifier ${spec}: ${re.problem}`);
-  return re.matches;
 }
 
 /** The names a remote branch or tag answers to, as Jenkins users write them. */
