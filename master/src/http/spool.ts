@@ -40,7 +40,13 @@ export async function spoolToFile(body: Readable, path: string, limit: number, t
     await finished(out);
     return { size, sha256: hash.digest('hex') };
   } catch (err) {
-    out.destroy();
+    // Wait for the close: a stream destroyed before its open completed still creates the file
+    // afterwards, and the caller's cleanup would run before it and leave it behind.
+    if (!out.closed) {
+      const closed = new Promise((done) => out.once('close', done));
+      out.destroy();
+      await closed;
+    }
     throw err;
   }
 }
