@@ -43,7 +43,7 @@ export async function spoolToFile(body: Readable, path: string, limit: number, t
     // Wait for the close: a stream destroyed before its open completed still creates the file
     // afterwards, and the caller's cleanup would run before it and leave it behind.
     if (!out.closed) {
-      const closed = new Promise((done) => out.once('close', done));
+      const closed = new Promise<void>((done) => out.once('close', () => done()));
       out.destroy();
       await closed;
     }
