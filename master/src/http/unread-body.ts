@@ -21,10 +21,16 @@ export const closeAfterUnreadBody: Middleware = async (ctx, next) => {
         const close = () => req.socket?.destroy(); // null once the request was destroyed
         const timer = setTimeout(close, LINGER_MS);
         req.unpipe();
-        req.on('data', (chunk: Buffer) => {
+        // Past the budget it stops reading rather than closing: TCP then holds the client back while
+        // it reads the answer. Closing with its bytes unread would reset the connection, and a
+        // client still writing can lose the answer to that reset. The timer closes it in the end.
+        const drop = (chunk: Buffer) => {
           dropped += chunk.length;
-          if (dropped > LINGER_BYTES) close();
-        });
+          if (dropped <= LINGER_BYTES) return;
+          req.off('data', drop);
+          req.pause();
+        };
+        req.on('data', drop);
         req.once('end', () => clearTimeout(timer));
         req.once('close', () => clearTimeout(timer));
         req.resume();
