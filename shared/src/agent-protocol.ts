@@ -2,7 +2,7 @@
  * The master↔agent contract. Agents are untrusted: the master validates every message here and
  * checks that the agent sending it is the one the build was given to.
  *
- * Lifecycle (protocol version 5; PROTOCOL_VERSION):
+ * Lifecycle (protocol version 6; PROTOCOL_VERSION):
  *  1. Login: POST /login-slave {name, secret, protocolVersion, agentVersion} → a JWS (kind "agent",
  *     15 minutes), as the text/plain body and in the Authorization header. 401 = wrong credentials;
  *     400 with code `unsupported_protocol` = the master does not speak the agent's protocol version
@@ -73,7 +73,7 @@
  */
 import { z } from 'zod';
 import { CredentialBinding, CredentialSecret } from './credentials.ts';
-import { GitScm, ScmHistory } from './scm.ts';
+import { GitScm, ScmHistory, ScmRevision } from './scm.ts';
 import { BuildResult, BuildState } from './build.ts';
 import { BuildStep } from './step-kinds.ts';
 import { DOCKER_TAG, IMAGE_DIGEST } from './steps/docker-build-step.ts';
@@ -82,8 +82,9 @@ import { DOCKER_TAG, IMAGE_DIGEST } from './steps/docker-build-step.ts';
  * The contract's version: the agent states it at login; the master accepts only its own.
  * 5: the spec's scm, credentials and scmHistory, checkout and docker image reports, probed labels
  * (an agent of 4 would run a job's steps without its checkout or its bound credentials).
+ * 6: the spec's scmRevision (an agent of 5 would build the branch's head instead of the pushed commit).
  */
-export const PROTOCOL_VERSION = 5;
+export const PROTOCOL_VERSION = 6;
 /** Agents before protocol version 4 sent no version at login. */
 export const UNSTATED_PROTOCOL_VERSION = 3;
 export const HEARTBEAT_INTERVAL_MS = 10_000;
@@ -217,6 +218,9 @@ export const BuildSpec = z.object({
   credentials: z.record(z.string(), CredentialSecret).default({}),
   /** With scm: this job's earlier checkouts, per branch (GIT_PREVIOUS_* and the change set). */
   scmHistory: ScmHistory.default([]),
+  /** With scm: the commit the build's cause named (a push, a poll, a notifyCommit's sha1), which the
+   * checkout builds instead of the branch's head, so a branch that moved meanwhile changes nothing. */
+  scmRevision: ScmRevision.nullable().default(null),
 });
 export type BuildSpec = z.infer<typeof BuildSpec>;
 

@@ -41,8 +41,8 @@ export const Cause = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('scm'), ref: z.string(), sha: z.string() }),
   /** A forge's push webhook (GitHub, GitLab, Gitea): `pusher` pushed `sha` to `ref`. */
   z.object({ kind: z.literal('push'), forge: z.enum(['github', 'gitlab', 'gitea']), pusher: z.string(), ref: z.string(), sha: z.string() }),
-  /** /git/notifyCommit with sha1= (the git plugin's CommitHookCause). */
-  z.object({ kind: z.literal('commitNotification'), sha: z.string() }),
+  /** /git/notifyCommit with sha1= (the git plugin's CommitHookCause); `ref` when branches= named one. */
+  z.object({ kind: z.literal('commitNotification'), sha: z.string(), ref: z.string().optional() }),
   /** Generic Webhook Trigger: its causeString (the plugin's default "Generic Cause"). */
   z.object({ kind: z.literal('genericWebhook'), text: z.string() }),
 ]);
@@ -58,11 +58,15 @@ export function describeCauses(causes: Cause[]): string[] {
 const FORGE_NAMES = { github: 'GitHub', gitlab: 'GitLab', gitea: 'Gitea' } as const;
 
 /**
- * The commit a build was started for, when its cause names one (a push, a poll, a commit
- * notification): the sha a commit status is set on until the agent's checkout records its own.
+ * The commit a build was started for, when a cause names one (a push, a poll, a commit
+ * notification): the newest such cause's, as pushes merged into one queued build are built at the
+ * last. The agent checks it out, and a commit status is set on it until the checkout records its own.
  */
-export function causedRevision(causes: Cause[]): string | null {
-  for (const c of causes) if (c.kind === 'scm' || c.kind === 'push' || c.kind === 'commitNotification') return c.sha;
+export function causedRevision(causes: Cause[]): { commit: string; ref: string | null } | null {
+  for (const c of causes.toReversed()) {
+    if (c.kind === 'scm' || c.kind === 'push') return { commit: c.sha, ref: c.ref };
+    if (c.kind === 'commitNotification') return { commit: c.sha, ref: c.ref ?? null };
+  }
   return null;
 }
 

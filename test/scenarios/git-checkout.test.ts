@@ -6,6 +6,7 @@
 import test from 'ava';
 import { startRig } from '../helpers/agent-rig.ts';
 import { call } from '../helpers/http.ts';
+import { until } from '../helpers/processes.ts';
 import { startGitServer } from '../helpers/git-server.ts';
 import { processesWith } from '../helpers/fleet.ts';
 import { parentOf } from '../helpers/proc-scan.ts';
@@ -52,6 +53,30 @@ test('a public repository: checkout before the steps, GIT_* variables, and the s
   const recent = await call(rig.m.url, 'GET', '/api/jobs/app/changes', { token: rig.admin });
   t.is(recent.status, 200);
   t.deepEqual(recent.body.builds.map((b: { number: number; changeSet: { items: unknown[] } }) => [b.number, b.changeSet.items.length]), [[b2.number, 2], [b1.number, 0]]);
+});
+
+test('notifyCommit with sha1= builds that commit, not the head its branch moved to since; the steps see it', async (t) => {
+  t.timeout(120_000); // a build with a real git server; slow on a loaded machine
+  const server = await startGitServer();
+  t.teardown(() => server.close());
+  const repo = await server.repo('pinned');
+  const c1 = await repo.commit('announced', { 'v.txt': 'one\n' });
+  await repo.push();
+  await repo.commit('pushed after', { 'v.txt': 'two\n' });
+  await repo.push();
+  const rig = await startRig(t);
+  const url = `${server.url}pinned.git`;
+  const token = 'notify-commit-token-of-this-test';
+  t.is((await call(rig.m.url, 'PUT', '/api/settings/webhooks', { token: rig.admin, json: { notifyCommitAccessToken: token } })).status, 200);
+  await rig.job('pinned', { scm: { type: 'git', url, branches: ['*/main'] }, triggers: { pollScm: '' }, steps: [{ type: 'shell', script: 'echo "commit=$GIT_COMMIT branch=$GIT_BRANCH v=$(cat v.txt)"' }] });
+  const res = await call(rig.m.url, 'GET', `/git/notifyCommit?url=${encodeURIComponent(url)}&branches=main&sha1=${c1}&token=${token}`);
+  t.is(res.text, 'Scheduled pinned\n');
+  let build: { result?: string | null; revision?: unknown } = {};
+  await until('pinned #1 to finish', async () => typeof (build = await rig.build('pinned', 1)).result === 'string', 60_000, 20);
+  const text = (await rig.consoleBytes('pinned', 1)).toString('utf8');
+  t.is(build.result, 'SUCCESS', text);
+  t.true(text.includes(`commit=${c1} branch=origin/main v=one`), text);
+  t.deepEqual(build.revision, { commit: c1, branch: 'origin/main', url });
 });
 
 test('an abort during the fetch kills git and ends the build ABORTED without running a step', async (t) => {

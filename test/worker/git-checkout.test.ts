@@ -98,6 +98,46 @@ test('branch specifiers: origin/release-*, refs/tags/v*, a sha, $PARAMETER; none
   t.regex(err!.message, /Couldn't find any revision to build/);
 });
 
+test('a commit a cause named is built though its branch moved on; one only a ref outside the refspec holds is fetched by id; an unknown one fails', async (t) => {
+  const repo = await server.repo('pinned');
+  const c1 = await repo.commit('one', { f: '1' });
+  await repo.push();
+  const c2 = await repo.commit('two', { f: '2' });
+  await repo.push(); // main moved on to c2 after c1's push was announced
+  const d = await dirs(t);
+  const url = `${server.url}pinned.git`;
+  const history: ScmHistory = [];
+  const pushed = request({ url }, d, history);
+  pushed.req.revision = { commit: c1, ref: 'refs/heads/main' };
+  const r1 = await checkout(pushed.req);
+  t.like(r1.report, { commit: c1, branch: 'origin/main' });
+  t.like(r1.env, { GIT_COMMIT: c1, GIT_BRANCH: 'origin/main' });
+  t.regex(pushed.console(), new RegExp(`Checking out Revision ${c1} \\(origin/main\\)\\n`));
+  t.is(await readFile(join(d.workspace, 'f'), 'utf8'), '1');
+
+  // Abbreviated and without a ref (notifyCommit without branches=): the branch that points at it, if any.
+  const head = request({ url }, d);
+  head.req.revision = { commit: c2.slice(0, 10), ref: null };
+  t.like((await checkout(head.req)).report, { commit: c2, branch: 'origin/main' });
+  const older = request({ url }, d);
+  older.req.revision = { commit: c1.slice(0, 10), ref: null };
+  t.like((await checkout(older.req)).report, { commit: c1, branch: 'detached' });
+
+  // A commit only refs/pull/7/head holds (as a forge keeps a pull request's): not in the branches' fetch.
+  await repo.branch('feature');
+  const c3 = await repo.commit('three', { f: '3' });
+  await gitIn(repo.work, ['push', '-q', repo.bare, 'HEAD:refs/pull/7/head']);
+  const pull = request({ url }, d);
+  pull.req.revision = { commit: c3, ref: null };
+  t.like((await checkout(pull.req)).report, { commit: c3, branch: 'detached' });
+  t.is(await readFile(join(d.workspace, 'f'), 'utf8'), '3');
+
+  const unknown = request({ url }, d);
+  unknown.req.revision = { commit: 'a'.repeat(40), ref: 'refs/heads/main' };
+  const err = await t.throwsAsync(checkout(unknown.req), { instanceOf: CheckoutError });
+  t.regex(err!.message, new RegExp(`Couldn't find the revision ${'a'.repeat(40)} that started this build`));
+});
+
 test('what a build step wrote into .git/config (url.insteadOf, a credential helper, fsmonitor) is gone before the next fetch', async (t) => {
   const repo = await server.repo('tamper');
   const c1 = await repo.commit('one', { f: '1' });

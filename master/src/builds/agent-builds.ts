@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { chooseQueues } from '../../../shared/src/work-queues.ts';
 import type { BuildControl, BuildSpec, FinishRequest, WorkConfig } from '../../../shared/src/agent-protocol.ts';
 import { ANY_QUEUE, servableQueueName } from '../queue/build-queue.ts';
-import { describeCauses } from '../../../shared/src/build.ts';
+import { causedRevision, describeCauses } from '../../../shared/src/build.ts';
 import { Job } from '../../../shared/src/job.ts';
 import { storedExpressionMatches } from '../../../shared/src/label-expression.ts';
 import { ConflictError, ForbiddenError, LogGapError, NotFoundError, ValidationError } from '../errors.ts';
@@ -359,6 +359,7 @@ export class AgentBuildsService {
       // Exactly what the job binds or uses (CredentialsService.forBuild): nothing else.
       credentials,
       scmHistory: history,
+      scmRevision: config.scm ? causedRevision(row.causes) : null,
     };
   }
 }

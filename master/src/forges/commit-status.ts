@@ -41,7 +41,7 @@ type Payload = z.infer<typeof Payload>;
 /** The commit a build is about (see the file's comment). */
 export async function revisionOf(tx: DatabaseTransactionConnection, change: Pick<BuildChange, 'row'>): Promise<string | null> {
   const checkout = await buildCheckout(tx, change.row.id);
-  return checkout?.revision.commit ?? causedRevision(change.row.causes);
+  return checkout?.revision.commit ?? causedRevision(change.row.causes)?.commit ?? null;
 }
 
 export class CommitStatusNotifier implements BuildNotifier {

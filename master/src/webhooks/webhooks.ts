@@ -109,7 +109,8 @@ export class WebhooksService {
     );
     if (jobs.length === 0) return `No git jobs using repository: ${q.url} and branches: ${branches.join(',')}\n`;
     if (q.sha1) {
-      const built = await this.#polling.buildPushed(jobs, branches.length === 1 ? ref(branches[0]!) : null, q.sha1, { kind: 'commitNotification', sha: q.sha1 });
+      const pushedTo = branches.length === 1 ? ref(branches[0]!) : null;
+      const built = await this.#polling.buildPushed(jobs, pushedTo, q.sha1, { kind: 'commitNotification', sha: q.sha1, ...(pushedTo ? { ref: pushedTo } : {}) });
       return built.map((j) => `Scheduled ${j.job.name}\n`).join('');
     }
     this.#background = this.#background.then(() => this.#polling.poll(jobs)).catch((err) => this.#log.warn({ err: (err as Error).message }, 'notifyCommit poll failed'));

@@ -10,8 +10,8 @@ import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CredentialSecret } from '../../../shared/src/credentials.ts';
 import { expandVariables } from '../../../shared/src/expand-variables.ts';
-import { BranchSpec, type CheckoutReport, type GitScm, type ScmHistory } from '../../../shared/src/scm.ts';
-import { chooseRevision, REMOTE, type FetchedRef } from './branch-spec.ts';
+import { BranchSpec, type CheckoutReport, type GitScm, type ScmHistory, type ScmRevision } from '../../../shared/src/scm.ts';
+import { chooseRevision, matchingRefs, REMOTE, type Chosen, type FetchedRef } from './branch-spec.ts';
 import { readChangeLog } from './change-log.ts';
 import { git, gitEnvironment, GitError, gitLine, type GitContext } from './git-command.ts';
 import { prepareCredentials, type SshHostKeys } from './git-credentials.ts';
@@ -21,6 +21,8 @@ export interface CheckoutRequest {
   /** The scm's credential (BuildSpec.credentials[scm.credentialsId]). */
   credential: CredentialSecret | undefined;
   history: ScmHistory;
+  /** The commit the build's cause named (BuildSpec.scmRevision): built instead of the branch's head. */
+  revision?: ScmRevision | null;
   workspace: string;
   /** The build's private temporary directory (not in the workspace). */
   tmpDir: string;
@@ -75,7 +77,10 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
     });
     const refs = await fetchedRefs(ctx);
     const lastBuilt = new Map(req.history.map((h) => [h.branch, h]));
-    const chosen = await chooseRevision(specs, refs, (b) => lastBuilt.get(b)?.commit, (sha) => gitLine(ctx, ['rev-parse', '--verify', '--quiet', `${sha}^{commit}`], { show: false, allowFailure: true }));
+    const resolve = (sha: string) => gitLine(ctx, ['rev-parse', '--verify', '--quiet', `${sha}^{commit}`], { show: false, allowFailure: true });
+    const chosen = req.revision
+      ? await namedRevision(ctx, req.revision, specs, refs, resolve)
+      : await chooseRevision(specs, refs, (b) => lastBuilt.get(b)?.commit, resolve);
     if (!chosen) throw new CheckoutError(`Couldn't find any revision to build. Verify the repository and branch configuration for this job (${specs.join(', ')}).`);
     req.say(`Checking out Revision ${chosen.commit} (${chosen.branch})\n`);
     if (scm.clean) await git(ctx, ['clean', '-fdx']);
@@ -119,6 +124,30 @@ export async function checkout(req: CheckoutRequest): Promise<CheckoutResult> {
   } finally {
     await creds.dispose();
   }
+}
+
+/**
+ * The commit a push, a poll or a notifyCommit named, though its branch may have moved on since (as
+ * the git plugin's RevisionParameterAction): fetched by id if the branches' fetch did not bring it
+ * (a force-push). Its branch is the ref it was pushed to, else a fetched branch the job builds that
+ * points at it, else `detached`.
+ */
+async function namedRevision(
+  ctx: GitContext,
+  revision: ScmRevision,
+  specs: readonly string[],
+  refs: readonly FetchedRef[],
+  resolve: (sha: string) => Promise<string | null>,
+): Promise<Chosen> {
+  let commit = await resolve(revision.commit);
+  if (commit === null && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(revision.commit)) {
+    await git(ctx, ['fetch', '--no-tags', '--no-recurse-submodules', '--', REMOTE, revision.commit], { allowFailure: true });
+    commit = await resolve(revision.commit);
+  }
+  if (commit === null) throw new CheckoutError(`Couldn't find the revision ${revision.commit} that started this build in the repository: was it pushed, and not force-pushed away since?`);
+  const pushedTo = revision.ref?.startsWith('refs/heads/') ? `${REMOTE}/${revision.ref.slice('refs/heads/'.length)}` : revision.ref?.startsWith('refs/tags/') ? revision.ref : null;
+  const onBranch = specs.flatMap((spec) => matchingRefs(spec, refs)).find((r) => r.commit === commit);
+  return { commit, branch: pushedTo ?? onBranch?.name ?? 'detached' };
 }
 
 /**

@@ -53,6 +53,7 @@ export async function runCheckout(
       scm,
       credential,
       history: spec.scmHistory,
+      revision: spec.scmRevision,
       workspace,
       tmpDir,
       env: spec.env,
