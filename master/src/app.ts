@@ -112,6 +112,8 @@ export interface AppDeps {
   outbox?: OutboxOptions;
   /** The git executable Poll SCM runs (JONKKINS_GIT; default `git`). */
   git?: string;
+  /** Poll SCM may read file:// repositories on the master's disk (JONKKINS_ALLOW_LOCAL_CHECKOUT; default no). */
+  allowLocalCheckout?: boolean;
 }
 
 /** The services behind the app, for the process that also runs maintenance timers. */
@@ -179,7 +181,7 @@ export function createApp(deps: AppDeps): Koa & { services: AppServices } {
   const builds = new BuildsService({ pool: deps.pool, jobs, queueing, lifecycle, now });
   const secretOf: CredentialReader = (id, jobName) => credentials.secretFor(id, jobName);
   outbox.register(COMMIT_STATUS, new CommitStatusSender({ credentials: secretOf, note }));
-  const scmPolling = new ScmPolling({ pool: deps.pool, builds, polls: new ScmPolls(deps.pool), credentials: secretOf, git: deps.git ?? 'git', log: deps.log, now });
+  const scmPolling = new ScmPolling({ pool: deps.pool, builds, polls: new ScmPolls(deps.pool), credentials: secretOf, git: deps.git ?? 'git', allowLocal: deps.allowLocalCheckout ?? false, log: deps.log, now });
   const webhooks = new WebhooksService({ polling: scmPolling, jobs, builds, settings, credentials: secretOf, redis: deps.redis, redisPrefix: deps.redisPrefix, log: deps.log });
   const consoles = new ConsoleService({ builds, reader: consoleReader(deps.pool, deps.raw), bus: events, now });
   const downloadTickets = new DownloadTickets(deps.redis, deps.redisPrefix);

@@ -38,6 +38,7 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   JONKKINS_TRUST_PROXY: flag.default(false),
   JONKKINS_GIT: z.string().min(1).default('git'),
+  JONKKINS_ALLOW_LOCAL_CHECKOUT: flag.default(false),
   JONKKINS_SESSION_MAX_AGE_HOURS: z.coerce.number({ error: 'must be a number of hours' }).positive('must be a positive number of hours').max(24 * 365).default(12),
 });
 
@@ -61,6 +62,8 @@ export interface Config {
   sessionMaxAgeSeconds: number;
   /** The git the master runs for Poll SCM's ls-remote (an absolute path, or found on /usr/local/bin:/usr/bin:/bin). */
   git: string;
+  /** Poll SCM may read file:// repositories on the master's own disk (Jenkins' ALLOW_LOCAL_CHECKOUT). */
+  allowLocalCheckout: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -94,5 +97,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.JONKKINS_TRUST_PROXY,
     sessionMaxAgeSeconds: Math.round(e.JONKKINS_SESSION_MAX_AGE_HOURS * 3600),
     git: e.JONKKINS_GIT,
+    allowLocalCheckout: e.JONKKINS_ALLOW_LOCAL_CHECKOUT,
   };
 }

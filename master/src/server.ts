@@ -134,6 +134,7 @@ export async function startMaster(config: Config, log: Logger): Promise<RunningM
       artifactsDir: join(config.home, 'artifacts'),
       setupCode,
       git: config.git,
+      allowLocalCheckout: config.allowLocalCheckout,
     });
     await setupCode?.prepare(await app.services.users.anyExist(), log);
     const maintenance = startMaintenance(app.services, log);

@@ -4,6 +4,7 @@
  * headless Chromium pointed at nginx.
  */
 import type { ExecutionContext } from 'ava';
+import type { AppDeps } from '../../master/src/app.ts';
 import { webRoot } from '../../master/src/server.ts';
 import { newUiSession, openBrowser, type UiSession } from './browser.ts';
 import { startNginx, type RunningNginx } from './nginx.ts';
@@ -24,12 +25,12 @@ export interface UiSystem {
   close(): Promise<void>;
 }
 
-export async function startUiSystem(viewport?: { width: number; height: number }): Promise<UiSystem> {
+export async function startUiSystem(viewport?: { width: number; height: number }, deps: Partial<AppDeps> = {}): Promise<UiSystem> {
   const dist = webRoot();
   if (!dist) throw new Error('web/dist is missing: run `npm run build:web` (npm install and npm test do)');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const master = await startTestMaster({ staticDir: dist, trustProxy: true, publicUrl: `${url}/` }, { maintenance: { sweepEveryMs: 1000, watchdogEveryMs: 1000 } });
+  const master = await startTestMaster({ staticDir: dist, trustProxy: true, publicUrl: `${url}/`, ...deps }, { maintenance: { sweepEveryMs: 1000, watchdogEveryMs: 1000 } });
   const nginx = await startNginx({ masterUrl: master.url, webDist: dist, port });
   const ui = await openBrowser(viewport);
   return {

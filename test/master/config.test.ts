@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../master/src/config.ts';
 
 test('with nothing set, the embedded defaults apply', (t) => {
   const c = loadConfig({});
-  t.like(c, { port: 8080, home: `${homedir()}/.jonkkins`, databaseUrl: undefined, redisUrl: undefined, logLevel: 'info', trustProxy: false });
+  t.like(c, { port: 8080, home: `${homedir()}/.jonkkins`, databaseUrl: undefined, redisUrl: undefined, logLevel: 'info', trustProxy: false, allowLocalCheckout: false });
   t.is(c.publicUrl, 'http://localhost:8080/');
   t.is(c.sessionMaxAgeSeconds, 12 * 3600);
   t.is(c.redisPrefix, 'jonkkins:');
@@ -20,10 +20,11 @@ test('values are read and normalised', (t) => {
     JONKKINS_SECRET: 's'.repeat(32),
     LOG_LEVEL: 'debug',
     JONKKINS_TRUST_PROXY: 'true',
+    JONKKINS_ALLOW_LOCAL_CHECKOUT: 'true',
     JONKKINS_SESSION_MAX_AGE_HOURS: '1.5',
     JONKKINS_REDIS_PREFIX: 'ci-2.jk:',
   });
-  t.like(c, { port: 9090, home: '/srv/jonkkins', logLevel: 'debug', trustProxy: true, sessionMaxAgeSeconds: 5400, redisPrefix: 'ci-2.jk:' });
+  t.like(c, { port: 9090, home: '/srv/jonkkins', logLevel: 'debug', trustProxy: true, allowLocalCheckout: true, sessionMaxAgeSeconds: 5400, redisPrefix: 'ci-2.jk:' });
   t.is(c.publicUrl, 'https://ci.example.com/jenkins/');
 });
 

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import test from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
-import { lsRemote } from '../../master/src/scm/git-ls-remote.ts';
+import { LOCAL_REFUSED, lsRemote } from '../../master/src/scm/git-ls-remote.ts';
 import { bareRepo, countingGit, type BareRepo, type CountingGit } from '../helpers/git-repos.ts';
 import { startGitServer } from '../helpers/git-server.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
@@ -29,7 +29,7 @@ const nextTick = () => m.services.scmPolling.tick(new Date((minute += MINUTE)));
 test.before(async () => {
   root = await mkdtemp(join(tmpdir(), 'jk-poll-'));
   git = await countingGit(root);
-  m = await startTestMaster({ git: git.path });
+  m = await startTestMaster({ git: git.path, allowLocalCheckout: true }); // the polled repositories are file:// ones on this disk
   admin = await bootstrapAdmin(m.url);
   repos = await Promise.all([0, 1, 2, 3, 4].map((i) => bareRepo(root, `repo${i}`)));
 });
@@ -127,6 +127,11 @@ test('ls-remote authenticates through askpass: the password is never in its argu
     t.deepEqual(args.slice(-2), ['--', url], 'the URL comes after --');
     await t.throwsAsync(lsRemote(url, { git: own.path }), { message: /ls-remote failed/ }, 'without the credential: refused, no prompt');
     await t.throwsAsync(lsRemote('--upload-pack=touch /tmp/x', { git: own.path }), { message: /ls-remote failed/ }, 'an option-looking URL is a URL');
+    const calls = (await own.calls()).length;
+    for (const local of [`file://${server.root}/private.git`, `FILE://${server.root}/private.git`]) {
+      await t.throwsAsync(lsRemote(local, { git: own.path }), { message: LOCAL_REFUSED }, 'the master reads no repository on its own disk unless allowed');
+    }
+    t.is((await own.calls()).length, calls, 'git did not run for them');
     await t.throwsAsync(lsRemote(url, { git: own.path, maxBytes: 10, credential }), { message: /more than 10 bytes/ });
     // A remote that accepts and never answers: killed at the time limit.
     const silent = createServer(() => {});

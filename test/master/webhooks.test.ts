@@ -32,7 +32,8 @@ const logLines: string[] = [];
 test.before(async () => {
   root = await mkdtemp(join(tmpdir(), 'jk-hooks-'));
   local = await bareRepo(root, 'local');
-  m = await startTestMaster({ log: pino({ level: 'warn' }, { write: (line: string) => void logLines.push(line) }) });
+  // Its polled repositories are file:// ones on this disk.
+  m = await startTestMaster({ allowLocalCheckout: true, log: pino({ level: 'warn' }, { write: (line: string) => void logLines.push(line) }) });
   admin = await bootstrapAdmin(m.url);
   for (const [id, secret] of [['github-hook', GITHUB_SECRET], ['gitea-hook', GITEA_SECRET]]) {
     const res = await call(m.url, 'POST', '/api/credentials', { token: admin, json: { id, kind: 'secretText', secret } });

@@ -18,7 +18,7 @@ let admin: string;
 let root: string;
 test.before(async () => {
   root = await mkdtemp(join(tmpdir(), 'jk-hooks-ui-'));
-  sys = await startUiSystem();
+  sys = await startUiSystem(undefined, { allowLocalCheckout: true }); // its polled repository is a file:// one on this disk
   admin = await bootstrapAdmin(sys.url);
   await call(sys.url, 'POST', '/api/credentials', { token: admin, json: { id: 'gh-hook-secret', kind: 'secretText', secret: 'hook secret', description: 'GitHub hook' } });
   await call(sys.url, 'POST', '/api/credentials', { token: admin, json: { id: 'gitea-token', kind: 'secretText', secret: 'gitea api token' } });

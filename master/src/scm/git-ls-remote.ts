@@ -3,7 +3,8 @@
  * from a job document (people's input), so it runs as carefully as a command with input can:
  * a fixed, clean environment (no inherited GIT_*, HOME a temp dir, no system or global config,
  * no terminal prompt), `--` before the URL (never an option), only the transports git allows by
- * default plus file (`ext::` refused), credentials through GIT_ASKPASS reading files of its own
+ * default (`ext::` refused; `file://` only where JONKKINS_ALLOW_LOCAL_CHECKOUT allows it: a job's
+ * URL would otherwise read the master's own disk, as Jenkins' SECURITY-2478), credentials through GIT_ASKPASS reading files of its own
  * temp dir (never argv, never the URL), a time limit, and a bound on what it may print.
  */
 import { spawn } from 'node:child_process';
@@ -24,10 +25,17 @@ export interface LsRemoteOptions {
   credential?: CredentialSecret | null;
   timeoutMs?: number;
   maxBytes?: number;
+  /** file:// repositories on this machine may be read (Jenkins' ALLOW_LOCAL_CHECKOUT). */
+  allowLocal?: boolean;
 }
+
+/** What a poll of a repository on the master's disk says when that is not allowed. */
+export const LOCAL_REFUSED = "polling a repository on the master's own disk (file://) is not allowed: serve it over https or ssh, or set JONKKINS_ALLOW_LOCAL_CHECKOUT=true (Jenkins: hudson.plugins.git.GitSCM.ALLOW_LOCAL_CHECKOUT)";
 
 /** The remote's branches and tags, ref → sha. */
 export async function lsRemote(url: string, opts: LsRemoteOptions): Promise<Map<string, string>> {
+  // The job schema lets only URLs with a scheme or user@host:path through; of those, file:// is local.
+  if (!opts.allowLocal && /^file:/i.test(url)) throw new LsRemoteError(LOCAL_REFUSED);
   const dir = await mkdtemp(join(tmpdir(), 'jk-ls-remote-'));
   try {
     const env: Record<string, string> = {
@@ -39,7 +47,7 @@ export async function lsRemote(url: string, opts: LsRemoteOptions): Promise<Map<
       GIT_CONFIG_NOSYSTEM: '1',
       GIT_CONFIG_GLOBAL: '/dev/null',
       GIT_PROTOCOL_FROM_USER: '0',
-      GIT_ALLOW_PROTOCOL: 'http:https:ssh:git:file',
+      GIT_ALLOW_PROTOCOL: opts.allowLocal ? 'http:https:ssh:git:file' : 'http:https:ssh:git',
       GIT_SSH_COMMAND: 'ssh -o BatchMode=yes -o StrictHostKeyChecking=accept-new',
     };
     await withCredential(dir, env, opts.credential ?? null);

@@ -43,17 +43,19 @@ export class ScmPolling {
   readonly #polls: ScmPolls;
   readonly #credentials: CredentialLookup;
   readonly #git: string;
+  readonly #allowLocal: boolean;
   readonly #log: Logger;
   readonly #now: () => number;
   readonly #schedules = new Map<string, CronSchedule>();
   readonly #timer: MinuteTimer;
 
-  constructor(deps: { pool: DatabasePool; builds: BuildsService; polls: ScmPolls; credentials: CredentialLookup; git: string; log: Logger; now?: () => number }) {
+  constructor(deps: { pool: DatabasePool; builds: BuildsService; polls: ScmPolls; credentials: CredentialLookup; git: string; allowLocal: boolean; log: Logger; now?: () => number }) {
     this.#pool = deps.pool;
     this.#builds = deps.builds;
     this.#polls = deps.polls;
     this.#credentials = deps.credentials;
     this.#git = deps.git;
+    this.#allowLocal = deps.allowLocal;
     this.#log = deps.log;
     this.#now = deps.now ?? Date.now;
     this.#timer = new MinuteTimer(this.#now, (minute) => this.tick(new Date(minute)).catch((err) => this.#log.warn({ err: (err as Error).message }, 'SCM poll tick failed')));
@@ -115,7 +117,7 @@ export class ScmPolling {
     let remote: Map<string, string>;
     try {
       const credential = first.job.scm.credentialsId ? await this.#credentials(first.job.scm.credentialsId, first.job.name) : null;
-      remote = await lsRemote(url, { git: this.#git, credential });
+      remote = await lsRemote(url, { git: this.#git, credential, allowLocal: this.#allowLocal });
     } catch (err) {
       const message = (err as Error).message;
       this.#log.warn({ url, err: message }, 'SCM poll failed');
