@@ -52,6 +52,9 @@ const ways: Array<[string, (url: string, name: string, secret: string, workdir: 
   }],
 ];
 
+// Serial only to bound the load: each test has a master of its own and shares nothing, but starts
+// agent processes (through npx, and `jonkkins start` a whole master), whose start-up on a loaded
+// machine outlasts the 90 s the spy build is given when four run at once.
 for (const [how, start] of ways) {
   test.serial(`given its secret by ${how}, the agent's secret is in no environment or command line a step can read`, async (t) => {
     const m = await startTestMaster();

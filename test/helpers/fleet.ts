@@ -25,7 +25,8 @@ export class Fleet {
   readonly #processes: JonkkinsProcess[] = [];
   readonly #dirs: string[] = [];
 
-  constructor(t: ExecutionContext, m: TestMaster, admin: string) {
+  /** `t`: a test, or whatever stands in for one where ava has no teardown (a hook). */
+  constructor(t: Pick<ExecutionContext, 'teardown'>, m: TestMaster, admin: string) {
     this.#m = m;
     this.#admin = admin;
     t.teardown(async () => {

@@ -20,19 +20,20 @@ const job = async (name: string, extra: object = {}) => {
   const res = await call(m.url, 'POST', '/api/jobs', { token: admin, json: { name, steps: [{ type: 'shell', script: 'true' }], ...extra } });
   if (res.status !== 201) throw new Error(res.text);
 };
-const run = async (name: string) => {
+/** Each test runs its build on an executor of its own (the tests run side by side on one agent). */
+const run = async (name: string, executor: number) => {
   const id = (await call(m.url, 'POST', `/api/jobs/${name}/builds`, { token: admin, json: {} })).body.queueId as number;
-  const spec = (await call(m.url, 'POST', `/api/agent/builds/${id}/start`, { token: agent, json: { executor: 0 } })).body;
+  const spec = (await call(m.url, 'POST', `/api/agent/builds/${id}/start`, { token: agent, json: { executor } })).body;
   return { id, spec };
 };
 const finish = (id: number, body: object) => call(m.url, 'POST', `/api/agent/builds/${id}/finish`, { token: agent, json: body });
 const targets = async (name: string) => (await call(m.url, 'GET', `/api/jobs/${name}/builds`, { token: admin })).body.builds.map((b: { parameters: { TARGET: string } }) => b.parameters.TARGET);
 const queuedTargets = async (name: string) => (await call(m.url, 'GET', '/api/queue', { token: admin })).body.items.filter((q: { job: string }) => q.job === name).map((q: { parameters: { TARGET: string } }) => q.parameters.TARGET);
 
-test.serial('finish: properties for a publisher that reads no properties file are refused (400), and the downstream build gets only what the job says', async (t) => {
+test('finish: properties for a publisher that reads no properties file are refused (400), and the downstream build gets only what the job says', async (t) => {
   await job('deploy', { parameters: [{ type: 'string', name: 'TARGET', default: 'staging' }] });
   await job('build-it', { publishers: [{ type: 'triggerBuilds', projects: 'deploy', condition: 'ALWAYS' }] });
-  const { id, spec } = await run('build-it');
+  const { id, spec } = await run('build-it', 0);
   t.deepEqual(spec.triggerFiles, [], 'the spec asks for no properties file');
   const forged = await finish(id, { result: 'SUCCESS', logSize: spec.logOffset, properties: [{ publisher: 0, texts: ['TARGET=prod'] }] });
   t.is(forged.status, 400, forged.text);
@@ -45,10 +46,10 @@ test.serial('finish: properties for a publisher that reads no properties file ar
   t.deepEqual(await targets('deploy'), []);
 });
 
-test.serial('finish: a publisher that names a properties file takes its texts, once per publisher', async (t) => {
+test('finish: a publisher that names a properties file takes its texts, once per publisher', async (t) => {
   await job('deploy2', { parameters: [{ type: 'string', name: 'TARGET', default: 'staging' }] });
   await job('build-files', { publishers: [{ type: 'triggerBuilds', projects: 'deploy2', condition: 'ALWAYS', propertiesFile: 'out.properties' }] });
-  const { id, spec } = await run('build-files');
+  const { id, spec } = await run('build-files', 1);
   t.deepEqual(spec.triggerFiles, [{ publisher: 0, propertiesFile: 'out.properties' }]);
   const twice = await finish(id, { result: 'SUCCESS', logSize: spec.logOffset, properties: [{ publisher: 0, texts: ['TARGET=a'] }, { publisher: 0, texts: ['TARGET=b'] }] });
   t.is(twice.status, 400, twice.text);
@@ -56,10 +57,10 @@ test.serial('finish: a publisher that names a properties file takes its texts, o
   t.deepEqual(await queuedTargets('deploy2'), ['prod']);
 });
 
-test.serial('trigger step: properties for a step that names no properties file, or a result a step cannot run with, are refused (400)', async (t) => {
+test('trigger step: properties for a step that names no properties file, or a result a step cannot run with, are refused (400)', async (t) => {
   await job('deploy3', { parameters: [{ type: 'string', name: 'TARGET', default: 'staging' }] });
   await job('stepper', { steps: [{ type: 'triggerBuilds', projects: 'deploy3' }] });
-  const { id, spec } = await run('stepper');
+  const { id, spec } = await run('stepper', 2);
   const ask = (body: object) => call(m.url, 'POST', `/api/agent/builds/${id}/trigger`, { token: agent, json: { step: 0, resultSoFar: 'SUCCESS', ...body } });
   const forged = await ask({ properties: ['TARGET=prod'] });
   t.is(forged.status, 400, forged.text);

@@ -110,6 +110,9 @@ const endings: [string, Ending][] = [
   }],
 ];
 
+// Serial, and on purpose: each scenario reads the master's one event log from its own start on
+// (`published.slice(from)`), so another's events would land in its story; and two endings act on the
+// whole master (the watchdog ends every silent build, a new agent session voids the old one's builds).
 for (const [i, [how, end]] of endings.entries()) {
   test.serial(`a build ends the same way when ${how}: the same events, after commit, in the same order; the queue moves as the job allows`, async (t) => {
     const r = await scenario(String(i), end);

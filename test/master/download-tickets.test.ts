@@ -3,7 +3,7 @@
  * download path (console as plain text, an artifact, artifacts.zip); the `?ticket=` link opens
  * exactly that, once, with GET, within 60 s — and is no token for anything else.
  */
-import test, { type ExecutionContext } from 'ava';
+import test from 'ava';
 import { builds, Fleet } from '../helpers/fleet.ts';
 import { bootstrapAdmin, call, login } from '../helpers/http.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
@@ -13,33 +13,32 @@ let admin: string;
 const JOB = 'ship it.v2';
 const base = `/api/jobs/${encodeURIComponent(JOB)}/builds/1`;
 
-test.before(async () => {
+/** One finished build with two artifacts, made by a real agent before the tests; each test only reads it. */
+test.before(async (t) => {
+  t.timeout(60_000);
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
-});
-test.after.always(() => m?.close());
-
-/** One finished build with two artifacts (made once, by a real agent). */
-let built: Promise<void> | undefined;
-function buildOnce(t: ExecutionContext) {
-  built ??= (async () => {
-    await new Fleet(t, m, admin).agent('dl-agent');
+  // ava allows no teardown in hooks: the agent is stopped when this hook ends, the build done by then.
+  const stops: (() => void | Promise<void>)[] = [];
+  try {
+    await new Fleet({ teardown: (stop) => void stops.push(stop) }, m, admin).agent('dl-agent');
     const api = builds(m, admin);
     await api.job(JOB, {
       steps: [{ type: 'shell', script: 'echo "hello from the console"; mkdir -p out; echo one > out/a.txt; echo two > "out/b c.txt"' }],
       publishers: [{ type: 'archiveArtifacts', artifacts: 'out/*' }],
     });
     const n = await api.numberOf(await api.trigger(JOB));
-    t.is((await api.finished(JOB, n)).result, 'SUCCESS');
-  })();
-  return built;
-}
+    const result = (await api.finished(JOB, n)).result;
+    if (result !== 'SUCCESS') throw new Error(`the build the tests read ended ${result}`);
+  } finally {
+    for (const stop of stops) await stop();
+  }
+});
+test.after.always(() => m?.close());
 
 const ticket = (path: string, token = admin) => call(m.url, 'POST', '/api/download-tickets', { token, json: { path } });
 
-test.serial('a ticket opens the console as plain text, an artifact and artifacts.zip without a token, each once', async (t) => {
-  t.timeout(60_000);
-  await buildOnce(t);
+test('a ticket opens the console as plain text, an artifact and artifacts.zip without a token, each once', async (t) => {
   for (const [path, check] of [
     [`${base}/log`, (r: Response, body: Buffer) => t.regex(body.toString(), /hello from the console/) && t.regex(r.headers.get('content-type')!, /^text\/plain/)],
     [`${base}/artifacts/out/${encodeURIComponent('b c.txt')}`, (_r: Response, body: Buffer) => t.is(body.toString(), 'two\n')],
@@ -58,9 +57,7 @@ test.serial('a ticket opens the console as plain text, an artifact and artifacts
   }
 });
 
-test.serial('a ticket is not a token: other paths, other methods and other builds are refused', async (t) => {
-  t.timeout(60_000);
-  await buildOnce(t);
+test('a ticket is not a token: other paths, other methods and other builds are refused', async (t) => {
   const forOther = async (path: string, method = 'GET') => {
     const issued = await ticket(`${base}/log`);
     return fetch(`${m.url}${path}?ticket=${issued.body.ticket}`, { method });
@@ -74,15 +71,13 @@ test.serial('a ticket is not a token: other paths, other methods and other build
   t.is((await fetch(`${m.url}${base}/log?ticket=made-up`)).status, 401, 'an unknown ticket');
 });
 
-test.serial('the same path spelled differently (%-escapes) is the same path', async (t) => {
-  await buildOnce(t);
+test('the same path spelled differently (%-escapes) is the same path', async (t) => {
   const issued = await ticket(`/api/jobs/${encodeURIComponent(JOB).replace('s', '%73')}/builds/1/log`);
   t.is(issued.status, 201);
   t.is((await fetch(`${m.url}${base}/log?ticket=${issued.body.ticket}`)).status, 200);
 });
 
-test.serial('only download paths of builds that exist get a ticket, only for people, and a deleted person\'s ticket is refused', async (t) => {
-  await buildOnce(t);
+test('only download paths of builds that exist get a ticket, only for people, and a deleted person\'s ticket is refused', async (t) => {
   for (const path of ['/api/users', `/api/jobs/${encodeURIComponent(JOB)}`, `${base}/log?start=0`, `${base}/console`, 'log', '/api/jobs/%zz/builds/1/log']) {
     const res = await ticket(path);
     t.is(res.status, 400, path);
@@ -101,8 +96,7 @@ test.serial('only download paths of builds that exist get a ticket, only for peo
   t.is((await fetch(`${m.url}${issued.body.url}`)).status, 401);
 });
 
-test.serial('a ticket expires after 60 seconds', async (t) => {
-  await buildOnce(t);
+test('a ticket expires after 60 seconds', async (t) => {
   const issued = await ticket(`${base}/log`);
   const key = (await m.redis.keys(`${m.redisPrefix}download-ticket:*`)).find((k) => k.endsWith(issued.body.ticket))!;
   const ttl = await m.redis.ttl(key);
