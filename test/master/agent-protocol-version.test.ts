@@ -80,3 +80,10 @@ test('an agentVersion that is not a short printable word is a 400 naming the fie
   t.is(res.status, 400);
   t.is(res.body.error.details[0].field, 'agentVersion');
 });
+
+test("the README's login walkthrough states the version this master speaks", async (t) => {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const stated = [...readme.matchAll(/\\?"protocolVersion\\?":\s*(\d+)/g)].map((m) => Number(m[1]));
+  t.true(stated.length > 0, 'the README shows an agent login');
+  t.deepEqual(stated, stated.map(() => PROTOCOL_VERSION));
+});
