@@ -62,8 +62,8 @@ function parseConsole(body: string): { log: string; end: unknown } {
   return { log, end };
 }
 
+// Serial only to bound the load: each case starts a whole master of its own (own home and port, nothing shared) and sends it 1,000 requests at once.
 for (const c of cases) {
-  // One case at a time: each loads the machine fully.
   (c.skip ? test.serial.skip : test.serial)(`jonkkins start ${c.title} answers 1,000 concurrent mixed requests, each rightly`, async (t) => {
     t.timeout(420_000); // minutes only on a machine loaded by other work: PGlite alone took 65 s to start there
     const home = mkdtempSync(join(tmpdir(), 'jk-load-'));

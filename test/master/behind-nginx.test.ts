@@ -3,43 +3,69 @@
  * the address nginx saw, whatever X-Forwarded-For the client sends: "Started by remote host" and
  * the login throttle cannot be fooled. Also: POST /logout reaches the master through nginx.
  */
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { webRoot } from '../../master/src/server.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { startNginx, type RunningNginx } from '../helpers/nginx.ts';
 import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 
-let m: TestMaster;
-let nginx: RunningNginx;
-let admin: string;
-test.before(async () => {
+interface BehindNginx {
+  m: TestMaster;
+  nginx: RunningNginx;
+  /** The first user's token (logged in through nginx). */
+  admin: string;
+}
+/** A master trusting its proxy, the real nginx in front of it, and its first user. */
+async function behindNginx(): Promise<BehindNginx> {
   const dist = webRoot();
   if (!dist) throw new Error('web/dist is missing: run `npm run build:web`');
-  m = await startTestMaster({ trustProxy: true, throttle: { perName: 3, perAddress: 5, windowSeconds: 600 } });
-  nginx = await startNginx({ masterUrl: m.url, webDist: dist });
-  admin = await bootstrapAdmin(nginx.url);
-  const job = await call(nginx.url, 'POST', '/api/jobs', { token: admin, json: { name: 'deploy', triggers: { remoteToken: 'remote-token-123' } } });
+  const m = await startTestMaster({ trustProxy: true, throttle: { perName: 3, perAddress: 5, windowSeconds: 600 } });
+  const nginx = await startNginx({ masterUrl: m.url, webDist: dist });
+  return { m, nginx, admin: await bootstrapAdmin(nginx.url) };
+}
+const stop = async (sys: BehindNginx | undefined) => {
+  await sys?.nginx.stop();
+  await sys?.m.close();
+};
+/** A master and nginx of the test's own, for a test that reads what is master-wide (all jobs, one address's login failures). */
+async function ownBehindNginx(t: ExecutionContext): Promise<BehindNginx> {
+  const sys = await behindNginx();
+  t.teardown(() => stop(sys));
+  return sys;
+}
+const remoteJob = async ({ nginx, admin }: BehindNginx, name: string) => {
+  const job = await call(nginx.url, 'POST', '/api/jobs', { token: admin, json: { name, triggers: { remoteToken: 'remote-token-123' } } });
   if (job.status !== 201) throw new Error(job.text);
-});
-test.after.always(async () => {
-  await nginx?.stop();
-  await m?.close();
-});
+};
 
-test.serial('a forged X-Forwarded-For does not change the remote host of a remote trigger', async (t) => {
-  const res = await call(nginx.url, 'POST', '/api/jobs/deploy/builds?token=remote-token-123', { headers: { 'x-forwarded-for': '6.6.6.6' } });
+/** For the tests that read only what they make. */
+let shared: BehindNginx;
+test.before(async () => {
+  shared = await behindNginx();
+});
+test.after.always(() => stop(shared));
+
+test('a forged X-Forwarded-For does not change the remote host of a remote trigger', async (t) => {
+  const { nginx, admin } = shared;
+  await remoteJob(shared, 'forged-deploy');
+  const res = await call(nginx.url, 'POST', '/api/jobs/forged-deploy/builds?token=remote-token-123', { headers: { 'x-forwarded-for': '6.6.6.6' } });
   t.is(res.status, 201, res.text);
   const item = await call(nginx.url, 'GET', `/api/queue/${res.body.queueId}`, { token: admin });
   t.deepEqual(item.body.causes, ['Started by remote host 127.0.0.1']);
 });
 
-test.serial('POST /logout goes through nginx to the master', async (t) => {
+test('POST /logout goes through nginx to the master', async (t) => {
+  const { nginx } = shared;
   const token = (await call(nginx.url, 'POST', '/login', { json: { username: 'admin', password: 'correct horse battery' }, headers: { 'x-forwarded-for': '10.1.1.1' } })).text;
   t.is((await call(nginx.url, 'POST', '/logout', { token })).status, 204);
   t.is((await call(nginx.url, 'GET', '/api/whoami', { token })).status, 401);
 });
 
-test.serial("Jenkins' API and the UI's pages share /job/<name>/: each request reaches the right one", async (t) => {
+test("Jenkins' API and the UI's pages share /job/<name>/: each request reaches the right one", async (t) => {
+  // Its own master: it lists every job.
+  const sys = await ownBehindNginx(t);
+  const { nginx, admin } = sys;
+  await remoteJob(sys, 'deploy');
   const token = (await call(nginx.url, 'POST', '/api/users/admin/tokens', { token: admin, json: { name: 'nginx' } })).body.tokenValue;
   const basic = { authorization: `Basic ${Buffer.from(`admin:${token}`).toString('base64')}` };
   const root = await call(nginx.url, 'GET', '/');
@@ -71,8 +97,9 @@ test.serial("Jenkins' API and the UI's pages share /job/<name>/: each request re
   t.is(consoleText.status, 404, 'no build has run yet: the master says so (not the UI)');
 });
 
-// Last: it uses up the failures of the one address every request here comes from (nginx's).
-test.serial('rotating forged X-Forwarded-For addresses does not escape the per-address login throttle', async (t) => {
+test('rotating forged X-Forwarded-For addresses does not escape the per-address login throttle', async (t) => {
+  // Its own master: it uses up the failures of the one address every request comes from (nginx's), which would block the others' logins.
+  const { nginx } = await ownBehindNginx(t);
   for (let i = 0; i < 5; i++) {
     const res = await call(nginx.url, 'POST', '/login', { json: { username: `nobody-${i}`, password: 'wrong' }, headers: { 'x-forwarded-for': `10.0.0.${i}` } });
     t.is(res.status, 401);

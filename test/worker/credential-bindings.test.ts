@@ -4,6 +4,8 @@
  * shows **** (multi-line secrets line by line, a value split across output chunks), the files and
  * the ssh-agent are gone when the build ends — success, failure or abort — and a job outside a
  * credential's globs fails before any step.
+ * The credentials are the file's fixture (made once, only read); each test makes its own jobs, and
+ * the one that kills an agent kills an agent of its own: every job names its agent as its label.
  */
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -26,17 +28,19 @@ const FILE_TEXT = `db.password=${randomBytes(6).toString('hex')}\napi.key=${rand
 
 let m: TestMaster;
 let admin: string;
-let agent: FleetAgent;
 let api: ReturnType<typeof builds>;
 let keyDir: string;
 let privateKey: string;
 let fingerprint: string;
-/** One agent for the file: the Fleet tears down through this instead of a test's own teardown. */
+/** The agent the tests share: they only run builds on it, each of its own job. */
+const SHARED_AGENT = 'cred-agent';
+/** Its Fleet tears down through this instead of a test's own teardown. */
 const teardowns: (() => Promise<void>)[] = [];
 test.before(async () => {
   m = await startTestMaster();
   admin = await bootstrapAdmin(m.url);
-  agent = await new Fleet({ teardown: (fn: () => Promise<void>) => void teardowns.push(fn) } as never, m, admin).agent('cred-agent', { executors: 3 });
+  // Four executors: the tests on it run at most four builds at once (one of them waits to be aborted).
+  await new Fleet({ teardown: (fn: () => Promise<void>) => void teardowns.push(fn) } as never, m, admin).agent(SHARED_AGENT, { executors: 4 });
   api = builds(m, admin);
   keyDir = await mkdtemp(join(tmpdir(), 'jk-keys-'));
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'key-passphrase-9', '-C', 'jonkkins-test-key', '-f', join(keyDir, 'id')]);
@@ -70,6 +74,8 @@ async function started(job: string, parameters: Record<string, string> = {}): Pr
   if (res.status !== 201) throw new Error(`${res.status} ${res.text}`);
   return api.numberOf(res.body.queueId);
 }
+/** Creates `name` to run on agent `on` only (its name is its label): no other test's build lands beside it. */
+const job = (name: string, doc: Record<string, unknown>, on = SHARED_AGENT) => api.job(name, { label: on, ...doc });
 
 const BINDINGS = [
   { type: 'secretText', credentialsId: 'token', variable: 'TOKEN' },
@@ -82,8 +88,8 @@ const shell = (script: string) => [{ type: 'shell', script: `#!/bin/sh\n${script
 /** The secret files' paths a build printed (paths are not secret). */
 const pathsIn = (text: string) => [...text.matchAll(/^path=(.+)$/gm)].map((m) => m[1]!);
 
-test.serial('each binding reaches the steps; the console shows **** for every value, line and split value', async (t) => {
-  await api.job('bound', {
+test('each binding reaches the steps; the console shows **** for every value, line and split value', async (t) => {
+  await job('bound', {
     credentialBindings: BINDINGS,
     steps: shell(`set -e
 echo "token=$TOKEN user=$DEPLOY_USER pw=$DEPLOY_PW key-user=$KEY_USER"
@@ -117,14 +123,14 @@ printf '%s' "$(printf '%s' "$TOKEN" | cut -c1-7)"; sleep 0.4; printf '%s\\n' "$(
   t.false(existsSync(join(paths[0]!, '..', '..')), "the build's secretFiles directory removed");
 });
 
-test.serial('the files are removed when the build fails and when it is aborted', async (t) => {
-  await api.job('fails', { credentialBindings: BINDINGS, steps: shell('echo "path=$PROPS"; echo "path=$KEY_FILE"; exit 3') });
+test('the files are removed when the build fails and when it is aborted', async (t) => {
+  await job('fails', { credentialBindings: BINDINGS, steps: shell('echo "path=$PROPS"; echo "path=$KEY_FILE"; exit 3') });
   const failed = await build('fails');
   t.is(failed.result, 'FAILURE');
   t.is(pathsIn(failed.text).length, 2);
   for (const p of pathsIn(failed.text)) t.false(existsSync(p), `${p} removed after a failure`);
 
-  await api.job('aborted', { credentialBindings: BINDINGS, steps: shell('echo "path=$PROPS"; echo "path=$KEY_FILE"; sleep 60') });
+  await job('aborted', { credentialBindings: BINDINGS, steps: shell('echo "path=$PROPS"; echo "path=$KEY_FILE"; sleep 60') });
   const n = await started('aborted');
   let paths: string[] = [];
   await until('the step to print its paths', async () => (paths = pathsIn((await api.consoleOf('aborted', n)).toString())).length === 2);
@@ -134,8 +140,8 @@ test.serial('the files are removed when the build fails and when it is aborted',
   for (const p of paths) t.false(existsSync(p), `${p} removed after an abort`);
 });
 
-test.serial('sshAgent: the steps get a running ssh-agent holding the key (passphrase via askpass); it stops with the build', async (t) => {
-  await api.job('with-agent', {
+test('sshAgent: the steps get a running ssh-agent holding the key (passphrase via askpass); it stops with the build', async (t) => {
+  await job('with-agent', {
     sshAgent: ['deploy-key'],
     steps: shell('echo "pid=$SSH_AGENT_PID sock=$SSH_AUTH_SOCK"; ssh-add -l; [ -S "$SSH_AUTH_SOCK" ] && echo socket-ok'),
   });
@@ -150,24 +156,26 @@ test.serial('sshAgent: the steps get a running ssh-agent holding the key (passph
   t.false(existsSync(`/proc/${pid}`), 'the ssh-agent is gone');
 });
 
-test.serial('a job outside the credential\'s globs fails before any step, with the reason; the agent goes on', async (t) => {
-  await api.job('staging-deploy', { credentialBindings: [{ type: 'secretText', credentialsId: 'prod-only', variable: 'X' }], steps: shell('echo step-ran') });
+test('a job outside the credential\'s globs fails before any step, with the reason; the agent goes on', async (t) => {
+  await job('staging-deploy', { credentialBindings: [{ type: 'secretText', credentialsId: 'prod-only', variable: 'X' }], steps: shell('echo step-ran') });
   const refused = await build('staging-deploy');
   t.is(refused.result, 'FAILURE');
   t.is(refused.text, "Started by user admin\nERROR: Credentials 'prod-only' may not be used by job 'staging-deploy': it is limited to the jobs 'prod-*'\nFinished: FAILURE\n");
-  await api.job('prod-deploy', { credentialBindings: [{ type: 'secretText', credentialsId: 'prod-only', variable: 'X' }], steps: shell('[ -n "$X" ] && echo step-ran') });
+  await job('prod-deploy', { credentialBindings: [{ type: 'secretText', credentialsId: 'prod-only', variable: 'X' }], steps: shell('[ -n "$X" ] && echo step-ran') });
   const allowed = await build('prod-deploy');
   t.is(allowed.result, 'SUCCESS');
   t.regex(allowed.text, /^step-ran$/m);
 });
 
-test.serial('an agent killed mid-build: its ssh-agent dies when the agent starts again, its secret files when the next build binds', async (t) => {
-  await api.job('killed', {
+test('an agent killed mid-build: its ssh-agent dies when the agent starts again, its secret files when the next build binds', async (t) => {
+  await job('killed', {
     parameters: [{ type: 'string', name: 'SECS', default: '0' }],
     credentialBindings: [{ type: 'file', credentialsId: 'props', variable: 'PROPS' }],
     sshAgent: ['deploy-key'],
     steps: shell('echo "path=$PROPS"; echo "agent-pid=$SSH_AGENT_PID"; sleep "$SECS"'),
-  });
+  }, 'killed-agent');
+  // An agent of its own, since it is killed: the other tests' builds run on theirs meanwhile.
+  const agent: FleetAgent = await new Fleet(t, m, admin).agent('killed-agent', { executors: 1 });
   const n = await started('killed', { SECS: '120' });
   let text = '';
   await until('the step to print its paths', async () => /^agent-pid=\d+$/m.test((text = (await api.consoleOf('killed', n)).toString())));
