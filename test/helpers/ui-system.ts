@@ -4,6 +4,7 @@
  * headless Chromium pointed at nginx.
  */
 import type { ExecutionContext } from 'ava';
+import type { Browser } from 'playwright-core';
 import type { AppDeps } from '../../master/src/app.ts';
 import { webRoot } from '../../master/src/server.ts';
 import { newUiSession, openBrowser, type UiSession } from './browser.ts';
@@ -22,17 +23,24 @@ export interface UiSystem {
    * after the test; with `token`, logged in with it (as the UI keeps it, in localStorage).
    */
   session(t: ExecutionContext, token?: string): Promise<UiSession>;
+  /**
+   * A master and nginx of the test's own behind the same browser (its `ui` a session of its own),
+   * closed after the test: for a test that reads something master-wide the file's other tests
+   * change (settings, the whole credentials list).
+   */
+  own(t: ExecutionContext, deps?: Partial<AppDeps>): Promise<UiSystem>;
   close(): Promise<void>;
 }
 
-export async function startUiSystem(viewport?: { width: number; height: number }, deps: Partial<AppDeps> = {}): Promise<UiSystem> {
+/** With `browser`, the system's `ui` is a session of its own in that browser, and closing it leaves the browser open. */
+export async function startUiSystem(viewport?: { width: number; height: number }, deps: Partial<AppDeps> = {}, browser?: Browser): Promise<UiSystem> {
   const dist = webRoot();
   if (!dist) throw new Error('web/dist is missing: run `npm run build:web` (npm install and npm test do)');
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const master = await startTestMaster({ staticDir: dist, trustProxy: true, publicUrl: `${url}/`, ...deps }, { maintenance: { sweepEveryMs: 1000, watchdogEveryMs: 1000 } });
   const nginx = await startNginx({ masterUrl: master.url, webDist: dist, port });
-  const ui = await openBrowser(viewport);
+  const ui = browser ? await newUiSession(browser, viewport) : await openBrowser(viewport);
   return {
     master,
     nginx,
@@ -46,6 +54,11 @@ export async function startUiSystem(viewport?: { width: number; height: number }
         await own.page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), token);
       }
       return own;
+    },
+    async own(t, ownDeps = {}) {
+      const other = await startUiSystem(viewport, ownDeps, ui.browser);
+      t.teardown(() => other.close());
+      return other;
     },
     async close() {
       await ui.close().catch(() => {});

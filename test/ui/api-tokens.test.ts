@@ -13,8 +13,6 @@ let admin: string;
 test.before(async () => {
   sys = await startUiSystem();
   admin = await bootstrapAdmin(sys.url);
-  const bob = await call(sys.url, 'POST', '/api/users', { token: admin, json: { username: 'bob', fullName: 'Bob <b>Builder</b>', password: 'bob-the-builder' } });
-  if (bob.status !== 201) throw new Error(bob.text);
 });
 test.after.always(async () => {
   await sys?.close();
@@ -22,10 +20,9 @@ test.after.always(async () => {
 
 const basic = (user: string, token: string) => ({ authorization: `Basic ${Buffer.from(`${user}:${token}`).toString('base64')}` });
 
-test.serial('a person makes an API token on their page: shown once, works for HTTP Basic, its use listed, revoked', async (t) => {
-  const { page } = sys.ui;
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((token) => localStorage.setItem('jonkkins.token', token), admin);
+test('a person makes an API token on their page: shown once, works for HTTP Basic, its use listed, revoked', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page } = ui;
   await page.goto(`${sys.url}/`);
   await page.locator('jk-app header a.who').click();
   await page.waitForURL(`${sys.url}/user/${ADMIN.username}/`);
@@ -52,24 +49,29 @@ test.serial('a person makes an API token on their page: shown once, works for HT
   await row.locator('button', { hasText: 'Revoke' }).click();
   await page.locator('jk-user-page', { hasText: 'No API tokens.' }).waitFor();
   t.is((await call(sys.url, 'GET', '/me/api/json', { headers: basic(ADMIN.username, value) })).status, 401, 'revoked: refused at once');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial("the People page links to each person's page; another person sees it without their tokens", async (t) => {
-  const { page } = sys.ui;
-  await call(sys.url, 'POST', `/api/users/${ADMIN.username}/tokens`, { token: admin, json: { name: 'hidden from bob' } });
-  const bob = await login(sys.url, 'bob', 'bob-the-builder');
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((token) => localStorage.setItem('jonkkins.token', token), bob);
+test("the People page links to each person's page; another person sees it without their tokens", async (t) => {
+  // People of the test's own: the admin's tokens are the other test's.
+  for (const json of [{ username: 'carol', password: 'carol-password-1' }, { username: 'bob', fullName: 'Bob <b>Builder</b>', password: 'bob-the-builder' }]) {
+    const made = await call(sys.url, 'POST', '/api/users', { token: admin, json });
+    t.is(made.status, 201, made.text);
+  }
+  const carol = await login(sys.url, 'carol', 'carol-password-1');
+  const made = await call(sys.url, 'POST', '/api/users/carol/tokens', { token: carol, json: { name: 'hidden from bob' } });
+  t.is(made.status, 201, made.text);
+  const ui = await sys.session(t, await login(sys.url, 'bob', 'bob-the-builder'));
+  const { page } = ui;
   await page.goto(`${sys.url}/people`);
-  await page.locator('jk-people-page a', { hasText: ADMIN.username }).click();
-  await page.waitForURL(`${sys.url}/user/${ADMIN.username}/`);
+  await page.locator('jk-people-page a', { hasText: 'carol' }).click();
+  await page.waitForURL(`${sys.url}/user/carol/`);
   await page.locator('jk-user-page dl').waitFor();
-  t.is(await page.locator('jk-user-page', { hasText: 'API Token' }).count(), 0, "bob does not see the admin's tokens");
+  t.is(await page.locator('jk-user-page', { hasText: 'API Token' }).count(), 0, "bob does not see carol's tokens");
   t.false((await page.locator('jk-user-page').textContent())!.includes('hidden from bob'));
   await page.goto(`${sys.url}/user/bob/`);
   await page.locator('jk-user-page dd', { hasText: 'Bob <b>Builder</b>' }).waitFor();
   t.is(await page.locator('jk-user-page b').count(), 0, 'the full name is text, not markup');
   await page.locator('jk-user-page', { hasText: 'No API tokens.' }).waitFor();
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });

@@ -32,17 +32,12 @@ test.after.always(async () => {
   await sys?.close();
 });
 
-async function signIn() {
-  await sys.ui.page.goto(`${sys.url}/login`);
-  await sys.ui.page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), admin);
-}
-
-test.serial('saving on the configure page keeps the kept XML and the **** secrets', async (t) => {
+test('saving on the configure page keeps the kept XML and the **** secrets', async (t) => {
   t.timeout(120_000);
   const created = await call(sys.url, 'POST', '/createItem?name=from-xml', { token: admin, raw: XML, headers: { 'content-type': 'text/xml' } });
   t.is(created.status, 200, created.text);
-  const { page, shot } = sys.ui;
-  await signIn();
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
   await page.goto(`${sys.url}/job/from-xml/configure`);
   await page.getByRole('heading', { name: 'Configure from-xml' }).waitFor();
   await page.fill('#f-description', 'edited in the browser');
@@ -57,29 +52,31 @@ test.serial('saving on the configure page keeps the kept XML and the **** secret
   t.is((await call(sys.url, 'POST', '/job/from-xml/buildWithParameters?token=wrong-token-1', {})).status, 403);
   const config = await sys.master.pool.oneFirst(sql.type(z.object({ config: z.object({ parameters: z.array(z.object({ default: z.string() })) }) }))`SELECT config FROM jobs WHERE name = 'from-xml'`);
   t.true(SecretBox.isSealed(config.parameters[0]!.default), 'the password default is still the sealed secret');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('a run parameter: the configure page shows its project and filter; Build with Parameters left empty takes the last build', async (t) => {
+test('a run parameter: the configure page shows its project and filter; Build with Parameters left empty takes the last build', async (t) => {
   t.timeout(120_000);
-  const made = await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'uses-lib', parameters: [{ type: 'run', name: 'LIB', projectName: 'from-xml', filter: 'COMPLETED' }] } });
+  // The project the parameter names is this test's own, never built.
+  t.is((await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'lib' } })).status, 201);
+  const made = await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'uses-lib', parameters: [{ type: 'run', name: 'LIB', projectName: 'lib', filter: 'COMPLETED' }] } });
   t.is(made.status, 201, made.text);
-  const { page, shot } = sys.ui;
-  await signIn();
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
   await page.goto(`${sys.url}/job/uses-lib/configure`);
   await page.getByRole('heading', { name: 'Configure uses-lib' }).waitFor();
-  t.is(await page.locator('#f-parameters-0-projectName').inputValue(), 'from-xml');
+  t.is(await page.locator('#f-parameters-0-projectName').inputValue(), 'lib');
   t.is(await page.locator('#f-parameters-0-filter').inputValue(), 'COMPLETED');
   await shot('config-xml-save-02-run-parameter');
   await page.goto(`${sys.url}/job/uses-lib/build`);
   const field = page.locator('#p-LIB');
   await field.waitFor();
-  t.is(await field.getAttribute('placeholder'), 'from-xml#number (empty: the latest)');
+  t.is(await field.getAttribute('placeholder'), 'lib#number (empty: the latest)');
   await page.getByRole('button', { name: 'Build', exact: true }).click();
   await page.getByRole('heading', { name: 'Project uses-lib' }).waitFor();
   const queue = (await call(sys.url, 'GET', '/api/queue', { token: admin })).body;
   const item = (queue.items ?? queue).find((q: { job: string }) => q.job === 'uses-lib');
   t.truthy(item, JSON.stringify(queue));
-  t.is(item.parameters.LIB, '', 'from-xml has no completed build: nothing to default to');
-  expectNoPageErrors(t, sys.ui);
+  t.is(item.parameters.LIB, '', 'lib has no completed build: nothing to default to');
+  expectNoPageErrors(t, ui);
 });

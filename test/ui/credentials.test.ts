@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import test from 'ava';
+import type { Page } from 'playwright-core';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
 import { expectNoPageErrors, startUiSystem, type UiSystem } from '../helpers/ui-system.ts';
 
@@ -22,18 +23,14 @@ test.before(async () => {
   admin = await bootstrapAdmin(sys.url);
   dir = await mkdtemp(join(tmpdir(), 'jk-ui-cred-'));
   await writeFile(join(dir, 'settings.xml'), '<settings>ui-file-secret-42</settings>\n');
-  const { page } = sys.ui;
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((token) => localStorage.setItem('jonkkins.token', token), admin);
 });
 test.after.always(async () => {
   await sys?.close();
   await rm(dir, { recursive: true, force: true });
 });
 
-const row = (id: string) => sys.ui.page.locator(`jk-credentials-admin tr[data-credential="${id}"]`);
 /** The whole page's text and HTML, shadow roots included: no secret may be there. */
-const everything = () => sys.ui.page.evaluate(() => {
+const everything = (page: Page) => page.evaluate(() => {
   const parts: string[] = [];
   const walk = (root: Document | ShadowRoot) => {
     for (const el of root.querySelectorAll('*')) {
@@ -49,8 +46,11 @@ const everything = () => sys.ui.page.evaluate(() => {
   return parts.join('\n');
 });
 
-test.serial('an admin adds, lists, edits without retyping, and deletes credentials; secrets never reach the page', async (t) => {
-  const { page } = sys.ui;
+// The one test on this master: it lists every credential there is.
+test('an admin adds, lists, edits without retyping, and deletes credentials; secrets never reach the page', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page } = ui;
+  const row = (id: string) => page.locator(`jk-credentials-admin tr[data-credential="${id}"]`);
   const store = sys.master.services.credentials;
   await page.goto(`${sys.url}/manage`);
   await page.getByRole('link', { name: /Credentials/ }).click();
@@ -114,7 +114,7 @@ test.serial('an admin adds, lists, edits without retyping, and deletes credentia
   await page.reload();
   await row('deploy-key').waitFor();
   await page.getByRole('button', { name: 'Edit gh-token' }).click();
-  const html = await everything();
+  const html = await everything(page);
   for (const secret of [SECRET, 'ui-key-body-0815', 'ui-passphrase-99', 'ui-file-secret-42', Buffer.from('<settings>ui-file-secret-42</settings>\n').toString('base64')]) {
     t.false(html.includes(secret), `${secret} on the page`);
   }
@@ -124,15 +124,25 @@ test.serial('an admin adds, lists, edits without retyping, and deletes credentia
   await row('maven-settings').waitFor({ state: 'detached' });
   t.is((await call(sys.url, 'GET', '/api/credentials/maven-settings', { token: admin })).status, 404);
   t.is(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned), undefined);
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('Build Environment: bindings and SSH keys picked from the credentials the job may use', async (t) => {
-  const { page } = sys.ui;
-  t.is((await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'deploy-site' } })).status, 201);
-  const other = await call(sys.url, 'POST', '/api/credentials', { token: admin, json: { id: 'docs-only', kind: 'secretText', secret: 'nope-123', jobs: ['docs'] } });
-  t.is(other.status, 201);
-  await page.goto(`${sys.url}/job/deploy-site/configure`);
+test('Build Environment: bindings and SSH keys picked from the credentials the job may use', async (t) => {
+  // A master of its own: the drop-downs offer every credential the job may use, and the other test's are on the shared one.
+  const own = await sys.own(t);
+  const owner = await bootstrapAdmin(own.url);
+  for (const json of [
+    { id: 'gh-token', kind: 'secretText', secret: SECRET, description: XSS, jobs: ['deploy-*', 'docs'] },
+    { id: 'deploy-key', kind: 'sshPrivateKey', username: 'git', privateKey: KEY, passphrase: 'ui-passphrase-99' },
+    { id: 'docs-only', kind: 'secretText', secret: 'nope-123', jobs: ['docs'] },
+  ]) {
+    const made = await call(own.url, 'POST', '/api/credentials', { token: owner, json });
+    t.is(made.status, 201, made.text);
+  }
+  t.is((await call(own.url, 'POST', '/api/jobs', { token: owner, json: { name: 'deploy-site' } })).status, 201);
+  const ui = await own.session(t, owner);
+  const { page } = ui;
+  await page.goto(`${own.url}/job/deploy-site/configure`);
   await page.getByRole('link', { name: 'Build Environment' }).click();
   await page.locator('#add-binding').selectOption('secretText');
   await page.getByRole('button', { name: 'Add binding' }).click();
@@ -144,7 +154,7 @@ test.serial('Build Environment: bindings and SSH keys picked from the credential
   await page.locator('[id="f-sshAgent-0"]').selectOption('deploy-key');
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.getByText('Saved').waitFor();
-  const job = (await call(sys.url, 'GET', '/api/jobs/deploy-site', { token: admin })).body;
+  const job = (await call(own.url, 'GET', '/api/jobs/deploy-site', { token: owner })).body;
   t.deepEqual(job.credentialBindings, [{ type: 'secretText', credentialsId: 'gh-token', variable: 'GH_TOKEN' }]);
   t.deepEqual(job.sshAgent, ['deploy-key']);
 
@@ -159,8 +169,8 @@ test.serial('Build Environment: bindings and SSH keys picked from the credential
   await page.locator('[data-item="credentialBindings.1"]').getByRole('button', { name: 'Remove' }).click();
   await page.getByRole('button', { name: 'Apply' }).click();
   await page.getByText('Saved').last().waitFor();
-  t.is((await call(sys.url, 'GET', '/api/jobs/deploy-site', { token: admin })).body.credentialBindings.length, 1);
-  const html = await everything();
+  t.is((await call(own.url, 'GET', '/api/jobs/deploy-site', { token: owner })).body.credentialBindings.length, 1);
+  const html = await everything(page);
   t.false(html.includes(SECRET) || html.includes('nope-123'), 'no secret on the configure page');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });

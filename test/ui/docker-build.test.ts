@@ -13,15 +13,14 @@ let admin: string;
 test.before(async () => {
   sys = await startUiSystem();
   admin = await bootstrapAdmin(sys.url);
-  await sys.ui.page.goto(`${sys.url}/login`);
-  await sys.ui.page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), admin);
 });
 test.after.always(async () => {
   await sys?.close();
 });
 
-test.serial('Configure → Add build step → Docker build and publish: its fields save as the step', async (t) => {
-  const { page, shot } = sys.ui;
+test('Configure → Add build step → Docker build and publish: its fields save as the step', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
   t.is((await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'imaged' } })).status, 201);
   const add = (json: object) => call(sys.url, 'POST', '/api/credentials', { token: admin, json });
   t.is((await add({ id: 'registry-login', kind: 'usernamePassword', username: 'ci', password: 'never-shown-pw', description: 'the registry' })).status, 201);
@@ -60,11 +59,12 @@ test.serial('Configure → Add build step → Docker build and publish: its fiel
   await page.fill('#f-steps-0-repository', 'Team/App');
   await page.getByRole('button', { name: 'Apply' }).click();
   await step.getByRole('alert').filter({ hasText: 'lowercase repository name' }).waitFor();
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('the build page names the image a build pushed, by digest', async (t) => {
-  const { page, shot } = sys.ui;
+test('the build page names the image a build pushed, by digest', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
   const agent = await registeredAgentToken(sys.url, admin, { name: 'pusher', executors: 1 });
   const steps = [{ type: 'dockerBuild', repository: 'team/app', tags: ['$BUILD_NUMBER'], registry: { url: 'http://127.0.0.1:5000' } }];
   t.is((await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'pushed', steps } })).status, 201);
@@ -80,17 +80,18 @@ test.serial('the build page names the image a build pushed, by digest', async (t
   t.is(await shown.locator('code').innerText(), `127.0.0.1:5000/team/app@${digest}`);
   t.regex(await page.locator('jk-build-page dl').innerText(), new RegExp(`Docker image\\s+127\\.0\\.0\\.1:5000/team/app@${digest}\\s+tags 1`));
   await shot('docker-02-build-page');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('Manage → Nodes shows a label the agent probed for itself beside the admin\'s', async (t) => {
+test('Manage → Nodes shows a label the agent probed for itself beside the admin\'s', async (t) => {
   const { body } = await call(sys.url, 'POST', '/api/agents', { token: admin, json: { name: 'prober', executors: 1, labels: ['linux'] } });
   t.is((await call(sys.url, 'POST', '/login-slave', { json: { ...agentLogin('prober', body.secret), probedLabels: ['docker'] } })).status, 200);
-  const { page } = sys.ui;
+  const ui = await sys.session(t, admin);
+  const { page } = ui;
   await page.goto(`${sys.url}/manage/nodes`);
   const labels = page.locator('tr[data-agent="prober"] td.labels');
   await labels.waitFor();
   t.deepEqual(await labels.locator('span').allInnerTexts(), ['linux', 'docker']);
   t.is(await labels.locator('span.probed').innerText(), 'docker');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });

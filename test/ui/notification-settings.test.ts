@@ -22,26 +22,32 @@ let smtp: SmtpReceiver;
 test.before(async () => {
   [sys, slack, smtp] = await Promise.all([startUiSystem(), startSlackReceiver({ token: TOKEN }), startSmtpReceiver(LOGIN)]);
   admin = await bootstrapAdmin(sys.url);
-  for (const json of [
-    { id: 'slack-bot', kind: 'secretText', secret: TOKEN, description: 'Slack bot' },
-    { id: 'smtp-login', kind: 'usernamePassword', ...{ username: LOGIN.user, password: LOGIN.password } },
-  ]) {
-    const res = await call(sys.url, 'POST', '/api/credentials', { token: admin, json });
-    if (res.status !== 201) throw new Error(res.text);
-  }
+  await addCredentials(sys.url, admin);
   const job = await call(sys.url, 'POST', '/api/jobs', { token: admin, json: { name: 'notified' } });
   if (job.status !== 201) throw new Error(job.text);
-  await sys.ui.page.goto(`${sys.url}/login`);
-  await sys.ui.page.evaluate((token) => localStorage.setItem('jonkkins.token', token), admin);
 });
 test.after.always(async () => {
   await Promise.all([sys?.close(), slack?.close(), smtp?.close()]);
 });
 
-const settings = async () => (await call(sys.url, 'GET', '/api/settings/notifications', { token: admin })).body;
+/** The Slack token and the SMTP login, as credentials of a master. */
+async function addCredentials(url: string, token: string): Promise<void> {
+  for (const json of [
+    { id: 'slack-bot', kind: 'secretText', secret: TOKEN, description: 'Slack bot' },
+    { id: 'smtp-login', kind: 'usernamePassword', ...{ username: LOGIN.user, password: LOGIN.password } },
+  ]) {
+    const res = await call(url, 'POST', '/api/credentials', { token, json });
+    if (res.status !== 201) throw new Error(res.text);
+  }
+}
 
-test.serial('Slack: Test configuration posts with the form\'s values; Save keeps them', async (t) => {
-  const { page } = sys.ui;
+const settingsOf = async (url: string, token: string) => (await call(url, 'GET', '/api/settings/notifications', { token })).body;
+
+// The Slack test is the one that saves this master's notification settings; the E-mail test has a master of its own.
+test('Slack: Test configuration posts with the form\'s values; Save keeps them', async (t) => {
+  const settings = () => settingsOf(sys.url, admin);
+  const ui = await sys.session(t, admin);
+  const { page } = ui;
   await page.goto(`${sys.url}/manage/system`);
   await page.locator('#slack-enabled').check();
   await page.locator('#f-slack-credentialId').selectOption('slack-bot');
@@ -64,12 +70,21 @@ test.serial('Slack: Test configuration posts with the form\'s values; Save keeps
   await page.locator('#notifications-save').click();
   await until('the Slack settings to be saved', async () => (await settings()).slack !== null, 10_000, 50);
   t.deepEqual((await settings()).slack, { auth: 'botToken', credentialId: 'slack-bot', defaultChannel: '#ci', baseUrl: `${slack.url}/api/` });
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('E-mail: a bad port is shown at its field; Test configuration sends a mail over STARTTLS with AUTH; Save keeps it', async (t) => {
-  const { page } = sys.ui;
-  await page.goto(`${sys.url}/manage/system`);
+test('E-mail: a bad port is shown at its field; Test configuration sends a mail over STARTTLS with AUTH; Save keeps it', async (t) => {
+  // A master of its own: the notification settings are master-wide, and the Slack test saves them.
+  const own = await sys.own(t);
+  const owner = await bootstrapAdmin(own.url);
+  await addCredentials(own.url, owner);
+  const settings = () => settingsOf(own.url, owner);
+  const savedSlack = { auth: 'botToken', credentialId: 'slack-bot', defaultChannel: '#ops', baseUrl: `${slack.url}/api/` };
+  const put = await call(own.url, 'PUT', '/api/settings/notifications', { token: owner, json: { slack: savedSlack, mail: null } });
+  t.is(put.status, 200, put.text);
+  const ui = await own.session(t, owner);
+  const { page } = ui;
+  await page.goto(`${own.url}/manage/system`);
   await page.locator('#mail-enabled').check();
   await page.locator('#f-mail-host').fill('127.0.0.1');
   await page.locator('#f-mail-port').fill('70000');
@@ -90,12 +105,13 @@ test.serial('E-mail: a bad port is shown at its field; Test configuration sends 
   await until('the mail settings to be saved', async () => (await settings()).mail?.port === smtp.port, 10_000, 50);
   await page.screenshot({ path: join(SCREENSHOTS, '60-notification-settings.png'), fullPage: true });
   t.like((await settings()).mail, { host: '127.0.0.1', port: smtp.port, security: 'starttls', credentialId: 'smtp-login', from: 'ci@example.com' });
-  t.truthy((await settings()).slack, 'the Slack section stayed as saved');
-  expectNoPageErrors(t, sys.ui);
+  t.deepEqual((await settings()).slack, savedSlack, 'the Slack section stayed as saved');
+  expectNoPageErrors(t, ui);
 });
 
-test.serial('the job configure page adds Slack Notifications and E-mail Notification post-build actions', async (t) => {
-  const { page } = sys.ui;
+test('the job configure page adds Slack Notifications and E-mail Notification post-build actions', async (t) => {
+  const ui = await sys.session(t, admin);
+  const { page } = ui;
   await page.goto(`${sys.url}/job/notified/configure`);
   await page.locator('#add-publisher').selectOption('slackNotifier');
   await page.getByRole('button', { name: 'Add post-build action' }).click();
@@ -116,5 +132,5 @@ test.serial('the job configure page adds Slack Notifications and E-mail Notifica
   await until('the job to be saved', async () => (job = (await call(sys.url, 'GET', '/api/jobs/notified', { token: admin })).body).publishers.length === 2, 10_000, 50);
   t.like(job.publishers[0], { type: 'slackNotifier', notifyStart: true, notifyRepeatedFailure: true, notifyFailure: true, notifyBackToNormal: true, notifySuccess: false, channel: '#releases', includeCustomMessage: true, customMessage: 'Deploy <soon> & now', commitInfo: 'authorsAndTitles' });
   t.deepEqual(job.publishers[1], { type: 'mailer', recipients: 'team@example.com dev@example.com', notifyEveryUnstableBuild: false, sendToIndividuals: true });
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });

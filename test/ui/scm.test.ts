@@ -23,7 +23,7 @@ test.after.always(async () => {
   await server?.close();
 });
 
-test.serial('configure Git with a credential, build twice, and read the Changes and Recent Changes', async (t) => {
+test('configure Git with a credential, build twice, and read the Changes and Recent Changes', async (t) => {
   t.timeout(180_000);
   const repo = await server.repo('ui-app', { private: true });
   await repo.commit('Initial import', { 'a.txt': 'a' });
@@ -32,9 +32,8 @@ test.serial('configure Git with a credential, build twice, and read the Changes 
   const api = builds(sys.master, admin);
   await api.job('gitui', { steps: [{ type: 'shell', script: 'cat a.txt' }] });
   await new Fleet(t, sys.master, admin).agent('ui-git-agent');
-  const { page, shot } = sys.ui;
-  await page.goto(`${sys.url}/login`);
-  await page.evaluate((tk) => localStorage.setItem('jonkkins.token', tk), admin);
+  const ui = await sys.session(t, admin);
+  const { page, shot } = ui;
 
   await page.goto(`${sys.url}/job/gitui/configure`);
   const scm = page.locator('jk-job-config-page section[id="Source Code Management"]');
@@ -79,7 +78,7 @@ test.serial('configure Git with a credential, build twice, and read the Changes 
   t.regex(text, /M\s*a\.txt/);
   t.regex(await page.locator('jk-build-page dd', { has: page.locator('code.revision') }).innerText(), /^[0-9a-f]{40} \(origin\/main\)/);
   await shot('scm-03-build-changes');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 
   // A person who is not an admin sees the same choice (the credentials this job may use), and nothing fails.
   t.is((await call(sys.url, 'POST', '/api/users', { token: admin, json: { username: 'dev', password: 'dev-password-1' } })).status, 201);
@@ -91,5 +90,5 @@ test.serial('configure Git with a credential, build twice, and read the Changes 
   await field.locator('option', { hasText: 'ui-git' }).waitFor({ state: 'attached' });
   t.is(await field.evaluate((e) => e.tagName), 'SELECT');
   t.is(await field.inputValue(), 'ui-git');
-  expectNoPageErrors(t, sys.ui);
+  expectNoPageErrors(t, ui);
 });
