@@ -63,12 +63,16 @@ export interface CountingGit {
   lsRemotes(): Promise<number>;
 }
 
-/** A `git` that logs its arguments (NUL-separated, one line per call) and runs the real git. */
+/**
+ * A `git` that logs its arguments (each ended by a unit separator, one line per call) and runs the
+ * real git. Each call appends its line in one write: git calls run side by side (one ls-remote per
+ * repository at once), and a line written piece by piece would interleave with another's.
+ */
 export async function countingGit(root: string): Promise<CountingGit> {
   const path = join(root, 'git-wrapper.sh');
   const log = join(root, 'git-calls.log');
   await writeFile(log, '');
-  await writeFile(path, `#!/bin/sh\nfor a in "$@"; do printf '%s\\037' "$a"; done >> '${log}'\necho >> '${log}'\nexec /usr/bin/git "$@"\n`);
+  await writeFile(path, `#!/bin/sh\nline=$(for a in "$@"; do printf '%s\\037' "$a"; done)\nprintf '%s\\n' "$line" >> '${log}'\nexec /usr/bin/git "$@"\n`);
   await chmod(path, 0o755);
   const calls = async () =>
     (await readFile(log, 'utf8'))

@@ -4,16 +4,22 @@
  * refusals; key rotation with `jonkkins credentials reseal`.
  */
 import { randomBytes } from 'node:crypto';
-import test from 'ava';
+import anyTest, { type ExecutionContext, type TestFn } from 'ava';
 import { pino } from 'pino';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { bootstrapAdmin, call, login, registeredAgentToken } from '../helpers/http.ts';
 import { runJonkkins } from '../helpers/processes.ts';
-import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
+import { createTestDatabase, startTestMaster, type TestMaster } from '../helpers/test-master.ts';
 import { CredentialsService } from '../../master/src/credentials/credentials.ts';
+import { migrate } from '../../master/src/db/migrate.ts';
 
+/** Each test's answers, for the afterEach check that no secret was in any. */
+const test = anyTest as TestFn<{ answers: string[] }>;
+
+/** What every master of this file logs. */
 const logLines: string[] = [];
+const log = pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) });
 let m: TestMaster;
 let admin: string;
 let user: string;
@@ -25,24 +31,37 @@ const SECRETS = {
   passphrase: `pass-${randomBytes(6).toString('hex')}`,
   file: `file-content-${randomBytes(6).toString('hex')}`,
 };
-const answers: string[] = [];
 
 test.before(async () => {
-  m = await startTestMaster({ log: pino({ level: 'trace' }, { write: (line: string) => void logLines.push(line) }) });
+  m = await startTestMaster({ log });
   admin = await bootstrapAdmin(m.url);
   await call(m.url, 'POST', '/api/users', { token: admin, json: { username: 'bob', password: 'bob-password' } });
   user = await login(m.url, 'bob', 'bob-password');
 });
 test.after.always(() => m?.close());
+test.beforeEach((t) => {
+  t.context.answers = [];
+});
+// The master logs little at all: none of it, and no answer a test got, may hold a secret.
+test.afterEach('no secret is in an answer the test got or in any log line', (t) => {
+  const everything = [...t.context.answers, ...logLines].join('\n');
+  for (const secret of [...Object.values(SECRETS), Buffer.from(SECRETS.file).toString('base64')]) t.false(everything.includes(secret), `${secret.slice(0, 20)} in an answer or log line`);
+});
 
-/** An admin's call; its answer is kept to check later that no secret was in any. */
-async function api(method: string, path: string, json?: unknown) {
-  const res = await call(m.url, method, path, { token: admin, json });
-  answers.push(res.text);
-  return res;
+/** An admin's calls for test `t` (on the file's master unless told); each answer is kept for the afterEach check. */
+function adminApi(t: ExecutionContext<{ answers: string[] }>, on: { url: string; token: string } = { url: m.url, token: admin }) {
+  return async (method: string, path: string, json?: unknown) => {
+    const res = await call(on.url, method, path, { token: on.token, json });
+    t.context.answers.push(res.text);
+    return res;
+  };
 }
 
-test.serial('an admin adds each kind; answers carry metadata only', async (t) => {
+test('an admin adds each kind; answers carry metadata only', async (t) => {
+  // A master of its own: the list is of every credential, so the other tests' would be in it.
+  const own = await startTestMaster({ log });
+  t.teardown(() => own.close());
+  const api = adminApi(t, { url: own.url, token: await bootstrapAdmin(own.url) });
   const text = await api('POST', '/api/credentials', { id: 'gh-token', description: 'GitHub', kind: 'secretText', secret: SECRETS.text });
   t.is(text.status, 201, text.text);
   t.is(text.headers.get('location'), '/api/credentials/gh-token');
@@ -60,7 +79,8 @@ test.serial('an admin adds each kind; answers carry metadata only', async (t) =>
   t.like((await api('GET', '/api/credentials/ssh-key')).body, { id: 'ssh-key', kind: 'sshPrivateKey', username: 'git' });
 });
 
-test.serial('bad input is a 400 naming the field; a taken id a 409; an unknown one a 404', async (t) => {
+test('bad input is a 400 naming the field; a taken id a 409; an unknown one a 404', async (t) => {
+  const api = adminApi(t);
   const cases: [unknown, RegExp][] = [
     [{ id: '-bad', kind: 'secretText', secret: 'x' }, /id/],
     [{ id: 'ok1', kind: 'secretText' }, /secret/],
@@ -85,7 +105,8 @@ test.serial('bad input is a 400 naming the field; a taken id a 409; an unknown o
   t.regex(renamed.body.error.message, /id.*cannot change/);
 });
 
-test.serial('people who are not admins get 403, anonymous 401, agents 403', async (t) => {
+test('people who are not admins get 403, anonymous 401, agents 403', async (t) => {
+  const api = adminApi(t);
   await api('POST', '/api/credentials', { id: 'guarded', kind: 'secretText', secret: SECRETS.text });
   const agent = await registeredAgentToken(m.url, admin, { name: 'nosy-agent', executors: 1 });
   for (const [method, path, json] of [
@@ -102,11 +123,12 @@ test.serial('people who are not admins get 403, anonymous 401, agents 403', asyn
   t.is((await api('GET', '/api/credentials/guarded')).status, 200, 'still there');
 });
 
-test.serial('anyone configuring a job sees the ids, kinds and descriptions of what that job may use, nothing more', async (t) => {
+test('anyone configuring a job sees the ids, kinds and descriptions of what that job may use, nothing more', async (t) => {
+  const api = adminApi(t);
   await api('POST', '/api/credentials', { id: 'choice-all', kind: 'usernamePassword', username: 'svc', password: SECRETS.password, description: 'for all' });
   await api('POST', '/api/credentials', { id: 'choice-deploy', kind: 'secretText', secret: SECRETS.text, jobs: ['deploy-*'] });
   const forDeploy = await call(m.url, 'GET', '/api/credential-choices?job=deploy-web', { token: user });
-  answers.push(forDeploy.text);
+  t.context.answers.push(forDeploy.text);
   t.is(forDeploy.status, 200);
   const ids = forDeploy.body.credentials.map((c: { id: string }) => c.id);
   t.true(ids.includes('choice-all') && ids.includes('choice-deploy'));
@@ -118,7 +140,8 @@ test.serial('anyone configuring a job sees the ids, kinds and descriptions of wh
   t.is((await call(m.url, 'GET', '/api/credential-choices?job=docs', { token: await registeredAgentToken(m.url, admin, { name: 'choosy-agent', executors: 1 }) })).status, 403, 'not for agents');
 });
 
-test.serial('PUT without the secret fields keeps them; with them replaces them; a new kind needs all its fields', async (t) => {
+test('PUT without the secret fields keeps them; with them replaces them; a new kind needs all its fields', async (t) => {
+  const api = adminApi(t);
   const box = m.services.credentials;
   await api('POST', '/api/credentials', { id: 'edit-me', kind: 'sshPrivateKey', username: 'git', privateKey: SECRETS.key, passphrase: SECRETS.passphrase });
   const edited = await api('PUT', '/api/credentials/edit-me', { kind: 'sshPrivateKey', username: 'deploy', description: 'renamed user', jobs: ['a'] });
@@ -137,7 +160,8 @@ test.serial('PUT without the secret fields keeps them; with them replaces them; 
   t.is((await api('GET', '/api/credentials/edit-me')).status, 404);
 });
 
-test.serial('secretFor refuses an unknown id and a job outside the credential\'s names and globs', async (t) => {
+test('secretFor refuses an unknown id and a job outside the credential\'s names and globs', async (t) => {
+  const api = adminApi(t);
   await api('POST', '/api/credentials', { id: 'limited', kind: 'secretText', secret: SECRETS.text, jobs: ['deploy-*', 'Release ?', 'exact.job'] });
   const box = m.services.credentials;
   for (const job of ['deploy-prod', 'DEPLOY-x', 'deploy-', 'release 1', 'exact.job']) t.like(await box.secretFor('limited', job), { secret: SECRETS.text }, job);
@@ -155,12 +179,14 @@ test.serial('secretFor refuses an unknown id and a job outside the credential\'s
   t.true(performance.now() - started < 1000);
 });
 
-test.serial('secrets are sealed at rest, bound to their id, and in no answer or log line', async (t) => {
+test('secrets are sealed at rest and bound to their id', async (t) => {
+  const api = adminApi(t);
   const fileB64 = Buffer.from(SECRETS.file).toString('base64');
   await api('POST', '/api/credentials', { id: 'rest-text', kind: 'secretText', secret: SECRETS.text });
   await api('POST', '/api/credentials', { id: 'rest-login', kind: 'usernamePassword', username: 'rest-user', password: SECRETS.password });
   await api('POST', '/api/credentials', { id: 'rest-key', kind: 'sshPrivateKey', username: 'git', privateKey: SECRETS.key, passphrase: SECRETS.passphrase });
   await api('POST', '/api/credentials', { id: 'rest-file', kind: 'secretFile', fileName: 'f', content: fileB64 });
+  // Every row, whoever made it: none holds a secret in plain text.
   const dump = await m.pool.anyFirst(sql.type(z.object({ row: z.string() }))`SELECT row_to_json(c)::text AS row FROM credentials c`);
   const stored = dump.join('\n');
   t.true(stored.includes('rest-user'), 'user names are plain metadata');
@@ -169,23 +195,25 @@ test.serial('secrets are sealed at rest, bound to their id, and in no answer or 
   await m.pool.query(sql.unsafe`UPDATE credentials SET sealed = (SELECT sealed FROM credentials WHERE id = 'rest-text') WHERE id = 'rest-login'`);
   const moved = await t.throwsAsync(m.services.credentials.secretFor('rest-login', null));
   t.regex(moved!.message, /Credentials 'rest-login' cannot be opened: its stored secret is damaged/);
-  const everything = [...answers, ...logLines].join('\n');
-  t.true(answers.length >= 4, 'answers were recorded'); // the master logs little at all: none of it may hold a secret
-  for (const secret of [...Object.values(SECRETS), fileB64]) t.false(everything.includes(secret), `${secret.slice(0, 20)} in an answer or log line`);
+  t.true(t.context.answers.length >= 4, 'its answers were recorded for the afterEach check');
 });
 
-test.serial('a new JONKKINS_SECRET cannot open old credentials until `jonkkins credentials reseal` seals them again', async (t) => {
+test('a new JONKKINS_SECRET cannot open old credentials until `jonkkins credentials reseal` seals them again', async (t) => {
+  // A database of its own: reseal goes through every credential in it, the other tests' too.
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  await migrate(db.pool);
   const oldSecret = `old-${randomBytes(24).toString('hex')}`;
   const newSecret = `new-${randomBytes(24).toString('hex')}`;
-  const before = new CredentialsService(m.pool, Buffer.from(oldSecret));
+  const before = new CredentialsService(db.pool, Buffer.from(oldSecret));
   await before.create({ id: 'rotated', kind: 'secretText', secret: SECRETS.text });
-  await new CredentialsService(m.pool, randomBytes(48)).create({ id: 'lost', kind: 'secretText', secret: SECRETS.text });
-  const after = new CredentialsService(m.pool, Buffer.from(newSecret));
+  await new CredentialsService(db.pool, randomBytes(48)).create({ id: 'lost', kind: 'secretText', secret: SECRETS.text });
+  const after = new CredentialsService(db.pool, Buffer.from(newSecret));
   const err = await t.throwsAsync(after.secretFor('rotated', null));
   t.regex(err!.message, /sealed under another JONKKINS_SECRET.*jonkkins credentials reseal/);
-  const env = { DATABASE_URL: m.databaseUrl, JONKKINS_SECRET: newSecret, JONKKINS_PREVIOUS_SECRET: oldSecret, LOG_LEVEL: 'silent' };
+  const env = { DATABASE_URL: db.url, JONKKINS_SECRET: newSecret, JONKKINS_PREVIOUS_SECRET: oldSecret, LOG_LEVEL: 'silent' };
   const run = await runJonkkins(['credentials', 'reseal'], env);
-  // 'lost' (and the other tests' credentials, under the test master's key) open with neither key.
+  // 'lost' opens with neither key.
   t.is(run.code, 1, run.stderr);
   t.regex(run.stdout, /resealed 1 credential\(s\): rotated/);
   t.regex(run.stderr, /open with neither key .*\blost\b/);

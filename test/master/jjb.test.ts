@@ -21,37 +21,30 @@ const run = promisify(execFile);
 const JOBS_YAML = new URL('../fixtures/jjb/jobs.yaml', import.meta.url).pathname;
 const NAMES = ['jjb-downstream', 'jjb-library', 'jjb-upstream'];
 
-let m: TestMaster;
-let admin: string;
-let home: string;
-test.before(async () => {
-  m = await startTestMaster();
-  admin = await bootstrapAdmin(m.url);
-  home = await mkdtemp(join(tmpdir(), 'jk-jjb-'));
-});
-test.after.always(async () => {
-  await m?.close();
-  if (home) await rm(home, { recursive: true, force: true });
-});
-
-/** Runs jenkins-jobs with its own HOME (its cache lives there) and an ini naming this master and the admin's API token. */
-async function jenkinsJobs(args: string[], token: string): Promise<{ stdout: string; stderr: string }> {
+/** Runs jenkins-jobs against `m` with its own HOME (its cache lives there) and an ini naming `m` and the admin's API token. */
+async function jenkinsJobs(m: TestMaster, home: string, args: string[], token: string): Promise<{ stdout: string; stderr: string }> {
   const ini = join(home, 'jenkins_jobs.ini');
   await writeFile(ini, `[jenkins]\nurl=${m.url}\nuser=${ADMIN.username}\npassword=${token}\nquery_plugins_info=True\n\n[job_builder]\nignore_cache=False\n`);
   return run('jenkins-jobs', ['--conf', ini, ...args], { env: { ...process.env, HOME: home, XDG_CACHE_HOME: join(home, 'cache') }, timeout: 120_000 });
 }
 
-const updatedAt = async () =>
+const updatedAt = async (m: TestMaster) =>
   Object.fromEntries(
     (await m.pool.any(sql.type(z.object({ name: z.string(), updated_at: z.number() }))`SELECT name, updated_at FROM jobs ORDER BY name`)).map((r) => [r.name, r.updated_at]),
   );
 
-test.serial('jenkins-jobs update creates the jobs; a second update --ignore-cache changes none of them', async (t) => {
+test('jenkins-jobs update creates the jobs; a second update --ignore-cache changes none of them', async (t) => {
+  // A master of its own: what is compared is every job on it.
+  const m = await startTestMaster();
+  t.teardown(() => m.close());
+  const admin = await bootstrapAdmin(m.url);
+  const home = await mkdtemp(join(tmpdir(), 'jk-jjb-'));
+  t.teardown(() => rm(home, { recursive: true, force: true }));
   const made = await call(m.url, 'POST', '/api/users/admin/tokens', { token: admin, json: { name: 'jjb' } });
   t.is(made.status, 201, made.text);
   const token = made.body.tokenValue as string;
 
-  const first = await jenkinsJobs(['update', JOBS_YAML], token);
+  const first = await jenkinsJobs(m, home, ['update', JOBS_YAML], token);
   t.regex(first.stderr, /Number of jobs updated: 3/);
   const upstream = (await call(m.url, 'GET', '/api/jobs/jjb-upstream', { token: admin })).body;
   t.like(upstream, {
@@ -78,11 +71,11 @@ test.serial('jenkins-jobs update creates the jobs; a second update --ignore-cach
   t.regex(xml, /<hudson.plugins.timestamper.TimestamperBuildWrapper\/>/);
   t.regex(xml, /<fingerprint>false<\/fingerprint>/);
 
-  const before = await updatedAt();
+  const before = await updatedAt(m);
   t.deepEqual(Object.keys(before), NAMES);
-  const second = await jenkinsJobs(['--ignore-cache', 'update', JOBS_YAML], token);
+  const second = await jenkinsJobs(m, home, ['--ignore-cache', 'update', JOBS_YAML], token);
   t.regex(second.stderr, /Number of jobs updated: 3/, 'JJB posted every config.xml again');
-  t.deepEqual(await updatedAt(), before, 'no job changed');
+  t.deepEqual(await updatedAt(m), before, 'no job changed');
 });
 
 test('the XML JJB writes (jenkins-jobs test) round-trips: the same document, a stable rendering, every JJB element kept', async (t) => {

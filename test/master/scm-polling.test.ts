@@ -8,44 +8,50 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import test from 'ava';
+import test, { type ExecutionContext } from 'ava';
 import { sql } from 'slonik';
 import { z } from 'zod';
 import { LOCAL_REFUSED, lsRemote } from '../../master/src/scm/git-ls-remote.ts';
 import { bareRepo, countingGit, type BareRepo, type CountingGit } from '../helpers/git-repos.ts';
 import { startGitServer } from '../helpers/git-server.ts';
 import { bootstrapAdmin, call } from '../helpers/http.ts';
-import { startTestMaster, type TestMaster } from '../helpers/test-master.ts';
+import { startTestMaster } from '../helpers/test-master.ts';
 
-let m: TestMaster;
-let admin: string;
-let root: string;
-let git: CountingGit;
-let repos: BareRepo[];
 const MINUTE = 60_000;
-let minute = Math.floor(Date.now() / MINUTE) * MINUTE;
-const nextTick = () => m.services.scmPolling.tick(new Date((minute += MINUTE)));
 
-test.before(async () => {
-  root = await mkdtemp(join(tmpdir(), 'jk-poll-'));
-  git = await countingGit(root);
-  m = await startTestMaster({ git: git.path, allowLocalCheckout: true }); // the polled repositories are file:// ones on this disk
-  admin = await bootstrapAdmin(m.url);
-  repos = await Promise.all([0, 1, 2, 3, 4].map((i) => bareRepo(root, `repo${i}`)));
-});
-test.after.always(async () => {
-  await m?.close();
-  await rm(root, { recursive: true, force: true });
-});
-
-const buildsOf = async (prefix: string) =>
-  new Map(
-    (await m.pool.any(sql.type(z.object({ name: z.string(), n: z.number() }))`
-      SELECT j.name, count(b.id)::int AS n FROM jobs j LEFT JOIN builds b ON b.job_id = j.id WHERE j.name LIKE ${`${prefix}%`} GROUP BY j.name`)).map((r) => [r.name, r.n]),
-  );
+/**
+ * A master of the test's own (a tick polls every job of its master, and the ls-remote count is of
+ * its git), with a git that counts its calls and a directory for bare repositories; closed when the
+ * test ends. `nextTick` runs the master's Poll SCM for the minute after the last one it ran.
+ */
+async function pollingMaster(t: ExecutionContext) {
+  const root = await mkdtemp(join(tmpdir(), 'jk-poll-'));
+  t.teardown(() => rm(root, { recursive: true, force: true }));
+  const git = await countingGit(root);
+  const m = await startTestMaster({ git: git.path, allowLocalCheckout: true }); // the polled repositories are file:// ones on this disk
+  t.teardown(() => m.close());
+  const admin = await bootstrapAdmin(m.url);
+  let minute = Math.floor(Date.now() / MINUTE) * MINUTE;
+  return {
+    m,
+    admin,
+    root,
+    git,
+    /** The minute the last tick polled. */
+    minute: () => minute,
+    nextTick: () => m.services.scmPolling.tick(new Date((minute += MINUTE))),
+    buildsOf: async (prefix: string) =>
+      new Map(
+        (await m.pool.any(sql.type(z.object({ name: z.string(), n: z.number() }))`
+          SELECT j.name, count(b.id)::int AS n FROM jobs j LEFT JOIN builds b ON b.job_id = j.id WHERE j.name LIKE ${`${prefix}%`} GROUP BY j.name`)).map((r) => [r.name, r.n]),
+      ),
+  };
+}
 const total = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
 
-test.serial('50 jobs on 5 repositories: one ls-remote per repository per tick, one build per job per change', async (t) => {
+test('50 jobs on 5 repositories: one ls-remote per repository per tick, one build per job per change', async (t) => {
+  const { m, admin, root, git, minute, nextTick, buildsOf } = await pollingMaster(t);
+  const repos = await Promise.all([0, 1, 2, 3, 4].map((i) => bareRepo(root, `repo${i}`)));
   // Ten jobs per repository, every URL spelled a little differently: they are still one remote.
   for (let r = 0; r < 5; r++) {
     for (let j = 0; j < 10; j++) {
@@ -76,7 +82,7 @@ test.serial('50 jobs on 5 repositories: one ls-remote per repository per tick, o
 
   // The same tick again (another master, or a late timer): claimed already, nothing runs.
   const again = await git.lsRemotes();
-  t.is(await m.services.scmPolling.tick(new Date(minute)), 0);
+  t.is(await m.services.scmPolling.tick(new Date(minute())), 0);
   t.is(await git.lsRemotes(), again, 'a claimed tick polls nothing');
 
   // Two polls at once (two masters, or a notifyCommit during a tick): each change builds once.
@@ -95,7 +101,8 @@ test.serial('50 jobs on 5 repositories: one ls-remote per repository per tick, o
   t.is((await call(m.url, 'GET', '/api/jobs/poll-3-3/scm-polling-log')).status, 401, 'the log needs a login');
 });
 
-test.serial('only the branches a job watches count; a schedule that does not match the minute polls nothing', async (t) => {
+test('only the branches a job watches count; a schedule that does not match the minute polls nothing', async (t) => {
+  const { m, admin, root, nextTick, buildsOf } = await pollingMaster(t);
   const repo = await bareRepo(root, 'branches');
   const job = (name: string, branches: string[], pollScm = '* * * * *') =>
     call(m.url, 'POST', '/api/jobs', { token: admin, json: { name, scm: { type: 'git', url: repo.url, branches }, triggers: { pollScm } } });
