@@ -64,8 +64,7 @@ const FORGE_NAMES = { github: 'GitHub', gitlab: 'GitLab', gitea: 'Gitea' } as co
  */
 export function causedRevision(causes: Cause[]): { commit: string; ref: string | null } | null {
   for (const c of causes.toReversed()) {
-    if (c.kind === 'scm' || c.kind === 'push') return { commit: c.sha, ref: c.ref };
-    if (c.kind === 'commitNotification') return { commit: c.sha, ref: c.ref ?? null };
+    if (c.kind === 'scm' || c.kind === 'push' || c.kind === 'commitNotification') return { commit: c.sha, ref: c.ref ?? null };
   }
   return null;
 }

@@ -48,11 +48,11 @@ export const GitScm = z.strictObject({
 });
 export type GitScm = z.infer<typeof GitScm>;
 
-/** A full commit id (SHA-1 or SHA-256). */
 /** A commit a cause named: its id (notifyCommit may abbreviate it) and the ref it was pushed to, when known. */
 export const ScmRevision = z.strictObject({ commit: z.string().regex(/^[0-9a-f]{7,64}$/), ref: z.string().max(1000).nullable() });
 export type ScmRevision = z.infer<typeof ScmRevision>;
 
+/** A full commit id (SHA-1 or SHA-256). */
 export const CommitId = z.string().regex(/^[0-9a-f]{40}([0-9a-f]{24})?$/, 'must be a full commit id (40 or 64 hex digits)');
 
 /** The most commits one build's change set records (newest first); more are counted, not listed. */

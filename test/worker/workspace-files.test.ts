@@ -1,11 +1,11 @@
-import { createHash, pbkdf2 } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, readlink, lstat, symlink, writeFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReadableStream } from 'node:stream/web';
-import { promisify } from 'node:util';
 import test from 'ava';
 import { writeIntoWorkspace } from '../../worker/src/workspace-files.ts';
+import { occupyThreadPool } from '../helpers/thread-pool.ts';
 
 const body = (text: string) => new ReadableStream({ start: (c) => (c.enqueue(Buffer.from(text)), c.close()) });
 const facts = (text: string) => ({ size: Buffer.byteLength(text), sha256: createHash('sha256').update(text).digest('hex') });
@@ -59,14 +59,13 @@ for (const bad of ['../x', '/etc/passwd', 'a/../../x', 'a//b', '']) {
 
 test('a body cut before the file was opened leaves no file, even one opened after the cut', async (t) => {
   const { workspace } = await setup();
-  // Every thread of libuv's pool busy, so the temporary file's open waits behind them and the cut
-  // comes first, as under load (the master's spool once left a file so; pipeline() waits for the
-  // write stream's close, and this keeps it that way).
-  const threads = Number(process.env.UV_THREADPOOL_SIZE ?? 4);
-  const busy = Array.from({ length: threads }, () => promisify(pbkdf2)('x', 'y', 300_000, 32, 'sha256'));
+  // The temporary file's open waits behind the busy pool and the cut comes first, as under load
+  // (the master's spool once left a file so; pipeline() waits for the write stream's close, and
+  // this keeps it that way).
+  const busy = occupyThreadPool();
   const cut = new ReadableStream({ start: (c) => c.error(new Error('connection reset')) });
   await t.throwsAsync(writeIntoWorkspace(workspace, 'cut.bin', cut, facts('')), { message: /connection reset/ });
-  await Promise.all(busy);
+  await busy;
   await writeIntoWorkspace(workspace, 'after.txt', body('after'), facts('after')); // outlasts anything still pending
   t.deepEqual(await readdir(workspace), ['after.txt']);
 });

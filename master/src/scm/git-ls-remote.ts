@@ -4,8 +4,9 @@
  * a fixed, clean environment (no inherited GIT_*, HOME a temp dir, no system or global config,
  * no terminal prompt), `--` before the URL (never an option), only the transports git allows by
  * default (`ext::` refused; `file://` only where JONKKINS_ALLOW_LOCAL_CHECKOUT allows it: a job's
- * URL would otherwise read the master's own disk, as Jenkins' SECURITY-2478), credentials through GIT_ASKPASS reading files of its own
- * temp dir (never argv, never the URL), a time limit, and a bound on what it may print.
+ * URL would otherwise read the master's own disk, as Jenkins' SECURITY-2478), credentials through
+ * GIT_ASKPASS reading files of its own temp dir (never argv, never the URL), a time limit, and a
+ * bound on what it may print.
  */
 import { spawn } from 'node:child_process';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';

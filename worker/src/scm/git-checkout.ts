@@ -10,7 +10,7 @@ import { lstat, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CredentialSecret } from '../../../shared/src/credentials.ts';
 import { expandVariables } from '../../../shared/src/expand-variables.ts';
-import { BranchSpec, type CheckoutReport, type GitScm, type ScmHistory, type ScmRevision } from '../../../shared/src/scm.ts';
+import { BranchSpec, CommitId, type CheckoutReport, type GitScm, type ScmHistory, type ScmRevision } from '../../../shared/src/scm.ts';
 import { chooseRevision, matchingRefs, REMOTE, type Chosen, type FetchedRef } from './branch-spec.ts';
 import { readChangeLog } from './change-log.ts';
 import { git, gitEnvironment, GitError, gitLine, type GitContext } from './git-command.ts';
@@ -140,7 +140,7 @@ async function namedRevision(
   resolve: (sha: string) => Promise<string | null>,
 ): Promise<Chosen> {
   let commit = await resolve(revision.commit);
-  if (commit === null && /^[0-9a-f]{40}([0-9a-f]{24})?$/.test(revision.commit)) {
+  if (commit === null && CommitId.safeParse(revision.commit).success) {
     await git(ctx, ['fetch', '--no-tags', '--no-recurse-submodules', '--', REMOTE, revision.commit], { allowFailure: true });
     commit = await resolve(revision.commit);
   }
